@@ -1,0 +1,88 @@
+//! The on-disk cache of compiled components.
+//!
+//! Keyed by the component's SHA-256 and the engine's compatibility hash
+//! (wasmtime version and every setting that affects code), so a changed
+//! plugin or a changed engine never loads stale code. Deserialising compiled
+//! code is unsafe if the bytes are not ours, so each artifact has a sidecar
+//! with its own SHA-256, checked before loading; a mismatch recompiles.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use wasmtime::component::Component;
+use wasmtime::Engine;
+
+use crate::digest::sha256_hex;
+
+#[derive(Debug, Clone)]
+pub struct CompileCache {
+    dir: PathBuf,
+}
+
+/// Where a component came from this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    Hit,
+    Compiled,
+    Uncached,
+}
+
+impl CompileCache {
+    pub fn new(dir: PathBuf) -> CompileCache {
+        CompileCache { dir }
+    }
+
+    /// `$LVYUE_CACHE_DIR`, else `$XDG_CACHE_HOME/lvyue`, else `~/.cache/lvyue`.
+    pub fn default_dir() -> Option<PathBuf> {
+        if let Some(d) = std::env::var_os("LVYUE_CACHE_DIR") {
+            return Some(PathBuf::from(d));
+        }
+        if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(d).join("lvyue"));
+        }
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("lvyue"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn key(engine: &Engine, component_sha256: &str) -> String {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        format!("{component_sha256}-{:016x}", h.finish())
+    }
+
+    /// Loads the compiled component from the cache, or compiles and stores it.
+    pub fn load_or_compile(&self, engine: &Engine, bytes: &[u8], component_sha256: &str) -> anyhow::Result<(Component, CacheOutcome)> {
+        let key = Self::key(engine, component_sha256);
+        let artifact = self.dir.join(format!("{key}.cwasm"));
+        let sidecar = self.dir.join(format!("{key}.sha256"));
+        if let (Ok(code), Ok(expected)) = (std::fs::read(&artifact), std::fs::read_to_string(&sidecar)) {
+            if sha256_hex(&code) == expected.trim() {
+                // SAFETY: the bytes were written by `Engine::precompile_component`
+                // in this cache (their digest matches the sidecar we wrote), and
+                // wasmtime checks the engine compatibility header itself.
+                match unsafe { Component::deserialize(engine, &code) } {
+                    Ok(c) => return Ok((c, CacheOutcome::Hit)),
+                    Err(e) => tracing::warn!("cached component {} unusable, recompiling: {e}", artifact.display()),
+                }
+            } else {
+                tracing::warn!("cached component {} fails its digest check, recompiling", artifact.display());
+            }
+        }
+        let code = engine.precompile_component(bytes)?;
+        // SAFETY: produced just above by this engine.
+        let component = unsafe { Component::deserialize(engine, &code)? };
+        if let Err(e) = self.store(&artifact, &sidecar, &code) {
+            tracing::warn!("could not write the compile cache in {}: {e}", self.dir.display());
+        }
+        Ok((component, CacheOutcome::Compiled))
+    }
+
+    fn store(&self, artifact: &Path, sidecar: &Path, code: &[u8]) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        crate::atomic::write(artifact, code)?;
+        crate::atomic::write(sidecar, sha256_hex(code).as_bytes())
+    }
+}

@@ -1,0 +1,335 @@
+//! The host: finds the plugin for a jurisdiction, compiles it (through the
+//! cache), resolves its rules for the period, checks the input against its
+//! declaration, runs it in the sandbox and assembles the report.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::bundle::{Bundle, BundleError, Origin};
+use crate::cache::{CacheOutcome, CompileCache};
+use crate::contract::{Period, PluginInfo, Request};
+use crate::input::{InputProblem, RawTable};
+use crate::report::{self, InputStamp, PluginStamp, Report, Stamp};
+use crate::rules::{ResolvedParameter, RuleSet, RulesError};
+use crate::sandbox::{Limits, PluginFailure, PreparedPlugin, Sandbox};
+
+/// Exit codes of the `lvyue` command. Scripts depend on them.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// Anything not listed below (an I/O failure, a bug).
+    pub const OTHER: i32 = 1;
+    /// Command-line usage errors (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// The input is invalid: nothing was evaluated and nothing written.
+    pub const BAD_INPUT: i32 = 3;
+    /// A plugin failed: trap, panic or an exhausted limit.
+    pub const PLUGIN_FAILED: i32 = 4;
+    /// A plugin was refused: incompatible contract, digest mismatch, not found.
+    pub const PLUGIN_REFUSED: i32 = 5;
+    /// The rules lack a parameter for the requested year, or are malformed.
+    pub const RULES: i32 = 6;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the input has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    BadInput(Vec<InputProblem>),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Rules(Vec<RulesError>),
+    #[error("plugin {plugin} was refused: {reason}")]
+    Refused { plugin: String, reason: String },
+    #[error("plugin {plugin} {failure}")]
+    Failed { plugin: String, failure: PluginFailure },
+    #[error("no plugin for jurisdiction `{0}`; `lvyue plugins` lists the installed ones")]
+    NotFound(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::BadInput(_) | RunError::Unsupported(_) => exit::BAD_INPUT,
+            RunError::Rules(_) => exit::RULES,
+            RunError::Refused { .. } | RunError::NotFound(_) => exit::PLUGIN_REFUSED,
+            RunError::Failed { .. } => exit::PLUGIN_FAILED,
+            RunError::Io(_) => exit::OTHER,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Folders whose subfolders are bundles.
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Bundle folders.
+    pub bundles: Vec<PathBuf>,
+    /// `None`: no on-disk compile cache.
+    pub cache_dir: Option<PathBuf>,
+    pub limits: Limits,
+    /// A folder with `<jurisdiction>/*.toml` replacing the bundled rules.
+    pub rules_dir: Option<PathBuf>,
+    /// Leave out the built-in plugins (tests of other bundles).
+    pub no_builtins: bool,
+}
+
+/// One thing to evaluate.
+pub struct Evaluate<'a> {
+    pub jurisdiction: &'a str,
+    pub year: u16,
+    pub tables: &'a [RawTable],
+    pub options: &'a [(String, String)],
+    /// Input files and their digests, for the report.
+    pub inputs: Vec<InputStamp>,
+}
+
+pub struct Host {
+    sandbox: Sandbox,
+    cache: Option<CompileCache>,
+    bundles: Vec<Bundle>,
+    refused: Vec<BundleError>,
+    limits: Limits,
+    rules_dir: Option<PathBuf>,
+    prepared: Mutex<HashMap<String, (PreparedPlugin, CacheOutcome)>>,
+    described: Mutex<HashMap<String, PluginInfo>>,
+}
+
+impl Host {
+    pub fn new(opts: HostOptions) -> anyhow::Result<Host> {
+        let mut bundles = Vec::new();
+        let mut refused = Vec::new();
+        let mut take = |r: Result<Bundle, BundleError>| match r {
+            Ok(b) => bundles.push(b),
+            Err(e) => {
+                tracing::warn!("{e}");
+                refused.push(e)
+            }
+        };
+        if !opts.no_builtins {
+            crate::bundle::builtin_bundles().into_iter().for_each(&mut take);
+        }
+        for dir in &opts.plugin_dirs {
+            let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| anyhow::anyhow!("plugins folder {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join("plugin.toml").is_file())
+                .collect();
+            subdirs.sort();
+            subdirs.iter().map(|d| Bundle::load_dir(d)).for_each(&mut take);
+        }
+        opts.bundles.iter().map(|d| Bundle::load_dir(d)).for_each(&mut take);
+        Ok(Host {
+            sandbox: Sandbox::new()?,
+            cache: opts.cache_dir.map(CompileCache::new),
+            bundles,
+            refused,
+            limits: opts.limits,
+            rules_dir: opts.rules_dir,
+            prepared: Mutex::new(HashMap::new()),
+            described: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn bundles(&self) -> &[Bundle] {
+        &self.bundles
+    }
+
+    pub fn refused(&self) -> &[BundleError] {
+        &self.refused
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// The bundle for a plugin id or a jurisdiction. A bundle loaded from a
+    /// path wins over a built-in one for the same jurisdiction.
+    pub fn find(&self, id_or_jurisdiction: &str) -> Option<&Bundle> {
+        let matches = |b: &&Bundle| b.manifest.id == id_or_jurisdiction || b.manifest.jurisdictions.iter().any(|j| j == id_or_jurisdiction);
+        self.bundles.iter().rev().find(|b| matches(b) && !matches!(b.origin, Origin::BuiltIn)).or_else(|| self.bundles.iter().find(matches))
+    }
+
+    /// The refusal recorded for a bundle with this id or jurisdiction, if any.
+    fn refusal_for(&self, what: &str) -> Option<&BundleError> {
+        self.refused.iter().find(|e| e.to_string().contains(&format!("plugin {what} ")))
+    }
+
+    /// Compiles (or loads from the cache) and links a bundle's component.
+    pub fn prepare(&self, bundle: &Bundle) -> Result<(PreparedPlugin, CacheOutcome), RunError> {
+        let key = bundle.component_sha256().to_string();
+        if let Some(p) = self.prepared.lock().expect("lock").get(&key) {
+            return Ok(p.clone());
+        }
+        let refused = |e: anyhow::Error| RunError::Refused { plugin: bundle.manifest.id.clone(), reason: format!("{e:#}") };
+        let (component, outcome) = match &self.cache {
+            Some(c) => c.load_or_compile(self.sandbox.engine(), &bundle.component, &key).map_err(refused)?,
+            None => (crate::sandbox::compile(self.sandbox.engine(), &bundle.component).map_err(refused)?, CacheOutcome::Uncached),
+        };
+        let prepared = self.sandbox.prepare(&component).map_err(refused)?;
+        tracing::debug!(plugin = %bundle.manifest.id, ?outcome, "component ready");
+        self.prepared.lock().expect("lock").insert(key, (prepared.clone(), outcome));
+        Ok((prepared, outcome))
+    }
+
+    /// What the plugin declares, checked against its manifest.
+    pub fn describe(&self, bundle: &Bundle) -> Result<PluginInfo, RunError> {
+        let key = bundle.component_sha256().to_string();
+        if let Some(info) = self.described.lock().expect("lock").get(&key) {
+            return Ok(info.clone());
+        }
+        let (plugin, _) = self.prepare(bundle)?;
+        let id = bundle.manifest.id.clone();
+        let info = plugin.describe(&self.limits).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?.value;
+        if info.id != bundle.manifest.id || info.version != bundle.manifest.version {
+            return Err(RunError::Refused {
+                plugin: id,
+                reason: format!(
+                    "the component describes itself as {} {}, its plugin.toml says {} {}; repack the bundle",
+                    info.id, info.version, bundle.manifest.id, bundle.manifest.version
+                ),
+            });
+        }
+        self.described.lock().expect("lock").insert(key, info.clone());
+        Ok(info)
+    }
+
+    /// The rules for a jurisdiction: the override folder if given, else the bundle's.
+    pub fn rules(&self, bundle: &Bundle, jurisdiction: &str) -> Result<(RuleSet, String), RunError> {
+        if let Some(dir) = &self.rules_dir {
+            let d = dir.join(jurisdiction);
+            if d.is_dir() {
+                let files = crate::bundle::read_rules_tree(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
+                let digest = crate::digest::rules_digest(&files.into_iter().filter(|(n, _)| n.starts_with(&format!("{jurisdiction}/"))).collect::<Vec<_>>());
+                let set = RuleSet::load_dir(jurisdiction, &d).map_err(|e| RunError::Rules(vec![e]))?;
+                return Ok((set, format!("{} (sha256 {digest})", d.display())));
+            }
+        }
+        let set = bundle.rules_for(jurisdiction).cloned().ok_or_else(|| RunError::Rules(vec![RulesError::Invalid {
+            file: format!("rules/{jurisdiction}"),
+            message: format!("plugin {} carries no rules for {jurisdiction}", bundle.manifest.id),
+        }]))?;
+        Ok((set, "bundled".into()))
+    }
+
+    /// Resolves the parameters a plugin requires for a year. Every missing one is reported.
+    pub fn resolve_parameters(&self, info: &PluginInfo, rules: &RuleSet, year: u16) -> Result<Vec<ResolvedParameter>, RunError> {
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        for p in &info.parameters {
+            match rules.resolve(&p.key, year) {
+                Ok(r) => {
+                    if r.kind != crate::rules::kind_name(p.kind) {
+                        errors.push(RulesError::Invalid {
+                            file: r.file.clone(),
+                            message: format!("parameter {} is a {} in the rules but the plugin reads a {}", p.key, r.kind, crate::rules::kind_name(p.kind)),
+                        });
+                    } else {
+                        ok.push(r)
+                    }
+                }
+                Err(e) if p.required => errors.push(e),
+                Err(_) => {}
+            }
+        }
+        if errors.is_empty() { Ok(ok) } else { Err(RunError::Rules(errors)) }
+    }
+
+    /// Builds the request without running it (for `validate` and benchmarks).
+    pub fn build_request(&self, job: &Evaluate<'_>) -> Result<(Request, &Bundle, PluginInfo, Vec<ResolvedParameter>, String), RunError> {
+        let bundle = self.find(job.jurisdiction).ok_or_else(|| match self.refusal_for(job.jurisdiction) {
+            Some(e) => RunError::Refused { plugin: job.jurisdiction.to_string(), reason: e.to_string() },
+            None => RunError::NotFound(job.jurisdiction.to_string()),
+        })?;
+        let info = self.describe(bundle)?;
+        if !info.years.contains(&job.year) {
+            return Err(RunError::Unsupported(format!(
+                "plugin {} {} covers compliance years {}, not {}",
+                info.id,
+                info.version,
+                info.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
+                job.year
+            )));
+        }
+        let (rules, rules_source) = self.rules(bundle, job.jurisdiction)?;
+        let params = self.resolve_parameters(&info, &rules, job.year)?;
+        let tables = crate::input::check(&info.input, job.tables).map_err(RunError::BadInput)?;
+        let request = Request {
+            jurisdiction: job.jurisdiction.to_string(),
+            period: Period { year: job.year, start: format!("{:04}-01-01", job.year), end: format!("{:04}-12-31", job.year) },
+            parameters: params.iter().map(|p| p.to_contract()).collect(),
+            tables,
+            options: job.options.to_vec(),
+        };
+        Ok((request, bundle, info, params, rules_source))
+    }
+
+    /// Evaluates one request. Errors are reported; the host stays usable.
+    pub fn evaluate(&self, job: &Evaluate<'_>) -> Result<Report, RunError> {
+        let (request, bundle, _info, params, rules_source) = self.build_request(job)?;
+        let (plugin, _) = self.prepare(bundle)?;
+        let id = bundle.manifest.id.clone();
+        let run = plugin.evaluate(&self.limits, &request).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
+        let evaluation = match run.value {
+            Ok(e) => e,
+            Err(crate::contract::EvaluationError::InvalidInput(findings)) => {
+                return Err(RunError::BadInput(
+                    findings
+                        .into_iter()
+                        .map(|f| InputProblem {
+                            sheet: f.cells.first().and_then(|c| c.split('!').next()).unwrap_or("").to_string(),
+                            cell: f.cells.join(", "),
+                            found: f.code,
+                            expected_zh: f.message.zh,
+                            expected_en: f.message.en,
+                        })
+                        .collect(),
+                ));
+            }
+            Err(crate::contract::EvaluationError::MissingParameter(p)) => {
+                return Err(RunError::Rules(vec![RulesError::Undefined { jurisdiction: job.jurisdiction.into(), key: p, files: rules_source }]));
+            }
+            Err(crate::contract::EvaluationError::Unsupported(what)) => {
+                return Err(RunError::Unsupported(format!("plugin {id} does not support {what}")));
+            }
+        };
+        let run = crate::sandbox::Run {
+            value: evaluation,
+            fuel_used: run.fuel_used,
+            fuel_limit: run.fuel_limit,
+            peak_memory_bytes: run.peak_memory_bytes,
+            log: run.log,
+            log_truncated: run.log_truncated,
+        };
+        let stamp = Stamp {
+            plugin: PluginStamp {
+                id: bundle.manifest.id.clone(),
+                version: bundle.manifest.version.clone(),
+                contract: bundle.contract.to_string(),
+                component_sha256: bundle.manifest.component.sha256.clone(),
+                rules_sha256: bundle.manifest.rules.sha256.clone(),
+                origin: bundle.origin.to_string(),
+                rules_source,
+            },
+            jurisdiction: job.jurisdiction.to_string(),
+            year: job.year,
+            period: report::Period { start: request.period.start.clone(), end: request.period.end.clone() },
+            inputs: job.inputs.clone(),
+            options: job.options.to_vec(),
+            parameters: params,
+        };
+        Ok(report::build(stamp, &run))
+    }
+}
+
+/// SHA-256 of a file, for the report.
+pub fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
+    let bytes = std::fs::read(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+    Ok(InputStamp { path: path.display().to_string(), sha256: crate::digest::sha256_hex(&bytes) })
+}

@@ -1,0 +1,359 @@
+//! Input tables, checked against what a plugin declares it needs.
+//!
+//! Readers (request files now, workbooks later) produce [`RawTable`]s; [`check`]
+//! turns them into contract tables or reports every problem at once, each
+//! with the sheet, the cell, the value found and what was expected, in
+//! Chinese and English.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contract::{Cell, ColumnSpec, Row, SheetSpec, Table, Value, ValueKind};
+use crate::{decimal, units};
+
+/// A value as read, before checking.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Empty,
+    /// Exact decimal text.
+    Number(String),
+    Text(String),
+    /// ISO date "YYYY-MM-DD".
+    Date(String),
+    Bool(bool),
+    /// A spreadsheet error value such as "#DIV/0!".
+    Error(String),
+}
+
+impl fmt::Display for RawValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RawValue::Empty => write!(f, "(empty)"),
+            RawValue::Number(n) => write!(f, "{n}"),
+            RawValue::Text(t) => write!(f, "\"{t}\""),
+            RawValue::Date(d) => write!(f, "{d}"),
+            RawValue::Bool(b) => write!(f, "{b}"),
+            RawValue::Error(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RawCell {
+    pub value: RawValue,
+    /// Where it came from, e.g. "Emission sources!C12".
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// e.g. "Emission sources!12".
+    pub source: String,
+    /// By column key.
+    pub cells: BTreeMap<String, RawCell>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// The sheet-spec key.
+    pub key: String,
+    /// What the user calls it (sheet name or table name), for messages.
+    pub display: String,
+    /// Units the user stated, by column key.
+    pub units: HashMap<String, String>,
+    /// Where a column's unit was stated, for messages.
+    pub at: String,
+    pub rows: Vec<RawRow>,
+}
+
+/// One problem with the input.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InputProblem {
+    pub sheet: String,
+    /// The cell (or row, or sheet) concerned.
+    pub cell: String,
+    pub found: String,
+    pub expected_zh: String,
+    pub expected_en: String,
+}
+
+impl fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: found {}; expected {} / {}", self.cell, self.found, self.expected_en, self.expected_zh)
+    }
+}
+
+fn problem(sheet: &str, cell: &str, found: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> InputProblem {
+    InputProblem { sheet: sheet.to_string(), cell: cell.to_string(), found: found.into(), expected_zh: zh.into(), expected_en: en.into() }
+}
+
+fn kind_en(k: ValueKind) -> &'static str {
+    match k {
+        ValueKind::Number => "a number",
+        ValueKind::Text => "text",
+        ValueKind::Date => "a date (YYYY-MM-DD or an Excel date)",
+        ValueKind::Boolean => "yes or no",
+    }
+}
+
+fn kind_zh(k: ValueKind) -> &'static str {
+    match k {
+        ValueKind::Number => "数字",
+        ValueKind::Text => "文本",
+        ValueKind::Date => "日期（YYYY-MM-DD 或 Excel 日期）",
+        ValueKind::Boolean => "是或否",
+    }
+}
+
+/// Checks raw tables against the declared sheets. Returns the contract tables
+/// (columns in declaration order, numbers in canonical units) or every problem.
+pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<InputProblem>> {
+    let mut problems = Vec::new();
+    let mut tables = Vec::new();
+    for t in raw {
+        if !specs.iter().any(|s| s.key == t.key) {
+            let known: Vec<&str> = specs.iter().map(|s| s.key.as_str()).collect();
+            problems.push(problem(&t.display, &t.display, &t.key, format!("本插件读取的表：{}", known.join("、")), format!("one of the sheets this plugin reads: {}", known.join(", "))));
+        }
+    }
+    for spec in specs {
+        let Some(t) = raw.iter().find(|t| t.key == spec.key) else {
+            if spec.required {
+                problems.push(problem(
+                    &spec.name.en,
+                    &spec.name.en,
+                    "(missing)",
+                    format!("必需的表「{}」", spec.name.zh),
+                    format!("the required sheet \"{}\"", spec.name.en),
+                ));
+            }
+            continue;
+        };
+        let mut factors: Vec<Option<(String, String)>> = Vec::new();
+        for col in &spec.columns {
+            factors.push(unit_for(t, col, &mut problems));
+        }
+        for stated in t.units.keys() {
+            if !spec.columns.iter().any(|c| &c.key == stated) {
+                problems.push(problem(&t.display, &t.at, stated, "本表已声明的列", "a column of this sheet"));
+            }
+        }
+        let mut rows = Vec::with_capacity(t.rows.len());
+        let mut seen: HashMap<Vec<String>, String> = HashMap::new();
+        for r in &t.rows {
+            for k in r.cells.keys() {
+                if !spec.columns.iter().any(|c| &c.key == k) {
+                    let at = r.cells[k].at.clone();
+                    problems.push(problem(&t.display, &at, k, "本表已声明的列", "a column this sheet declares"));
+                }
+            }
+            let mut cells = Vec::with_capacity(spec.columns.len());
+            for (col, unit) in spec.columns.iter().zip(&factors) {
+                let raw = r.cells.get(&col.key);
+                let at = raw.map(|c| c.at.clone()).unwrap_or_else(|| format!("{}, {}", r.source, col.name.en));
+                let value = raw.map(|c| c.value.clone()).unwrap_or(RawValue::Empty);
+                match check_cell(col, &value, unit.as_ref()) {
+                    Ok(v) => cells.push(Cell { value: v, source: at }),
+                    Err((zh, en)) => {
+                        problems.push(problem(&t.display, &at, value.to_string(), zh, en));
+                        cells.push(Cell { value: Value::Empty, source: at });
+                    }
+                }
+            }
+            if !spec.unique_key.is_empty() {
+                let key: Vec<String> = spec
+                    .unique_key
+                    .iter()
+                    .map(|k| spec.columns.iter().position(|c| &c.key == k).map(|i| value_key(&cells[i].value)).unwrap_or_default())
+                    .collect();
+                if key.iter().any(|k| !k.is_empty()) {
+                    let first_col = spec.columns.iter().position(|c| c.key == spec.unique_key[0]).unwrap_or(0);
+                    let here = cells.get(first_col).map(|c| c.source.clone()).unwrap_or_default();
+                    if let Some(prev) = seen.get(&key) {
+                        problems.push(problem(
+                            &t.display,
+                            &here,
+                            key.join(" / "),
+                            format!("唯一值（与 {prev} 重复）"),
+                            format!("a unique value (it repeats {prev})"),
+                        ));
+                    } else {
+                        seen.insert(key, here);
+                    }
+                }
+            }
+            rows.push(Row { source: r.source.clone(), cells });
+        }
+        tables.push(Table { key: spec.key.clone(), columns: spec.columns.iter().map(|c| c.key.clone()).collect(), rows });
+    }
+    if problems.is_empty() { Ok(tables) } else { Err(problems) }
+}
+
+fn value_key(v: &Value) -> String {
+    crate::rules::value_text(v)
+}
+
+/// The (stated, canonical) units of a number column, if it has a unit.
+fn unit_for(t: &RawTable, col: &ColumnSpec, problems: &mut Vec<InputProblem>) -> Option<(String, String)> {
+    let canonical = col.unit.as_ref()?;
+    let stated = t.units.get(&col.key).cloned().unwrap_or_else(|| canonical.clone());
+    if units::convert(Decimal::ONE, &stated, canonical).is_none() {
+        let ok = units::accepted(canonical).join(", ");
+        problems.push(problem(&t.display, &t.at, format!("{}: {stated}", col.key), format!("可换算为 {canonical} 的单位：{ok}"), format!("a unit convertible to {canonical}: {ok}")));
+        return None;
+    }
+    Some((stated, canonical.clone()))
+}
+
+fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -> Result<Value, (String, String)> {
+    let expect = || (kind_zh(col.kind).to_string(), kind_en(col.kind).to_string());
+    if let RawValue::Error(e) = v {
+        return Err((format!("{}，不是公式错误 {e}", kind_zh(col.kind)), format!("{}, not the formula error {e}", kind_en(col.kind))));
+    }
+    let blank = matches!(v, RawValue::Empty) || matches!(v, RawValue::Text(t) if t.trim().is_empty());
+    if blank {
+        return if col.required {
+            Err((format!("必填：{}", kind_zh(col.kind)), format!("a value (required): {}", kind_en(col.kind))))
+        } else {
+            Ok(Value::Empty)
+        };
+    }
+    match col.kind {
+        ValueKind::Number => {
+            let d = match v {
+                RawValue::Number(n) => decimal::parse(n),
+                RawValue::Text(t) => decimal::parse(&t.replace(',', "")),
+                _ => None,
+            }
+            .ok_or_else(expect)?;
+            let d = match unit {
+                Some((from, to)) => units::convert(d, from, to).ok_or_else(expect)?,
+                None => d,
+            };
+            if let Some(min) = col.minimum.as_deref().and_then(decimal::parse) {
+                if d < min {
+                    return Err((format!("不小于 {min} 的数字"), format!("a number not less than {min}")));
+                }
+            }
+            Ok(Value::Number(decimal::format(d)))
+        }
+        ValueKind::Text => {
+            let s = match v {
+                RawValue::Text(t) => t.trim().to_string(),
+                RawValue::Number(n) => n.clone(),
+                RawValue::Date(d) => d.clone(),
+                RawValue::Bool(b) => b.to_string(),
+                _ => return Err(expect()),
+            };
+            if !col.choices.is_empty() && !col.choices.iter().any(|c| c == &s) {
+                let list = col.choices.join(", ");
+                return Err((format!("以下之一：{list}"), format!("one of: {list}")));
+            }
+            Ok(Value::Text(s))
+        }
+        ValueKind::Date => match v {
+            RawValue::Date(d) if crate::rules::is_iso_date(d) => Ok(Value::Date(d.clone())),
+            RawValue::Text(t) if crate::rules::is_iso_date(t.trim()) => Ok(Value::Date(t.trim().to_string())),
+            _ => Err(expect()),
+        },
+        ValueKind::Boolean => match v {
+            RawValue::Bool(b) => Ok(Value::Boolean(*b)),
+            RawValue::Text(t) => match t.trim().to_lowercase().as_str() {
+                "true" | "yes" | "y" | "是" | "1" => Ok(Value::Boolean(true)),
+                "false" | "no" | "n" | "否" | "0" => Ok(Value::Boolean(false)),
+                _ => Err(expect()),
+            },
+            RawValue::Number(n) if n == "1" || n == "0" => Ok(Value::Boolean(n == "1")),
+            _ => Err(expect()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::TextZhEn;
+
+    fn t(s: &str) -> TextZhEn {
+        TextZhEn { zh: s.into(), en: s.into() }
+    }
+
+    fn spec() -> SheetSpec {
+        let col = |key: &str, kind, unit: Option<&str>, required, choices: &[&str]| ColumnSpec {
+            key: key.into(),
+            name: t(key),
+            kind,
+            unit: unit.map(Into::into),
+            required,
+            choices: choices.iter().map(|s| s.to_string()).collect(),
+            minimum: matches!(kind, ValueKind::Number).then(|| "0".to_string()),
+            help: t(""),
+        };
+        SheetSpec {
+            key: "h".into(),
+            name: t("Holdings"),
+            schema: None,
+            required: true,
+            columns: vec![
+                col("serial", ValueKind::Text, None, true, &[]),
+                col("type", ValueKind::Text, None, true, &["CCER", "CEA"]),
+                col("qty", ValueKind::Number, Some("t"), true, &[]),
+                col("date", ValueKind::Date, None, false, &[]),
+            ],
+            unique_key: vec!["serial".into()],
+            help: t(""),
+        }
+    }
+
+    fn row(n: usize, cells: &[(&str, RawValue)]) -> RawRow {
+        RawRow {
+            source: format!("Holdings!{n}"),
+            cells: cells.iter().enumerate().map(|(i, (k, v))| (k.to_string(), RawCell { value: v.clone(), at: format!("Holdings!{}{n}", (b'A' + i as u8) as char) })).collect(),
+        }
+    }
+
+    #[test]
+    fn good_rows_are_converted() {
+        let raw = RawTable {
+            key: "h".into(),
+            display: "Holdings".into(),
+            units: [("qty".to_string(), "万吨".to_string())].into(),
+            at: "Holdings!1".into(),
+            rows: vec![row(2, &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CCER".into())), ("qty", RawValue::Number("1.5".into()))])],
+        };
+        let tables = check(&[spec()], &[raw]).unwrap();
+        assert_eq!(tables[0].rows[0].cells[2].value, Value::Number("15000".into()));
+        assert_eq!(tables[0].rows[0].cells[3].value, Value::Empty);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_cell() {
+        let raw = RawTable {
+            key: "h".into(),
+            display: "Holdings".into(),
+            units: HashMap::new(),
+            at: "Holdings!1".into(),
+            rows: vec![
+                row(2, &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("VER".into())), ("qty", RawValue::Number("-1".into()))]),
+                row(3, &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CEA".into())), ("qty", RawValue::Error("#DIV/0!".into())), ("date", RawValue::Text("31/12/2024".into()))]),
+            ],
+        };
+        let problems = check(&[spec()], &[raw]).unwrap_err();
+        let cells: Vec<&str> = problems.iter().map(|p| p.cell.as_str()).collect();
+        assert_eq!(cells, ["Holdings!B2", "Holdings!C2", "Holdings!C3", "Holdings!D3", "Holdings!A3"], "{problems:#?}");
+        assert!(problems[0].expected_en.contains("one of: CCER, CEA"));
+        assert!(problems[1].expected_en.contains("not less than 0"));
+        assert!(problems[2].expected_en.contains("#DIV/0!"));
+        assert!(problems[4].expected_en.contains("repeats Holdings!A2"));
+    }
+
+    #[test]
+    fn a_missing_required_sheet_is_a_problem() {
+        let problems = check(&[spec()], &[]).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].expected_en.contains("required sheet"));
+    }
+}

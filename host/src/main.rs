@@ -1,0 +1,325 @@
+//! `lvyue`: the command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use lvyue::host::{exit, Evaluate, Host, HostOptions, RunError};
+use lvyue::report::Report;
+use lvyue::request::RequestFile;
+use lvyue::sandbox::Limits;
+
+const ABOUT: &str = "lvyue (履约): compliance reports from sandboxed rule plugins, one per jurisdiction.";
+
+const LONG_ABOUT: &str = "\
+lvyue (履约) evaluates an enterprise's emissions inventory and offset portfolio
+against the rules of a carbon market, using a sandboxed WebAssembly plugin per
+jurisdiction and dated rule parameters with their legal references.
+
+Start here:
+  lvyue demo                           run the national ETS on the bundled sample
+  lvyue plugins                        list the jurisdictions this lvyue can evaluate
+  lvyue rules cn-ets --year 2024       the parameters in force, with their sources
+  lvyue template cn-ets -o input.xlsx  an input workbook for a jurisdiction
+  lvyue evaluate --request req.toml --json report.json
+
+Exit codes: 0 ok; 1 other error; 2 usage; 3 bad input; 4 a plugin failed
+(trap, panic, limit); 5 a plugin was refused (contract, digest, not found);
+6 the rules lack a parameter for the year.";
+
+#[derive(Parser)]
+#[command(name = "lvyue", version, about = ABOUT, long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// More log output (-v info, -vv debug, -vvv trace). Logs go to stderr.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Load every plugin bundle found in the subfolders of DIR (repeatable).
+    #[arg(long, value_name = "DIR", global = true)]
+    plugin_dir: Vec<PathBuf>,
+    /// Load the plugin bundle in DIR (repeatable). A loaded bundle wins over a built-in one.
+    #[arg(long, value_name = "DIR", global = true)]
+    bundle: Vec<PathBuf>,
+    /// Use rule files from DIR/<jurisdiction>/*.toml instead of the plugin's bundled rules.
+    #[arg(long, value_name = "DIR", global = true)]
+    rules_dir: Option<PathBuf>,
+    /// Where compiled plugins are cached [default: $LVYUE_CACHE_DIR, $XDG_CACHE_HOME/lvyue or ~/.cache/lvyue].
+    #[arg(long, value_name = "DIR", global = true)]
+    cache_dir: Option<PathBuf>,
+    /// Compile plugins afresh and keep nothing on disk.
+    #[arg(long, global = true)]
+    no_cache: bool,
+    /// Fuel (instructions) a plugin gets with no input; more is added per input cell.
+    #[arg(long, value_name = "UNITS", global = true)]
+    fuel: Option<u64>,
+    /// Memory cap for a plugin, all its linear memories together, in MiB.
+    #[arg(long, value_name = "MIB", global = true)]
+    memory_mib: Option<usize>,
+    /// Wall-clock limit for one plugin call, in seconds.
+    #[arg(long, value_name = "SECS", global = true)]
+    timeout_secs: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the installed plugins, or show one (`lvyue plugins info cn-ets`).
+    Plugins {
+        #[command(subcommand)]
+        action: Option<PluginsAction>,
+    },
+    /// Show the rule parameters in force for a compliance year, with value,
+    /// effective date, legal reference and confidence.
+    Rules {
+        /// Jurisdiction id, e.g. cn-ets.
+        jurisdiction: String,
+        /// Compliance year.
+        #[arg(long)]
+        year: u16,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an empty input workbook for a jurisdiction, from what its plugin declares.
+    Template {
+        /// Jurisdiction id, e.g. cn-ets.
+        jurisdiction: String,
+        /// Output .xlsx file.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Compliance year shown on the instructions sheet.
+        #[arg(long)]
+        year: Option<u16>,
+    },
+    /// Evaluate a request file (TOML or JSON: jurisdiction, year, options, tables).
+    Evaluate {
+        /// The request file.
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+        /// Write the full result as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Extra option KEY=VALUE passed to the plugin (e.g. carbon_price_cny=95); repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+    },
+    /// Run the main job on the bundled sample data and write the results.
+    Demo {
+        /// Folder for the results.
+        #[arg(long, default_value = "lvyue-demo")]
+        out_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginsAction {
+    /// List the plugins (the default).
+    List,
+    /// Version, years, digests, contract and the input a plugin needs.
+    Info { id: String },
+}
+
+/// The bundled sample request for `lvyue demo`.
+const DEMO_REQUEST: (&str, &str) = ("cn-ets-2024.toml", include_str!("../../tests/samples/cn-ets-2024.toml"));
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.global.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LVYUE_LOG").unwrap_or_else(|_| level.into()))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn host(g: &Global) -> Result<Host, RunError> {
+    let mut limits = Limits::default();
+    if let Some(f) = g.fuel {
+        limits.fuel_base = f;
+    }
+    if let Some(m) = g.memory_mib {
+        limits.memory_bytes = m << 20;
+    }
+    if let Some(s) = g.timeout_secs {
+        limits.wall_clock = Duration::from_secs(s);
+    }
+    let cache_dir = if g.no_cache { None } else { g.cache_dir.clone().or_else(lvyue::cache::CompileCache::default_dir) };
+    Host::new(HostOptions {
+        plugin_dirs: g.plugin_dir.clone(),
+        bundles: g.bundle.clone(),
+        cache_dir,
+        limits,
+        rules_dir: g.rules_dir.clone(),
+        no_builtins: false,
+    })
+    .map_err(|e| RunError::Io(format!("{e:#}")))
+}
+
+fn run(cli: Cli) -> Result<i32, RunError> {
+    let host = host(&cli.global)?;
+    match cli.command {
+        Command::Plugins { action: None | Some(PluginsAction::List) } => {
+            println!("{:<20} {:<9} {:<10} {:<12} {:<10} name", "id", "version", "contract", "years", "origin");
+            for b in host.bundles() {
+                let m = &b.manifest;
+                let years = m.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(",");
+                println!("{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}", m.id, m.version, b.contract, years, b.origin.to_string(), m.name.zh, m.name.en);
+            }
+            for e in host.refused() {
+                println!("refused: {e}");
+            }
+            Ok(if host.refused().is_empty() { exit::OK } else { exit::PLUGIN_REFUSED })
+        }
+        Command::Plugins { action: Some(PluginsAction::Info { id }) } => {
+            let b = host.find(&id).ok_or_else(|| RunError::NotFound(id.clone()))?;
+            let info = host.describe(b)?;
+            let m = &b.manifest;
+            println!("{} {} — {} / {}", m.id, m.version, m.name.zh, m.name.en);
+            println!("  origin:           {}", b.origin);
+            println!("  contract:         lvyue:compliance@{} (manifest: {})", b.contract, m.contract);
+            println!("  jurisdictions:    {}", m.jurisdictions.join(", "));
+            println!("  compliance years: {}", info.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "));
+            println!("  component sha256: {}", m.component.sha256);
+            println!("  rules sha256:     {}", m.rules.sha256);
+            for s in &m.legal_source {
+                println!("  legal source:     {} — {} [{}]", s.title, s.reference, s.confidence.as_deref().unwrap_or("-"));
+            }
+            println!("\nInput it needs:");
+            for s in &info.input {
+                println!("  sheet {} / {} ({}){}", s.name.zh, s.name.en, s.key, if s.required { ", required" } else { ", optional" });
+                for c in &s.columns {
+                    println!(
+                        "    {:<18} {:<9} {:<8} {} {} / {}{}",
+                        c.key,
+                        lvyue::rules::kind_name(c.kind),
+                        c.unit.as_deref().unwrap_or(""),
+                        if c.required { "required" } else { "optional" },
+                        c.name.zh,
+                        c.name.en,
+                        if c.choices.is_empty() { String::new() } else { format!(" [{}]", c.choices.join("|")) }
+                    );
+                }
+            }
+            println!("\nParameters: {}", info.parameters.iter().map(|p| p.key.as_str()).collect::<Vec<_>>().join(", "));
+            println!("Metrics:    {}", info.metrics.iter().map(|p| p.key.as_str()).collect::<Vec<_>>().join(", "));
+            println!("Findings:   {}", info.findings.iter().map(|p| p.code.as_str()).collect::<Vec<_>>().join(", "));
+            Ok(exit::OK)
+        }
+        Command::Rules { jurisdiction, year, json } => {
+            let b = host.find(&jurisdiction).ok_or_else(|| RunError::NotFound(jurisdiction.clone()))?;
+            let (rules, source) = host.rules(b, &jurisdiction)?;
+            let (params, missing) = rules.resolve_all(year);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&params).expect("serialise"));
+            } else {
+                println!("Rules for {jurisdiction}, compliance year {year} (rules: {source})\n");
+                for p in &params {
+                    println!("{}  {} / {}", p.key, p.name.zh, p.name.en);
+                    println!("    value:      {}{}", p.value, p.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default());
+                    println!("    effective:  {}{}", p.effective, p.until.as_deref().map(|u| format!(" until {u}")).unwrap_or_default());
+                    println!("    reference:  {}", p.reference);
+                    println!("    confidence: {}{}", p.confidence, if p.confidence == "verified" { "" } else { "  (not verified in the official text)" });
+                    if let Some(n) = &p.note {
+                        println!("    note:       {n}");
+                    }
+                    println!("    file:       {}", p.file);
+                }
+            }
+            for m in &missing {
+                eprintln!("warning: {m}");
+            }
+            Ok(if missing.is_empty() { exit::OK } else { exit::RULES })
+        }
+        Command::Template { jurisdiction, out, year } => {
+            let b = host.find(&jurisdiction).ok_or_else(|| RunError::NotFound(jurisdiction.clone()))?;
+            let info = host.describe(b)?;
+            let bytes = lvyue::template::build(&info, year).map_err(|e| RunError::Io(format!("building the template: {e}")))?;
+            lvyue::atomic::write(&out, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", out.display())))?;
+            println!("wrote {} ({} input sheets)", out.display(), info.input.len());
+            Ok(exit::OK)
+        }
+        Command::Evaluate { request, json, options } => {
+            let req = RequestFile::read(&request).map_err(|e| RunError::Io(e.to_string()))?;
+            let mut opts = req.options.clone();
+            for o in options {
+                let (k, v) = o.split_once('=').ok_or_else(|| RunError::Io(format!("--option {o}: expected KEY=VALUE")))?;
+                opts.retain(|(ok, _)| ok != k);
+                opts.push((k.to_string(), v.to_string()));
+            }
+            let report = host.evaluate(&Evaluate {
+                jurisdiction: &req.jurisdiction,
+                year: req.year,
+                tables: &req.tables,
+                options: &opts,
+                inputs: vec![lvyue::host::stamp_file(&request)?],
+            })?;
+            print_summary(&report);
+            if let Some(path) = json {
+                lvyue::atomic::write(&path, report.to_json().as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+                println!("\nwrote {}", path.display());
+            }
+            Ok(exit::OK)
+        }
+        Command::Demo { out_dir } => {
+            std::fs::create_dir_all(&out_dir).map_err(|e| RunError::Io(format!("{}: {e}", out_dir.display())))?;
+            let sample = out_dir.join(DEMO_REQUEST.0);
+            lvyue::atomic::write(&sample, DEMO_REQUEST.1.as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", sample.display())))?;
+            let req = RequestFile::read(&sample).map_err(|e| RunError::Io(e.to_string()))?;
+            println!("lvyue demo: {} {} on the bundled sample ({})\n", req.jurisdiction, req.year, sample.display());
+            let report = host.evaluate(&Evaluate {
+                jurisdiction: &req.jurisdiction,
+                year: req.year,
+                tables: &req.tables,
+                options: &req.options,
+                inputs: vec![lvyue::host::stamp_file(&sample)?],
+            })?;
+            print_summary(&report);
+            let path = out_dir.join(format!("{}-{}.json", req.jurisdiction, req.year));
+            lvyue::atomic::write(&path, report.to_json().as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+            println!("\nwrote {}", path.display());
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn print_summary(r: &Report) {
+    println!("{} {} ({}), compliance year {}", r.plugin.id, r.plugin.version, r.plugin.origin, r.year);
+    println!("\n{:<32} {:>18}  {:<6} label", "metric", "value", "unit");
+    for m in &r.metrics {
+        println!("{:<32} {:>18}  {:<6} {} / {}", m.key, m.value.as_deref().unwrap_or("—"), m.unit, m.label_zh, m.label_en);
+    }
+    if !r.findings.is_empty() {
+        println!("\nfindings:");
+        for f in &r.findings {
+            println!("  [{}] {}: {}{}", f.severity, f.code, f.message_en, if f.cells.is_empty() { String::new() } else { format!(" ({})", f.cells.join(", ")) });
+        }
+    }
+    let unverified = r.parameters.iter().filter(|p| p.confidence != "verified").count();
+    println!(
+        "\n{} parameters used ({} not verified in the official text); fuel used {} of {}",
+        r.parameters.len(),
+        unverified,
+        r.run.fuel_used,
+        r.run.fuel_limit
+    );
+}

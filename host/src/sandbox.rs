@@ -1,0 +1,497 @@
+//! The sandbox: one wasmtime engine, a fresh store per call, and the limits.
+//!
+//! A plugin is a pure function. Its WASI context grants nothing: no preopened
+//! directories, no environment, no arguments, no sockets, a clock fixed at the
+//! epoch, seeded randomness. Its stdout and stderr go to a capped in-memory
+//! log. CPU is bounded by fuel (deterministic, scaled to the input size) with
+//! an epoch deadline as a wall-clock backstop; memory by one cap over all
+//! linear memories together; the result by the bytes copied out of the guest
+//! and by counts of findings, trace steps and rows.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::contract::{CompliancePluginPre, Evaluation, EvaluationError, PluginInfo, Request, Value};
+
+/// Limits for one plugin call. Defaults suit a 100,000-row inventory.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Fuel for a call with no input.
+    pub fuel_base: u64,
+    /// Extra fuel per input cell.
+    pub fuel_per_cell: u64,
+    /// Wall-clock backstop.
+    pub wall_clock: Duration,
+    /// Cap on all linear memories together, in bytes.
+    pub memory_bytes: usize,
+    pub max_instances: usize,
+    pub max_tables: usize,
+    pub max_table_elements: usize,
+    pub max_memories: usize,
+    /// Bytes the host copies out of the guest for one result.
+    pub result_bytes: usize,
+    pub max_findings: usize,
+    pub max_trace_steps: usize,
+    pub max_result_rows: usize,
+    /// Bytes of stdout and stderr kept in the run log.
+    pub log_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel_base: 2_000_000_000,
+            fuel_per_cell: 50_000,
+            wall_clock: Duration::from_secs(60),
+            memory_bytes: 512 << 20,
+            max_instances: 64,
+            max_tables: 64,
+            max_table_elements: 1_000_000,
+            max_memories: 16,
+            result_bytes: 256 << 20,
+            max_findings: 100_000,
+            max_trace_steps: 1_000_000,
+            max_result_rows: 2_000_000,
+            log_bytes: 64 << 10,
+        }
+    }
+}
+
+impl Limits {
+    /// The fuel for a request with `cells` input cells.
+    pub fn fuel_for(&self, cells: u64) -> u64 {
+        self.fuel_base.saturating_add(self.fuel_per_cell.saturating_mul(cells))
+    }
+}
+
+/// How a plugin call ended badly. The host reports it and carries on.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFailure {
+    #[error("ran out of fuel: used its budget of {limit} units (fuel scales with input size: {base} + {per_cell} per cell); an infinite loop or a far too slow rule")]
+    OutOfFuel { limit: u64, base: u64, per_cell: u64 },
+    #[error("exceeded the wall-clock limit of {0:?} (epoch deadline)")]
+    Timeout(Duration),
+    #[error("exceeded the memory cap of {cap} bytes across all its linear memories (asked for {requested} bytes in total)")]
+    MemoryCap { cap: usize, requested: usize },
+    #[error("exceeded the cap on {what}: {detail}")]
+    ResourceCap { what: &'static str, detail: String },
+    #[error("exceeded the result cap: {0}")]
+    ResultCap(String),
+    #[error("overflowed its stack (unbounded recursion?)")]
+    StackOverflow,
+    #[error("panicked: {0}")]
+    Panic(String),
+    #[error("trapped: {0}")]
+    Trap(String),
+    #[error("could not be instantiated: {0}")]
+    Instantiate(String),
+}
+
+/// The outcome of `evaluate`, with the call's resource use.
+#[derive(Debug)]
+pub struct Run<T> {
+    pub value: T,
+    pub fuel_used: u64,
+    pub fuel_limit: u64,
+    pub peak_memory_bytes: usize,
+    pub log: String,
+    pub log_truncated: bool,
+}
+
+/// One engine for the process. Cloning is cheap.
+#[derive(Clone)]
+pub struct Sandbox {
+    engine: Engine,
+    linker: Arc<Linker<PluginState>>,
+    _ticker: Arc<EpochTicker>,
+}
+
+/// Epoch ticks per second; the wall-clock deadline is counted in ticks.
+const TICKS_PER_SECOND: u64 = 20;
+
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> anyhow::Result<Sandbox> {
+        let engine = Engine::new(&engine_config())?;
+        let mut linker = Linker::<PluginState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let engine = engine.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new().name("lvyue-epoch".into()).spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(1000 / TICKS_PER_SECOND));
+                    engine.increment_epoch();
+                }
+            })?;
+        }
+        Ok(Sandbox { engine, linker: Arc::new(linker), _ticker: Arc::new(EpochTicker { stop }) })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Links a compiled component. Fails if it does not implement the contract's world.
+    pub fn prepare(&self, component: &Component) -> anyhow::Result<PreparedPlugin> {
+        let pre = self.linker.instantiate_pre(component)?;
+        Ok(PreparedPlugin { pre: CompliancePluginPre::new(pre)?, sandbox: self.clone() })
+    }
+}
+
+/// Settings that also key the compiled-component cache.
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.consume_fuel(true);
+    config.epoch_interruption(true);
+    config.max_wasm_stack(1 << 20);
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    config
+}
+
+/// A plugin linked and ready to instantiate; each call gets a fresh store.
+#[derive(Clone)]
+pub struct PreparedPlugin {
+    pre: CompliancePluginPre<PluginState>,
+    sandbox: Sandbox,
+}
+
+impl PreparedPlugin {
+    pub fn describe(&self, limits: &Limits) -> Result<Run<PluginInfo>, PluginFailure> {
+        self.call(limits, 0, |bindings, store| bindings.lvyue_compliance_plugin().call_describe(store))
+    }
+
+    pub fn evaluate(&self, limits: &Limits, request: &Request) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
+        let cells: u64 = request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum();
+        let run = self.call(limits, cells, |bindings, store| bindings.lvyue_compliance_plugin().call_evaluate(store, request))?;
+        if let Ok(evaluation) = &run.value {
+            check_result_counts(limits, evaluation)?;
+        }
+        Ok(run)
+    }
+
+    fn call<T>(
+        &self,
+        limits: &Limits,
+        cells: u64,
+        f: impl FnOnce(&crate::contract::CompliancePlugin, &mut Store<PluginState>) -> wasmtime::Result<T>,
+    ) -> Result<Run<T>, PluginFailure> {
+        let log = CappedLog::new(limits.log_bytes);
+        let wasi = deny_all_wasi(&log);
+        let limiter = Limiter::new(limits);
+        let mut store = Store::new(self.sandbox.engine(), PluginState { wasi, table: ResourceTable::new(), limiter });
+        store.limiter(|s| &mut s.limiter);
+        let fuel_limit = limits.fuel_for(cells);
+        store.set_fuel(fuel_limit).expect("fuel is enabled");
+        let ticks = limits.wall_clock.as_millis() as u64 * TICKS_PER_SECOND / 1000;
+        store.set_epoch_deadline(ticks.max(1));
+        store.epoch_deadline_trap();
+        store.set_hostcall_fuel(limits.result_bytes);
+
+        let outcome = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(e, &store, limits, fuel_limit, &log, true))
+            .and_then(|bindings| f(&bindings, &mut store).map_err(|e| classify(e, &store, limits, fuel_limit, &log, false)));
+        let fuel_used = fuel_limit - store.get_fuel().unwrap_or(0);
+        let value = outcome?;
+        let (text, truncated) = log.contents();
+        Ok(Run {
+            value,
+            fuel_used,
+            fuel_limit,
+            peak_memory_bytes: store.data().limiter.peak,
+            log: text,
+            log_truncated: truncated,
+        })
+    }
+}
+
+fn check_result_counts(limits: &Limits, e: &Evaluation) -> Result<(), PluginFailure> {
+    let over = |what: &str, n: usize, cap: usize| {
+        (n > cap).then(|| PluginFailure::ResultCap(format!("{n} {what} returned, the cap is {cap}")))
+    };
+    let rows: usize = e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len();
+    if let Some(f) = over("findings", e.findings.len(), limits.max_findings)
+        .or_else(|| over("trace steps", e.trace.len(), limits.max_trace_steps))
+        .or_else(|| over("decisions and table rows", rows, limits.max_result_rows))
+    {
+        return Err(f);
+    }
+    // Every decimal the plugin returns must be exact decimal text.
+    let bad = e
+        .metrics
+        .iter()
+        .map(|m| (&m.key, &m.value))
+        .find(|(_, v)| matches!(v, Value::Number(n) if crate::decimal::parse(n).is_none()));
+    if let Some((key, v)) = bad {
+        return Err(PluginFailure::Trap(format!("metric {key} is not an exact decimal: {v:?}")));
+    }
+    Ok(())
+}
+
+fn classify(err: wasmtime::Error, store: &Store<PluginState>, limits: &Limits, fuel_limit: u64, log: &CappedLog, instantiating: bool) -> PluginFailure {
+    if let Some(requested) = store.data().limiter.memory_refused {
+        return PluginFailure::MemoryCap { cap: limits.memory_bytes, requested };
+    }
+    if let Some((what, detail)) = store.data().limiter.other_refused.clone() {
+        return PluginFailure::ResourceCap { what, detail };
+    }
+    if let Some(trap) = err.downcast_ref::<Trap>() {
+        match trap {
+            Trap::OutOfFuel => {
+                return PluginFailure::OutOfFuel { limit: fuel_limit, base: limits.fuel_base, per_cell: limits.fuel_per_cell };
+            }
+            Trap::Interrupt => return PluginFailure::Timeout(limits.wall_clock),
+            Trap::StackOverflow => return PluginFailure::StackOverflow,
+            _ => {}
+        }
+    }
+    let text = format!("{err:#}");
+    if text.contains("fuel allocated for hostcalls has been exhausted") {
+        return PluginFailure::ResultCap(format!("the plugin tried to return more than {} bytes", limits.result_bytes));
+    }
+    let (log_text, _) = log.contents();
+    if let Some(message) = panic_message(&log_text) {
+        return PluginFailure::Panic(message);
+    }
+    if instantiating {
+        return PluginFailure::Instantiate(text);
+    }
+    // Keep the first line of the trap and the top of the backtrace.
+    PluginFailure::Trap(text.lines().take(6).collect::<Vec<_>>().join(" | "))
+}
+
+/// Extracts the message of a Rust panic from the plugin's stderr.
+fn panic_message(log: &str) -> Option<String> {
+    let start = log.find("panicked at ")?;
+    let rest = &log[start + "panicked at ".len()..];
+    // "panicked at src/lib.rs:10:5:\nmessage\nnote: ..."
+    let mut lines = rest.lines();
+    let location = lines.next().unwrap_or("").trim_end_matches(':');
+    let message: Vec<&str> = lines.take_while(|l| !l.starts_with("note:")).collect();
+    Some(format!("{} (at {location})", message.join(" ").trim()))
+}
+
+// ---- store state ---------------------------------------------------------------
+
+pub struct PluginState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+}
+
+impl WasiView for PluginState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// One cap over the sum of all linear memories of a store, plus caps on
+/// tables, instances and memories. A refused growth traps the guest.
+struct Limiter {
+    memory_cap: usize,
+    total: usize,
+    peak: usize,
+    max_table_elements: usize,
+    max_instances: usize,
+    max_tables: usize,
+    max_memories: usize,
+    memory_refused: Option<usize>,
+    other_refused: Option<(&'static str, String)>,
+}
+
+impl Limiter {
+    fn new(limits: &Limits) -> Limiter {
+        Limiter {
+            memory_cap: limits.memory_bytes,
+            total: 0,
+            peak: 0,
+            max_table_elements: limits.max_table_elements,
+            max_instances: limits.max_instances,
+            max_tables: limits.max_tables,
+            max_memories: limits.max_memories,
+            memory_refused: None,
+            other_refused: None,
+        }
+    }
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let total = self.total - current.min(self.total) + desired;
+        if total > self.memory_cap {
+            self.memory_refused = Some(total);
+            wasmtime::bail!("memory cap of {} bytes exceeded", self.memory_cap);
+        }
+        self.total = total;
+        self.peak = self.peak.max(total);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.max_table_elements {
+            self.other_refused = Some(("table elements", format!("{desired} elements asked for, the cap is {}", self.max_table_elements)));
+            wasmtime::bail!("table element cap exceeded");
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        self.max_instances
+    }
+
+    fn tables(&self) -> usize {
+        self.max_tables
+    }
+
+    fn memories(&self) -> usize {
+        self.max_memories
+    }
+}
+
+// ---- deny-all, deterministic WASI ----------------------------------------------------
+
+struct FixedWallClock;
+impl wasmtime_wasi::HostWallClock for FixedWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+struct FixedMonotonicClock;
+impl wasmtime_wasi::HostMonotonicClock for FixedMonotonicClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// Deterministic randomness: fixed-seed generators, the same on every run.
+fn seeded(seed: u64) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::seed_from_u64(seed)
+}
+
+fn deny_all_wasi(log: &CappedLog) -> WasiCtx {
+    let mut b = WasiCtx::builder();
+    b.stdout(log.clone())
+        .stderr(log.clone())
+        .wall_clock(FixedWallClock)
+        .monotonic_clock(FixedMonotonicClock)
+        .secure_random(seeded(0x9E37_79B9_7F4A_7C15))
+        .insecure_random(seeded(0xD1B5_4A32_D192_ED03))
+        .insecure_random_seed(0x5EED)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .socket_addr_check(|_, _| Box::pin(async { false }));
+    b.build()
+}
+
+/// stdout and stderr of a plugin: kept up to a cap, the rest counted and dropped,
+/// so a chatty plugin is truncated rather than failed.
+#[derive(Clone)]
+struct CappedLog {
+    inner: Arc<Mutex<(Vec<u8>, bool)>>,
+    cap: usize,
+}
+
+impl CappedLog {
+    fn new(cap: usize) -> CappedLog {
+        CappedLog { inner: Arc::new(Mutex::new((Vec::new(), false))), cap }
+    }
+
+    fn contents(&self) -> (String, bool) {
+        let g = self.inner.lock().expect("log lock");
+        (String::from_utf8_lossy(&g.0).into_owned(), g.1)
+    }
+}
+
+impl wasmtime_wasi::cli::IsTerminal for CappedLog {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl wasmtime_wasi::cli::StdoutStream for CappedLog {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+impl tokio::io::AsyncWrite for CappedLog {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let mut g = self.inner.lock().expect("log lock");
+        let room = self.cap.saturating_sub(g.0.len());
+        let keep = room.min(buf.len());
+        g.0.extend_from_slice(&buf[..keep]);
+        if keep < buf.len() {
+            g.1 = true;
+        }
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Compiles a component from bytes (no cache).
+pub fn compile(engine: &Engine, bytes: &[u8]) -> anyhow::Result<Component> {
+    Ok(Component::new(engine, bytes)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_message_is_extracted() {
+        let log = "thread '<unnamed>' panicked at src/lib.rs:12:9:\nboom: the rules are broken\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(panic_message(log).unwrap(), "boom: the rules are broken (at src/lib.rs:12:9)");
+        assert!(panic_message("all fine").is_none());
+    }
+
+    #[test]
+    fn memory_cap_counts_all_memories_together() {
+        let mut l = Limiter::new(&Limits { memory_bytes: 100, ..Limits::default() });
+        assert!(l.memory_growing(0, 60, None).unwrap());
+        // A second memory pushing the total past the cap is refused even though
+        // each memory alone is under it.
+        assert!(l.memory_growing(0, 50, None).is_err());
+        assert_eq!(l.memory_refused, Some(110));
+    }
+
+    #[test]
+    fn fuel_scales_with_input() {
+        let l = Limits { fuel_base: 10, fuel_per_cell: 3, ..Limits::default() };
+        assert_eq!(l.fuel_for(0), 10);
+        assert_eq!(l.fuel_for(5), 25);
+    }
+}

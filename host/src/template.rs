@@ -1,0 +1,154 @@
+//! Input workbooks generated from a plugin's declared input: an instructions
+//! sheet, one sheet per declared table with bilingual headers and units, and
+//! data validation on every cell meant to be edited.
+
+use rust_xlsxwriter::{
+    DataValidation, DataValidationErrorStyle, DataValidationRule, Format, FormatBorder, Workbook, XlsxError,
+};
+
+use crate::contract::{PluginInfo, ValueKind};
+
+/// Rows of each input sheet that carry data validation.
+const EDITABLE_ROWS: u32 = 5000;
+
+/// The header text of a column: "中文 English [unit]".
+pub fn header(zh: &str, en: &str, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{zh} {en} [{u}]"),
+        None => format!("{zh} {en}"),
+    }
+}
+
+/// Builds the template workbook in memory.
+pub fn build(info: &PluginInfo, year: Option<u16>) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let bold = Format::new().set_bold();
+    let head = Format::new().set_bold().set_background_color("#DDEBF7").set_border(FormatBorder::Thin).set_text_wrap();
+    let wrap = Format::new().set_text_wrap();
+
+    // Lists for validation live on a hidden sheet: Excel limits inline lists to 255 characters.
+    let mut lists: Vec<(String, Vec<String>)> = Vec::new();
+    for s in &info.input {
+        for c in &s.columns {
+            if !c.choices.is_empty() && !lists.iter().any(|(_, l)| *l == c.choices) {
+                lists.push((format!("{}.{}", s.key, c.key), c.choices.clone()));
+            }
+        }
+    }
+
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("说明 Instructions")?;
+        ws.set_column_width(0, 28)?;
+        ws.set_column_width(1, 90)?;
+        ws.write_with_format(0, 0, format!("{} / {}", info.name.zh, info.name.en), &title)?;
+        ws.write(1, 0, "插件 Plugin")?;
+        ws.write(1, 1, format!("{} {}", info.id, info.version))?;
+        ws.write(2, 0, "履约年度 Compliance year")?;
+        ws.write(2, 1, year.map(|y| y.to_string()).unwrap_or_else(|| info.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")))?;
+        ws.write_with_format(
+            3,
+            1,
+            "每个数据表第1行为表头（中文、英文、单位）。单位可改写为可换算的单位，如 [万吨]。空行会被忽略。\nRow 1 of each data sheet is the header (Chinese, English, unit). A unit may be replaced by a convertible one, e.g. [kt]. Blank rows are ignored.",
+            &wrap,
+        )?;
+        let mut r = 5;
+        for s in &info.input {
+            ws.write_with_format(r, 0, format!("{} {}", s.name.zh, s.name.en), &bold)?;
+            ws.write_with_format(r, 1, format!("{}{}\n{}", if s.required { "必需 Required. " } else { "可选 Optional. " }, s.help.zh, s.help.en), &wrap)?;
+            r += 1;
+            for c in &s.columns {
+                ws.write(r, 0, header(&c.name.zh, &c.name.en, c.unit.as_deref()))?;
+                let mut text = format!("{} / {}", c.help.zh, c.help.en);
+                if c.required {
+                    text.push_str(" — 必填 required");
+                }
+                if !c.choices.is_empty() {
+                    text.push_str(&format!(" — {}", c.choices.join(", ")));
+                }
+                ws.write_with_format(r, 1, text, &wrap)?;
+                r += 1;
+            }
+            r += 1;
+        }
+    }
+
+    for s in &info.input {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&s.name.zh, &s.name.en))?;
+        for (i, c) in s.columns.iter().enumerate() {
+            let col = i as u16;
+            ws.write_with_format(0, col, header(&c.name.zh, &c.name.en, c.unit.as_deref()), &head)?;
+            ws.set_column_width(col, 22)?;
+            let mut v = match c.kind {
+                ValueKind::Number => {
+                    let min = c.minimum.as_deref().and_then(|m| m.parse::<f64>().ok());
+                    let dv = DataValidation::new();
+                    match min {
+                        Some(m) => dv.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(m)),
+                        None => dv.allow_decimal_number(DataValidationRule::Between(-1e15, 1e15)),
+                    }
+                }
+                ValueKind::Date => DataValidation::new().allow_date(DataValidationRule::GreaterThan(
+                    rust_xlsxwriter::ExcelDateTime::from_ymd(1990, 1, 1)?,
+                )),
+                ValueKind::Boolean => DataValidation::new().allow_list_strings(&["是", "否"])?,
+                ValueKind::Text if !c.choices.is_empty() => {
+                    let idx = lists.iter().position(|(_, l)| *l == c.choices).unwrap_or(0);
+                    let letter = col_letter(idx as u16);
+                    DataValidation::new().allow_list_formula(format!("=_lists!${letter}$2:${letter}${}", c.choices.len() + 1).as_str().into())
+                }
+                ValueKind::Text => DataValidation::new().allow_any_value(),
+            };
+            v = v.set_error_style(DataValidationErrorStyle::Stop).set_input_title(truncate(&c.name.en, 32))?.set_input_message(truncate(&format!("{} / {}", c.help.zh, c.help.en), 255))?;
+            ws.add_data_validation(1, col, EDITABLE_ROWS, col, &v)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        ws.set_row_height(0, 36)?;
+    }
+
+    if !lists.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name("_lists")?;
+        for (i, (name, items)) in lists.iter().enumerate() {
+            ws.write(0, i as u16, name.as_str())?;
+            for (r, item) in items.iter().enumerate() {
+                ws.write(r as u32 + 1, i as u16, item.as_str())?;
+            }
+        }
+        ws.set_hidden(true);
+    }
+    wb.save_to_buffer()
+}
+
+/// Sheet names: "中文 English", at most 31 characters.
+pub fn sheet_name(zh: &str, en: &str) -> String {
+    let full = format!("{zh} {en}");
+    truncate(&full, 31)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+fn col_letter(mut i: u16) -> String {
+    let mut s = String::new();
+    i += 1;
+    while i > 0 {
+        let r = ((i - 1) % 26) as u8;
+        s.insert(0, (b'A' + r) as char);
+        i = (i - 1) / 26;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn column_letters() {
+        assert_eq!(super::col_letter(0), "A");
+        assert_eq!(super::col_letter(25), "Z");
+        assert_eq!(super::col_letter(26), "AA");
+    }
+}

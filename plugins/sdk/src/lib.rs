@@ -1,0 +1,314 @@
+//! The lvyue plugin SDK.
+//!
+//! A jurisdiction plugin is a `cdylib` crate built for `wasm32-wasip2`. It
+//! implements [`Plugin`] and exports itself with [`export_plugin!`]:
+//!
+//! ```ignore
+//! struct MyRules;
+//! impl lvyue_sdk::Plugin for MyRules {
+//!     fn describe() -> lvyue_sdk::PluginInfo { /* … */ }
+//!     fn evaluate(req: lvyue_sdk::Request) -> Result<lvyue_sdk::Evaluation, lvyue_sdk::EvaluationError> {
+//!         let ctx = lvyue_sdk::Context::new(&req);
+//!         let mut out = lvyue_sdk::Output::default();
+//!         // read ctx.table(..), ctx.param_decimal(..), push metrics with out.metric(..)
+//!         Ok(out.finish())
+//!     }
+//! }
+//! lvyue_sdk::export_plugin!(MyRules);
+//! ```
+//!
+//! What the SDK gives:
+//! - the contract types (`bindings`, re-exported at the top level);
+//! - exact decimals ([`Decimal`], [`dec`], [`fmt_dec`]);
+//! - typed access to input tables and parameters ([`Context`], [`RowView`]);
+//! - an output builder with a trace ([`Output`]);
+//! - the shared input schemas every plugin agrees on ([`schemas`]).
+
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit/lvyue-compliance-1.0.0",
+        world: "compliance-plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_plugin_bindings",
+        default_bindings_module: "lvyue_sdk::bindings",
+    });
+}
+
+pub mod schemas;
+
+pub use bindings::exports::lvyue::compliance::plugin::Guest as Plugin;
+pub use bindings::lvyue::compliance::types::{
+    Cell, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec,
+    Metric, MetricSpec, Parameter, ParameterSpec, Period, PluginInfo, Request, ResultColumn,
+    ResultTable, Row, Severity, SheetSpec, Table, TextZhEn, TraceStep, Value, ValueKind,
+};
+pub use rust_decimal::Decimal;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// Exports a type implementing [`Plugin`] as the component's `plugin` interface.
+#[macro_export]
+macro_rules! export_plugin {
+    ($ty:ident) => {
+        $crate::bindings::export_plugin_bindings!($ty with_types_in $crate::bindings);
+    };
+}
+
+/// The contract version this SDK builds against.
+pub const CONTRACT_VERSION: &str = "1.0.0";
+
+/// A bilingual text.
+pub fn t(zh: &str, en: &str) -> TextZhEn {
+    TextZhEn { zh: zh.to_string(), en: en.to_string() }
+}
+
+/// Parses a contract decimal ("-12.345"). Returns `None` on malformed text.
+pub fn dec(text: &str) -> Option<Decimal> {
+    if text.is_empty() || text.contains(['e', 'E']) {
+        return None;
+    }
+    Decimal::from_str(text).ok()
+}
+
+/// Formats a decimal canonically: no exponent, no trailing zeros after the point.
+pub fn fmt_dec(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// A number value.
+pub fn num(d: Decimal) -> Value {
+    Value::Number(fmt_dec(d))
+}
+
+/// A text value.
+pub fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// Read access to a request: its tables by key and its parameters by key.
+pub struct Context<'a> {
+    pub request: &'a Request,
+    params: HashMap<&'a str, &'a Parameter>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(request: &'a Request) -> Self {
+        let params = request.parameters.iter().map(|p| (p.key.as_str(), p)).collect();
+        Context { request, params }
+    }
+
+    pub fn year(&self) -> u16 {
+        self.request.period.year
+    }
+
+    pub fn parameter(&self, key: &str) -> Result<&'a Parameter, EvaluationError> {
+        self.params
+            .get(key)
+            .copied()
+            .ok_or_else(|| EvaluationError::MissingParameter(key.to_string()))
+    }
+
+    /// A number parameter. Missing or non-numeric is a `missing-parameter` error.
+    pub fn param_decimal(&self, key: &str) -> Result<Decimal, EvaluationError> {
+        match &self.parameter(key)?.value {
+            Value::Number(n) => dec(n).ok_or_else(|| EvaluationError::MissingParameter(format!("{key} (not a decimal: {n})"))),
+            _ => Err(EvaluationError::MissingParameter(format!("{key} (expected a number)"))),
+        }
+    }
+
+    /// A date parameter ("YYYY-MM-DD").
+    pub fn param_date(&self, key: &str) -> Result<&'a str, EvaluationError> {
+        match &self.parameter(key)?.value {
+            Value::Date(d) => Ok(d.as_str()),
+            _ => Err(EvaluationError::MissingParameter(format!("{key} (expected a date)"))),
+        }
+    }
+
+    /// A text parameter.
+    pub fn param_text(&self, key: &str) -> Result<&'a str, EvaluationError> {
+        match &self.parameter(key)?.value {
+            Value::Text(d) => Ok(d.as_str()),
+            _ => Err(EvaluationError::MissingParameter(format!("{key} (expected text)"))),
+        }
+    }
+
+    /// Parameters whose confidence is not `verified`, for a finding that says so.
+    pub fn unverified_parameters(&self, keys: &[&str]) -> Vec<&'a Parameter> {
+        keys.iter()
+            .filter_map(|k| self.params.get(k).copied())
+            .filter(|p| !matches!(p.confidence, Confidence::Verified))
+            .collect()
+    }
+
+    /// The option value for `key`, if given.
+    pub fn option(&self, key: &str) -> Option<&'a str> {
+        self.request.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// A table by sheet key; an absent optional table reads as empty.
+    pub fn table(&self, key: &str) -> TableView<'a> {
+        TableView { table: self.request.tables.iter().find(|t| t.key == key) }
+    }
+}
+
+/// A read view of one input table.
+pub struct TableView<'a> {
+    table: Option<&'a Table>,
+}
+
+impl<'a> TableView<'a> {
+    pub fn is_present(&self) -> bool {
+        self.table.is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.map_or(0, |t| t.rows.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = RowView<'a>> + 'a {
+        let table = self.table;
+        table.into_iter().flat_map(|t| t.rows.iter().map(move |r| RowView { columns: &t.columns, row: r }))
+    }
+}
+
+/// One input row; cells are looked up by column key.
+#[derive(Clone, Copy)]
+pub struct RowView<'a> {
+    columns: &'a [String],
+    row: &'a Row,
+}
+
+impl<'a> RowView<'a> {
+    /// Where the row came from, e.g. "Holdings!7".
+    pub fn source(&self) -> &'a str {
+        &self.row.source
+    }
+
+    pub fn cell(&self, key: &str) -> Option<&'a Cell> {
+        let i = self.columns.iter().position(|c| c == key)?;
+        self.row.cells.get(i)
+    }
+
+    /// The cell reference of a column, e.g. "Holdings!F7" (empty if absent).
+    pub fn at(&self, key: &str) -> String {
+        self.cell(key).map(|c| c.source.clone()).unwrap_or_default()
+    }
+
+    pub fn decimal(&self, key: &str) -> Option<Decimal> {
+        match &self.cell(key)?.value {
+            Value::Number(n) => dec(n),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, key: &str) -> Option<&'a str> {
+        match &self.cell(key)?.value {
+            Value::Text(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self, key: &str) -> Option<&'a str> {
+        match &self.cell(key)?.value {
+            Value::Date(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn boolean(&self, key: &str) -> Option<bool> {
+        match &self.cell(key)?.value {
+            Value::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+/// Builds an [`Evaluation`]: metrics, decisions, findings, trace and tables.
+#[derive(Default)]
+pub struct Output {
+    metrics: Vec<Metric>,
+    decisions: Vec<Decision>,
+    findings: Vec<Finding>,
+    trace: Vec<TraceStep>,
+    tables: Vec<ResultTable>,
+}
+
+/// A trace step under construction; see [`Output::step`].
+pub struct Step<'a> {
+    pub clause: &'a str,
+    pub zh: &'a str,
+    pub en: &'a str,
+    pub parameters: &'a [&'a str],
+    pub inputs: Vec<String>,
+}
+
+impl Output {
+    /// Records a trace step and returns its index.
+    pub fn step(&mut self, step: Step<'_>, value: Value, unit: Option<&str>) -> u32 {
+        self.trace.push(TraceStep {
+            clause: step.clause.to_string(),
+            description: t(step.zh, step.en),
+            parameters: step.parameters.iter().map(|s| s.to_string()).collect(),
+            inputs: step.inputs,
+            value,
+            unit: unit.map(str::to_string),
+        });
+        (self.trace.len() - 1) as u32
+    }
+
+    /// A reference to an earlier trace step, for use in `Step::inputs`.
+    pub fn ref_step(index: u32) -> String {
+        format!("trace:{index}")
+    }
+
+    /// Records a metric computed by trace step `step`.
+    pub fn metric(&mut self, key: &str, value: Value, unit: &str, label: TextZhEn, step: Option<u32>) {
+        self.metrics.push(Metric { key: key.to_string(), value, unit: unit.to_string(), label, trace_step: step });
+    }
+
+    pub fn finding(&mut self, severity: Severity, code: &str, message: TextZhEn, cells: Vec<String>) {
+        self.findings.push(Finding { severity, code: code.to_string(), message, cells });
+    }
+
+    pub fn decision(&mut self, decision: Decision) {
+        self.decisions.push(decision);
+    }
+
+    pub fn table(&mut self, table: ResultTable) {
+        self.tables.push(table);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| matches!(f.severity, Severity::Error))
+    }
+
+    pub fn finish(self) -> Evaluation {
+        Evaluation {
+            metrics: self.metrics,
+            decisions: self.decisions,
+            findings: self.findings,
+            trace: self.trace,
+            tables: self.tables,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact_and_canonical() {
+        let a = dec("0.1").unwrap() + dec("0.2").unwrap();
+        assert_eq!(fmt_dec(a), "0.3");
+        assert_eq!(fmt_dec(dec("1200.500").unwrap()), "1200.5");
+        assert!(dec("1e5").is_none());
+        assert!(dec("").is_none());
+        assert!(dec("abc").is_none());
+    }
+}

@@ -1,0 +1,206 @@
+//! Shared input schemas. Plugins that read the same kind of data declare the
+//! same sheet, so one workbook serves several jurisdictions and the host
+//! validates it the same way for all of them.
+//!
+//! Each schema has a versioned id (`lvyue.<name>@<major>`); a plugin that
+//! needs more columns extends a schema with [`with_columns`] rather than
+//! inventing a new sheet.
+
+use crate::{t, ColumnSpec, SheetSpec, ValueKind};
+
+fn col(key: &str, zh: &str, en: &str, kind: ValueKind, unit: Option<&str>, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
+    ColumnSpec {
+        key: key.to_string(),
+        name: t(zh, en),
+        kind,
+        unit: unit.map(str::to_string),
+        required,
+        choices: Vec::new(),
+        minimum: None,
+        help: t(help_zh, help_en),
+    }
+}
+
+/// A required number column with a unit and a minimum of zero.
+pub fn quantity(key: &str, zh: &str, en: &str, unit: &str, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
+    let unit = Some(unit).filter(|u| !u.is_empty());
+    ColumnSpec { minimum: Some("0".to_string()), ..col(key, zh, en, ValueKind::Number, unit, required, help_zh, help_en) }
+}
+
+pub fn text_col(key: &str, zh: &str, en: &str, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
+    col(key, zh, en, ValueKind::Text, None, required, help_zh, help_en)
+}
+
+pub fn choice_col(key: &str, zh: &str, en: &str, required: bool, choices: &[&str], help_zh: &str, help_en: &str) -> ColumnSpec {
+    ColumnSpec { choices: choices.iter().map(|s| s.to_string()).collect(), ..text_col(key, zh, en, required, help_zh, help_en) }
+}
+
+pub fn date_col(key: &str, zh: &str, en: &str, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
+    col(key, zh, en, ValueKind::Date, None, required, help_zh, help_en)
+}
+
+pub fn bool_col(key: &str, zh: &str, en: &str, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
+    col(key, zh, en, ValueKind::Boolean, None, required, help_zh, help_en)
+}
+
+fn sheet(key: &str, zh: &str, en: &str, schema: &str, required: bool, columns: Vec<ColumnSpec>, unique: &[&str], help_zh: &str, help_en: &str) -> SheetSpec {
+    SheetSpec {
+        key: key.to_string(),
+        name: t(zh, en),
+        schema: Some(schema.to_string()),
+        required,
+        columns,
+        unique_key: unique.iter().map(|s| s.to_string()).collect(),
+        help: t(help_zh, help_en),
+    }
+}
+
+/// Adds plugin-specific columns to a shared schema.
+pub fn with_columns(mut sheet: SheetSpec, extra: Vec<ColumnSpec>) -> SheetSpec {
+    sheet.columns.extend(extra);
+    sheet
+}
+
+/// Credit and allowance types recognised across jurisdictions.
+pub const CREDIT_TYPES: &[&str] = &[
+    "CEA", "CCER", "BEA", "BFCER", "PHCER", "TFCER", "FFCER", "CQCER", "SHCERCIR1", "GDPHCER", "SZ-PHCER", "CDM-CER", "PILOT-ALLOWANCE",
+];
+
+/// Provinces and province-level regions, for origin rules.
+pub const PROVINCES: &[&str] = &[
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南",
+    "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆",
+];
+
+/// `lvyue.inventory.sources@1`: one row per emission source and period.
+pub fn emission_sources() -> SheetSpec {
+    sheet(
+        "emission_sources",
+        "排放源",
+        "Emission sources",
+        "lvyue.inventory.sources@1",
+        true,
+        vec![
+            text_col("facility", "设施", "Facility", true, "设施或机组名称", "Facility or unit name"),
+            text_col("source", "排放源", "Source", true, "排放源名称，如燃煤锅炉", "Source name, e.g. coal boiler"),
+            choice_col(
+                "category",
+                "类别",
+                "Category",
+                true,
+                &["fuel_combustion", "process", "purchased_electricity", "purchased_heat", "other_direct"],
+                "fuel_combustion 化石燃料燃烧；process 工业过程；purchased_electricity 购入电力；purchased_heat 购入热力；other_direct 其他直接排放",
+                "fuel_combustion, process, purchased_electricity, purchased_heat or other_direct",
+            ),
+            text_col("fuel", "燃料品种", "Fuel", false, "燃料品种，如烟煤、天然气", "Fuel type, e.g. bituminous coal, natural gas"),
+            quantity("activity", "活动数据", "Activity data", "GJ", false, "燃料消耗量按热值计（或购入电量 MWh）", "Fuel use as heat content (or purchased MWh)"),
+            quantity(
+                "emissions_t",
+                "排放量",
+                "Emissions",
+                "tCO2",
+                false,
+                "已核算或已核查的排放量；填写时直接采用",
+                "Accounted or verified emissions; used as given when filled",
+            ),
+        ],
+        &[],
+        "每行一个排放源。填写排放量，或填写活动数据以便插件按核算指南计算。",
+        "One row per emission source. Give the emissions, or the activity data for the plugin to compute them per the accounting guideline.",
+    )
+}
+
+/// `lvyue.inventory.production@1`: output that drives allocation (generation, heat, clinker…).
+pub fn production() -> SheetSpec {
+    sheet(
+        "production",
+        "生产数据",
+        "Production",
+        "lvyue.inventory.production@1",
+        false,
+        vec![
+            text_col("facility", "设施", "Facility", true, "设施或机组名称", "Facility or unit name"),
+            text_col("product", "产品", "Product", true, "产品或产出，如 electricity、heat、clinker", "Product, e.g. electricity, heat, clinker"),
+            quantity("quantity", "产量", "Quantity", "", true, "产量（单位见单位列）", "Quantity (in the unit column's unit)"),
+            text_col("unit", "单位", "Unit", true, "MWh、GJ、t 等", "MWh, GJ, t…"),
+        ],
+        &[],
+        "驱动配额分配的产出数据。",
+        "Output data that drives allocation.",
+    )
+}
+
+/// `lvyue.account.allowances@1`: allowances held, by vintage.
+pub fn allowances() -> SheetSpec {
+    sheet(
+        "allowances",
+        "配额账户",
+        "Allowance account",
+        "lvyue.account.allowances@1",
+        false,
+        vec![
+            choice_col("type", "配额类型", "Allowance type", true, &["CEA", "PILOT-ALLOWANCE"], "CEA 全国碳排放配额；PILOT-ALLOWANCE 试点配额", "CEA national allowance or a pilot allowance"),
+            quantity("vintage", "年度", "Vintage", "year", true, "配额所属年度", "Allowance vintage year"),
+            quantity("quantity_t", "数量", "Quantity", "t", true, "持有量（吨）", "Held (tonnes)"),
+            quantity("price_cny", "单价", "Unit price", "CNY/t", false, "可选：账面或市场单价", "Optional: book or market price per tonne"),
+        ],
+        &[],
+        "账户中持有的配额，按年度。",
+        "Allowances held in the account, by vintage.",
+    )
+}
+
+/// `lvyue.portfolio.credits@1`: credit holdings (CCER and local credits), one serial block per row.
+pub fn credit_holdings() -> SheetSpec {
+    sheet(
+        "credit_holdings",
+        "减排量持有",
+        "Credit holdings",
+        "lvyue.portfolio.credits@1",
+        false,
+        vec![
+            text_col("serial", "序列号", "Serial", true, "登记系统中的序列号或区段", "Registry serial or serial block"),
+            choice_col("credit_type", "类型", "Credit type", true, CREDIT_TYPES, "CCER、地方核证减排量等", "CCER or a local credit type"),
+            text_col("project_id", "项目编号", "Project id", true, "项目登记编号", "Project registration id"),
+            text_col("project_type", "项目类型", "Project type", false, "如 forestry、renewable、methane", "E.g. forestry, renewable, methane"),
+            choice_col("province", "项目所在省份", "Project province", false, PROVINCES, "项目所在省级行政区", "Province of the project"),
+            date_col("registered", "项目登记日期", "Project registration date", false, "项目登记（备案）日期", "Project registration date"),
+            date_col("reduction_start", "减排量产生起始日", "Reductions from", false, "减排量产生期间起始日", "Start of the crediting period"),
+            bool_col(
+                "covered_project",
+                "纳入配额管理",
+                "Under allowance management",
+                false,
+                "项目排放是否纳入全国或地方配额管理",
+                "Whether the project's emissions are under national or pilot allowance management",
+            ),
+            quantity("quantity_t", "数量", "Quantity", "t", true, "持有量（吨）", "Held (tonnes)"),
+            quantity("price_cny", "单价", "Unit price", "CNY/t", false, "可选：单价", "Optional: price per tonne"),
+        ],
+        &["serial"],
+        "持有的减排量，每行一个序列号区段。",
+        "Credits held, one serial block per row.",
+    )
+}
+
+/// `lvyue.portfolio.green_certificates@1`: green electricity certificates (绿证).
+pub fn green_certificates() -> SheetSpec {
+    sheet(
+        "green_certificates",
+        "绿证",
+        "Green certificates",
+        "lvyue.portfolio.green_certificates@1",
+        false,
+        vec![
+            text_col("certificate_id", "绿证编号", "Certificate id", true, "绿证编号或区段", "Certificate id or block"),
+            quantity("mwh", "电量", "Electricity", "MWh", true, "对应电量", "Electricity covered"),
+            date_col("generated_from", "生产起始日", "Generated from", true, "对应电量生产期间起始", "Start of the generation period"),
+            date_col("generated_to", "生产截止日", "Generated to", true, "对应电量生产期间截止", "End of the generation period"),
+            choice_col("province", "电源所在省份", "Plant province", false, PROVINCES, "发电项目所在省份", "Province of the plant"),
+            bool_col("retired", "已核销", "Retired", true, "是否已为本主体核销", "Retired for this entity"),
+        ],
+        &["certificate_id"],
+        "持有或已核销的绿色电力证书。",
+        "Green electricity certificates held or retired.",
+    )
+}

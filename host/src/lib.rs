@@ -8,11 +8,13 @@
 //! - [`input`]: input tables checked against a plugin's declared input;
 //! - [`host`]: all of it together: find a plugin, evaluate a request;
 //! - [`report`]: the machine-readable result;
+//! - [`cases`]: test cases as data next to the rules;
 //! - [`template`]: input workbooks generated from a plugin's declaration.
 
 pub mod atomic;
 pub mod bundle;
 pub mod cache;
+pub mod cases;
 pub mod contract;
 pub mod decimal;
 pub mod digest;

@@ -91,6 +91,11 @@ impl RequestFile {
         RequestFile::from_node(&name, node).map_err(err)
     }
 
+    /// Reads a request from a parsed TOML table (test cases embed requests this way).
+    pub fn from_toml_table(name: &str, table: toml::Table) -> Result<RequestFile, String> {
+        RequestFile::from_node(name, from_toml(toml::Value::Table(table)))
+    }
+
     fn from_node(name: &str, node: Node) -> Result<RequestFile, String> {
         let Node::Map(top) = node else { return Err("the request must be a table/object".into()) };
         let mut jurisdiction = None;

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 /// (unit as written, canonical unit, factor to canonical)
 const UNITS: &[(&str, &str, i64, u32)] = &[
-    // mass of CO2 and of goods: canonical t
+    // mass of CO2 and of goods: canonical t (a tonne of CO2 is a tonne)
     ("t", "t", 1, 0),
     ("吨", "t", 1, 0),
     ("kg", "t", 1, 3),
@@ -14,13 +14,13 @@ const UNITS: &[(&str, &str, i64, u32)] = &[
     ("千吨", "t", 1000, 0),
     ("万吨", "t", 10000, 0),
     ("Mt", "t", 1_000_000, 0),
-    ("tCO2", "tCO2", 1, 0),
-    ("tCO2e", "tCO2", 1, 0),
-    ("kgCO2", "tCO2", 1, 3),
-    ("kgCO2e", "tCO2", 1, 3),
-    ("ktCO2", "tCO2", 1000, 0),
-    ("万tCO2", "tCO2", 10000, 0),
-    ("万吨CO2", "tCO2", 10000, 0),
+    ("tCO2", "t", 1, 0),
+    ("tCO2e", "t", 1, 0),
+    ("kgCO2", "t", 1, 3),
+    ("kgCO2e", "t", 1, 3),
+    ("ktCO2", "t", 1000, 0),
+    ("万tCO2", "t", 10000, 0),
+    ("万吨CO2", "t", 10000, 0),
     // electricity: canonical MWh
     ("MWh", "MWh", 1, 0),
     ("kWh", "MWh", 1, 3),

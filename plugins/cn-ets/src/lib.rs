@@ -134,8 +134,8 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
             Severity::Warning,
             "PARAMETER_NOT_VERIFIED",
             t(
-                &format!("参数 {} 的取值可信度为 {:?}（{}），结果依赖该值", p.key, p.confidence, p.reference),
-                &format!("Parameter {} has confidence {:?} ({}); the result depends on it", p.key, p.confidence, p.reference),
+                &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值", p.key, lvyue_sdk::confidence_name(p.confidence), p.reference),
+                &format!("Parameter {} has confidence {} ({}); the result depends on it", p.key, lvyue_sdk::confidence_name(p.confidence), p.reference),
             ),
             vec![],
         );
@@ -439,7 +439,8 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
     metric(out, "surrender_deadline", Value::Date(deadline.to_string()), s_dl);
 
     // ---- penalty exposure ---------------------------------------------------------
-    let price = ctx.option("carbon_price_cny").and_then(dec);
+    // Nothing unsurrendered means no exposure, whatever the price.
+    let price = if shortfall.is_zero() { Some(ctx.option("carbon_price_cny").and_then(dec).unwrap_or(Decimal::ZERO)) } else { ctx.option("carbon_price_cny").and_then(dec) };
     match price {
         Some(p) => {
             let lo = (shortfall * p * mult_min).round_dp(2);

@@ -58,6 +58,16 @@ macro_rules! export_plugin {
 /// The contract version this SDK builds against.
 pub const CONTRACT_VERSION: &str = "1.0.0";
 
+/// The name of a confidence mark, as written in rules files.
+pub fn confidence_name(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Verified => "verified",
+        Confidence::Secondary => "secondary",
+        Confidence::Unverified => "unverified",
+        Confidence::Draft => "draft",
+    }
+}
+
 /// A bilingual text.
 pub fn t(zh: &str, en: &str) -> TextZhEn {
     TextZhEn { zh: zh.to_string(), en: en.to_string() }

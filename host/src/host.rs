@@ -324,7 +324,9 @@ impl Host {
             options: job.options.to_vec(),
             parameters: params,
         };
-        Ok(report::build(stamp, &run))
+        let report = report::build(stamp, &run);
+        report.check_formulas().map_err(|m| RunError::Failed { plugin: id, failure: PluginFailure::Contract(m) })?;
+        Ok(report)
     }
 }
 

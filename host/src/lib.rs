@@ -18,6 +18,7 @@ pub mod cases;
 pub mod contract;
 pub mod decimal;
 pub mod digest;
+pub mod formula;
 pub mod host;
 pub mod input;
 pub mod report;

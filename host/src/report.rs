@@ -62,6 +62,8 @@ pub struct MetricOut {
     pub label_zh: String,
     pub label_en: String,
     pub trace_step: Option<u32>,
+    /// How it follows from other metrics and parameters (checked by the host).
+    pub formula: Option<String>,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
@@ -103,6 +105,17 @@ pub struct TableOut {
     pub name_en: String,
     pub columns: Vec<ColumnOut>,
     pub rows: Vec<Vec<Option<String>>>,
+    pub charts: Vec<ChartOut>,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq)]
+pub struct ChartOut {
+    pub title_zh: String,
+    pub title_en: String,
+    /// "column", "bar" or "pie".
+    pub kind: &'static str,
+    pub category_column: String,
+    pub value_columns: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
@@ -181,6 +194,7 @@ pub fn build(stamp: Stamp, run: &Run<Evaluation>) -> Report {
                 label_zh: m.label.zh.clone(),
                 label_en: m.label.en.clone(),
                 trace_step: m.trace_step,
+                formula: m.formula.clone(),
             })
             .collect(),
         decisions: e
@@ -235,6 +249,21 @@ pub fn build(stamp: Stamp, run: &Run<Evaluation>) -> Report {
                     .map(|c| ColumnOut { key: c.key.clone(), name_zh: c.name.zh.clone(), name_en: c.name.en.clone(), unit: c.unit.clone() })
                     .collect(),
                 rows: t.rows.iter().map(|r| r.iter().map(opt).collect()).collect(),
+                charts: t
+                    .charts
+                    .iter()
+                    .map(|c| ChartOut {
+                        title_zh: c.title.zh.clone(),
+                        title_en: c.title.en.clone(),
+                        kind: match c.kind {
+                            crate::contract::ChartKind::Column => "column",
+                            crate::contract::ChartKind::Bar => "bar",
+                            crate::contract::ChartKind::Pie => "pie",
+                        },
+                        category_column: c.category_column.clone(),
+                        value_columns: c.value_columns.clone(),
+                    })
+                    .collect(),
             })
             .collect(),
         run: RunStats {
@@ -248,6 +277,34 @@ pub fn build(stamp: Stamp, run: &Run<Evaluation>) -> Report {
 }
 
 impl Report {
+    /// Checks every metric formula against the metric's value, exactly.
+    pub fn check_formulas(&self) -> Result<(), String> {
+        use std::collections::HashMap;
+        let mut values: HashMap<String, rust_decimal::Decimal> = HashMap::new();
+        for p in &self.parameters {
+            if p.kind == "number" {
+                if let Some(d) = crate::decimal::parse(&p.value) {
+                    values.insert(p.key.clone(), d);
+                }
+            }
+        }
+        for m in &self.metrics {
+            if let Some(d) = m.value.as_deref().filter(|_| m.kind == "number").and_then(crate::decimal::parse) {
+                values.insert(m.key.clone(), d);
+            }
+        }
+        for m in &self.metrics {
+            let Some(f) = &m.formula else { continue };
+            let expr = crate::formula::parse(f).map_err(|e| format!("metric {}: {e}", m.key))?;
+            let got = expr.eval(&values).map_err(|e| format!("metric {}: formula `{f}`: {e}", m.key))?;
+            let value = values.get(&m.key).ok_or_else(|| format!("metric {} has a formula but no number value", m.key))?;
+            if got != *value {
+                return Err(format!("metric {}: formula `{f}` gives {}, the plugin says {}", m.key, crate::decimal::format(got), crate::decimal::format(*value)));
+            }
+        }
+        Ok(())
+    }
+
     pub fn metric(&self, key: &str) -> Option<&MetricOut> {
         self.metrics.iter().find(|m| m.key == key)
     }

@@ -92,6 +92,8 @@ pub enum PluginFailure {
     Trap(String),
     #[error("could not be instantiated: {0}")]
     Instantiate(String),
+    #[error("broke the contract: {0}")]
+    Contract(String),
 }
 
 /// The outcome of `evaluate`, with the call's resource use.
@@ -262,6 +264,7 @@ fn classify(err: wasmtime::Error, store: &Store<PluginState>, limits: &Limits, f
             }
             Trap::Interrupt => return PluginFailure::Timeout(limits.wall_clock),
             Trap::StackOverflow => return PluginFailure::StackOverflow,
+            Trap::MemoryOutOfBounds if recursing(&err) => return PluginFailure::StackOverflow,
             _ => {}
         }
     }
@@ -276,8 +279,27 @@ fn classify(err: wasmtime::Error, store: &Store<PluginState>, limits: &Limits, f
     if instantiating {
         return PluginFailure::Instantiate(text);
     }
-    // Keep the first line of the trap and the top of the backtrace.
-    PluginFailure::Trap(text.lines().take(6).collect::<Vec<_>>().join(" | "))
+    // Say what went wrong first (the formatted error leads with the backtrace,
+    // the trap itself comes last), then the top of the backtrace.
+    let reason = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.root_cause().to_string(),
+    };
+    let top = text.lines().take(4).collect::<Vec<_>>().join(" | ");
+    PluginFailure::Trap(if top.contains(&reason) { top } else { format!("{reason} | {top}") })
+}
+
+/// Whether a trap happened deep in a recursion: the innermost function is
+/// on the backtrace many times. Rust keeps locals whose address is taken on a
+/// shadow stack at the bottom of linear memory; recursion overflows it before
+/// the wasm call stack, the stack pointer wraps below zero and the next access
+/// is out of bounds. That is a stack overflow, not a memory bug.
+fn recursing(err: &wasmtime::Error) -> bool {
+    let Some(backtrace) = err.downcast_ref::<wasmtime::WasmBacktrace>() else { return false };
+    let frames = backtrace.frames();
+    let Some(top) = frames.first() else { return false };
+    let repeats = frames.iter().filter(|f| f.func_index() == top.func_index() && wasmtime::Module::same(f.module(), top.module())).count();
+    repeats >= 8
 }
 
 /// Extracts the message of a Rust panic from the plugin's stderr.

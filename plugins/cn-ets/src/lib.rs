@@ -37,6 +37,7 @@ const METRICS: &[(&str, &str, &str, &str)] = &[
     ("allowances_used_t", "t", "计划清缴配额", "Allowances used"),
     ("shortfall_t", "t", "缺口", "Shortfall to buy"),
     ("surrender_deadline", "date", "清缴截止日期", "Surrender deadline"),
+    ("carbon_price_cny", "CNY/t", "碳价（用户提供）", "Carbon price (user-supplied)"),
     ("penalty_min_cny", "CNY", "罚款下限", "Penalty, minimum"),
     ("penalty_max_cny", "CNY", "罚款上限", "Penalty, maximum"),
     ("next_allocation_cut_t", "t", "次年配额核减", "Cut of next year's allocation"),
@@ -109,6 +110,10 @@ fn unit(key: &str) -> &'static str {
 
 fn metric(out: &mut Output, key: &str, value: Value, step: u32) {
     out.metric(key, value, unit(key), label(key), Some(step));
+}
+
+fn metric_f(out: &mut Output, key: &str, value: Value, step: u32, formula: &str) {
+    out.metric_with_formula(key, value, unit(key), label(key), Some(step), formula);
 }
 
 fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
@@ -209,9 +214,9 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
         num(obligation),
         Some("t"),
     );
-    metric(out, "obligation_t", num(obligation), s_obl);
+    metric_f(out, "obligation_t", num(obligation), s_obl, "verified_emissions_t");
 
-    let cap = (obligation * cap_ratio).round_dp(6);
+    let cap = obligation * cap_ratio;
     let s_cap = out.step(
         Step {
             clause: "办法 第二十九条 / Measures Art. 29",
@@ -223,7 +228,7 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
         num(cap),
         Some("t"),
     );
-    metric(out, "offset_cap_t", num(cap), s_cap);
+    metric_f(out, "offset_cap_t", num(cap), s_cap, &format!("obligation_t * {P_CAP_RATIO}"));
 
     // ---- offsets: one decision per holding -----------------------------------------
     let surrender_date = ctx.option("surrender_date").unwrap_or(deadline);
@@ -308,7 +313,7 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
         num(used),
         Some("t"),
     );
-    metric(out, "offsets_used_t", num(used), s_used);
+    metric_f(out, "offsets_used_t", num(used), s_used, "min(offsets_eligible_t, offset_cap_t, obligation_t)");
     if eligible > cap {
         out.finding(
             Severity::Info,
@@ -388,7 +393,7 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
         num(allowances_used),
         Some("t"),
     );
-    metric(out, "allowances_used_t", num(allowances_used), s_au);
+    metric_f(out, "allowances_used_t", num(allowances_used), s_au, "min(allowances_held_t, obligation_t - offsets_used_t)");
     // Oldest vintages first.
     vintages.sort_by(|a, b| a.0.cmp(&b.0));
     let mut left = allowances_used;
@@ -421,7 +426,7 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
         num(shortfall),
         Some("t"),
     );
-    metric(out, "shortfall_t", num(shortfall), s_sf);
+    metric_f(out, "shortfall_t", num(shortfall), s_sf, "obligation_t - offsets_used_t - allowances_used_t");
     if shortfall > Decimal::ZERO {
         plan_rows.push(vec![text("CEA"), text("buy / 购买"), text(""), num(shortfall)]);
         out.finding(
@@ -439,58 +444,46 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
     metric(out, "surrender_deadline", Value::Date(deadline.to_string()), s_dl);
 
     // ---- penalty exposure ---------------------------------------------------------
-    // Nothing unsurrendered means no exposure, whatever the price.
-    let price = if shortfall.is_zero() { Some(ctx.option("carbon_price_cny").and_then(dec).unwrap_or(Decimal::ZERO)) } else { ctx.option("carbon_price_cny").and_then(dec) };
+    let price = ctx.option("carbon_price_cny").and_then(dec);
+    let penalty_step = |out: &mut Output, zh: &str, en: &str, param: &'static str, value: Value, inputs: Vec<String>| {
+        out.step(
+            Step { clause: "条例 第二十四条 / Regulation Art. 24", zh, en, parameters: &[param], inputs },
+            value,
+            Some("CNY"),
+        )
+    };
     match price {
         Some(p) => {
-            let lo = (shortfall * p * mult_min).round_dp(2);
-            let hi = (shortfall * p * mult_max).round_dp(2);
-            let s_lo = out.step(
-                Step {
-                    clause: "条例 第二十四条 / Regulation Art. 24",
-                    zh: "罚款下限 = 未清缴量 × 碳价 × 倍数下限",
-                    en: "Penalty minimum = unsurrendered × price × minimum multiple",
-                    parameters: &[P_PENALTY_MIN],
-                    inputs: vec![Output::ref_step(s_sf), "option:carbon_price_cny".into()],
-                },
-                num(lo),
-                Some("CNY"),
+            let s_p = out.step(
+                Step { clause: "用户提供 / user-supplied", zh: "清缴时限前1个月平均成交价", en: "Average price in the month before the deadline", parameters: &[], inputs: vec!["option:carbon_price_cny".into()] },
+                num(p),
+                Some("CNY/t"),
             );
-            metric(out, "penalty_min_cny", num(lo), s_lo);
-            let s_hi = out.step(
-                Step {
-                    clause: "条例 第二十四条 / Regulation Art. 24",
-                    zh: "罚款上限 = 未清缴量 × 碳价 × 倍数上限",
-                    en: "Penalty maximum = unsurrendered × price × maximum multiple",
-                    parameters: &[P_PENALTY_MAX],
-                    inputs: vec![Output::ref_step(s_sf), "option:carbon_price_cny".into()],
-                },
-                num(hi),
-                Some("CNY"),
-            );
-            metric(out, "penalty_max_cny", num(hi), s_hi);
+            metric(out, "carbon_price_cny", num(p), s_p);
+            let inputs = vec![Output::ref_step(s_sf), Output::ref_step(s_p)];
+            let lo = shortfall * p * mult_min;
+            let hi = shortfall * p * mult_max;
+            let s_lo = penalty_step(out, "罚款下限 = 未清缴量 × 碳价 × 倍数下限", "Penalty minimum = unsurrendered × price × minimum multiple", P_PENALTY_MIN, num(lo), inputs.clone());
+            metric_f(out, "penalty_min_cny", num(lo), s_lo, &format!("shortfall_t * carbon_price_cny * {P_PENALTY_MIN}"));
+            let s_hi = penalty_step(out, "罚款上限 = 未清缴量 × 碳价 × 倍数上限", "Penalty maximum = unsurrendered × price × maximum multiple", P_PENALTY_MAX, num(hi), inputs);
+            metric_f(out, "penalty_max_cny", num(hi), s_hi, &format!("shortfall_t * carbon_price_cny * {P_PENALTY_MAX}"));
+        }
+        None if shortfall.is_zero() => {
+            // Nothing unsurrendered: no exposure, whatever the price.
+            for (key, param) in [("penalty_min_cny", P_PENALTY_MIN), ("penalty_max_cny", P_PENALTY_MAX)] {
+                let s = penalty_step(out, "无未清缴量，无罚款", "Nothing unsurrendered, no penalty", param, num(Decimal::ZERO), vec![Output::ref_step(s_sf)]);
+                metric(out, key, num(Decimal::ZERO), s);
+            }
         }
         None => {
-            if shortfall > Decimal::ZERO {
-                out.finding(
-                    Severity::Info,
-                    "PENALTY_PRICE_MISSING",
-                    t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"),
-                    vec![],
-                );
-            }
-            for key in ["penalty_min_cny", "penalty_max_cny"] {
-                let s = out.step(
-                    Step {
-                        clause: "条例 第二十四条 / Regulation Art. 24",
-                        zh: "未提供碳价",
-                        en: "No carbon price given",
-                        parameters: &[P_PENALTY_MIN, P_PENALTY_MAX],
-                        inputs: vec![],
-                    },
-                    Value::Empty,
-                    Some("CNY"),
-                );
+            out.finding(
+                Severity::Info,
+                "PENALTY_PRICE_MISSING",
+                t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"),
+                vec![],
+            );
+            for (key, param) in [("penalty_min_cny", P_PENALTY_MIN), ("penalty_max_cny", P_PENALTY_MAX)] {
+                let s = penalty_step(out, "未提供碳价", "No carbon price given", param, Value::Empty, vec![Output::ref_step(s_sf)]);
                 metric(out, key, Value::Empty, s);
             }
         }
@@ -507,7 +500,7 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
         num(cut),
         Some("t"),
     );
-    metric(out, "next_allocation_cut_t", num(cut), s_cut);
+    metric_f(out, "next_allocation_cut_t", num(cut), s_cut, &format!("shortfall_t * {P_CUT_RATIO}"));
 
     out.table(lvyue_sdk::ResultTable {
         key: "surrender_plan".into(),
@@ -519,6 +512,7 @@ fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> {
             lvyue_sdk::ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
         ],
         rows: plan_rows,
+        charts: vec![],
     });
     Ok(())
 }

@@ -38,7 +38,7 @@ pub mod schemas;
 
 pub use bindings::exports::lvyue::compliance::plugin::Guest as Plugin;
 pub use bindings::lvyue::compliance::types::{
-    Cell, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec,
+    Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec,
     Metric, MetricSpec, Parameter, ParameterSpec, Period, PluginInfo, Request, ResultColumn,
     ResultTable, Row, Severity, SheetSpec, Table, TextZhEn, TraceStep, Value, ValueKind,
 };
@@ -278,7 +278,21 @@ impl Output {
 
     /// Records a metric computed by trace step `step`.
     pub fn metric(&mut self, key: &str, value: Value, unit: &str, label: TextZhEn, step: Option<u32>) {
-        self.metrics.push(Metric { key: key.to_string(), value, unit: unit.to_string(), label, trace_step: step });
+        self.metrics.push(Metric { key: key.to_string(), value, unit: unit.to_string(), label, trace_step: step, formula: None });
+    }
+
+    /// Records a metric that follows from earlier metrics by `formula`
+    /// (metric keys, numbers, + - * /, parentheses, min, max); reports show it
+    /// as a live formula and the host checks it gives `value`.
+    pub fn metric_with_formula(&mut self, key: &str, value: Value, unit: &str, label: TextZhEn, step: Option<u32>, formula: &str) {
+        self.metrics.push(Metric {
+            key: key.to_string(),
+            value,
+            unit: unit.to_string(),
+            label,
+            trace_step: step,
+            formula: Some(formula.to_string()),
+        });
     }
 
     pub fn finding(&mut self, severity: Severity, code: &str, message: TextZhEn, cells: Vec<String>) {

@@ -18,6 +18,7 @@ fn col(key: &str, zh: &str, en: &str, kind: ValueKind, unit: Option<&str>, requi
         choices: Vec::new(),
         minimum: None,
         help: t(help_zh, help_en),
+        examples: Vec::new(),
     }
 }
 
@@ -53,6 +54,12 @@ fn sheet(key: &str, zh: &str, en: &str, schema: &str, required: bool, columns: V
         unique_key: unique.iter().map(|s| s.to_string()).collect(),
         help: t(help_zh, help_en),
     }
+}
+
+/// Sets a column's example values (one per example row of the template).
+pub fn example(mut col: ColumnSpec, values: &[&str]) -> ColumnSpec {
+    col.examples = values.iter().map(|s| s.to_string()).collect();
+    col
 }
 
 /// Adds plugin-specific columns to a shared schema.

@@ -1,0 +1,33 @@
+//! `hostile-infinite-loop`: `evaluate` never returns. It spins on a counter
+//! the optimiser cannot see through, so only the fuel budget stops it.
+
+use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+
+const ID: &str = "hostile-infinite-loop";
+
+struct InfiniteLoop;
+
+impl lvyue_sdk::Plugin for InfiniteLoop {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            id: ID.into(),
+            version: "0.1.0".into(),
+            name: t("死循环", "Infinite loop"),
+            jurisdictions: vec![ID.into()],
+            years: vec![2024],
+            parameters: vec![],
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+
+    fn evaluate(_req: Request) -> Result<Evaluation, EvaluationError> {
+        let mut n = 0u64;
+        loop {
+            n = std::hint::black_box(n.wrapping_add(1));
+        }
+    }
+}
+
+lvyue_sdk::export_plugin!(InfiniteLoop);

@@ -1,0 +1,40 @@
+//! `hostile-memory-bomb`: `evaluate` allocates 1 MiB blocks without end and
+//! writes to every page of each, so the memory is really committed. Only the
+//! memory cap stops it.
+
+use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+
+const ID: &str = "hostile-memory-bomb";
+const BLOCK: usize = 1 << 20;
+
+struct MemoryBomb;
+
+impl lvyue_sdk::Plugin for MemoryBomb {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            id: ID.into(),
+            version: "0.1.0".into(),
+            name: t("内存炸弹", "Memory bomb"),
+            jurisdictions: vec![ID.into()],
+            years: vec![2024],
+            parameters: vec![],
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+
+    fn evaluate(_req: Request) -> Result<Evaluation, EvaluationError> {
+        let mut hoard: Vec<Vec<u8>> = Vec::new();
+        loop {
+            let mut block = Vec::<u8>::with_capacity(BLOCK);
+            // Touch every 4 KiB page.
+            for i in (0..BLOCK).step_by(4096) {
+                block.spare_capacity_mut()[i].write((i / 4096) as u8);
+            }
+            hoard.push(std::hint::black_box(block));
+        }
+    }
+}
+
+lvyue_sdk::export_plugin!(MemoryBomb);

@@ -1,0 +1,34 @@
+//! `hostile-panic`: `evaluate` panics with a formatted message; with option
+//! `mode` = `abort` it aborts without a message instead.
+
+use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+
+const ID: &str = "hostile-panic";
+
+struct Panics;
+
+impl lvyue_sdk::Plugin for Panics {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            id: ID.into(),
+            version: "0.1.0".into(),
+            name: t("恐慌", "Panic"),
+            jurisdictions: vec![ID.into()],
+            years: vec![2024],
+            parameters: vec![],
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+
+    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
+        if lvyue_sdk::Context::new(&req).option("mode") == Some("abort") {
+            std::process::abort();
+        }
+        let code = std::hint::black_box(42);
+        panic!("rules table corrupt: {}", code);
+    }
+}
+
+lvyue_sdk::export_plugin!(Panics);

@@ -1,0 +1,36 @@
+//! `hostile-slow-sleep`: `evaluate` sleeps in short naps forever. Sleeping is
+//! a host call that burns almost no fuel, so only the wall-clock (epoch)
+//! deadline stops it.
+
+use std::time::Duration;
+
+use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+
+const ID: &str = "hostile-slow-sleep";
+
+struct SlowSleep;
+
+impl lvyue_sdk::Plugin for SlowSleep {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            id: ID.into(),
+            version: "0.1.0".into(),
+            name: t("慢速休眠", "Slow sleep"),
+            jurisdictions: vec![ID.into()],
+            years: vec![2024],
+            parameters: vec![],
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+
+    fn evaluate(_req: Request) -> Result<Evaluation, EvaluationError> {
+        loop {
+            std::thread::sleep(Duration::from_millis(10));
+            std::hint::black_box(());
+        }
+    }
+}
+
+lvyue_sdk::export_plugin!(SlowSleep);

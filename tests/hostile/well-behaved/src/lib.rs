@@ -1,0 +1,33 @@
+//! `hostile-well-behaved`: the control. It does nothing hostile and returns
+//! one metric, so a test can show the host still evaluates after a failure.
+
+use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+
+const ID: &str = "hostile-well-behaved";
+
+struct WellBehaved;
+
+impl lvyue_sdk::Plugin for WellBehaved {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            id: ID.into(),
+            version: "0.1.0".into(),
+            name: t("守规矩", "Well behaved"),
+            jurisdictions: vec![ID.into()],
+            years: vec![2024],
+            parameters: vec![],
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+
+    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
+        let mut out = lvyue_sdk::Output::default();
+        out.metric("answer", lvyue_sdk::num(lvyue_sdk::Decimal::from(42)), "1", t("答案", "Answer"), None);
+        out.metric("year", lvyue_sdk::text(req.period.year.to_string()), "", t("年度", "Year"), None);
+        Ok(out.finish())
+    }
+}
+
+lvyue_sdk::export_plugin!(WellBehaved);

@@ -22,11 +22,13 @@ pub mod formula;
 pub mod host;
 pub mod input;
 pub mod report;
+pub mod report_xlsx;
 pub mod request;
 pub mod rules;
 pub mod sandbox;
 pub mod template;
 pub mod units;
+pub mod workbook;
 
 /// Bundles embedded at build time by `host/build.rs`.
 pub mod builtin {

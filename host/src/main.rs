@@ -99,17 +99,24 @@ enum Command {
         #[arg(long)]
         year: Option<u16>,
     },
-    /// Evaluate a request file (TOML or JSON: jurisdiction, year, options, tables).
+    /// Evaluate input workbooks (or a request file) and write the compliance workbook and/or JSON.
+    ///
+    /// Workbooks: `--jurisdiction cn-ets --year 2024 --inventory inv.xlsx [--portfolio port.xlsx] --out report.xlsx`.
+    /// Request file (TOML or JSON, for integrations): `--request req.toml --json report.json`.
     Evaluate {
-        /// The request file.
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write the compliance workbook (.xlsx).
         #[arg(long, value_name = "FILE")]
-        request: PathBuf,
+        out: Option<PathBuf>,
         /// Write the full result as JSON.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
-        /// Extra option KEY=VALUE passed to the plugin (e.g. carbon_price_cny=95); repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+    },
+    /// Check input workbooks (or a request file) against the plugin's declared input, without evaluating.
+    Validate {
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Run the main job on the bundled sample data and write the results.
     Demo {
@@ -117,6 +124,94 @@ enum Command {
         #[arg(long, default_value = "lvyue-demo")]
         out_dir: PathBuf,
     },
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// Jurisdiction id, e.g. cn-ets (with --inventory).
+    #[arg(long, short = 'j', requires = "year", conflicts_with = "request")]
+    jurisdiction: Option<String>,
+    /// Compliance year (with --inventory).
+    #[arg(long, requires = "jurisdiction")]
+    year: Option<u16>,
+    /// The inventory workbook (.xlsx, .xlsm, .xls, .ods).
+    #[arg(long, value_name = "FILE", requires = "jurisdiction")]
+    inventory: Option<PathBuf>,
+    /// The portfolio workbook: allowances and credits held.
+    #[arg(long, value_name = "FILE", requires = "inventory")]
+    portfolio: Option<PathBuf>,
+    /// A request file (TOML or JSON: jurisdiction, year, options, units, tables) instead of workbooks.
+    #[arg(long, value_name = "FILE")]
+    request: Option<PathBuf>,
+    /// An option KEY=VALUE passed to the plugin (e.g. carbon_price_cny=95); repeatable.
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+}
+
+/// Everything read from the input, ready to evaluate.
+struct Loaded {
+    jurisdiction: String,
+    year: u16,
+    tables: Vec<lvyue::input::RawTable>,
+    options: Vec<(String, String)>,
+    inputs: Vec<lvyue::report::InputStamp>,
+    paths: Vec<PathBuf>,
+}
+
+fn load(host: &Host, a: &InputArgs) -> Result<Loaded, RunError> {
+    let mut loaded = if let Some(request) = &a.request {
+        let req = RequestFile::read(request).map_err(|e| RunError::Io(e.to_string()))?;
+        Loaded {
+            jurisdiction: req.jurisdiction,
+            year: req.year,
+            tables: req.tables,
+            options: req.options,
+            inputs: vec![lvyue::host::stamp_file(request)?],
+            paths: vec![request.clone()],
+        }
+    } else {
+        let (Some(j), Some(year), Some(inventory)) = (&a.jurisdiction, a.year, &a.inventory) else {
+            return Err(RunError::Io("give --jurisdiction, --year and --inventory (and optionally --portfolio), or --request FILE".into()));
+        };
+        let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
+        let info = host.describe(bundle)?;
+        let mut paths = vec![inventory.clone()];
+        paths.extend(a.portfolio.clone());
+        let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+        let tables = lvyue::workbook::read_all(&refs, &info.input).map_err(RunError::BadInput)?;
+        let inputs = paths.iter().map(|p| lvyue::host::stamp_file(p)).collect::<Result<Vec<_>, _>>()?;
+        Loaded { jurisdiction: j.clone(), year, tables, options: Vec::new(), inputs, paths }
+    };
+    for o in &a.options {
+        let (k, v) = o.split_once('=').ok_or_else(|| RunError::Io(format!("--option {o}: expected KEY=VALUE")))?;
+        loaded.options.retain(|(ok, _)| ok != k);
+        loaded.options.push((k.to_string(), v.to_string()));
+    }
+    Ok(loaded)
+}
+
+/// Writes the requested outputs, each atomically; refuses to overwrite an input.
+fn write_outputs(host: &Host, report: &Report, inputs: &[PathBuf], out: Option<&PathBuf>, json: Option<&PathBuf>) -> Result<(), RunError> {
+    for target in out.iter().chain(json.iter()) {
+        let same = inputs.iter().any(|i| std::fs::canonicalize(i).ok().is_some_and(|c| std::fs::canonicalize(target).ok() == Some(c)));
+        if same {
+            return Err(RunError::Io(format!("{} is an input file; choose another output path (inputs are never modified)", target.display())));
+        }
+    }
+    let mut files = Vec::new();
+    if let Some(path) = out {
+        let info = host.find(&report.plugin.id).map(|b| host.describe(b)).transpose()?;
+        let bytes = lvyue::report_xlsx::build(report, info.as_ref()).map_err(|e| RunError::Io(format!("building the workbook: {e}")))?;
+        files.push((path, bytes));
+    }
+    if let Some(path) = json {
+        files.push((path, report.to_json().into_bytes()));
+    }
+    for (path, bytes) in files {
+        lvyue::atomic::write(path, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -258,26 +353,20 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             println!("wrote {} ({} input sheets)", out.display(), info.input.len());
             Ok(exit::OK)
         }
-        Command::Evaluate { request, json, options } => {
-            let req = RequestFile::read(&request).map_err(|e| RunError::Io(e.to_string()))?;
-            let mut opts = req.options.clone();
-            for o in options {
-                let (k, v) = o.split_once('=').ok_or_else(|| RunError::Io(format!("--option {o}: expected KEY=VALUE")))?;
-                opts.retain(|(ok, _)| ok != k);
-                opts.push((k.to_string(), v.to_string()));
-            }
-            let report = host.evaluate(&Evaluate {
-                jurisdiction: &req.jurisdiction,
-                year: req.year,
-                tables: &req.tables,
-                options: &opts,
-                inputs: vec![lvyue::host::stamp_file(&request)?],
-            })?;
+        Command::Evaluate { input, out, json } => {
+            let l = load(&host, &input)?;
+            let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
             print_summary(&report);
-            if let Some(path) = json {
-                lvyue::atomic::write(&path, report.to_json().as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
-                println!("\nwrote {}", path.display());
-            }
+            println!();
+            write_outputs(&host, &report, &l.paths, out.as_ref(), json.as_ref())?;
+            Ok(exit::OK)
+        }
+        Command::Validate { input } => {
+            let l = load(&host, &input)?;
+            let job = Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() };
+            let (request, ..) = host.build_request(&job)?;
+            let rows: usize = request.tables.iter().map(|t| t.rows.len()).sum();
+            println!("ok: {} sheet(s), {rows} row(s) valid for {} {}", request.tables.len(), l.jurisdiction, l.year);
             Ok(exit::OK)
         }
         Command::Demo { out_dir } => {

@@ -7,6 +7,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::contract::{PluginInfo, ValueKind};
+use crate::input::{RawTable, RawValue};
 
 /// Rows of each input sheet that carry data validation.
 const EDITABLE_ROWS: u32 = 5000;
@@ -19,8 +20,15 @@ pub fn header(zh: &str, en: &str, unit: Option<&str>) -> String {
     }
 }
 
-/// Builds the template workbook in memory.
+/// Builds the template workbook in memory: empty data sheets, plus a filled
+/// example sheet for each sheet whose columns declare example values.
 pub fn build(info: &PluginInfo, year: Option<u16>) -> Result<Vec<u8>, XlsxError> {
+    build_with_data(info, year, &[])
+}
+
+/// Builds an input workbook with `data` in the data sheets (used for the
+/// bundled samples and by tests); units stated in `data` go into the headers.
+pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold();
@@ -74,12 +82,24 @@ pub fn build(info: &PluginInfo, year: Option<u16>) -> Result<Vec<u8>, XlsxError>
         }
     }
 
+    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     for s in &info.input {
+        let rows = data.iter().find(|t| t.key == s.key);
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&s.name.zh, &s.name.en))?;
+        if let Some(t) = rows {
+            for (r, row) in t.rows.iter().enumerate() {
+                for (i, c) in s.columns.iter().enumerate() {
+                    if let Some(cell) = row.cells.get(&c.key) {
+                        write_raw(ws, r as u32 + 1, i as u16, &cell.value, &date_fmt)?;
+                    }
+                }
+            }
+        }
         for (i, c) in s.columns.iter().enumerate() {
             let col = i as u16;
-            ws.write_with_format(0, col, header(&c.name.zh, &c.name.en, c.unit.as_deref()), &head)?;
+            let unit = rows.and_then(|t| t.units.get(&c.key)).map(String::as_str).or(c.unit.as_deref());
+            ws.write_with_format(0, col, header(&c.name.zh, &c.name.en, unit), &head)?;
             ws.set_column_width(col, 22)?;
             let mut v = match c.kind {
                 ValueKind::Number => {
@@ -108,6 +128,31 @@ pub fn build(info: &PluginInfo, year: Option<u16>) -> Result<Vec<u8>, XlsxError>
         ws.set_row_height(0, 36)?;
     }
 
+    // Filled examples, on their own sheets so they are never read as data.
+    if data.is_empty() {
+        for s in &info.input {
+            let n = s.columns.iter().map(|c| c.examples.len()).max().unwrap_or(0);
+            if n == 0 {
+                continue;
+            }
+            let ws = wb.add_worksheet();
+            ws.set_name(truncate(&format!("示例 Example {}", s.name.zh), 31))?;
+            for (i, c) in s.columns.iter().enumerate() {
+                ws.write_with_format(0, i as u16, header(&c.name.zh, &c.name.en, c.unit.as_deref()), &head)?;
+                ws.set_column_width(i as u16, 22)?;
+                for (r, e) in c.examples.iter().enumerate() {
+                    let v = match c.kind {
+                        ValueKind::Number => RawValue::Number(e.clone()),
+                        ValueKind::Date => RawValue::Date(e.clone()),
+                        _ => RawValue::Text(e.clone()),
+                    };
+                    write_raw(ws, r as u32 + 1, i as u16, &v, &date_fmt)?;
+                }
+            }
+            ws.set_freeze_panes(1, 0)?;
+        }
+    }
+
     if !lists.is_empty() {
         let ws = wb.add_worksheet();
         ws.set_name("_lists")?;
@@ -120,6 +165,39 @@ pub fn build(info: &PluginInfo, year: Option<u16>) -> Result<Vec<u8>, XlsxError>
         ws.set_hidden(true);
     }
     wb.save_to_buffer()
+}
+
+/// Writes one raw value as a typed cell: numbers as numbers, dates as Excel dates.
+fn write_raw(ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: &RawValue, date_fmt: &Format) -> Result<(), XlsxError> {
+    match v {
+        RawValue::Empty => {}
+        RawValue::Number(n) => match n.parse::<f64>() {
+            Ok(f) => {
+                ws.write_number(row, col, f)?;
+            }
+            Err(_) => {
+                ws.write_string(row, col, n)?;
+            }
+        },
+        RawValue::Date(d) => {
+            let parts: Vec<u16> = d.split('-').filter_map(|p| p.parse().ok()).collect();
+            match parts.as_slice() {
+                [y, m, dd] => {
+                    ws.write_datetime_with_format(row, col, rust_xlsxwriter::ExcelDateTime::from_ymd(*y, *m as u8, *dd as u8)?, date_fmt)?;
+                }
+                _ => {
+                    ws.write_string(row, col, d)?;
+                }
+            }
+        }
+        RawValue::Bool(b) => {
+            ws.write_string(row, col, if *b { "是" } else { "否" })?;
+        }
+        RawValue::Text(t) | RawValue::Error(t) => {
+            ws.write_string(row, col, t)?;
+        }
+    }
+    Ok(())
 }
 
 /// Sheet names: "中文 English", at most 31 characters.

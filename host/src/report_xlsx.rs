@@ -1,0 +1,349 @@
+//! The compliance workbook: the report as sheets a professional trusts.
+//!
+//! Summary (live formulas with their results cached), the plugin's result
+//! tables with their charts, decisions per input row, findings, parameters
+//! used, trace and run info; bilingual labels, number formats, frozen
+//! headers, column widths. Document properties carry the tool version, the
+//! plugin id, version and digest and the input digests. The creation time is
+//! fixed, so the same input gives a byte-identical file.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+};
+
+use crate::contract::PluginInfo;
+use crate::report::Report;
+
+pub const SUMMARY: &str = "汇总 Summary";
+pub const DECISIONS: &str = "判定 Decisions";
+pub const FINDINGS: &str = "问题 Findings";
+pub const PARAMETERS: &str = "参数 Parameters used";
+pub const TRACE: &str = "追溯 Trace";
+pub const RUN: &str = "运行 Run info";
+
+/// Summary columns: A key, B label zh, C label en, D value, E unit, F formula, G trace step.
+pub const SUMMARY_VALUE_COL: u16 = 3;
+/// Parameters columns: A key, B name zh, C name en, D value, …
+pub const PARAM_VALUE_COL: u16 = 3;
+
+struct Styles {
+    head: Format,
+    num: Format,
+    int: Format,
+    text: Format,
+    wrap: Format,
+    title: Format,
+    bold: Format,
+}
+
+fn styles() -> Styles {
+    Styles {
+        head: Format::new().set_bold().set_background_color("#DDEBF7").set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Top),
+        num: Format::new().set_num_format("#,##0.######"),
+        int: Format::new().set_num_format("0"),
+        text: Format::new(),
+        wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        title: Format::new().set_bold().set_font_size(14),
+        bold: Format::new().set_bold(),
+    }
+}
+
+fn header(ws: &mut Worksheet, s: &Styles, cols: &[(&str, f64)]) -> Result<(), XlsxError> {
+    for (i, (name, width)) in cols.iter().enumerate() {
+        ws.write_with_format(0, i as u16, *name, &s.head)?;
+        ws.set_column_width(i as u16, *width)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Writes exact decimal text as a number cell (text when it is not a number).
+fn write_value(ws: &mut Worksheet, s: &Styles, row: u32, col: u16, kind: &str, value: Option<&str>) -> Result<(), XlsxError> {
+    match value {
+        None => Ok(()),
+        Some(v) if kind == "number" => match v.parse::<f64>() {
+            Ok(f) => ws.write_number_with_format(row, col, f, &s.num).map(|_| ()),
+            Err(_) => ws.write_string(row, col, v).map(|_| ()),
+        },
+        Some(v) => ws.write_string_with_format(row, col, v, &s.text).map(|_| ()),
+    }
+}
+
+fn quote_sheet(name: &str) -> String {
+    format!("'{}'", name.replace('\'', "''"))
+}
+
+/// Sheet names are at most 31 characters and unique.
+fn unique_name(used: &mut Vec<String>, wanted: &str) -> String {
+    let base: String = wanted.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    let mut name = base.clone();
+    let mut n = 2;
+    while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+        let suffix = format!(" {n}");
+        name = base.chars().take(31 - suffix.chars().count()).collect::<String>() + &suffix;
+        n += 1;
+    }
+    used.push(name.clone());
+    name
+}
+
+/// Builds the workbook in memory.
+pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, XlsxError> {
+    let s = styles();
+    let mut wb = Workbook::new();
+    let mut used = vec![SUMMARY.to_string(), DECISIONS.to_string(), FINDINGS.to_string(), PARAMETERS.to_string(), TRACE.to_string(), RUN.to_string()];
+
+    // Cell addresses for formulas: metrics on Summary, numeric parameters on Parameters used.
+    let mut cells: HashMap<String, String> = HashMap::new();
+    for (i, m) in report.metrics.iter().enumerate() {
+        cells.insert(m.key.clone(), format!("{}!$D${}", quote_sheet(SUMMARY), i + 2));
+    }
+    for (i, p) in report.parameters.iter().enumerate() {
+        if p.kind == "number" {
+            cells.insert(p.key.clone(), format!("{}!$D${}", quote_sheet(PARAMETERS), i + 2));
+        }
+    }
+
+    // ---- Summary -------------------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(SUMMARY)?;
+        header(ws, &s, &[("指标 Key", 30.0), ("名称", 26.0), ("Label", 36.0), ("数值 Value", 20.0), ("单位 Unit", 9.0), ("公式 Formula", 48.0), ("追溯 Trace step", 10.0)])?;
+        for (i, m) in report.metrics.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write(r, 0, m.key.as_str())?;
+            ws.write(r, 1, m.label_zh.as_str())?;
+            ws.write(r, 2, m.label_en.as_str())?;
+            let live = m.formula.as_deref().and_then(|f| crate::formula::parse(f).ok()).and_then(|e| e.to_excel(&cells).ok());
+            match (live, m.value.as_deref()) {
+                (Some(excel), Some(v)) if m.kind == "number" => {
+                    ws.write_formula_with_format(r, SUMMARY_VALUE_COL, Formula::new(format!("={excel}")).set_result(v), &s.num)?;
+                }
+                _ => write_value(ws, &s, r, SUMMARY_VALUE_COL, m.kind, m.value.as_deref())?,
+            }
+            ws.write(r, 4, m.unit.as_str())?;
+            if let Some(f) = &m.formula {
+                ws.write(r, 5, f.as_str())?;
+            }
+            if let Some(t) = m.trace_step {
+                ws.write_number_with_format(r, 6, t as f64, &s.int)?;
+            }
+        }
+        let r = report.metrics.len() as u32 + 2;
+        ws.write_with_format(r, 0, format!("{} {} — {}", report.plugin.id, report.plugin.version, report.jurisdiction), &s.bold)?;
+        ws.write(r + 1, 0, format!("履约年度 Compliance year {} ({} – {})", report.year, report.period.start, report.period.end))?;
+        let unverified = report.parameters.iter().filter(|p| p.confidence != "verified").count();
+        ws.write_with_format(
+            r + 2,
+            0,
+            format!(
+                "使用参数 {} 个，其中 {} 个未经官方原文核实（见「参数」表）。 {} parameters used, {} not verified in the official text (see Parameters used).",
+                report.parameters.len(),
+                unverified,
+                report.parameters.len(),
+                unverified
+            ),
+            &s.text,
+        )?;
+    }
+
+    // ---- the plugin's result tables ---------------------------------------------------
+    for t in &report.tables {
+        let name = unique_name(&mut used, &format!("{} {}", t.name_zh, t.name_en));
+        let ws = wb.add_worksheet();
+        ws.set_name(&name)?;
+        let heads: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| match &c.unit {
+                Some(u) => format!("{} {} [{u}]", c.name_zh, c.name_en),
+                None => format!("{} {}", c.name_zh, c.name_en),
+            })
+            .collect();
+        let widths: Vec<(&str, f64)> = heads.iter().map(|h| (h.as_str(), (h.chars().count() as f64 * 1.2).clamp(12.0, 40.0))).collect();
+        header(ws, &s, &widths)?;
+        for (r, row) in t.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let Some(v) = v else { continue };
+                let is_num = t.columns.get(c).is_some_and(|col| col.unit.is_some()) && crate::decimal::parse(v).is_some();
+                write_value(ws, &s, r as u32 + 1, c as u16, if is_num { "number" } else { "text" }, Some(v))?;
+            }
+        }
+        let n = t.rows.len() as u32;
+        for (k, ch) in t.charts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let Some(cat) = t.columns.iter().position(|c| c.key == ch.category_column) else { continue };
+            let mut chart = Chart::new(match ch.kind {
+                "bar" => ChartType::Bar,
+                "pie" => ChartType::Pie,
+                _ => ChartType::Column,
+            });
+            chart.title().set_name(&format!("{} / {}", ch.title_zh, ch.title_en));
+            for vc in &ch.value_columns {
+                let Some(val) = t.columns.iter().position(|c| &c.key == vc) else { continue };
+                let col = &t.columns[val];
+                chart
+                    .add_series()
+                    .set_name(format!("{} {}", col.name_zh, col.name_en).as_str())
+                    .set_categories((name.as_str(), 1, cat as u16, n, cat as u16))
+                    .set_values((name.as_str(), 1, val as u16, n, val as u16));
+            }
+            if ch.kind == "pie" {
+                chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Right);
+            } else {
+                chart.legend().set_hidden();
+            }
+            ws.insert_chart(1 + (k as u32) * 22, t.columns.len() as u16 + 1, &chart)?;
+        }
+    }
+
+    // ---- decisions ------------------------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(DECISIONS)?;
+        header(ws, &s, &[("表 Table", 18.0), ("行 Row", 22.0), ("对象 Subject", 34.0), ("结论 Outcome", 14.0), ("数量 Amount", 16.0), ("单位 Unit", 8.0), ("原因 Reasons", 30.0), ("依据 Why", 60.0)])?;
+        let describe = |code: &str| {
+            info.and_then(|i| i.findings.iter().find(|f| f.code == code)).map(|f| format!("{} / {}", f.description.zh, f.description.en)).unwrap_or_default()
+        };
+        for (i, d) in report.decisions.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write(r, 0, d.table.as_str())?;
+            ws.write(r, 1, d.row.as_str())?;
+            ws.write(r, 2, d.subject.as_str())?;
+            ws.write(r, 3, d.outcome.as_str())?;
+            write_value(ws, &s, r, 4, "number", d.amount.as_deref())?;
+            ws.write(r, 5, d.unit.as_deref().unwrap_or(""))?;
+            ws.write(r, 6, d.reasons.join(", "))?;
+            ws.write_with_format(r, 7, d.reasons.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; "), &s.wrap)?;
+        }
+        ws.autofilter(0, 0, report.decisions.len() as u32, 7)?;
+    }
+
+    // ---- findings -----------------------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(FINDINGS)?;
+        header(ws, &s, &[("级别 Severity", 10.0), ("代码 Code", 26.0), ("说明", 60.0), ("Message", 60.0), ("单元格 Cells", 30.0)])?;
+        for (i, f) in report.findings.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write(r, 0, f.severity)?;
+            ws.write(r, 1, f.code.as_str())?;
+            ws.write_with_format(r, 2, f.message_zh.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 3, f.message_en.as_str(), &s.wrap)?;
+            ws.write(r, 4, f.cells.join(", "))?;
+        }
+    }
+
+    // ---- parameters used -------------------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(PARAMETERS)?;
+        header(
+            ws,
+            &s,
+            &[
+                ("参数 Key", 34.0),
+                ("名称", 26.0),
+                ("Name", 34.0),
+                ("数值 Value", 14.0),
+                ("单位 Unit", 9.0),
+                ("生效 Effective", 12.0),
+                ("失效 Until", 12.0),
+                ("法律依据 Legal reference", 60.0),
+                ("可信度 Confidence", 12.0),
+                ("说明 Note", 50.0),
+                ("文件 File", 28.0),
+            ],
+        )?;
+        for (i, p) in report.parameters.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write(r, 0, p.key.as_str())?;
+            ws.write(r, 1, p.name.zh.as_str())?;
+            ws.write(r, 2, p.name.en.as_str())?;
+            write_value(ws, &s, r, PARAM_VALUE_COL, p.kind, Some(&p.value))?;
+            ws.write(r, 4, p.unit.as_deref().unwrap_or(""))?;
+            ws.write(r, 5, p.effective.as_str())?;
+            ws.write(r, 6, p.until.as_deref().unwrap_or(""))?;
+            ws.write_with_format(r, 7, p.reference.as_str(), &s.wrap)?;
+            ws.write(r, 8, p.confidence)?;
+            ws.write_with_format(r, 9, p.note.as_deref().unwrap_or(""), &s.wrap)?;
+            ws.write(r, 10, p.file.as_str())?;
+        }
+    }
+
+    // ---- trace --------------------------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(TRACE)?;
+        header(ws, &s, &[("步骤 Step", 8.0), ("条款 Clause", 40.0), ("说明", 40.0), ("Description", 50.0), ("参数 Parameters", 34.0), ("输入 Inputs", 50.0), ("数值 Value", 18.0), ("单位 Unit", 8.0)])?;
+        for (i, t) in report.trace.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write_number_with_format(r, 0, t.index as f64, &s.int)?;
+            ws.write_with_format(r, 1, t.clause.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 2, t.description_zh.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 3, t.description_en.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 4, t.parameters.join(", "), &s.wrap)?;
+            // Long input lists are summarised; the JSON report keeps them all.
+            let inputs = if t.inputs.len() > 20 { format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len()) } else { t.inputs.join(", ") };
+            ws.write_with_format(r, 5, inputs, &s.wrap)?;
+            let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { "number" } else { "text" };
+            write_value(ws, &s, r, 6, kind, t.value.as_deref())?;
+            ws.write(r, 7, t.unit.as_deref().unwrap_or(""))?;
+        }
+    }
+
+    // ---- run info -----------------------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(RUN)?;
+        ws.set_column_width(0, 30)?;
+        ws.set_column_width(1, 90)?;
+        ws.write_with_format(0, 0, "运行信息 Run info", &s.title)?;
+        let mut rows: Vec<(String, String)> = vec![
+            ("工具 Tool".into(), report.tool.clone()),
+            ("合约 Contract".into(), report.contract.clone()),
+            ("插件 Plugin".into(), format!("{} {}", report.plugin.id, report.plugin.version)),
+            ("插件合约 Plugin contract".into(), report.plugin.contract.clone()),
+            ("组件摘要 Component SHA-256".into(), report.plugin.component_sha256.clone()),
+            ("规则摘要 Rules SHA-256".into(), report.plugin.rules_sha256.clone()),
+            ("规则来源 Rules source".into(), report.plugin.rules_source.clone()),
+            ("插件来源 Plugin origin".into(), report.plugin.origin.clone()),
+            ("辖区 Jurisdiction".into(), report.jurisdiction.clone()),
+            ("履约年度 Compliance year".into(), report.year.to_string()),
+        ];
+        for i in &report.inputs {
+            rows.push(("输入 Input".into(), format!("{} (SHA-256 {})", i.path, i.sha256)));
+        }
+        for (k, v) in &report.options {
+            rows.push((format!("选项 Option {k}"), v.clone()));
+        }
+        rows.push(("燃料 Fuel used / limit".into(), format!("{} / {}", report.run.fuel_used, report.run.fuel_limit)));
+        rows.push(("内存峰值 Peak memory (bytes)".into(), report.run.peak_memory_bytes.to_string()));
+        rows.push(("插件日志 Plugin log".into(), format!("{}{}", report.run.log, if report.run.log_truncated { "\n[truncated]" } else { "" })));
+        for (i, (k, v)) in rows.iter().enumerate() {
+            ws.write_with_format(i as u32 + 2, 0, k.as_str(), &s.bold)?;
+            ws.write_with_format(i as u32 + 2, 1, v.as_str(), &s.wrap)?;
+        }
+    }
+
+    let inputs = report.inputs.iter().map(|i| format!("{} {}", i.path, i.sha256)).collect::<Vec<_>>().join("; ");
+    let props = DocProperties::new()
+        .set_title(&format!("{} {} compliance report", report.jurisdiction, report.year))
+        .set_subject("lvyue compliance report")
+        .set_author(&report.tool)
+        .set_company("lvyue")
+        .set_comment(&format!("plugin {} {} sha256 {}", report.plugin.id, report.plugin.version, report.plugin.component_sha256))
+        .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?)
+        .set_custom_property("lvyue_tool", report.tool.as_str())
+        .set_custom_property("plugin_id", report.plugin.id.as_str())
+        .set_custom_property("plugin_version", report.plugin.version.as_str())
+        .set_custom_property("plugin_sha256", report.plugin.component_sha256.as_str())
+        .set_custom_property("rules_sha256", report.plugin.rules_sha256.as_str())
+        .set_custom_property("input_sha256", inputs.as_str());
+    wb.set_properties(&props);
+    wb.save_to_buffer()
+}

@@ -1,0 +1,183 @@
+//! Helpers for the sandbox conformance suite: build the hostile plugins in
+//! `tests/hostile/` as real components, pack them as bundles and load them in
+//! a host.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use lvyue::bundle::{ComponentRef, Manifest, RulesRef};
+use lvyue::digest::{rules_digest, sha256_hex};
+use lvyue::host::{Evaluate, Host, HostOptions, RunError};
+use lvyue::report::Report;
+use lvyue::rules::Bilingual;
+use lvyue::sandbox::Limits;
+
+const TARGET: &str = "wasm32-wasip2";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
+}
+
+/// The hostile crates: every folder of `tests/hostile/` with a Cargo.toml,
+/// as (folder name, package name). Package `hostile-<folder>`.
+pub fn hostile_crates() -> Vec<(String, String)> {
+    let dir = root().join("tests/hostile");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let package = format!("hostile-{name}");
+            (name, package)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `<target>/wasm`, the folder host/build.rs builds plugins in.
+fn wasm_target_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let target = if target.is_relative() { root().join(target) } else { target };
+    target.join("wasm")
+}
+
+/// Builds every hostile crate for wasm32-wasip2 in one nested cargo
+/// invocation (once per test process) and returns the folder of the `.wasm`
+/// files.
+pub fn built() -> &'static Path {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let result = BUILT.get_or_init(|| {
+        let target_dir = wasm_target_dir();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(root()).args(["build", "--release", "--target", TARGET, "--target-dir"]).arg(&target_dir);
+        for (_, package) in hostile_crates() {
+            cmd.args(["-p", &package]);
+        }
+        // As in host/build.rs: do not pass this build's settings to the plugin build.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if (k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_NET_OFFLINE" && k != "CARGO_MAKEFLAGS")
+                || k == "RUSTFLAGS"
+                || k == "RUSTC_WRAPPER"
+                || k == "RUSTC_WORKSPACE_WRAPPER"
+                || k == "RUSTDOCFLAGS"
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "building the hostile plugins for {TARGET} failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(target_dir.join(TARGET).join("release"))
+    });
+    match result {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The component of hostile crate `name` (its folder name, e.g. "panic").
+pub fn component(name: &str) -> Vec<u8> {
+    let path = built().join(format!("hostile_{}.wasm", name.replace('-', "_")));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The plugin id of hostile crate `name`.
+pub fn id(name: &str) -> String {
+    format!("hostile-{name}")
+}
+
+/// A tiny valid rules file for jurisdiction `id`: one parameter no plugin reads.
+pub fn rules_files(id: &str) -> Vec<(String, Vec<u8>)> {
+    let text = "# Conformance suite: one harmless parameter, read by no plugin.\n\
+                [[parameter]]\n\
+                key = \"conformance.note\"\n\
+                kind = \"text\"\n\
+                name = { zh = \"测试\", en = \"Conformance note\" }\n\
+                \n\
+                [[parameter.value]]\n\
+                from = 2024-01-01\n\
+                value = \"hostile\"\n\
+                reference = \"lvyue sandbox conformance suite\"\n\
+                confidence = \"verified\"\n";
+    vec![(format!("{id}/conformance.toml"), text.as_bytes().to_vec())]
+}
+
+/// A manifest for `id` with the digests of `component` and `rules`.
+pub fn manifest(id: &str, contract: &str, component: &[u8], rules: &[(String, Vec<u8>)]) -> Manifest {
+    Manifest {
+        manifest_version: 1,
+        id: id.to_string(),
+        version: "0.1.0".into(),
+        contract: contract.to_string(),
+        name: Bilingual { zh: id.to_string(), en: id.to_string() },
+        jurisdictions: vec![id.to_string()],
+        years: vec![2024],
+        crate_name: Some(id.to_string()),
+        legal_source: vec![],
+        component: ComponentRef { file: "plugin.wasm".into(), sha256: sha256_hex(component) },
+        rules: RulesRef { dir: "rules".into(), sha256: rules_digest(rules) },
+    }
+}
+
+/// Writes the bundle of hostile crate `name`, declaring `contract`, into
+/// `parent/<id>/` and returns that folder.
+pub fn bundle_with_contract(parent: &Path, name: &str, contract: &str) -> PathBuf {
+    let id = id(name);
+    let component = component(name);
+    let rules = rules_files(&id);
+    let dir = parent.join(&id);
+    lvyue::bundle::write_bundle(&dir, &manifest(&id, contract, &component, &rules), &component, &rules)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+/// Writes the bundle of hostile crate `name` (contract "^1.0.0") into `parent/<id>/`.
+pub fn bundle(parent: &Path, name: &str) -> PathBuf {
+    bundle_with_contract(parent, name, "^1.0.0")
+}
+
+/// Small limits: every attack is contained within seconds.
+pub fn test_limits() -> Limits {
+    Limits {
+        fuel_base: 200_000_000,
+        fuel_per_cell: 1_000,
+        wall_clock: std::time::Duration::from_secs(2),
+        memory_bytes: 64 << 20,
+        result_bytes: 32 << 20,
+        max_findings: 100_000,
+        ..Limits::default()
+    }
+}
+
+/// A host with only the given bundle folders (no built-in plugins, no disk cache).
+pub fn host(dirs: Vec<PathBuf>, limits: Limits) -> Host {
+    Host::new(HostOptions { bundles: dirs, no_builtins: true, cache_dir: None, limits, ..Default::default() }).expect("host starts")
+}
+
+/// Evaluates plugin `id` for 2024 with no tables and the given options.
+pub fn evaluate(host: &Host, id: &str, options: &[(&str, &str)]) -> Result<Report, RunError> {
+    let options: Vec<(String, String)> = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    host.evaluate(&Evaluate { jurisdiction: id, year: 2024, tables: &[], options: &options, inputs: vec![] })
+}
+
+/// The text of a metric the plugin reported.
+pub fn metric(report: &Report, key: &str) -> String {
+    report
+        .metric(key)
+        .unwrap_or_else(|| panic!("no metric {key} in the report; metrics: {:?}", report.metrics.iter().map(|m| &m.key).collect::<Vec<_>>()))
+        .value
+        .clone()
+        .unwrap_or_default()
+}

@@ -25,6 +25,7 @@ pub mod report;
 pub mod report_xlsx;
 pub mod request;
 pub mod rules;
+pub mod samples;
 pub mod sandbox;
 pub mod template;
 pub mod units;

@@ -222,8 +222,23 @@ enum PluginsAction {
     Info { id: String },
 }
 
-/// The bundled sample request for `lvyue demo`.
-const DEMO_REQUEST: (&str, &str) = ("cn-ets-2024.toml", include_str!("../../tests/samples/cn-ets-2024.toml"));
+/// The bundled sample for `lvyue demo`: inventory and portfolio workbooks
+/// (made from tests/samples/cn-ets-2024.toml) and the price the sample assumes.
+const DEMO: Demo = Demo {
+    jurisdiction: "cn-ets",
+    year: 2024,
+    inventory: ("cn-ets-2024-inventory.xlsx", include_bytes!("../../tests/samples/cn-ets-2024-inventory.xlsx")),
+    portfolio: ("cn-ets-2024-portfolio.xlsx", include_bytes!("../../tests/samples/cn-ets-2024-portfolio.xlsx")),
+    options: &[("carbon_price_cny", "92.50")],
+};
+
+struct Demo {
+    jurisdiction: &'static str,
+    year: u16,
+    inventory: (&'static str, &'static [u8]),
+    portfolio: (&'static str, &'static [u8]),
+    options: &'static [(&'static str, &'static str)],
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -371,21 +386,27 @@ fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::Demo { out_dir } => {
             std::fs::create_dir_all(&out_dir).map_err(|e| RunError::Io(format!("{}: {e}", out_dir.display())))?;
-            let sample = out_dir.join(DEMO_REQUEST.0);
-            lvyue::atomic::write(&sample, DEMO_REQUEST.1.as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", sample.display())))?;
-            let req = RequestFile::read(&sample).map_err(|e| RunError::Io(e.to_string()))?;
-            println!("lvyue demo: {} {} on the bundled sample ({})\n", req.jurisdiction, req.year, sample.display());
-            let report = host.evaluate(&Evaluate {
-                jurisdiction: &req.jurisdiction,
-                year: req.year,
-                tables: &req.tables,
-                options: &req.options,
-                inputs: vec![lvyue::host::stamp_file(&sample)?],
-            })?;
+            let mut paths = Vec::new();
+            for (name, bytes) in [DEMO.inventory, DEMO.portfolio] {
+                let path = out_dir.join(name);
+                lvyue::atomic::write(&path, bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+                paths.push(path);
+            }
+            println!("lvyue demo: {} {} on the bundled sample workbooks in {}\n", DEMO.jurisdiction, DEMO.year, out_dir.display());
+            let input = InputArgs {
+                jurisdiction: Some(DEMO.jurisdiction.into()),
+                year: Some(DEMO.year),
+                inventory: Some(paths[0].clone()),
+                portfolio: Some(paths[1].clone()),
+                request: None,
+                options: DEMO.options.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            };
+            let l = load(&host, &input)?;
+            let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
             print_summary(&report);
-            let path = out_dir.join(format!("{}-{}.json", req.jurisdiction, req.year));
-            lvyue::atomic::write(&path, report.to_json().as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
-            println!("\nwrote {}", path.display());
+            println!();
+            let stem = format!("{}-{}-report", DEMO.jurisdiction, DEMO.year);
+            write_outputs(&host, &report, &l.paths, Some(&out_dir.join(format!("{stem}.xlsx"))), Some(&out_dir.join(format!("{stem}.json"))))?;
             Ok(exit::OK)
         }
     }

@@ -164,7 +164,26 @@ pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) 
         }
         ws.set_hidden(true);
     }
+    // A fixed creation time: the same declaration gives the same bytes.
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title(&format!("{} input", info.id))
+            .set_author(&format!("lvyue {}", crate::TOOL_VERSION))
+            .set_creation_datetime(&rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?),
+    );
     wb.save_to_buffer()
+}
+
+/// Whether a sheet belongs in the portfolio workbook (allowances, credits,
+/// certificates) rather than the inventory workbook.
+pub fn is_portfolio(spec: &crate::contract::SheetSpec) -> bool {
+    spec.schema.as_deref().is_some_and(|s| s.starts_with("lvyue.portfolio.") || s.starts_with("lvyue.account."))
+}
+
+/// Splits a plugin's declaration into the inventory and portfolio workbooks' sheets.
+pub fn split(info: &PluginInfo) -> (PluginInfo, PluginInfo) {
+    let (portfolio, inventory): (Vec<_>, Vec<_>) = info.input.iter().cloned().partition(is_portfolio);
+    (PluginInfo { input: inventory, ..info.clone() }, PluginInfo { input: portfolio, ..info.clone() })
 }
 
 /// Writes one raw value as a typed cell: numbers as numbers, dates as Excel dates.

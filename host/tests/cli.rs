@@ -84,7 +84,7 @@ fn demo_runs_on_the_bundled_sample() {
     let dir = tempfile::tempdir().unwrap();
     let o = lvyue(&["demo", "--out-dir", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("cn-ets-2024.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("cn-ets-2024-report.json")).unwrap()).unwrap();
     let metric = |k: &str| report["metrics"].as_array().unwrap().iter().find(|m| m["key"] == k).unwrap_or_else(|| panic!("{k}"))["value"].clone();
     assert_eq!(metric("verified_emissions_t"), "3316642.75");
     assert_eq!(metric("offset_cap_t"), "165832.1375");
@@ -95,6 +95,7 @@ fn demo_runs_on_the_bundled_sample() {
     assert_eq!(report["plugin"]["id"], "cn-ets");
     assert_eq!(report["plugin"]["component_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(report["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert!(dir.path().join("cn-ets-2024-report.xlsx").is_file());
 }
 
 #[test]

@@ -291,6 +291,7 @@ mod tests {
             choices: choices.iter().map(|s| s.to_string()).collect(),
             minimum: matches!(kind, ValueKind::Number).then(|| "0".to_string()),
             help: t(""),
+            examples: Vec::new(),
         };
         SheetSpec {
             key: "h".into(),

@@ -20,6 +20,9 @@ use calamine::{Data, Reader};
 use crate::contract::{SheetSpec, ValueKind};
 use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
 
+/// Spreadsheet error values.
+const EXCEL_ERRORS: &[&str] = &["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!", "#CALC!"];
+
 /// How many rows from the top may hold titles before the header.
 const HEADER_SEARCH_ROWS: usize = 30;
 
@@ -90,10 +93,14 @@ fn raw_value(d: &Data, kind: ValueKind) -> RawValue {
         Data::Int(i) => RawValue::Number(i.to_string()),
         Data::Float(f) => crate::decimal::from_f64(*f).map(RawValue::Number).unwrap_or_else(|| RawValue::Text(f.to_string())),
         Data::String(s) => {
-            if s.trim().is_empty() {
+            let t = s.trim();
+            if t.is_empty() {
                 RawValue::Empty
+            } else if EXCEL_ERRORS.contains(&t) {
+                // An error value stored as a formula's cached text.
+                RawValue::Error(t.to_string())
             } else {
-                RawValue::Text(s.trim().to_string())
+                RawValue::Text(t.to_string())
             }
         }
         Data::Bool(b) => RawValue::Bool(*b),

@@ -288,3 +288,37 @@ fn tolerated_layouts_read_the_same_as_the_template_layout() {
     assert_eq!(d.reasons, ["OFFSET_LEGACY_EXPIRED"]);
     assert!(report.findings.iter().any(|f| f.cells.iter().any(|c| c == "减排量持有!D3")), "{:?}", report.findings);
 }
+
+/// .ods and .xls inputs (made from the samples by LibreOffice) read like the .xlsx ones.
+#[test]
+fn ods_and_xls_inputs_read_like_xlsx() {
+    let Some(soffice) = ["soffice", "libreoffice"].iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success())) else {
+        assert!(std::env::var_os("CI").is_none(), "LibreOffice must be installed in CI (.ci/run installs libreoffice-calc-nogui)");
+        eprintln!("skipped: LibreOffice is not installed here");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let convert = |file: &str, to: &str| {
+        let o = Command::new(soffice)
+            .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+            .args(["--headless", "--norestore", "--convert-to", to, "--outdir"])
+            .arg(dir.path())
+            .arg(samples().join(file))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    convert("cn-ets-2024-inventory.xlsx", "ods");
+    convert("cn-ets-2024-portfolio.xlsx", "xls:MS Excel 97");
+    let host = Host::new(HostOptions::default()).unwrap();
+    let info = host.describe(host.find("cn-ets").unwrap()).unwrap();
+    let inv = dir.path().join("cn-ets-2024-inventory.ods");
+    let port = dir.path().join("cn-ets-2024-portfolio.xls");
+    let tables = lvyue::workbook::read_all(&[&inv, &port], &info.input).unwrap();
+    let options = vec![("carbon_price_cny".to_string(), "92.50".to_string())];
+    let other = host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &options, inputs: vec![] }).unwrap();
+    let xlsx = evaluate_samples(&host);
+    assert_eq!(other.metrics, xlsx.metrics);
+    assert_eq!(other.decisions.len(), xlsx.decisions.len());
+}

@@ -116,7 +116,7 @@ pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) 
                 ValueKind::Boolean => DataValidation::new().allow_list_strings(&["是", "否"])?,
                 ValueKind::Text if !c.choices.is_empty() => {
                     let idx = lists.iter().position(|(_, l)| *l == c.choices).unwrap_or(0);
-                    let letter = col_letter(idx as u16);
+                    let letter = crate::workbook::col_letter(idx as u32);
                     DataValidation::new().allow_list_formula(format!("=_lists!${letter}$2:${letter}${}", c.choices.len() + 1).as_str().into())
                 }
                 ValueKind::Text => DataValidation::new().allow_any_value(),
@@ -227,25 +227,4 @@ pub fn sheet_name(zh: &str, en: &str) -> String {
 
 fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
-}
-
-fn col_letter(mut i: u16) -> String {
-    let mut s = String::new();
-    i += 1;
-    while i > 0 {
-        let r = ((i - 1) % 26) as u8;
-        s.insert(0, (b'A' + r) as char);
-        i = (i - 1) / 26;
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn column_letters() {
-        assert_eq!(super::col_letter(0), "A");
-        assert_eq!(super::col_letter(25), "Z");
-        assert_eq!(super::col_letter(26), "AA");
-    }
 }

@@ -20,6 +20,7 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-changed={}", root.join("plugins").display());
     println!("cargo:rerun-if-changed={}", root.join("rules").display());
+    println!("cargo:rerun-if-changed={}", root.join("report-templates").display());
     println!("cargo:rerun-if-env-changed=LVYUE_SKIP_WASM_TARGET_CHECK");
 
     let mut plugins: Vec<(PathBuf, toml::Table)> = Vec::new();
@@ -68,6 +69,23 @@ fn main() {
         table.insert("component".into(), toml::Value::Table(component));
         table.insert("rules".into(), toml::Value::Table(rules));
         let id = table["id"].as_str().unwrap().to_string();
+        // Report templates: report-templates/<id>/*.tera, if any.
+        let tdir = root.join("report-templates").join(&id);
+        let mut template_files = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&tdir) {
+            let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "tera")).collect();
+            names.sort();
+            for p in names {
+                template_files.push((p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap(), p));
+            }
+        }
+        if !template_files.is_empty() {
+            let digest_input: Vec<(String, Vec<u8>)> = template_files.iter().map(|(n, b, _)| (n.clone(), b.clone())).collect();
+            let mut templates = toml::Table::new();
+            templates.insert("dir".into(), "report-templates".into());
+            templates.insert("sha256".into(), digest::rules_digest(&digest_input).into());
+            table.insert("templates".into(), toml::Value::Table(templates));
+        }
         let manifest_out = out_dir.join(format!("{id}.plugin.toml"));
         std::fs::write(&manifest_out, toml::to_string(&table).unwrap()).unwrap();
         let wasm_out = out_dir.join(format!("{id}.wasm"));
@@ -78,6 +96,10 @@ fn main() {
             wasm_out.display().to_string()
         ));
         for (name, _, path) in &rule_files {
+            code.push_str(&format!("        ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        }
+        code.push_str("    ], templates: &[\n");
+        for (name, _, path) in &template_files {
             code.push_str(&format!("        ({name:?}, include_str!({:?})),\n", path.display().to_string()));
         }
         code.push_str("    ] },\n");

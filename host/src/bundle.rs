@@ -37,6 +37,9 @@ pub struct Manifest {
     pub legal_source: Vec<LegalSource>,
     pub component: ComponentRef,
     pub rules: RulesRef,
+    /// Report templates (tera), optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub templates: Option<RulesRef>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -107,6 +110,8 @@ pub struct Bundle {
     pub component: Arc<[u8]>,
     /// Rule sets by jurisdiction.
     pub rules: Vec<RuleSet>,
+    /// Report templates: (file name, text).
+    pub templates: Vec<(String, String)>,
     pub contract: Version,
     pub origin: Origin,
 }
@@ -122,7 +127,13 @@ impl Bundle {
 
     /// Verifies and assembles a bundle from its parts: the contract range
     /// first, then digests, then the component's own exported contract.
-    pub fn verify(manifest_text: &str, component: Arc<[u8]>, rule_files: Vec<(String, Vec<u8>)>, origin: Origin) -> Result<Bundle, BundleError> {
+    pub fn verify(
+        manifest_text: &str,
+        component: Arc<[u8]>,
+        rule_files: Vec<(String, Vec<u8>)>,
+        template_files: Vec<(String, Vec<u8>)>,
+        origin: Origin,
+    ) -> Result<Bundle, BundleError> {
         let at = origin.to_string();
         let manifest: Manifest =
             toml::from_str(manifest_text).map_err(|e| BundleError::BadManifest { at: at.clone(), message: e.to_string() })?;
@@ -146,6 +157,19 @@ impl Bundle {
         if manifest.rules.sha256.is_empty() || !actual.eq_ignore_ascii_case(&manifest.rules.sha256) {
             return Err(BundleError::DigestMismatch { id, at, what: "rules", expected: or_missing(&manifest.rules.sha256), actual });
         }
+        match &manifest.templates {
+            Some(t) => {
+                let actual = rules_digest(&template_files);
+                if !actual.eq_ignore_ascii_case(&t.sha256) {
+                    return Err(BundleError::DigestMismatch { id, at, what: "templates", expected: or_missing(&t.sha256), actual });
+                }
+            }
+            None if !template_files.is_empty() => {
+                return Err(BundleError::BadManifest { at, message: "the bundle has report templates but plugin.toml has no [templates] digest".into() });
+            }
+            None => {}
+        }
+        let templates = template_files.into_iter().map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned())).collect();
         let exported = contract::check_component(&component).map_err(|source| BundleError::Contract { id: id.clone(), at: at.clone(), source })?;
         if exported.major != wanted.major || exported > wanted {
             return Err(BundleError::ContractDisagrees { id, at, manifest: manifest.contract.clone(), component: exported });
@@ -161,7 +185,7 @@ impl Bundle {
             let set = RuleSet::from_sources(j, &files).map_err(|source| BundleError::Rules { id: id.clone(), at: at.clone(), source })?;
             rules.push(set);
         }
-        Ok(Bundle { manifest, component, rules, contract: exported, origin })
+        Ok(Bundle { manifest, component, rules, templates, contract: exported, origin })
     }
 
     /// Reads and verifies a bundle folder.
@@ -175,14 +199,18 @@ impl Bundle {
         // Refuse an incompatible contract before reading (let alone compiling) the component.
         if let Some(wanted) = parse_range(&manifest.contract) {
             if !wanted.runs_on(CONTRACT_VERSION) {
-                return Bundle::verify(&manifest_text, Arc::from(Vec::new()), Vec::new(), Origin::Path(dir.to_path_buf()));
+                return Bundle::verify(&manifest_text, Arc::from(Vec::new()), Vec::new(), Vec::new(), Origin::Path(dir.to_path_buf()));
             }
         }
         let wasm_path = dir.join(&manifest.component.file);
         let component = std::fs::read(&wasm_path).map_err(|e| unreadable(&wasm_path, e))?;
         let rules_dir = dir.join(&manifest.rules.dir);
         let rule_files = read_rules_tree(&rules_dir).map_err(|e| unreadable(&rules_dir, e))?;
-        Bundle::verify(&manifest_text, Arc::from(component), rule_files, Origin::Path(dir.to_path_buf()))
+        let template_files = match &manifest.templates {
+            Some(t) => read_flat(&dir.join(&t.dir), "tera").map_err(|e| unreadable(&dir.join(&t.dir), e))?,
+            None => Vec::new(),
+        };
+        Bundle::verify(&manifest_text, Arc::from(component), rule_files, template_files, Origin::Path(dir.to_path_buf()))
     }
 }
 
@@ -216,19 +244,50 @@ pub fn read_rules_tree(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     Ok(out)
 }
 
+/// Reads `dir/*.<ext>` as (file name, bytes), sorted.
+pub fn read_flat(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for f in std::fs::read_dir(dir)? {
+        let p = f?.path();
+        if p.is_file() && p.extension().is_some_and(|x| x == ext) {
+            out.push((p.file_name().unwrap_or_default().to_string_lossy().into_owned(), std::fs::read(&p)?));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 /// The bundles compiled into this binary.
 pub fn builtin_bundles() -> Vec<Result<Bundle, BundleError>> {
     crate::builtin::BUILTIN
         .iter()
         .map(|b| {
             let rules = b.rules.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
-            Bundle::verify(b.manifest, Arc::from(b.component), rules, Origin::BuiltIn)
+            let templates = b.templates.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
+            Bundle::verify(b.manifest, Arc::from(b.component), rules, templates, Origin::BuiltIn)
         })
         .collect()
 }
 
 /// Writes a bundle folder (used by tests and by packing).
 pub fn write_bundle(dir: &Path, manifest: &Manifest, component: &[u8], rule_files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    write_bundle_with_templates(dir, manifest, component, rule_files, &[])
+}
+
+/// Writes a bundle folder with report templates.
+pub fn write_bundle_with_templates(
+    dir: &Path,
+    manifest: &Manifest,
+    component: &[u8],
+    rule_files: &[(String, Vec<u8>)],
+    templates: &[(String, Vec<u8>)],
+) -> std::io::Result<()> {
+    if let Some(t) = &manifest.templates {
+        std::fs::create_dir_all(dir.join(&t.dir))?;
+        for (name, bytes) in templates {
+            std::fs::write(dir.join(&t.dir).join(name), bytes)?;
+        }
+    }
     std::fs::create_dir_all(dir.join(&manifest.rules.dir))?;
     std::fs::write(dir.join(&manifest.component.file), component)?;
     for (name, bytes) in rule_files {

@@ -21,6 +21,7 @@ pub mod digest;
 pub mod formula;
 pub mod host;
 pub mod input;
+pub mod render;
 pub mod report;
 pub mod report_xlsx;
 pub mod request;
@@ -37,6 +38,7 @@ pub mod builtin {
         pub manifest: &'static str,
         pub component: &'static [u8],
         pub rules: &'static [(&'static str, &'static str)],
+        pub templates: &'static [(&'static str, &'static str)],
     }
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }

@@ -112,6 +112,9 @@ enum Command {
         /// Write the full result as JSON.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// Render the plugin's report documents (e.g. a declaration in zh and en) into DIR.
+        #[arg(long, value_name = "DIR")]
+        render: Option<PathBuf>,
     },
     /// Check input workbooks (or a request file) against the plugin's declared input, without evaluating.
     Validate {
@@ -191,7 +194,7 @@ fn load(host: &Host, a: &InputArgs) -> Result<Loaded, RunError> {
 }
 
 /// Writes the requested outputs, each atomically; refuses to overwrite an input.
-fn write_outputs(host: &Host, report: &Report, inputs: &[PathBuf], out: Option<&PathBuf>, json: Option<&PathBuf>) -> Result<(), RunError> {
+fn write_outputs(host: &Host, report: &Report, inputs: &[PathBuf], out: Option<&PathBuf>, json: Option<&PathBuf>, render: Option<&PathBuf>) -> Result<(), RunError> {
     for target in out.iter().chain(json.iter()) {
         let same = inputs.iter().any(|i| std::fs::canonicalize(i).ok().is_some_and(|c| std::fs::canonicalize(target).ok() == Some(c)));
         if same {
@@ -202,13 +205,26 @@ fn write_outputs(host: &Host, report: &Report, inputs: &[PathBuf], out: Option<&
     if let Some(path) = out {
         let info = host.find(&report.plugin.id).map(|b| host.describe(b)).transpose()?;
         let bytes = lvyue::report_xlsx::build(report, info.as_ref()).map_err(|e| RunError::Io(format!("building the workbook: {e}")))?;
-        files.push((path, bytes));
+        files.push((path.clone(), bytes));
     }
     if let Some(path) = json {
-        files.push((path, report.to_json().into_bytes()));
+        files.push((path.clone(), report.to_json().into_bytes()));
+    }
+    if let Some(dir) = render {
+        let bundle = host.find(&report.plugin.id).ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
+        let name = &bundle.manifest.name;
+        let docs = lvyue::render::render_all(&bundle.templates, report, (&name.zh, &name.en)).map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
+        if docs.is_empty() {
+            eprintln!("note: plugin {} has no report templates; nothing rendered", report.plugin.id);
+        } else {
+            std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
+        }
+        for (file, text) in docs {
+            files.push((dir.join(file), text.into_bytes()));
+        }
     }
     for (path, bytes) in files {
-        lvyue::atomic::write(path, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        lvyue::atomic::write(&path, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -368,12 +384,12 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             println!("wrote {} ({} input sheets)", out.display(), info.input.len());
             Ok(exit::OK)
         }
-        Command::Evaluate { input, out, json } => {
+        Command::Evaluate { input, out, json, render } => {
             let l = load(&host, &input)?;
             let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
             print_summary(&report);
             println!();
-            write_outputs(&host, &report, &l.paths, out.as_ref(), json.as_ref())?;
+            write_outputs(&host, &report, &l.paths, out.as_ref(), json.as_ref(), render.as_ref())?;
             Ok(exit::OK)
         }
         Command::Validate { input } => {
@@ -406,7 +422,7 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             print_summary(&report);
             println!();
             let stem = format!("{}-{}-report", DEMO.jurisdiction, DEMO.year);
-            write_outputs(&host, &report, &l.paths, Some(&out_dir.join(format!("{stem}.xlsx"))), Some(&out_dir.join(format!("{stem}.json"))))?;
+            write_outputs(&host, &report, &l.paths, Some(&out_dir.join(format!("{stem}.xlsx"))), Some(&out_dir.join(format!("{stem}.json"))), Some(&out_dir))?;
             Ok(exit::OK)
         }
     }

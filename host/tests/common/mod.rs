@@ -128,6 +128,7 @@ pub fn manifest(id: &str, contract: &str, component: &[u8], rules: &[(String, Ve
         legal_source: vec![],
         component: ComponentRef { file: "plugin.wasm".into(), sha256: sha256_hex(component) },
         rules: RulesRef { dir: "rules".into(), sha256: rules_digest(rules) },
+        templates: None,
     }
 }
 

@@ -1,0 +1,118 @@
+//! Documents rendered from a report with tera templates.
+//!
+//! A plugin's templates live in `report-templates/<plugin id>/` (built-in
+//! plugins; embedded by `host/build.rs`) or in its bundle's `report-templates/`
+//! folder. A template `declaration.zh.md.tera` renders to
+//! `<jurisdiction>-<year>-declaration.zh.md`.
+//!
+//! The context has `report` (the JSON report, see `report.rs`), and for
+//! convenience `metrics`, `parameters` and `tables` keyed by their keys,
+//! `findings` grouped by severity (`findings.error`, `.warning`, `.info`),
+//! and `plugin` (id, version, names). Numbers are exact decimal text; the
+//! `thousands` filter groups digits (`1234567.5` → `1,234,567.5`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Value};
+
+use crate::report::Report;
+
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {message}")]
+pub struct RenderError {
+    pub name: String,
+    pub message: String,
+}
+
+fn thousands(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Null => return Ok(Value::String(String::new())),
+        other => return Ok(other.clone()),
+    };
+    let (sign, rest) = text.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", &text));
+    let (int, frac) = rest.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((rest, None));
+    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(Value::String(text));
+    }
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    Ok(Value::String(format!("{sign}{grouped}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())))
+}
+
+/// The template context for a report.
+pub fn context(report: &Report, plugin_name: (&str, &str)) -> Value {
+    let r = serde_json::to_value(report).expect("report serialises");
+    let by_key = |items: &Value, key: &str| -> Value {
+        let mut map = serde_json::Map::new();
+        for item in items.as_array().into_iter().flatten() {
+            if let Some(k) = item.get(key).and_then(Value::as_str) {
+                map.insert(k.to_string(), item.clone());
+            }
+        }
+        Value::Object(map)
+    };
+    let mut findings: BTreeMap<&str, Vec<Value>> = BTreeMap::from([("error", vec![]), ("warning", vec![]), ("info", vec![])]);
+    for f in r["findings"].as_array().into_iter().flatten() {
+        findings.entry(f["severity"].as_str().unwrap_or("info")).or_default().push(f.clone());
+    }
+    json!({
+        "report": r,
+        "metrics": by_key(&r["metrics"], "key"),
+        "parameters": by_key(&r["parameters"], "key"),
+        "tables": by_key(&r["tables"], "key"),
+        "findings": findings,
+        "plugin": { "id": report.plugin.id, "version": report.plugin.version, "name_zh": plugin_name.0, "name_en": plugin_name.1 },
+    })
+}
+
+/// Renders every template; returns (output file name, text) pairs in template order.
+pub fn render_all(templates: &[(String, String)], report: &Report, plugin_name: (&str, &str)) -> Result<Vec<(String, String)>, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.register_filter("thousands", thousands);
+    let mut names = Vec::new();
+    for (name, text) in templates {
+        let Some(stem) = name.strip_suffix(".tera") else { continue };
+        tera.add_raw_template(name, text).map_err(|e| RenderError { name: name.clone(), message: chain(&e) })?;
+        names.push((name.clone(), stem.to_string()));
+    }
+    let ctx = tera::Context::from_value(context(report, plugin_name)).map_err(|e| RenderError { name: "context".into(), message: chain(&e) })?;
+    let mut out = Vec::new();
+    for (name, stem) in names {
+        let text = tera.render(&name, &ctx).map_err(|e| RenderError { name: name.clone(), message: chain(&e) })?;
+        let file = stem.rsplit('/').next().unwrap_or(&stem);
+        out.push((format!("{}-{}-{file}", report.jurisdiction, report.year), text));
+    }
+    Ok(out)
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits_exactly() {
+        let f = |s: &str| thousands(&Value::String(s.into()), &HashMap::new()).unwrap();
+        assert_eq!(f("1234567.125"), "1,234,567.125");
+        assert_eq!(f("-1000"), "-1,000");
+        assert_eq!(f("999"), "999");
+        assert_eq!(f("2025-12-31"), "2025-12-31");
+    }
+}

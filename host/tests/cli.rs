@@ -157,7 +157,7 @@ fn an_unsupported_year_exits_3() {
     std::fs::write(&req, text).unwrap();
     let o = lvyue(&["evaluate", "--request", req.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(stderr(&o).contains("covers compliance years 2023, 2024, not 2019"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("covers compliance years ") && stderr(&o).contains(", not 2019"), "{}", stderr(&o));
 }
 
 #[test]

@@ -106,6 +106,17 @@ fn main() {
         let _ = dir;
     }
     code.push_str("];\n");
+    // The bundled samples (request files) that `lvyue demo` runs.
+    println!("cargo:rerun-if-changed={}", root.join("tests/samples").display());
+    code.push_str("/// Bundled sample requests: (file name, text).\npub static SAMPLES: &[(&str, &str)] = &[\n");
+    let mut samples: Vec<PathBuf> = std::fs::read_dir(root.join("tests/samples"))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .unwrap_or_default();
+    samples.sort();
+    for p in samples {
+        code.push_str(&format!("    ({:?}, include_str!({:?})),\n", p.file_name().unwrap().to_string_lossy(), p.display().to_string()));
+    }
+    code.push_str("];\n");
     std::fs::write(out_dir.join("builtin.rs"), code).unwrap();
 }
 

@@ -238,24 +238,6 @@ enum PluginsAction {
     Info { id: String },
 }
 
-/// The bundled sample for `lvyue demo`: inventory and portfolio workbooks
-/// (made from tests/samples/cn-ets-2024.toml) and the price the sample assumes.
-const DEMO: Demo = Demo {
-    jurisdiction: "cn-ets",
-    year: 2024,
-    inventory: ("cn-ets-2024-inventory.xlsx", include_bytes!("../../tests/samples/cn-ets-2024-inventory.xlsx")),
-    portfolio: ("cn-ets-2024-portfolio.xlsx", include_bytes!("../../tests/samples/cn-ets-2024-portfolio.xlsx")),
-    options: &[("carbon_price_cny", "92.50")],
-};
-
-struct Demo {
-    jurisdiction: &'static str,
-    year: u16,
-    inventory: (&'static str, &'static [u8]),
-    portfolio: (&'static str, &'static [u8]),
-    options: &'static [(&'static str, &'static str)],
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = match cli.global.verbose {
@@ -402,27 +384,38 @@ fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::Demo { out_dir } => {
             std::fs::create_dir_all(&out_dir).map_err(|e| RunError::Io(format!("{}: {e}", out_dir.display())))?;
-            let mut paths = Vec::new();
-            for (name, bytes) in [DEMO.inventory, DEMO.portfolio] {
-                let path = out_dir.join(name);
-                lvyue::atomic::write(&path, bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
-                paths.push(path);
+            for (name, req) in lvyue::samples::bundled()? {
+                let mut paths = Vec::new();
+                for (file, bytes) in lvyue::samples::workbooks(&host, &name, &req)? {
+                    let path = out_dir.join(file);
+                    lvyue::atomic::write(&path, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+                    paths.push(path);
+                }
+                println!("== lvyue demo: {} {} on the bundled sample {} ==\n", req.jurisdiction, req.year, name);
+                let input = InputArgs {
+                    jurisdiction: Some(req.jurisdiction.clone()),
+                    year: Some(req.year),
+                    inventory: paths.first().cloned(),
+                    portfolio: paths.get(1).cloned(),
+                    request: None,
+                    options: req.options.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+                };
+                let l = load(&host, &input)?;
+                let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
+                print_summary(&report);
+                println!();
+                let stem = format!("{}-report", name.trim_end_matches(".toml"));
+                let has_templates = host.find(&report.plugin.id).is_some_and(|b| !b.templates.is_empty());
+                write_outputs(
+                    &host,
+                    &report,
+                    &l.paths,
+                    Some(&out_dir.join(format!("{stem}.xlsx"))),
+                    Some(&out_dir.join(format!("{stem}.json"))),
+                    has_templates.then_some(&out_dir),
+                )?;
+                println!();
             }
-            println!("lvyue demo: {} {} on the bundled sample workbooks in {}\n", DEMO.jurisdiction, DEMO.year, out_dir.display());
-            let input = InputArgs {
-                jurisdiction: Some(DEMO.jurisdiction.into()),
-                year: Some(DEMO.year),
-                inventory: Some(paths[0].clone()),
-                portfolio: Some(paths[1].clone()),
-                request: None,
-                options: DEMO.options.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-            };
-            let l = load(&host, &input)?;
-            let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
-            print_summary(&report);
-            println!();
-            let stem = format!("{}-{}-report", DEMO.jurisdiction, DEMO.year);
-            write_outputs(&host, &report, &l.paths, Some(&out_dir.join(format!("{stem}.xlsx"))), Some(&out_dir.join(format!("{stem}.json"))), Some(&out_dir))?;
             Ok(exit::OK)
         }
     }

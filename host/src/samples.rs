@@ -1,20 +1,45 @@
-//! The bundled sample workbooks are made from the sample request files, so
-//! the two never drift apart (`host/tests/samples.rs` checks the committed
-//! files; `LVYUE_BLESS=1` rewrites them).
+//! The bundled samples: request files in `tests/samples/*.toml`, embedded in
+//! the binary for `lvyue demo`. Each is also laid out as input workbooks
+//! (`<name>-inventory.xlsx`, and `<name>-portfolio.xlsx` when the plugin reads
+//! portfolio sheets), made by the same code as the templates, so the two never
+//! drift apart (`host/tests/samples.rs` checks the committed files;
+//! `LVYUE_BLESS=1` rewrites them).
 
 use std::path::Path;
 
 use crate::host::{Host, RunError};
 use crate::request::RequestFile;
 
-/// The inventory and portfolio workbooks holding a request file's tables.
-pub fn workbooks_for(host: &Host, request: &Path) -> Result<(Vec<u8>, Vec<u8>), RunError> {
-    let req = RequestFile::read(request).map_err(|e| RunError::Io(e.to_string()))?;
+/// A sample's input workbooks: (file name, bytes).
+pub fn workbooks(host: &Host, name: &str, req: &RequestFile) -> Result<Vec<(String, Vec<u8>)>, RunError> {
     let bundle = host.find(&req.jurisdiction).ok_or_else(|| RunError::NotFound(req.jurisdiction.clone()))?;
     let info = host.describe(bundle)?;
     let (inventory, portfolio) = crate::template::split(&info);
     let build = |part: &crate::contract::PluginInfo| {
         crate::template::build_with_data(part, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))
     };
-    Ok((build(&inventory)?, build(&portfolio)?))
+    let stem = name.trim_end_matches(".toml");
+    let mut out = vec![(format!("{stem}-inventory.xlsx"), build(&inventory)?)];
+    if !portfolio.input.is_empty() {
+        out.push((format!("{stem}-portfolio.xlsx"), build(&portfolio)?));
+    }
+    Ok(out)
+}
+
+/// The bundled samples as (file name, parsed request).
+pub fn bundled() -> Result<Vec<(String, RequestFile)>, RunError> {
+    crate::builtin::SAMPLES
+        .iter()
+        .map(|(name, text)| {
+            let table: toml::Table = text.parse().map_err(|e| RunError::Io(format!("sample {name}: {e}")))?;
+            RequestFile::from_toml_table(name, table).map(|r| (name.to_string(), r)).map_err(|e| RunError::Io(format!("sample {name}: {e}")))
+        })
+        .collect()
+}
+
+/// The workbooks for a request file on disk.
+pub fn workbooks_for(host: &Host, request: &Path) -> Result<Vec<(String, Vec<u8>)>, RunError> {
+    let req = RequestFile::read(request).map_err(|e| RunError::Io(e.to_string()))?;
+    let name = request.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    workbooks(host, &name, &req)
 }

@@ -72,6 +72,8 @@ pub struct HostOptions {
     pub limits: Limits,
     /// A folder with `<jurisdiction>/*.toml` replacing the bundled rules.
     pub rules_dir: Option<PathBuf>,
+    /// Rule files whose parameters replace (or add to) those of the rules in use.
+    pub rules_overrides: Vec<PathBuf>,
     /// Leave out the built-in plugins (tests of other bundles).
     pub no_builtins: bool,
 }
@@ -93,6 +95,7 @@ pub struct Host {
     refused: Vec<BundleError>,
     limits: Limits,
     rules_dir: Option<PathBuf>,
+    rules_overrides: Vec<PathBuf>,
     prepared: Mutex<HashMap<String, (PreparedPlugin, CacheOutcome)>>,
     described: Mutex<HashMap<String, PluginInfo>>,
 }
@@ -128,6 +131,7 @@ impl Host {
             refused,
             limits: opts.limits,
             rules_dir: opts.rules_dir,
+            rules_overrides: opts.rules_overrides,
             prepared: Mutex::new(HashMap::new()),
             described: Mutex::new(HashMap::new()),
         })
@@ -202,6 +206,19 @@ impl Host {
 
     /// The rules for a jurisdiction: the override folder if given, else the bundle's.
     pub fn rules(&self, bundle: &Bundle, jurisdiction: &str) -> Result<(RuleSet, String), RunError> {
+        let (mut set, mut source) = self.base_rules(bundle, jurisdiction)?;
+        for file in &self.rules_overrides {
+            let text = std::fs::read_to_string(file).map_err(|e| RunError::Io(format!("{}: {e}", file.display())))?;
+            let name = file.display().to_string();
+            let over = RuleSet::from_sources(jurisdiction, &[(name.clone(), text.clone())]).map_err(|e| RunError::Rules(vec![e]))?;
+            let keys: Vec<String> = over.parameters.keys().cloned().collect();
+            set.override_with(over);
+            source.push_str(&format!(" + override {name} (sha256 {}; {})", crate::digest::sha256_hex(text.as_bytes()), keys.join(", ")));
+        }
+        Ok((set, source))
+    }
+
+    fn base_rules(&self, bundle: &Bundle, jurisdiction: &str) -> Result<(RuleSet, String), RunError> {
         if let Some(dir) = &self.rules_dir {
             let d = dir.join(jurisdiction);
             if d.is_dir() {
@@ -218,22 +235,41 @@ impl Host {
         Ok((set, "bundled".into()))
     }
 
-    /// Resolves the parameters a plugin requires for a year. Every missing one is reported.
+    /// Resolves the parameters a plugin declares for a year. Every missing
+    /// required one is reported. A declared key ending in `.*` is a family:
+    /// every parameter under that prefix with a value for the year is passed
+    /// (a required family needs at least one), so an open set, such as a
+    /// scoring catalogue a user extends with `--rules-override`, needs no
+    /// change to the plugin.
     pub fn resolve_parameters(&self, info: &PluginInfo, rules: &RuleSet, year: u16) -> Result<Vec<ResolvedParameter>, RunError> {
-        let mut ok = Vec::new();
+        let mut ok: Vec<ResolvedParameter> = Vec::new();
         let mut errors = Vec::new();
+        let mut check_kind = |r: ResolvedParameter, p: &crate::contract::ParameterSpec, errors: &mut Vec<RulesError>| {
+            if r.kind != crate::rules::kind_name(p.kind) {
+                errors.push(RulesError::Invalid {
+                    file: r.file.clone(),
+                    message: format!("parameter {} is a {} in the rules but the plugin reads a {}", r.key, r.kind, crate::rules::kind_name(p.kind)),
+                });
+            } else if !ok.iter().any(|o| o.key == r.key) {
+                ok.push(r)
+            }
+        };
         for p in &info.parameters {
-            match rules.resolve(&p.key, year) {
-                Ok(r) => {
-                    if r.kind != crate::rules::kind_name(p.kind) {
-                        errors.push(RulesError::Invalid {
-                            file: r.file.clone(),
-                            message: format!("parameter {} is a {} in the rules but the plugin reads a {}", p.key, r.kind, crate::rules::kind_name(p.kind)),
-                        });
-                    } else {
-                        ok.push(r)
+            if let Some(prefix) = p.key.strip_suffix('*') {
+                let mut found = 0;
+                for key in rules.parameters.keys().filter(|k| k.starts_with(prefix)) {
+                    if let Ok(r) = rules.resolve(key, year) {
+                        found += 1;
+                        check_kind(r, p, &mut errors);
                     }
                 }
+                if found == 0 && p.required {
+                    errors.push(RulesError::Undefined { jurisdiction: rules.jurisdiction.clone(), key: p.key.clone(), files: rules.files.join(", ") });
+                }
+                continue;
+            }
+            match rules.resolve(&p.key, year) {
+                Ok(r) => check_kind(r, p, &mut errors),
                 Err(e) if p.required => errors.push(e),
                 Err(_) => {}
             }
@@ -334,4 +370,39 @@ impl Host {
 pub fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
     let bytes = std::fs::read(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
     Ok(InputStamp { path: path.display().to_string(), sha256: crate::digest::sha256_hex(&bytes) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{ParameterSpec, TextZhEn, ValueKind};
+
+    fn info(params: &[(&str, bool)]) -> PluginInfo {
+        PluginInfo {
+            id: "x".into(),
+            version: "0".into(),
+            name: TextZhEn { zh: "x".into(), en: "x".into() },
+            jurisdictions: vec!["x".into()],
+            years: vec![2024],
+            parameters: params.iter().map(|(k, r)| ParameterSpec { key: k.to_string(), kind: ValueKind::Number, unit: None, required: *r }).collect(),
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+
+    #[test]
+    fn parameter_families_pass_every_member_with_a_value() {
+        let text = ["a.1", "a.2", "b.1"]
+            .iter()
+            .map(|k| format!("[[parameter]]\nkey = \"{k}\"\nkind = \"number\"\nname = {{ zh = \"k\", en = \"k\" }}\n[[parameter.value]]\nfrom = 2020-01-01\nvalue = \"1\"\nreference = \"r\"\nconfidence = \"verified\"\n"))
+            .collect::<String>();
+        let rules = RuleSet::from_sources("x", &[("rules/x/a.toml".into(), text)]).unwrap();
+        let host = Host::new(HostOptions { no_builtins: true, ..Default::default() }).unwrap();
+        let got = host.resolve_parameters(&info(&[("a.*", true)]), &rules, 2024).unwrap();
+        assert_eq!(got.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["a.1", "a.2"]);
+        let err = host.resolve_parameters(&info(&[("c.*", true)]), &rules, 2024).unwrap_err().to_string();
+        assert!(err.contains("c.*"), "{err}");
+        assert!(host.resolve_parameters(&info(&[("c.*", false)]), &rules, 2024).unwrap().is_empty());
+    }
 }

@@ -52,6 +52,10 @@ struct Global {
     /// Use rule files from DIR/<jurisdiction>/*.toml instead of the plugin's bundled rules.
     #[arg(long, value_name = "DIR", global = true)]
     rules_dir: Option<PathBuf>,
+    /// A rules file (same format as rules/<jurisdiction>/*.toml) whose parameters replace or add to
+    /// those in use, e.g. your own scoring weights or a value you have verified; repeatable.
+    #[arg(long, value_name = "FILE", global = true)]
+    rules_override: Vec<PathBuf>,
     /// Where compiled plugins are cached [default: $LVYUE_CACHE_DIR, $XDG_CACHE_HOME/lvyue or ~/.cache/lvyue].
     #[arg(long, value_name = "DIR", global = true)]
     cache_dir: Option<PathBuf>,
@@ -278,6 +282,7 @@ fn host(g: &Global) -> Result<Host, RunError> {
         cache_dir,
         limits,
         rules_dir: g.rules_dir.clone(),
+        rules_overrides: g.rules_override.clone(),
         no_builtins: false,
     })
     .map_err(|e| RunError::Io(format!("{e:#}")))

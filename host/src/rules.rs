@@ -254,6 +254,14 @@ impl RuleSet {
         Ok(set)
     }
 
+    /// Replaces (whole series) or adds the parameters of `other`.
+    pub fn override_with(&mut self, other: RuleSet) {
+        for (k, v) in other.parameters {
+            self.parameters.insert(k, v);
+        }
+        self.files.extend(other.files);
+    }
+
     /// The value of `key` in force for compliance `year`.
     pub fn resolve(&self, key: &str, year: u16) -> Result<ResolvedParameter, RulesError> {
         let series = self.parameters.get(key).ok_or_else(|| RulesError::Undefined {

@@ -228,3 +228,41 @@ fn template_writes_a_workbook_from_the_declared_input() {
     let headers: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
     assert!(headers.iter().any(|h| h.contains("Emissions") && h.contains("[tCO2]")), "{headers:?}");
 }
+
+#[test]
+fn a_rules_override_file_replaces_one_parameter_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("my-cap.toml");
+    std::fs::write(
+        &file,
+        r#"[[parameter]]
+key = "offsets.ccer_cap_ratio"
+kind = "number"
+unit = "ratio"
+name = { zh = "CCER抵销比例上限（内部政策）", en = "CCER cap ratio (internal policy)" }
+[[parameter.value]]
+from = 2021-01-01
+value = "0.02"
+reference = "Group policy memo 2024-07"
+confidence = "unverified"
+note = "Stricter than the Measures, by the group's choice"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("r.json");
+    let o = lvyue(&["--rules-override", file.to_str().unwrap(), "evaluate", "--request", sample().to_str().unwrap(), "--json", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let cap = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "offset_cap_t").unwrap();
+    let obligation = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "obligation_t").unwrap();
+    let want = obligation["value"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap() * rust_decimal::Decimal::new(2, 2);
+    assert_eq!(cap["value"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(), want);
+    let p = r["parameters"].as_array().unwrap().iter().find(|p| p["key"] == "offsets.ccer_cap_ratio").unwrap();
+    assert_eq!(p["confidence"], "unverified");
+    assert!(p["file"].as_str().unwrap().ends_with("my-cap.toml"));
+    let source = r["plugin"]["rules_source"].as_str().unwrap();
+    assert!(source.contains("override") && source.contains("my-cap.toml") && source.contains("offsets.ccer_cap_ratio"), "{source}");
+    // The rules listing shows the override too.
+    let o = lvyue(&["--rules-override", file.to_str().unwrap(), "rules", "cn-ets", "--year", "2024"]);
+    assert!(stdout(&o).contains("Group policy memo 2024-07"), "{}", stdout(&o));
+}

@@ -135,9 +135,10 @@ enum Command {
 
 #[derive(Args)]
 struct InputArgs {
-    /// Jurisdiction id, e.g. cn-ets (with --inventory).
-    #[arg(long, short = 'j', requires = "year", conflicts_with = "request")]
-    jurisdiction: Option<String>,
+    /// Jurisdiction id, e.g. cn-ets (with --inventory). Several (`-j cn-ets -j cn-shanghai` or
+    /// `-j cn-ets,cn-shanghai`) evaluate the same workbooks for each, into one workbook with an overview.
+    #[arg(long, short = 'j', requires = "year", conflicts_with = "request", value_delimiter = ',')]
+    jurisdiction: Vec<String>,
     /// Compliance year (with --inventory).
     #[arg(long, requires = "jurisdiction")]
     year: Option<u16>,
@@ -165,40 +166,75 @@ struct Loaded {
     paths: Vec<PathBuf>,
 }
 
-fn load(host: &Host, a: &InputArgs) -> Result<Loaded, RunError> {
-    let mut loaded = if let Some(request) = &a.request {
+/// Reads the input once per jurisdiction (each plugin declares its own sheets).
+fn load(host: &Host, a: &InputArgs) -> Result<Vec<Loaded>, RunError> {
+    let mut all = if let Some(request) = &a.request {
         let req = RequestFile::read(request).map_err(|e| RunError::Io(e.to_string()))?;
-        Loaded {
+        vec![Loaded {
             jurisdiction: req.jurisdiction,
             year: req.year,
             tables: req.tables,
             options: req.options,
             inputs: vec![lvyue::host::stamp_file(request)?],
             paths: vec![request.clone()],
-        }
+        }]
     } else {
-        let (Some(j), Some(year), Some(inventory)) = (&a.jurisdiction, a.year, &a.inventory) else {
+        let (false, Some(year), Some(inventory)) = (a.jurisdiction.is_empty(), a.year, &a.inventory) else {
             return Err(RunError::Io("give --jurisdiction, --year and --inventory (and optionally --portfolio), or --request FILE".into()));
         };
-        let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
-        let info = host.describe(bundle)?;
         let mut paths = vec![inventory.clone()];
         paths.extend(a.portfolio.clone());
         let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
-        let tables = lvyue::workbook::read_all(&refs, &info.input).map_err(RunError::BadInput)?;
         let inputs = paths.iter().map(|p| lvyue::host::stamp_file(p)).collect::<Result<Vec<_>, _>>()?;
-        Loaded { jurisdiction: j.clone(), year, tables, options: Vec::new(), inputs, paths }
+        let mut out = Vec::new();
+        for j in &a.jurisdiction {
+            let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
+            let info = host.describe(bundle)?;
+            let tables = lvyue::workbook::read_all(&refs, &info.input).map_err(RunError::BadInput)?;
+            out.push(Loaded { jurisdiction: j.clone(), year, tables, options: Vec::new(), inputs: inputs.clone(), paths: paths.clone() });
+        }
+        out
     };
-    for o in &a.options {
-        let (k, v) = o.split_once('=').ok_or_else(|| RunError::Io(format!("--option {o}: expected KEY=VALUE")))?;
-        loaded.options.retain(|(ok, _)| ok != k);
-        loaded.options.push((k.to_string(), v.to_string()));
+    for loaded in &mut all {
+        for o in &a.options {
+            let (k, v) = o.split_once('=').ok_or_else(|| RunError::Io(format!("--option {o}: expected KEY=VALUE")))?;
+            loaded.options.retain(|(ok, _)| ok != k);
+            loaded.options.push((k.to_string(), v.to_string()));
+        }
     }
-    Ok(loaded)
+    Ok(all)
+}
+
+/// Evaluates each loaded input. Input and rules problems stop the run before
+/// anything is written; a failing plugin is reported and the others go on.
+fn evaluate_all(host: &Host, loaded: &[Loaded]) -> Result<(Vec<Report>, Vec<(String, RunError)>), RunError> {
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for l in loaded {
+        match host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() }) {
+            Ok(r) => reports.push(r),
+            Err(e @ RunError::Failed { .. }) if loaded.len() > 1 => {
+                eprintln!("error: {}: {e} (continuing with the other jurisdictions)", l.jurisdiction);
+                failures.push((l.jurisdiction.clone(), e));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((reports, failures))
 }
 
 /// Writes the requested outputs, each atomically; refuses to overwrite an input.
-fn write_outputs(host: &Host, report: &Report, inputs: &[PathBuf], out: Option<&PathBuf>, json: Option<&PathBuf>, render: Option<&PathBuf>) -> Result<(), RunError> {
+/// One report gives its workbook and JSON; several give one workbook with an
+/// overview and a JSON `{"reports": [...], "failures": [...]}`.
+fn write_outputs(
+    host: &Host,
+    reports: &[Report],
+    failures: &[(String, RunError)],
+    inputs: &[PathBuf],
+    out: Option<&PathBuf>,
+    json: Option<&PathBuf>,
+    render: Option<&PathBuf>,
+) -> Result<(), RunError> {
     for target in out.iter().chain(json.iter()) {
         let same = inputs.iter().any(|i| std::fs::canonicalize(i).ok().is_some_and(|c| std::fs::canonicalize(target).ok() == Some(c)));
         if same {
@@ -207,24 +243,42 @@ fn write_outputs(host: &Host, report: &Report, inputs: &[PathBuf], out: Option<&
     }
     let mut files = Vec::new();
     if let Some(path) = out {
-        let info = host.find(&report.plugin.id).map(|b| host.describe(b)).transpose()?;
-        let bytes = lvyue::report_xlsx::build(report, info.as_ref()).map_err(|e| RunError::Io(format!("building the workbook: {e}")))?;
+        let infos = reports.iter().map(|r| host.find(&r.plugin.id).map(|b| host.describe(b)).transpose()).collect::<Result<Vec<_>, _>>()?;
+        let bytes = if reports.len() == 1 && failures.is_empty() {
+            lvyue::report_xlsx::build(&reports[0], infos[0].as_ref())
+        } else {
+            let items: Vec<_> = reports.iter().zip(&infos).map(|(r, i)| (r, i.as_ref())).collect();
+            let failed: Vec<(String, String)> = failures.iter().map(|(j, e)| (j.clone(), e.to_string())).collect();
+            lvyue::report_xlsx::build_many(&items, &failed)
+        }
+        .map_err(|e| RunError::Io(format!("building the workbook: {e}")))?;
         files.push((path.clone(), bytes));
     }
     if let Some(path) = json {
-        files.push((path.clone(), report.to_json().into_bytes()));
+        let text = if reports.len() == 1 && failures.is_empty() {
+            reports[0].to_json()
+        } else {
+            let failed: Vec<serde_json::Value> = failures
+                .iter()
+                .map(|(j, e)| serde_json::json!({ "jurisdiction": j, "exit_code": e.exit_code(), "error": e.to_string() }))
+                .collect();
+            serde_json::to_string_pretty(&serde_json::json!({ "reports": reports, "failures": failed })).expect("serialise") + "\n"
+        };
+        files.push((path.clone(), text.into_bytes()));
     }
     if let Some(dir) = render {
-        let bundle = host.find(&report.plugin.id).ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
-        let name = &bundle.manifest.name;
-        let docs = lvyue::render::render_all(&bundle.templates, report, (&name.zh, &name.en)).map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
-        if docs.is_empty() {
-            eprintln!("note: plugin {} has no report templates; nothing rendered", report.plugin.id);
-        } else {
-            std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
-        }
-        for (file, text) in docs {
-            files.push((dir.join(file), text.into_bytes()));
+        for report in reports {
+            let bundle = host.find(&report.plugin.id).ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
+            let name = &bundle.manifest.name;
+            let docs = lvyue::render::render_all(&bundle.templates, report, (&name.zh, &name.en)).map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
+            if docs.is_empty() {
+                eprintln!("note: plugin {} has no report templates; nothing rendered", report.plugin.id);
+            } else {
+                std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
+            }
+            for (file, text) in docs {
+                files.push((dir.join(file), text.into_bytes()));
+            }
         }
     }
     for (path, bytes) in files {
@@ -372,19 +426,27 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             Ok(exit::OK)
         }
         Command::Evaluate { input, out, json, render } => {
-            let l = load(&host, &input)?;
-            let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
-            print_summary(&report);
-            println!();
-            write_outputs(&host, &report, &l.paths, out.as_ref(), json.as_ref(), render.as_ref())?;
-            Ok(exit::OK)
+            let loaded = load(&host, &input)?;
+            let (reports, failures) = evaluate_all(&host, &loaded)?;
+            for r in &reports {
+                print_summary(r);
+                println!();
+            }
+            if !reports.is_empty() {
+                write_outputs(&host, &reports, &failures, &loaded[0].paths, out.as_ref(), json.as_ref(), render.as_ref())?;
+            }
+            match failures.into_iter().next() {
+                Some((_, e)) => Err(e),
+                None => Ok(exit::OK),
+            }
         }
         Command::Validate { input } => {
-            let l = load(&host, &input)?;
-            let job = Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() };
-            let (request, ..) = host.build_request(&job)?;
-            let rows: usize = request.tables.iter().map(|t| t.rows.len()).sum();
-            println!("ok: {} sheet(s), {rows} row(s) valid for {} {}", request.tables.len(), l.jurisdiction, l.year);
+            for l in load(&host, &input)? {
+                let job = Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() };
+                let (request, ..) = host.build_request(&job)?;
+                let rows: usize = request.tables.iter().map(|t| t.rows.len()).sum();
+                println!("ok: {} sheet(s), {rows} row(s) valid for {} {}", request.tables.len(), l.jurisdiction, l.year);
+            }
             Ok(exit::OK)
         }
         Command::Demo { out_dir } => {
@@ -398,14 +460,14 @@ fn run(cli: Cli) -> Result<i32, RunError> {
                 }
                 println!("== lvyue demo: {} {} on the bundled sample {} ==\n", req.jurisdiction, req.year, name);
                 let input = InputArgs {
-                    jurisdiction: Some(req.jurisdiction.clone()),
+                    jurisdiction: vec![req.jurisdiction.clone()],
                     year: Some(req.year),
                     inventory: paths.first().cloned(),
                     portfolio: paths.get(1).cloned(),
                     request: None,
                     options: req.options.iter().map(|(k, v)| format!("{k}={v}")).collect(),
                 };
-                let l = load(&host, &input)?;
+                let l = load(&host, &input)?.remove(0);
                 let report = host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() })?;
                 print_summary(&report);
                 println!();
@@ -413,7 +475,8 @@ fn run(cli: Cli) -> Result<i32, RunError> {
                 let has_templates = host.find(&report.plugin.id).is_some_and(|b| !b.templates.is_empty());
                 write_outputs(
                     &host,
-                    &report,
+                    std::slice::from_ref(&report),
+                    &[],
                     &l.paths,
                     Some(&out_dir.join(format!("{stem}.xlsx"))),
                     Some(&out_dir.join(format!("{stem}.json"))),

@@ -89,27 +89,117 @@ fn unique_name(used: &mut Vec<String>, wanted: &str) -> String {
     name
 }
 
-/// Builds the workbook in memory.
+/// The names of one report's standard sheets (prefixed in a multi-jurisdiction workbook).
+pub struct SheetNames {
+    pub summary: String,
+    pub decisions: String,
+    pub findings: String,
+    pub parameters: String,
+    pub trace: String,
+    pub run: String,
+}
+
+impl SheetNames {
+    fn new(prefix: &str, used: &mut Vec<String>) -> SheetNames {
+        let mut name = |base: &str| unique_name(used, &format!("{prefix}{base}"));
+        SheetNames { summary: name(SUMMARY), decisions: name(DECISIONS), findings: name(FINDINGS), parameters: name(PARAMETERS), trace: name(TRACE), run: name(RUN) }
+    }
+}
+
+/// Builds the workbook of one report in memory.
 pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let mut used = Vec::new();
+    let names = SheetNames::new("", &mut used);
+    write_report(&mut wb, report, info, &names, &mut used)?;
+    finish(wb, &[report])
+}
+
+/// Builds one workbook for several jurisdictions: an overview, then each
+/// report's sheets prefixed with its jurisdiction. `failures` are
+/// (jurisdiction, error) pairs shown on the overview.
+pub fn build_many(items: &[(&Report, Option<&PluginInfo>)], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
     let s = styles();
     let mut wb = Workbook::new();
-    let mut used = vec![SUMMARY.to_string(), DECISIONS.to_string(), FINDINGS.to_string(), PARAMETERS.to_string(), TRACE.to_string(), RUN.to_string()];
+    let mut used = vec![OVERVIEW.to_string()];
+    let all: Vec<SheetNames> = items.iter().map(|(r, _)| SheetNames::new(&format!("{} ", r.jurisdiction), &mut used)).collect();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(OVERVIEW)?;
+        let keys: Vec<&str> = OVERVIEW_METRICS.iter().filter(|k| items.iter().any(|(r, _)| r.metric(k).is_some())).copied().collect();
+        let mut cols: Vec<(String, f64)> = vec![("辖区 Jurisdiction".into(), 16.0), ("插件 Plugin".into(), 22.0), ("状态 Status".into(), 14.0), ("汇总表 Summary sheet".into(), 26.0)];
+        cols.extend(keys.iter().map(|k| (k.to_string(), 18.0)));
+        cols.push(("问题 Findings (error/warning)".into(), 16.0));
+        let heads: Vec<(&str, f64)> = cols.iter().map(|(n, w)| (n.as_str(), *w)).collect();
+        header(ws, &s, &heads)?;
+        for (i, ((r, _), names)) in items.iter().zip(&all).enumerate() {
+            let row = i as u32 + 1;
+            ws.write(row, 0, r.jurisdiction.as_str())?;
+            ws.write(row, 1, format!("{} {}", r.plugin.id, r.plugin.version))?;
+            ws.write(row, 2, "ok")?;
+            ws.write_url_with_text(row, 3, format!("internal:{}!A1", quote_sheet(&names.summary)).as_str(), names.summary.as_str())?;
+            for (k, key) in keys.iter().enumerate() {
+                let col = 4 + k as u16;
+                let Some((mi, m)) = r.metrics.iter().enumerate().find(|(_, m)| m.key == *key) else { continue };
+                match m.value.as_deref() {
+                    Some(v) if m.kind == "number" => {
+                        let f = Formula::new(format!("={}!$D${}", quote_sheet(&names.summary), mi + 2)).set_result(v);
+                        ws.write_formula_with_format(row, col, f, &s.num)?;
+                    }
+                    v => write_value(ws, &s, row, col, m.kind, v)?,
+                }
+            }
+            let errors = r.findings.iter().filter(|f| f.severity == "error").count();
+            let warnings = r.findings.iter().filter(|f| f.severity == "warning").count();
+            ws.write(row, 4 + keys.len() as u16, format!("{errors}/{warnings}"))?;
+        }
+        for (i, (j, e)) in failures.iter().enumerate() {
+            let row = (items.len() + i) as u32 + 1;
+            ws.write(row, 0, j.as_str())?;
+            ws.write(row, 2, "failed")?;
+            ws.write_with_format(row, 3, e.as_str(), &s.wrap)?;
+        }
+    }
+    for ((r, info), names) in items.iter().zip(&all) {
+        write_report(&mut wb, r, *info, names, &mut used)?;
+    }
+    let reports: Vec<&Report> = items.iter().map(|(r, _)| *r).collect();
+    finish(wb, &reports)
+}
+
+pub const OVERVIEW: &str = "总览 Overview";
+
+/// Metrics shown on the overview when a report has them.
+const OVERVIEW_METRICS: &[&str] = &[
+    "verified_emissions_t",
+    "obligation_t",
+    "offset_cap_t",
+    "offsets_used_t",
+    "allowances_used_t",
+    "shortfall_t",
+    "surrender_deadline",
+    "penalty_min_cny",
+    "penalty_max_cny",
+];
+
+fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, names: &SheetNames, used: &mut Vec<String>) -> Result<(), XlsxError> {
+    let s = styles();
 
     // Cell addresses for formulas: metrics on Summary, numeric parameters on Parameters used.
     let mut cells: HashMap<String, String> = HashMap::new();
     for (i, m) in report.metrics.iter().enumerate() {
-        cells.insert(m.key.clone(), format!("{}!$D${}", quote_sheet(SUMMARY), i + 2));
+        cells.insert(m.key.clone(), format!("{}!$D${}", quote_sheet(&names.summary), i + 2));
     }
     for (i, p) in report.parameters.iter().enumerate() {
         if p.kind == "number" {
-            cells.insert(p.key.clone(), format!("{}!$D${}", quote_sheet(PARAMETERS), i + 2));
+            cells.insert(p.key.clone(), format!("{}!$D${}", quote_sheet(&names.parameters), i + 2));
         }
     }
 
     // ---- Summary -------------------------------------------------------------------
     {
         let ws = wb.add_worksheet();
-        ws.set_name(SUMMARY)?;
+        ws.set_name(&names.summary)?;
         header(ws, &s, &[("指标 Key", 30.0), ("名称", 26.0), ("Label", 36.0), ("数值 Value", 20.0), ("单位 Unit", 9.0), ("公式 Formula", 48.0), ("追溯 Trace step", 10.0)])?;
         for (i, m) in report.metrics.iter().enumerate() {
             let r = i as u32 + 1;
@@ -151,7 +241,8 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
 
     // ---- the plugin's result tables ---------------------------------------------------
     for t in &report.tables {
-        let name = unique_name(&mut used, &format!("{} {}", t.name_zh, t.name_en));
+        let prefix = names.summary.strip_suffix(SUMMARY).unwrap_or("");
+        let name = unique_name(used, &format!("{prefix}{} {}", t.name_zh, t.name_en));
         let ws = wb.add_worksheet();
         ws.set_name(&name)?;
         let heads: Vec<String> = t
@@ -204,7 +295,7 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
     // ---- decisions ------------------------------------------------------------------------
     {
         let ws = wb.add_worksheet();
-        ws.set_name(DECISIONS)?;
+        ws.set_name(&names.decisions)?;
         header(ws, &s, &[("表 Table", 18.0), ("行 Row", 22.0), ("对象 Subject", 34.0), ("结论 Outcome", 14.0), ("数量 Amount", 16.0), ("单位 Unit", 8.0), ("原因 Reasons", 30.0), ("依据 Why", 60.0)])?;
         let describe = |code: &str| {
             info.and_then(|i| i.findings.iter().find(|f| f.code == code)).map(|f| format!("{} / {}", f.description.zh, f.description.en)).unwrap_or_default()
@@ -226,7 +317,7 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
     // ---- findings -----------------------------------------------------------------------
     {
         let ws = wb.add_worksheet();
-        ws.set_name(FINDINGS)?;
+        ws.set_name(&names.findings)?;
         header(ws, &s, &[("级别 Severity", 10.0), ("代码 Code", 26.0), ("说明", 60.0), ("Message", 60.0), ("单元格 Cells", 30.0)])?;
         for (i, f) in report.findings.iter().enumerate() {
             let r = i as u32 + 1;
@@ -241,7 +332,7 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
     // ---- parameters used -------------------------------------------------------------------
     {
         let ws = wb.add_worksheet();
-        ws.set_name(PARAMETERS)?;
+        ws.set_name(&names.parameters)?;
         header(
             ws,
             &s,
@@ -278,7 +369,7 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
     // ---- trace --------------------------------------------------------------------------
     {
         let ws = wb.add_worksheet();
-        ws.set_name(TRACE)?;
+        ws.set_name(&names.trace)?;
         header(ws, &s, &[("步骤 Step", 8.0), ("条款 Clause", 40.0), ("说明", 40.0), ("Description", 50.0), ("参数 Parameters", 34.0), ("输入 Inputs", 50.0), ("数值 Value", 18.0), ("单位 Unit", 8.0)])?;
         for (i, t) in report.trace.iter().enumerate() {
             let r = i as u32 + 1;
@@ -299,7 +390,7 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
     // ---- run info -----------------------------------------------------------------------
     {
         let ws = wb.add_worksheet();
-        ws.set_name(RUN)?;
+        ws.set_name(&names.run)?;
         ws.set_column_width(0, 30)?;
         ws.set_column_width(1, 90)?;
         ws.write_with_format(0, 0, "运行信息 Run info", &s.title)?;
@@ -330,19 +421,31 @@ pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, Xlsx
         }
     }
 
-    let inputs = report.inputs.iter().map(|i| format!("{} {}", i.path, i.sha256)).collect::<Vec<_>>().join("; ");
+    Ok(())
+}
+
+/// Document properties (run metadata, fixed creation time) and the bytes.
+fn finish(mut wb: Workbook, reports: &[&Report]) -> Result<Vec<u8>, XlsxError> {
+    let join = |f: &dyn Fn(&Report) -> String| reports.iter().map(|r| f(r)).collect::<Vec<_>>().join("; ");
+    let inputs = join(&|r| r.inputs.iter().map(|i| format!("{} {}", i.path, i.sha256)).collect::<Vec<_>>().join("; "));
+    let ids = join(&|r| r.plugin.id.clone());
+    let versions = join(&|r| r.plugin.version.clone());
+    let digests = join(&|r| r.plugin.component_sha256.clone());
+    let rules = join(&|r| r.plugin.rules_sha256.clone());
+    let title = join(&|r| format!("{} {}", r.jurisdiction, r.year));
+    let tool = reports.first().map(|r| r.tool.clone()).unwrap_or_default();
     let props = DocProperties::new()
-        .set_title(&format!("{} {} compliance report", report.jurisdiction, report.year))
+        .set_title(&format!("{title} compliance report"))
         .set_subject("lvyue compliance report")
-        .set_author(&report.tool)
+        .set_author(&tool)
         .set_company("lvyue")
-        .set_comment(&format!("plugin {} {} sha256 {}", report.plugin.id, report.plugin.version, report.plugin.component_sha256))
+        .set_comment(&format!("plugin {ids} {versions} sha256 {digests}"))
         .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?)
-        .set_custom_property("lvyue_tool", report.tool.as_str())
-        .set_custom_property("plugin_id", report.plugin.id.as_str())
-        .set_custom_property("plugin_version", report.plugin.version.as_str())
-        .set_custom_property("plugin_sha256", report.plugin.component_sha256.as_str())
-        .set_custom_property("rules_sha256", report.plugin.rules_sha256.as_str())
+        .set_custom_property("lvyue_tool", tool.as_str())
+        .set_custom_property("plugin_id", ids.as_str())
+        .set_custom_property("plugin_version", versions.as_str())
+        .set_custom_property("plugin_sha256", digests.as_str())
+        .set_custom_property("rules_sha256", rules.as_str())
         .set_custom_property("input_sha256", inputs.as_str());
     wb.set_properties(&props);
     wb.save_to_buffer()

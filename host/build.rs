@@ -6,13 +6,16 @@
 //! for each jurisdiction it lists. Adding one needs no change here.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod digest {
     include!("src/digest.rs");
 }
 
-const TARGET: &str = "wasm32-wasip2";
+mod cargo_wasm {
+    include!("src/cargo_wasm.rs");
+}
+
+const TARGET: &str = cargo_wasm::WASM_TARGET;
 
 fn main() {
     let host_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -128,18 +131,9 @@ fn crate_name(dir: &Path, table: &toml::Table) -> String {
         .to_string()
 }
 
-/// A new machine may lack the target; rustup adds it (this needs no network
-/// beyond the toolchain's own distribution server, which rustup already uses).
 fn ensure_wasm_target() {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
-    match installed {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == TARGET) => {}
-        Ok(_) => {
-            let status = Command::new("rustup").args(["target", "add", TARGET]).status().expect("run rustup");
-            assert!(status.success(), "could not add the {TARGET} target: run `rustup target add {TARGET}`");
-        }
-        // No rustup: trust that the toolchain has the target; cargo will say if not.
-        Err(_) => {}
+    if let Err(e) = cargo_wasm::ensure_wasm_target() {
+        panic!("{e}");
     }
 }
 
@@ -147,23 +141,9 @@ fn build_components(root: &Path, target_dir: &Path, crates: &[String]) {
     if crates.is_empty() {
         return;
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root).args(["build", "--release", "--target", TARGET, "--target-dir"]).arg(target_dir);
+    let mut cmd = cargo_wasm::wasm_build_command(root, target_dir);
     for c in crates {
         cmd.args(["-p", c]);
-    }
-    // Do not pass the host build's settings (flags, profile, target) to the plugin build.
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        if (k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_NET_OFFLINE" && k != "CARGO_MAKEFLAGS")
-            || k == "RUSTFLAGS"
-            || k == "RUSTC_WRAPPER"
-            || k == "RUSTC_WORKSPACE_WRAPPER"
-            || k == "RUSTDOCFLAGS"
-        {
-            cmd.env_remove(&k);
-        }
     }
     let status = cmd.status().expect("run cargo for the plugins");
     assert!(status.success(), "building the built-in plugins for {TARGET} failed (see the output above)");

@@ -14,6 +14,7 @@
 pub mod atomic;
 pub mod bundle;
 pub mod cache;
+pub mod cargo_wasm;
 pub mod cases;
 pub mod contract;
 pub mod decimal;

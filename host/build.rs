@@ -109,6 +109,18 @@ fn main() {
         let _ = dir;
     }
     code.push_str("];\n");
+    // The SDK and the contract, for `lvyue plugin new` (out-of-tree plugins vendor them).
+    code.push_str("/// SDK and contract files: (path relative to the repository, text).\npub static SDK_FILES: &[(&str, &str)] = &[\n");
+    let mut sdk_files = Vec::new();
+    collect(&root.join("plugins/sdk/src"), &mut sdk_files);
+    collect(&root.join("plugins/wit"), &mut sdk_files);
+    sdk_files.push(root.join("Cargo.lock"));
+    sdk_files.sort();
+    for p in sdk_files {
+        let rel = p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        code.push_str(&format!("    ({rel:?}, include_str!({:?})),\n", p.display().to_string()));
+    }
+    code.push_str("];\n");
     // The bundled samples (request files) that `lvyue demo` runs.
     println!("cargo:rerun-if-changed={}", root.join("tests/samples").display());
     code.push_str("/// Bundled sample requests: (file name, text).\npub static SAMPLES: &[(&str, &str)] = &[\n");
@@ -121,6 +133,19 @@ fn main() {
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("builtin.rs"), code).unwrap();
+}
+
+/// Every file under `dir`, recursively.
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
 }
 
 fn crate_name(dir: &Path, table: &toml::Table) -> String {

@@ -85,6 +85,8 @@ pub enum BundleError {
     ContractDisagrees { id: String, at: String, manifest: String, component: Version },
     #[error("plugin {id} ({at}): {0}", .source)]
     Rules { id: String, at: String, source: RulesError },
+    #[error("plugin {id} ({at}) is refused: {reason}. Only bundles signed by a trusted key load while keys are trusted (--trust, LVYUE_TRUSTED_KEYS)")]
+    Signature { id: String, at: String, reason: String },
 }
 
 /// Where a bundle came from.
@@ -186,6 +188,20 @@ impl Bundle {
             rules.push(set);
         }
         Ok(Bundle { manifest, component, rules, templates, contract: exported, origin })
+    }
+
+    /// Reads and verifies a bundle folder, and, when keys are trusted, its signature.
+    pub fn load_dir_trusted(dir: &Path, trusted: &[ed25519_dalek::VerifyingKey]) -> Result<Bundle, BundleError> {
+        let bundle = Bundle::load_dir(dir)?;
+        if !trusted.is_empty() {
+            let id = bundle.manifest.id.clone();
+            let at = dir.display().to_string();
+            let manifest = std::fs::read(dir.join("plugin.toml")).map_err(|e| BundleError::Unreadable { at: at.clone(), message: e.to_string() })?;
+            let sig = std::fs::read_to_string(dir.join(crate::signing::SIGNATURE_FILE))
+                .map_err(|_| BundleError::Signature { id: id.clone(), at: at.clone(), reason: "it has no plugin.sig".into() })?;
+            crate::signing::verify(&sig, &manifest, trusted).map_err(|reason| BundleError::Signature { id, at, reason })?;
+        }
+        Ok(bundle)
     }
 
     /// Reads and verifies a bundle folder.

@@ -1,7 +1,7 @@
 //! Test cases as data: `rules/<jurisdiction>/cases/*.toml`.
 //!
 //! Each case is a request (year, options, tables: the same shape as a request
-//! file) and what must come out: metric values, finding codes present and
+//! file), evaluated twice (the two reports must be identical), and what must come out: metric values, finding codes present and
 //! absent, per-row decisions, an expected error class, a fuel ceiling.
 //!
 //! ```toml
@@ -140,9 +140,18 @@ pub fn run_case(host: &Host, jurisdiction: &str, path: &Path, case: &Case) -> Ca
         Ok(r) => r,
         Err(e) => return result(vec![format!("the case's request is malformed: {e}")]),
     };
-    let outcome = host.evaluate(&Evaluate { jurisdiction, year: req.year, tables: &req.tables, options: &req.options, inputs: vec![] });
+    let job = Evaluate { jurisdiction, year: req.year, tables: &req.tables, options: &req.options, inputs: vec![] };
+    let outcome = host.evaluate(&job);
     let report = match (outcome, &case.expect.error) {
-        (Ok(r), None) => r,
+        (Ok(r), None) => {
+            // Determinism: the same request again gives the same report, fuel included.
+            match host.evaluate(&job) {
+                Ok(again) if again == r => {}
+                Ok(_) => failures.push("evaluated twice, the request gave two different reports (not deterministic)".to_string()),
+                Err(e) => failures.push(format!("evaluated twice, the second run failed: {e}")),
+            }
+            r
+        }
         (Ok(_), Some(class)) => return result(vec![format!("expected a {class} error, the evaluation succeeded")]),
         (Err(e), Some(class)) => {
             if error_class(&e) != class {

@@ -29,6 +29,8 @@ pub mod exit {
     pub const PLUGIN_REFUSED: i32 = 5;
     /// The rules lack a parameter for the requested year, or are malformed.
     pub const RULES: i32 = 6;
+    /// `lvyue plugin test` found failing checks or cases.
+    pub const TESTS_FAILED: i32 = 7;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +78,9 @@ pub struct HostOptions {
     pub rules_overrides: Vec<PathBuf>,
     /// Leave out the built-in plugins (tests of other bundles).
     pub no_builtins: bool,
+    /// Public keys whose signatures are trusted; when any are given, loaded
+    /// bundles must be signed by one of them (built-ins are part of the binary).
+    pub trusted_keys: Vec<ed25519_dalek::VerifyingKey>,
 }
 
 /// One thing to evaluate.
@@ -121,9 +126,9 @@ impl Host {
                 .filter(|p| p.join("plugin.toml").is_file())
                 .collect();
             subdirs.sort();
-            subdirs.iter().map(|d| Bundle::load_dir(d)).for_each(&mut take);
+            subdirs.iter().map(|d| Bundle::load_dir_trusted(d, &opts.trusted_keys)).for_each(&mut take);
         }
-        opts.bundles.iter().map(|d| Bundle::load_dir(d)).for_each(&mut take);
+        opts.bundles.iter().map(|d| Bundle::load_dir_trusted(d, &opts.trusted_keys)).for_each(&mut take);
         Ok(Host {
             sandbox: Sandbox::new()?,
             cache: opts.cache_dir.map(CompileCache::new),

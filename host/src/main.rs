@@ -26,8 +26,9 @@ Start here:
   lvyue evaluate --request req.toml --json report.json
 
 Exit codes: 0 ok; 1 other error; 2 usage; 3 bad input; 4 a plugin failed
-(trap, panic, limit); 5 a plugin was refused (contract, digest, not found);
-6 the rules lack a parameter for the year.";
+(trap, panic, limit); 5 a plugin was refused (contract, digest, signature,
+not found, does not build); 6 the rules lack a parameter for the year;
+7 `lvyue plugin test` found failures.";
 
 #[derive(Parser)]
 #[command(name = "lvyue", version, about = ABOUT, long_about = LONG_ABOUT)]
@@ -71,6 +72,10 @@ struct Global {
     /// Wall-clock limit for one plugin call, in seconds.
     #[arg(long, value_name = "SECS", global = true)]
     timeout_secs: Option<u64>,
+    /// Trust bundles signed by the ed25519 public key in FILE (repeatable; also $LVYUE_TRUSTED_KEYS,
+    /// `:`-separated). With any key trusted, unsigned or otherwise signed bundles are refused.
+    #[arg(long, value_name = "FILE", global = true)]
+    trust: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -124,6 +129,11 @@ enum Command {
     Validate {
         #[command(flatten)]
         input: InputArgs,
+    },
+    /// Write, build, test and pack a jurisdiction plugin (see docs/plugin-guide.md).
+    Plugin {
+        #[command(subcommand)]
+        action: PluginAction,
     },
     /// Run the main job on the bundled sample data and write the results.
     Demo {
@@ -289,6 +299,48 @@ fn write_outputs(
 }
 
 #[derive(Subcommand)]
+enum PluginAction {
+    /// Create a plugin project: crate, manifest, rules and test cases, with the SDK vendored.
+    New {
+        /// The plugin's id (also its jurisdiction id), e.g. acme-levy.
+        id: String,
+        /// Folder to create [default: ./<id>].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Build the plugin's component (cargo build --release --target wasm32-wasip2).
+    Build {
+        /// The plugin project folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Build the plugin, load it as any host would, run the conformance checks and its cases.
+    Test {
+        /// The plugin project folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Build the plugin and write a bundle (plugin.toml with digests, component, rules, templates).
+    Pack {
+        /// The plugin project folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The bundle folder to write.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Sign the bundle with this ed25519 key (from `lvyue plugin keygen`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+    },
+    /// Make an ed25519 key pair for signing bundles: NAME.key (secret) and NAME.pub.
+    Keygen {
+        /// Path and stem of the key files.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum PluginsAction {
     /// List the plugins (the default).
     List,
@@ -338,13 +390,26 @@ fn host(g: &Global) -> Result<Host, RunError> {
         rules_dir: g.rules_dir.clone(),
         rules_overrides: g.rules_override.clone(),
         no_builtins: false,
+        trusted_keys: trusted_keys(g)?,
     })
     .map_err(|e| RunError::Io(format!("{e:#}")))
 }
 
+fn trusted_keys(g: &Global) -> Result<Vec<ed25519_dalek::VerifyingKey>, RunError> {
+    let mut files = g.trust.clone();
+    if let Some(env) = std::env::var_os("LVYUE_TRUSTED_KEYS") {
+        files.extend(std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()));
+    }
+    files.iter().map(|f| lvyue::signing::read_public(f).map_err(RunError::Io)).collect()
+}
+
 fn run(cli: Cli) -> Result<i32, RunError> {
+    if let Command::Plugin { action } = &cli.command {
+        return plugin_command(action);
+    }
     let host = host(&cli.global)?;
     match cli.command {
+        Command::Plugin { .. } => unreachable!("handled before the host starts"),
         Command::Plugins { action: None | Some(PluginsAction::List) } => {
             println!("{:<20} {:<9} {:<10} {:<12} {:<10} name", "id", "version", "contract", "years", "origin");
             for b in host.bundles() {
@@ -484,6 +549,53 @@ fn run(cli: Cli) -> Result<i32, RunError> {
                 )?;
                 println!();
             }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn plugin_command(action: &PluginAction) -> Result<i32, RunError> {
+    use lvyue::kit;
+    let kit_err = |e: kit::KitError| match e {
+        kit::KitError::Build(_) => RunError::Refused { plugin: "(project)".into(), reason: e.to_string() },
+        other => RunError::Io(other.to_string()),
+    };
+    match action {
+        PluginAction::New { id, dir } => {
+            let dir = dir.clone().unwrap_or_else(|| PathBuf::from(id));
+            let files = kit::new_project(id, &dir).map_err(kit_err)?;
+            println!("created {} ({} files). Next:", dir.display(), files.len());
+            println!("  lvyue plugin test {}     build it and run its checks and cases", dir.display());
+            println!("  see docs/plugin-guide.md for a tour");
+            Ok(exit::OK)
+        }
+        PluginAction::Build { dir } => {
+            let bytes = kit::build(dir).map_err(kit_err)?;
+            println!("built the component: {} bytes, sha256 {}", bytes.len(), lvyue::digest::sha256_hex(&bytes));
+            Ok(exit::OK)
+        }
+        PluginAction::Test { dir } => {
+            let bytes = kit::build(dir).map_err(kit_err)?;
+            let checks = kit::test(dir, &bytes).map_err(kit_err)?;
+            let failed = checks.iter().filter(|c| !c.failures.is_empty()).count();
+            for c in &checks {
+                println!("{} {}", if c.failures.is_empty() { "ok  " } else { "FAIL" }, c.name);
+                for f in &c.failures {
+                    println!("       {f}");
+                }
+            }
+            println!("{} passed, {} failed", checks.len() - failed, failed);
+            Ok(if failed == 0 { exit::OK } else { exit::TESTS_FAILED })
+        }
+        PluginAction::Pack { dir, out, sign } => {
+            let bytes = kit::build(dir).map_err(kit_err)?;
+            kit::pack(dir, &bytes, out, sign.as_deref()).map_err(kit_err)?;
+            println!("wrote the bundle {}{}", out.display(), if sign.is_some() { " (signed)" } else { "" });
+            Ok(exit::OK)
+        }
+        PluginAction::Keygen { out } => {
+            let (secret, public) = lvyue::signing::keygen(out).map_err(RunError::Io)?;
+            println!("wrote {} (keep it secret) and {} (give it to users: --trust {})", secret.display(), public.display(), public.display());
             Ok(exit::OK)
         }
     }

@@ -1,0 +1,206 @@
+//! Workbook end to end: a 100,000-row inventory with 10,000 credit holdings,
+//! read + evaluate + write the compliance workbook, against the same work done
+//! natively in the same run: reading the same files with calamine and writing
+//! the same cells (those of lvyue's compliance workbook) with rust_xlsxwriter.
+//! Target: ratio ≤ 1.5×.
+//!
+//! `cargo bench -p lvyue --bench workbook` (release). Sizes: LVYUE_BENCH_ROWS,
+//! LVYUE_BENCH_HOLDINGS; LVYUE_BENCH_QUICK=1 for a smoke run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use calamine::{Data, Reader};
+use lvyue::host::{Evaluate, Host, HostOptions};
+use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn table(key: &str, rows: Vec<BTreeMap<String, RawValue>>) -> RawTable {
+    RawTable {
+        key: key.into(),
+        display: key.into(),
+        units: Default::default(),
+        at: key.into(),
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, cells)| RawRow {
+                source: format!("{key}!{}", i + 2),
+                cells: cells.into_iter().map(|(k, v)| (k.clone(), RawCell { value: v, at: format!("{key}!{k}{}", i + 2) })).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn text(s: impl Into<String>) -> RawValue {
+    RawValue::Text(s.into())
+}
+
+fn number(s: impl Into<String>) -> RawValue {
+    RawValue::Number(s.into())
+}
+
+/// Deterministic sample data of the requested size.
+fn data(rows: usize, holdings: usize) -> Vec<RawTable> {
+    let categories = ["fuel_combustion", "process", "other_direct", "purchased_electricity"];
+    let sources = (0..rows)
+        .map(|i| {
+            BTreeMap::from([
+                ("facility".to_string(), text(format!("Unit {}", i % 40))),
+                ("source".to_string(), text(format!("Source {i}"))),
+                ("category".to_string(), text(categories[i % 4])),
+                ("emissions_t".to_string(), number(format!("{}.{}", 100 + (i * 37) % 900, i % 100))),
+            ])
+        })
+        .collect();
+    let credits = (0..holdings)
+        .map(|i| {
+            BTreeMap::from([
+                ("serial".to_string(), text(format!("CCER-{i:08}"))),
+                ("credit_type".to_string(), text(if i % 10 == 0 { "FFCER" } else { "CCER" })),
+                ("project_id".to_string(), text(format!("P-{}", i % 500))),
+                ("registered".to_string(), RawValue::Date(if i % 3 == 0 { "2016-05-20".into() } else { "2025-03-01".into() })),
+                ("quantity_t".to_string(), number(format!("{}", 100 + i % 900))),
+                ("price_cny".to_string(), number(format!("{}.5", 50 + i % 40))),
+            ])
+        })
+        .collect();
+    let allowances = vec![
+        BTreeMap::from([("type".to_string(), text("CEA")), ("vintage".to_string(), number("2023")), ("quantity_t".to_string(), number("1000000"))]),
+        BTreeMap::from([("type".to_string(), text("CEA")), ("vintage".to_string(), number("2024")), ("quantity_t".to_string(), number("20000000"))]),
+    ];
+    vec![table("emission_sources", sources), table("credit_holdings", credits), table("allowances", allowances)]
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Every cell of every sheet of a workbook: (sheet, rows of cells).
+fn read_all_cells(path: &Path) -> Vec<(String, Vec<Vec<Data>>)> {
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let names = wb.sheet_names();
+    names
+        .into_iter()
+        .map(|n| {
+            let r = wb.worksheet_range(&n).unwrap();
+            (n, r.rows().map(|row| row.to_vec()).collect())
+        })
+        .collect()
+}
+
+fn write_cells_natively(sheets: &[(String, Vec<Vec<Data>>)], path: &Path) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match cell {
+                    Data::Float(f) => {
+                        ws.write_number(r, c, *f).unwrap();
+                    }
+                    Data::Int(i) => {
+                        ws.write_number(r, c, *i as f64).unwrap();
+                    }
+                    Data::String(s) => {
+                        ws.write_string(r, c, s).unwrap();
+                    }
+                    Data::Bool(b) => {
+                        ws.write_boolean(r, c, *b).unwrap();
+                    }
+                    Data::Empty => {}
+                    other => {
+                        ws.write_string(r, c, other.to_string()).unwrap();
+                    }
+                }
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+fn main() {
+    let quick = std::env::var_os("LVYUE_BENCH_QUICK").is_some();
+    let rows = env_usize("LVYUE_BENCH_ROWS", if quick { 10_000 } else { 100_000 });
+    let holdings = env_usize("LVYUE_BENCH_HOLDINGS", if quick { 1_000 } else { 10_000 });
+    let iterations = env_usize("LVYUE_BENCH_ITERATIONS", if quick { 1 } else { 3 });
+    let dir = tempfile::tempdir().unwrap();
+    let host = Host::new(HostOptions { cache_dir: Some(dir.path().join("cache")), ..Default::default() }).unwrap();
+    let bundle = host.find("cn-ets").unwrap();
+    let info = host.describe(bundle).unwrap();
+
+    // The input workbooks, laid out from the plugin's declaration.
+    let tables = data(rows, holdings);
+    let (inventory, portfolio) = lvyue::template::split(&info);
+    let inv = dir.path().join("inventory.xlsx");
+    let port = dir.path().join("portfolio.xlsx");
+    std::fs::write(&inv, lvyue::template::build_with_data(&inventory, Some(2024), &tables).unwrap()).unwrap();
+    std::fs::write(&port, lvyue::template::build_with_data(&portfolio, Some(2024), &tables).unwrap()).unwrap();
+    let options = vec![("carbon_price_cny".to_string(), "92.5".to_string())];
+    println!("workbook benchmark: {rows} emission sources, {holdings} credit holdings, {iterations} iteration(s), median times\n");
+
+    // lvyue: read + check + evaluate in the sandbox + write the compliance workbook.
+    let out = dir.path().join("report.xlsx");
+    let mut ours = Vec::new();
+    let mut parts = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..iterations {
+        let t0 = Instant::now();
+        let (raw, read) = time(|| lvyue::workbook::read_all(&[&inv, &port], &info.input).unwrap());
+        let (report, eval) = time(|| host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &raw, options: &options, inputs: vec![] }).unwrap());
+        let (_, write) = time(|| {
+            let bytes = lvyue::report_xlsx::build(&report, Some(&info)).unwrap();
+            lvyue::atomic::write(&out, &bytes).unwrap();
+        });
+        ours.push(t0.elapsed());
+        parts.0.push(read);
+        parts.1.push(eval);
+        parts.2.push(write);
+        last = Some(report);
+    }
+    let report = last.unwrap();
+
+    // Natively: calamine reads the same files; rust_xlsxwriter writes the cells of lvyue's workbook.
+    let output_cells = read_all_cells(&out);
+    let cell_count: usize = output_cells.iter().map(|(_, r)| r.iter().map(|row| row.len()).sum::<usize>()).sum();
+    let native_out = dir.path().join("native.xlsx");
+    let mut native = Vec::new();
+    let mut native_parts = (Vec::new(), Vec::new());
+    for _ in 0..iterations {
+        let t0 = Instant::now();
+        let (_, read) = time(|| {
+            let a = read_all_cells(&inv);
+            let b = read_all_cells(&port);
+            std::hint::black_box((a, b));
+        });
+        let (_, write) = time(|| write_cells_natively(&output_cells, &native_out));
+        native.push(t0.elapsed());
+        native_parts.0.push(read);
+        native_parts.1.push(write);
+    }
+
+    let (o, n) = (median(ours), median(native));
+    let ratio = o.as_secs_f64() / n.as_secs_f64();
+    println!("{:<58} {:>10}", "lvyue: read + check + evaluate + write workbook", format!("{:.0} ms", o.as_secs_f64() * 1e3));
+    println!("{:<58} {:>10}", "  read and map the workbooks (calamine + declaration)", format!("{:.0} ms", median(parts.0).as_secs_f64() * 1e3));
+    println!("{:<58} {:>10}", "  check input, resolve rules, evaluate in the sandbox", format!("{:.0} ms", median(parts.1).as_secs_f64() * 1e3));
+    println!("{:<58} {:>10}", "  build and write the compliance workbook", format!("{:.0} ms", median(parts.2).as_secs_f64() * 1e3));
+    println!("{:<58} {:>10}", "native: calamine read + rust_xlsxwriter write", format!("{:.0} ms", n.as_secs_f64() * 1e3));
+    println!("{:<58} {:>10}", "  calamine: read every cell of both workbooks", format!("{:.0} ms", median(native_parts.0).as_secs_f64() * 1e3));
+    println!("{:<58} {:>10}", format!("  rust_xlsxwriter: write the same {cell_count} cells"), format!("{:.0} ms", median(native_parts.1).as_secs_f64() * 1e3));
+    println!("\nratio lvyue / native: {ratio:.2}×  (target ≤ 1.50×: {})", if ratio <= 1.5 { "PASS" } else { "MISS" });
+    println!("fuel used {} of {}; peak guest memory {} MiB", report.run.fuel_used, report.run.fuel_limit, report.run.peak_memory_bytes >> 20);
+}

@@ -34,6 +34,7 @@ pub mod bindings {
     });
 }
 
+pub mod offsets;
 pub mod schemas;
 
 pub use bindings::exports::lvyue::compliance::plugin::Guest as Plugin;

@@ -1,0 +1,329 @@
+//! The surrender plan: which holdings to surrender.
+//!
+//! Variables: how many whole tonnes of each holding are surrendered, and the
+//! shortfall to buy. Constraints, all at once:
+//! - holdings used + shortfall ≥ obligation;
+//! - 0 ≤ used ≤ held (whole tonnes: a credit is one tonne);
+//! - every cap on a group of credits: Σ used in the group ≤ bound (the overall
+//!   cap, per-type and origin sub-caps);
+//! - every share cap: Σ used in the group ≤ ratio × Σ credits used
+//!   (Guangdong's ≥ 70 % local is non-local ≤ 30 % of the credits used).
+//!
+//! Objectives, lexicographically: (1) the smallest shortfall; (2) when every
+//! holding has a price (credits their `price_cny`, allowances theirs or the
+//! carbon price), the lowest value of holdings surrendered; (3) a tie-break
+//! that prefers credits to allowances and earlier rows to later ones, so the
+//! plan is deterministic.
+//!
+//! Holdings with the same kind, caps and price are interchangeable, so they
+//! are aggregated into one column ("piece") and the piece's total is handed
+//! back to its rows in input order. The integer program is solved exactly by
+//! [`super::lp`] (rational simplex, branch and bound).
+
+use num_traits::Zero;
+use rust_decimal::Decimal;
+
+use super::lp::{self, q, qi, to_dec, Cmp, Problem, Q};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LotKind {
+    Credit,
+    Allowance,
+}
+
+/// One holding that may be surrendered.
+#[derive(Clone, Debug)]
+pub struct Lot {
+    pub kind: LotKind,
+    /// Whole tonnes usable.
+    pub quantity: Decimal,
+    /// Value per tonne, if known.
+    pub cost: Option<Decimal>,
+    /// Indices into the caps this credit counts against.
+    pub caps: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CapBound {
+    /// Σ used in the group ≤ this many tonnes.
+    Absolute(Decimal),
+    /// Σ used in the group ≤ ratio × Σ credits used.
+    Share(Decimal),
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanResult {
+    /// Tonnes used per lot, in the input order.
+    pub used: Vec<Decimal>,
+    pub shortfall: Decimal,
+    /// The value of the holdings used, when every lot has a cost.
+    pub cost: Option<Decimal>,
+    /// Whether every objective was proven optimal (false only if the search limit was hit).
+    pub proven: bool,
+    /// Whether objective (2) was applied.
+    pub priced: bool,
+    /// Columns of the program after aggregation.
+    pub pieces: usize,
+}
+
+/// Search-node limit for each branch and bound (a guard; small programs finish far below it).
+pub const NODE_LIMIT: usize = 20_000;
+
+/// Pieces: lots with the same kind, caps and cost, in order of first appearance
+/// (credits before allowances).
+fn pieces(lots: &[Lot]) -> Vec<Vec<usize>> {
+    let mut out: Vec<(LotKind, Vec<usize>, Option<Decimal>, Vec<usize>)> = Vec::new();
+    for (i, l) in lots.iter().enumerate() {
+        let mut caps = l.caps.clone();
+        caps.sort_unstable();
+        caps.dedup();
+        match out.iter_mut().find(|(k, c, p, _)| *k == l.kind && *c == caps && *p == l.cost.map(|d| d.normalize())) {
+            Some(e) => e.3.push(i),
+            None => out.push((l.kind, caps, l.cost.map(|d| d.normalize()), vec![i])),
+        }
+    }
+    out.sort_by_key(|(k, _, _, idx)| (*k, idx[0]));
+    out.into_iter().map(|e| e.3).collect()
+}
+
+/// The optimal plan for `obligation` from `lots` under `caps`.
+pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanResult {
+    let groups = pieces(lots);
+    let mut p = Problem::new();
+    let mut piece_var = Vec::new();
+    for g in &groups {
+        let total: Decimal = g.iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum();
+        piece_var.push(p.var(qi(0), Some(q(total)), true));
+    }
+    let s = p.var(qi(0), None, false);
+    // Coverage: −Σ used − s ≤ −obligation.
+    let mut cover: Vec<(usize, Q)> = piece_var.iter().map(|&v| (v, qi(-1))).collect();
+    cover.push((s, qi(-1)));
+    p.row(cover, Cmp::Le, -q(obligation.max(Decimal::ZERO)));
+    for (c, bound) in caps.iter().enumerate() {
+        let member = |g: &Vec<usize>| lots[g[0]].kind == LotKind::Credit && lots[g[0]].caps.contains(&c);
+        match bound {
+            CapBound::Absolute(b) => {
+                let coefs: Vec<(usize, Q)> = groups.iter().zip(&piece_var).filter(|(g, _)| member(g)).map(|(_, &v)| (v, qi(1))).collect();
+                if !coefs.is_empty() {
+                    p.row(coefs, Cmp::Le, q((*b).max(Decimal::ZERO)));
+                }
+            }
+            CapBound::Share(r) => {
+                let r = q(*r);
+                let coefs: Vec<(usize, Q)> = groups
+                    .iter()
+                    .zip(&piece_var)
+                    .filter(|(g, _)| lots[g[0]].kind == LotKind::Credit)
+                    .map(|(g, &v)| (v, if member(g) { qi(1) - r.clone() } else { -r.clone() }))
+                    .filter(|(_, a)| !a.is_zero())
+                    .collect();
+                if !coefs.is_empty() {
+                    p.row(coefs, Cmp::Le, qi(0));
+                }
+            }
+        }
+    }
+    let n = p.n();
+    let mut objectives = Vec::new();
+    let mut o1 = vec![qi(0); n];
+    o1[s] = qi(1);
+    objectives.push(o1);
+    let priced = !lots.is_empty() && lots.iter().all(|l| l.cost.is_some());
+    if priced {
+        let mut o2 = vec![qi(0); n];
+        for (g, &v) in groups.iter().zip(&piece_var) {
+            o2[v] = q(lots[g[0]].cost.unwrap_or_default());
+        }
+        objectives.push(o2);
+    }
+    let mut o3 = vec![qi(0); n];
+    for (rank, &v) in piece_var.iter().enumerate() {
+        o3[v] = qi(rank as i64 + 1);
+    }
+    objectives.push(o3);
+    let sol = lp::lexicographic(&p, &objectives, NODE_LIMIT);
+    let mut used = vec![Decimal::ZERO; lots.len()];
+    let (shortfall, proven) = match &sol {
+        Some(sol) => {
+            for (g, &v) in groups.iter().zip(&piece_var) {
+                let mut left = to_dec(&sol.x[v]);
+                for &i in g {
+                    let take = left.min(lots[i].quantity.max(Decimal::ZERO));
+                    used[i] = take;
+                    left -= take;
+                }
+            }
+            (to_dec(&sol.x[s]), sol.proven)
+        }
+        // Cannot happen (buying the whole obligation is always feasible); be safe.
+        None => (obligation.max(Decimal::ZERO), false),
+    };
+    let cost = priced.then(|| lots.iter().zip(&used).map(|(l, u)| l.cost.unwrap_or_default() * *u).sum());
+    PlanResult { used, shortfall, cost, proven, priced, pieces: groups.len() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(i: i64) -> Decimal {
+        Decimal::from(i)
+    }
+
+    /// A small deterministic generator (xorshift), so the tests need no crate.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> i64 {
+            (self.next() % n) as i64
+        }
+    }
+
+    /// Every integer plan, scored (shortfall, cost, rank), the best kept.
+    fn brute_force(ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Decimal>, Decimal) {
+        let n = lots.len();
+        let mut best: Option<(Decimal, Option<Decimal>, Decimal)> = None;
+        let mut x = vec![0i64; n];
+        let groups = pieces(lots);
+        let rank_of = |i: usize| groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1;
+        loop {
+            let used: Vec<Decimal> = x.iter().map(|&v| d(v)).collect();
+            if feasible(lots, caps, &used) {
+                let total: Decimal = used.iter().sum();
+                let s = (ob - total).max(Decimal::ZERO);
+                let cost = lots.iter().all(|l| l.cost.is_some()).then(|| lots.iter().zip(&used).map(|(l, u)| l.cost.unwrap() * u).sum());
+                let rank: Decimal = used.iter().enumerate().map(|(i, u)| d(rank_of(i)) * u).sum();
+                let key = (s, cost, rank);
+                if best.as_ref().is_none_or(|b| key < *b) {
+                    best = Some(key);
+                }
+            }
+            // next x
+            let mut i = 0;
+            loop {
+                if i == n {
+                    return best.unwrap();
+                }
+                x[i] += 1;
+                if d(x[i]) <= lots[i].quantity {
+                    break;
+                }
+                x[i] = 0;
+                i += 1;
+            }
+        }
+    }
+
+    fn feasible(lots: &[Lot], caps: &[CapBound], used: &[Decimal]) -> bool {
+        let credits: Decimal = lots.iter().zip(used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
+        caps.iter().enumerate().all(|(c, b)| {
+            let g: Decimal = lots.iter().zip(used).filter(|(l, _)| l.kind == LotKind::Credit && l.caps.contains(&c)).map(|(_, u)| *u).sum();
+            match b {
+                CapBound::Absolute(v) => g <= *v,
+                CapBound::Share(r) => g <= *r * credits,
+            }
+        }) && lots.iter().zip(used).all(|(l, u)| *u >= Decimal::ZERO && *u <= l.quantity)
+    }
+
+    fn score(ob: Decimal, lots: &[Lot], r: &PlanResult) -> (Decimal, Option<Decimal>, Decimal) {
+        let groups = pieces(lots);
+        let rank: Decimal = r.used.iter().enumerate().map(|(i, u)| d(groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1) * u).sum();
+        let total: Decimal = r.used.iter().sum();
+        assert_eq!(r.shortfall, (ob - total).max(Decimal::ZERO), "shortfall consistent");
+        (r.shortfall, r.cost, rank)
+    }
+
+    #[test]
+    fn guangdong_worked_example_70_percent_local() {
+        // seed-004 §7 ex. 6 (scaled by 1/1000): cap 50, local 30, non-local 20 → 30 + 12 = 42 (12.857 floored).
+        let lots = vec![
+            Lot { kind: LotKind::Credit, quantity: d(30), cost: None, caps: vec![0] },
+            Lot { kind: LotKind::Credit, quantity: d(20), cost: None, caps: vec![0, 1] },
+            Lot { kind: LotKind::Allowance, quantity: d(1000), cost: None, caps: vec![] },
+        ];
+        let caps = vec![CapBound::Absolute(d(50)), CapBound::Share(Decimal::new(3, 1))];
+        let r = optimise(d(500), &lots, &caps);
+        assert_eq!(r.used, vec![d(30), d(12), d(458)]);
+        assert_eq!(r.shortfall, d(0));
+        assert!(r.proven);
+    }
+
+    #[test]
+    fn beijing_worked_example_two_caps() {
+        // seed-004 §7 ex. 4 (÷1000): allocation 200; overall 5 % = 10, non-local CCER 2.5 % = 5.
+        let lots = vec![
+            Lot { kind: LotKind::Credit, quantity: d(8), cost: None, caps: vec![0, 1] },
+            Lot { kind: LotKind::Credit, quantity: d(2), cost: None, caps: vec![0] },
+            Lot { kind: LotKind::Credit, quantity: d(1), cost: None, caps: vec![0] },
+        ];
+        let r = optimise(d(200), &lots, &[CapBound::Absolute(d(10)), CapBound::Absolute(d(5))]);
+        assert_eq!(r.used, vec![d(5), d(2), d(1)]);
+        assert_eq!(r.shortfall, d(192));
+    }
+
+    #[test]
+    fn cheapest_mix_when_prices_are_given() {
+        // Two credit lots under a cap of 10: the cheaper fills first; an allowance
+        // cheaper than the dearer credit is preferred to it.
+        let lots = vec![
+            Lot { kind: LotKind::Credit, quantity: d(8), cost: Some(d(60)), caps: vec![0] },
+            Lot { kind: LotKind::Credit, quantity: d(8), cost: Some(d(40)), caps: vec![0] },
+            Lot { kind: LotKind::Allowance, quantity: d(100), cost: Some(d(50)), caps: vec![] },
+        ];
+        let r = optimise(d(20), &lots, &[CapBound::Absolute(d(10))]);
+        assert_eq!(r.used, vec![d(0), d(8), d(12)]);
+        assert_eq!(r.cost, Some(d(8 * 40 + 12 * 50)));
+    }
+
+    #[test]
+    fn matches_brute_force_on_random_small_portfolios() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for case in 0..400 {
+            let nlots = 1 + rng.below(4) as usize;
+            let ncaps = rng.below(4) as usize;
+            let priced = rng.below(2) == 0;
+            let mut caps = Vec::new();
+            for _ in 0..ncaps {
+                caps.push(if rng.below(4) == 0 {
+                    CapBound::Share(Decimal::new(rng.below(9) + 1, 1))
+                } else {
+                    // Caps with fractions, as ratios of a base give them.
+                    CapBound::Absolute(Decimal::new(rng.below(90), 1))
+                });
+            }
+            let mut lots = Vec::new();
+            for i in 0..nlots {
+                let kind = if i > 0 && rng.below(3) == 0 { LotKind::Allowance } else { LotKind::Credit };
+                let lot_caps = if kind == LotKind::Credit { (0..ncaps).filter(|_| rng.below(2) == 0).collect() } else { vec![] };
+                // Distinct costs keep every lot its own piece.
+                let cost = priced.then(|| d(10 * (i as i64 + 1) + rng.below(9)));
+                lots.push(Lot { kind, quantity: d(rng.below(7)), cost, caps: lot_caps });
+            }
+            let ob = Decimal::new(rng.below(160), 1);
+            let r = optimise(ob, &lots, &caps);
+            assert!(r.proven, "case {case}");
+            assert!(feasible(&lots, &caps, &r.used), "case {case}: infeasible plan {:?} for {lots:?} {caps:?}", r.used);
+            assert!(r.used.iter().all(|u| u.fract().is_zero()), "case {case}: whole tonnes");
+            let want = brute_force(ob, &lots, &caps);
+            assert_eq!(score(ob, &lots, &r), want, "case {case}: ob {ob} lots {lots:?} caps {caps:?} plan {:?}", r.used);
+        }
+    }
+
+    #[test]
+    fn aggregated_rows_are_filled_in_input_order() {
+        let lots = vec![
+            Lot { kind: LotKind::Credit, quantity: d(5), cost: Some(d(30)), caps: vec![0] },
+            Lot { kind: LotKind::Credit, quantity: d(5), cost: Some(d(30)), caps: vec![0] },
+            Lot { kind: LotKind::Allowance, quantity: d(5), cost: Some(d(90)), caps: vec![] },
+        ];
+        let r = optimise(d(12), &lots, &[CapBound::Absolute(Decimal::new(75, 1))]);
+        assert_eq!(r.pieces, 2);
+        assert_eq!(r.used, vec![d(5), d(2), d(5)]);
+    }
+}

@@ -110,6 +110,69 @@ pub fn emission_sources() -> SheetSpec {
                 "已核算或已核查的排放量；填写时直接采用",
                 "Accounted or verified emissions; used as given when filled",
             ),
+            // Factor columns (added in schema version 1 without changing the columns above):
+            // E = fuel consumption × NCV × carbon content per unit heat × oxidation rate × 44/12.
+            // A blank factor means: use the accounting guideline's default for the fuel.
+            example(
+                quantity(
+                    "fuel_consumption",
+                    "燃料消耗量",
+                    "Fuel consumption",
+                    "",
+                    false,
+                    "燃料实物消耗量：固体、液体燃料为吨（t），气体燃料为万标准立方米（10^4 Nm3），与低位发热量的单位一致",
+                    "Physical fuel use: tonnes (t) for solid and liquid fuels, 10^4 Nm3 for gaseous fuels, matching the unit of the net calorific value",
+                ),
+                &["1250000", "28000", ""],
+            ),
+            example(
+                quantity(
+                    "ncv",
+                    "低位发热量",
+                    "Net calorific value",
+                    "",
+                    false,
+                    "收到基低位发热量，GJ/t 或 GJ/万Nm3；留空则采用核算指南缺省值（如有）",
+                    "Net calorific value as received, GJ/t or GJ/10^4 Nm3; blank: the accounting guideline's default, where it gives one",
+                ),
+                &["20.908", "", ""],
+            ),
+            example(
+                quantity(
+                    "carbon_content",
+                    "单位热值含碳量",
+                    "Carbon content per unit heat",
+                    "tC/GJ",
+                    false,
+                    "单位热值含碳量（tC/GJ）；留空则采用核算指南缺省值",
+                    "Carbon content per unit of heat (tC/GJ); blank: the accounting guideline's default",
+                ),
+                &["", "", ""],
+            ),
+            example(
+                quantity(
+                    "oxidation_rate",
+                    "碳氧化率",
+                    "Oxidation rate",
+                    "",
+                    false,
+                    "碳氧化率，以小数表示（如 0.99 表示 99%）；留空则采用核算指南缺省值",
+                    "Oxidation rate as a fraction (0.99 for 99 %); blank: the accounting guideline's default",
+                ),
+                &["", "", ""],
+            ),
+            example(
+                quantity(
+                    "electricity_mwh",
+                    "购入电量",
+                    "Purchased electricity",
+                    "MWh",
+                    false,
+                    "购入使用电量（仅用于类别 purchased_electricity）；插件按当年电网排放因子计算",
+                    "Purchased electricity used (category purchased_electricity only); the plugin applies the year's grid emission factor",
+                ),
+                &["", "", "25400"],
+            ),
         ],
         &[],
         "每行一个排放源。填写排放量，或填写活动数据以便插件按核算指南计算。",

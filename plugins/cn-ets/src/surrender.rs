@@ -1,0 +1,545 @@
+//! Surrender: which credits and allowances may be used, the surrender plan from
+//! what is held, the shortfall, the deadline, carry-over and penalty exposure.
+
+use lvyue_sdk::{dec, fmt_dec, num, t, text, ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, Step, Value};
+
+use crate::eval::Eval;
+use crate::spec::*;
+
+const ELIGIBLE: &str = "eligible";
+const INELIGIBLE: &str = "ineligible";
+
+/// Obligation and its trace step, from the caller.
+pub struct Obligation {
+    pub value: Decimal,
+    pub step: u32,
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
+        && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
+}
+
+/// Validated options: the planned surrender date and the net sales for carry-over.
+pub struct Options<'a> {
+    pub surrender_date: Option<&'a str>,
+    pub price: Option<Decimal>,
+    pub net_sales: Option<Decimal>,
+}
+
+pub fn options<'a>(ev: &mut Eval<'a>) -> Options<'a> {
+    let ctx = ev.ctx;
+    let bad = |ev: &mut Eval, key: &str, value: &str, zh: &str, en: &str| {
+        ev.finding(
+            "OPTION_INVALID",
+            t(&format!("选项 {key} = \"{value}\"：应为{zh}"), &format!("Option {key} = \"{value}\": expected {en}")),
+            vec![format!("option:{key}")],
+        );
+    };
+    let surrender_date = ctx.option("surrender_date");
+    if let Some(d) = surrender_date.filter(|d| !is_iso_date(d)) {
+        bad(ev, "surrender_date", d, "日期 YYYY-MM-DD", "a date YYYY-MM-DD");
+    }
+    let number = |ev: &mut Eval, key: &str, non_negative: bool| -> Option<Decimal> {
+        let raw = ctx.option(key)?;
+        match dec(raw.trim()) {
+            Some(d) if !non_negative || d >= Decimal::ZERO => Some(d),
+            _ => {
+                bad(ev, key, raw, if non_negative { "不小于0的数字" } else { "数字" }, if non_negative { "a number not less than 0" } else { "a number" });
+                None
+            }
+        }
+    };
+    let price = number(ev, "carbon_price_cny", true);
+    let net_sales = number(ev, "net_sales_2024_2025_t", false);
+    Options { surrender_date, price, net_sales }
+}
+
+struct Usable {
+    source: String,
+    subject: String,
+    qty: Decimal,
+    price: Option<Decimal>,
+}
+
+pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Result<(), EvaluationError> {
+    let year = ev.year();
+    let cap_ratio = ev.num(P_CAP_RATIO)?;
+    let cap_base = ev.text(P_CAP_BASE)?;
+    let legacy_filed_before = ev.date(P_LEGACY_FILED_BEFORE)?;
+    let legacy_last_use = ev.date(P_LEGACY_LAST_USE)?;
+    let new_ccer_from = ev.date(P_NEW_CCER_FROM)?;
+    let reductions_after = ev.date(P_NEW_CCER_REDUCTIONS_AFTER)?;
+    let deadline = ev.date(P_DEADLINE)?;
+    let unusable_up_to = ev.num(P_UNUSABLE_VINTAGES)?;
+    if cap_base != "obligation" {
+        return Err(EvaluationError::Unsupported(format!("{P_CAP_BASE} = {cap_base}: this plugin version knows only \"obligation\"")));
+    }
+    let ob = obligation.value;
+
+    // ---- offset cap ----------------------------------------------------------------
+    let cap = ob * cap_ratio;
+    let s_cap = ev.out.step(
+        Step {
+            clause: "办法 第二十九条 / Measures Art. 29",
+            zh: "CCER抵销上限 = 应清缴配额量 × 抵销比例上限",
+            en: "Offset cap = obligation × cap ratio",
+            parameters: &[P_CAP_RATIO, P_CAP_BASE],
+            inputs: vec![Output::ref_step(obligation.step)],
+        },
+        num(cap),
+        Some("t"),
+    );
+    ev.metric_f("offset_cap_t", num(cap), s_cap, &format!("obligation_t * {P_CAP_RATIO}"));
+
+    // ---- offsets: one decision per holding -------------------------------------------
+    let surrender_date = opts.surrender_date.unwrap_or(deadline);
+    let mut eligible = Decimal::ZERO;
+    let mut eligible_rows: Vec<Usable> = Vec::new();
+    let mut eligible_cells = Vec::new();
+    let ctx = ev.ctx;
+    for row in ctx.table("credit_holdings").rows() {
+        let qty = row.decimal("quantity_t").unwrap_or(Decimal::ZERO);
+        let serial = row.text("serial").unwrap_or("").to_string();
+        let mut reasons: Vec<&str> = Vec::new();
+        let mut cells = Vec::new();
+        if row.text("credit_type") != Some("CCER") {
+            reasons.push("OFFSET_NOT_CCER");
+            cells.push(row.at("credit_type"));
+        } else {
+            if row.boolean("covered_project") == Some(true) {
+                reasons.push("OFFSET_COVERED_PROJECT");
+                cells.push(row.at("covered_project"));
+            }
+            // ISO dates compare correctly as text.
+            match row.date("registered") {
+                None => {
+                    reasons.push("OFFSET_DATE_MISSING");
+                    cells.push(row.at("registered"));
+                }
+                Some(reg) => {
+                    if reg > surrender_date {
+                        reasons.push("OFFSET_NOT_YET_REGISTERED");
+                        cells.push(row.at("registered"));
+                    }
+                    if reg < legacy_filed_before {
+                        if surrender_date > legacy_last_use {
+                            reasons.push("OFFSET_LEGACY_EXPIRED");
+                            cells.push(row.at("registered"));
+                        }
+                    } else if reg < new_ccer_from {
+                        reasons.push("OFFSET_LEGACY_NOT_FILED");
+                        cells.push(row.at("registered"));
+                    } else if row.date("reduction_start").is_some_and(|r| r <= reductions_after) {
+                        reasons.push("OFFSET_REDUCTIONS_TOO_EARLY");
+                        cells.push(row.at("reduction_start"));
+                    }
+                }
+            }
+        }
+        let ok = reasons.is_empty();
+        if ok {
+            eligible += qty;
+            eligible_rows.push(Usable { source: row.source().to_string(), subject: serial.clone(), qty, price: row.decimal("price_cny") });
+            eligible_cells.push(row.at("quantity_t"));
+        } else if reasons != ["OFFSET_NOT_CCER"] {
+            for code in &reasons {
+                if *code != "OFFSET_NOT_CCER" {
+                    ev.finding_described(code, &format!("{serial}: "), cells.clone());
+                }
+            }
+        }
+        ev.out.decision(Decision {
+            table: "credit_holdings".into(),
+            row: row.source().into(),
+            subject: serial,
+            outcome: if ok { ELIGIBLE } else { INELIGIBLE }.into(),
+            amount: Some(fmt_dec(if ok { qty } else { Decimal::ZERO })),
+            unit: Some("t".into()),
+            reasons: reasons.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+    let s_el = ev.out.step(
+        Step {
+            clause: "办法 第二十九条；温室气体自愿减排交易管理办法（试行）过渡规定 / Measures Art. 29; CCER transition",
+            zh: "合格CCER = 类型为CCER、非配额管理项目、在使用期限内的持有量之和",
+            en: "Eligible offsets = CCER not from covered projects and within their period of use",
+            parameters: &[P_LEGACY_FILED_BEFORE, P_LEGACY_LAST_USE, P_NEW_CCER_FROM, P_NEW_CCER_REDUCTIONS_AFTER, P_DEADLINE],
+            inputs: eligible_cells,
+        },
+        num(eligible),
+        Some("t"),
+    );
+    ev.metric("offsets_eligible_t", num(eligible), s_el);
+
+    let used = eligible.min(cap).min(ob);
+    let s_used = ev.out.step(
+        Step {
+            clause: "办法 第二十九条 / Measures Art. 29",
+            zh: "使用CCER = min(合格CCER, 抵销上限, 应清缴配额量)",
+            en: "Offsets used = min(eligible offsets, cap, obligation)",
+            parameters: &[P_CAP_RATIO],
+            inputs: vec![Output::ref_step(s_el), Output::ref_step(s_cap), Output::ref_step(obligation.step)],
+        },
+        num(used),
+        Some("t"),
+    );
+    ev.metric_f("offsets_used_t", num(used), s_used, "min(offsets_eligible_t, offset_cap_t, obligation_t)");
+    let s_unused = ev.out.step(
+        Step { clause: "办法 第二十九条 / Measures Art. 29", zh: "合格但未使用的CCER", en: "Eligible offsets not used", parameters: &[], inputs: vec![Output::ref_step(s_el), Output::ref_step(s_used)] },
+        num(eligible - used),
+        Some("t"),
+    );
+    ev.metric_f("offsets_unused_t", num(eligible - used), s_unused, "offsets_eligible_t - offsets_used_t");
+    if eligible > cap {
+        ev.finding(
+            "OFFSET_CAP_BINDING",
+            t(
+                &format!("合格CCER {} 吨超过上限 {} 吨，{} 吨不可用于本年度清缴", eligible, cap, eligible - cap),
+                &format!("Eligible CCER {eligible} t exceeds the cap of {cap} t; {} t cannot be used this year", eligible - cap),
+            ),
+            vec![],
+        );
+    }
+    // Credits first, up to the cap: cheapest first when prices are given, then input order.
+    eligible_rows.sort_by(|a, b| match (a.price, b.price) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let mut left = used;
+    let mut plan_rows = Vec::new();
+    for u in &eligible_rows {
+        let take = left.min(u.qty);
+        left -= take;
+        plan_rows.push(vec![text("CCER"), text(u.subject.clone()), text(u.source.clone()), num(take)]);
+        // The plan's use of the holding, as a second decision on the row.
+        ev.out.decision(Decision {
+            table: "credit_holdings".into(),
+            row: u.source.clone(),
+            subject: format!("surrender {}", u.subject),
+            outcome: if take > Decimal::ZERO { "used" } else { "not-needed" }.into(),
+            amount: Some(fmt_dec(take)),
+            unit: Some("t".into()),
+            reasons: if take < u.qty && eligible > cap { vec!["OFFSET_CAP_BINDING".into()] } else { vec![] },
+        });
+    }
+
+    // ---- allowances -----------------------------------------------------------------
+    let year_d = Decimal::from(year);
+    let mut held = Decimal::ZERO;
+    let mut held_cells = Vec::new();
+    let mut vintages: Vec<(Decimal, Usable)> = Vec::new();
+    let mut not_carried = Decimal::ZERO;
+    let mut not_carried_cells = Vec::new();
+    let mut old_unusable: Vec<(Decimal, Decimal)> = Vec::new();
+    for row in ctx.table("allowances").rows() {
+        let kind = row.text("type").unwrap_or("");
+        let vintage = row.decimal("vintage").unwrap_or(Decimal::ZERO);
+        let qty = row.decimal("quantity_t").unwrap_or(Decimal::ZERO);
+        let subject = format!("{kind} {vintage}");
+        let reason = if kind != "CEA" {
+            Some("ALLOWANCE_NOT_CEA")
+        } else if vintage > year_d {
+            // No borrowing: a vintage later than the compliance year cannot be used.
+            Some("ALLOWANCE_FUTURE_VINTAGE")
+        } else if unusable_up_to > Decimal::ZERO && vintage <= unusable_up_to {
+            not_carried += qty;
+            not_carried_cells.push(row.at("quantity_t"));
+            old_unusable.push((vintage, qty));
+            Some("ALLOWANCE_NOT_CARRIED_OVER")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            ev.out.decision(Decision {
+                table: "allowances".into(),
+                row: row.source().into(),
+                subject,
+                outcome: INELIGIBLE.into(),
+                amount: Some("0".into()),
+                unit: Some("t".into()),
+                reasons: vec![reason.into()],
+            });
+            continue;
+        }
+        held += qty;
+        held_cells.push(row.at("quantity_t"));
+        vintages.push((vintage, Usable { source: row.source().to_string(), subject, qty, price: row.decimal("price_cny") }));
+    }
+    if not_carried > Decimal::ZERO {
+        ev.finding(
+            "ALLOWANCE_NOT_CARRIED_OVER",
+            t(
+                &format!("{} 吨 {} 年度及以前的配额未结转，不可用于 {year} 年度清缴", not_carried, unusable_up_to),
+                &format!("{not_carried} t of vintage {unusable_up_to} or earlier were not carried over and cannot be surrendered for {year}"),
+            ),
+            not_carried_cells,
+        );
+    }
+    let s_held = ev.out.step(
+        Step {
+            clause: "国环规气候〔2024〕1号 七：不可预支后续年度配额；未结转配额不再用于2025年度及后续年度履约 / no borrowing; uncarried 2019–2024 allowances",
+            zh: "可用配额 = 年度不晚于履约年度、且无需结转或已结转的CEA持有量",
+            en: "Usable allowances = CEA of vintages up to the compliance year that need no carry-over",
+            parameters: &[P_UNUSABLE_VINTAGES],
+            inputs: held_cells,
+        },
+        num(held),
+        Some("t"),
+    );
+    ev.metric("allowances_held_t", num(held), s_held);
+    let need = ob - used;
+    let allowances_used = held.min(need);
+    let s_au = ev.out.step(
+        Step {
+            clause: "条例 第十四条 / Regulation Art. 14",
+            zh: "清缴配额 = min(可用配额, 应清缴配额量 − 使用CCER)",
+            en: "Allowances used = min(usable allowances, obligation − offsets used)",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_held), Output::ref_step(obligation.step), Output::ref_step(s_used)],
+        },
+        num(allowances_used),
+        Some("t"),
+    );
+    ev.metric_f("allowances_used_t", num(allowances_used), s_au, "min(allowances_held_t, obligation_t - offsets_used_t)");
+    let s_left = ev.out.step(
+        Step { clause: "条例 第十四条 / Regulation Art. 14", zh: "清缴后剩余可用配额", en: "Usable allowances left after surrender", parameters: &[], inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)] },
+        num(held - allowances_used),
+        Some("t"),
+    );
+    ev.metric_f("allowances_unused_t", num(held - allowances_used), s_left, "allowances_held_t - allowances_used_t");
+    // Oldest vintages first (stable: input order within a vintage).
+    vintages.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut left = allowances_used;
+    let mut leftover_by_vintage: Vec<(Decimal, Decimal)> = Vec::new();
+    for (vintage, u) in &vintages {
+        let take = left.min(u.qty);
+        left -= take;
+        if take > Decimal::ZERO {
+            plan_rows.push(vec![text("CEA"), text(u.subject.clone()), text(u.source.clone()), num(take)]);
+        }
+        leftover_by_vintage.push((*vintage, u.qty - take));
+        ev.out.decision(Decision {
+            table: "allowances".into(),
+            row: u.source.clone(),
+            subject: u.subject.clone(),
+            outcome: if take > Decimal::ZERO { "used" } else { "not-needed" }.into(),
+            amount: Some(fmt_dec(take)),
+            unit: Some("t".into()),
+            reasons: vec![],
+        });
+    }
+
+    // ---- shortfall and deadline -------------------------------------------------------
+    let shortfall = ob - used - allowances_used;
+    let s_sf = ev.out.step(
+        Step {
+            clause: "条例 第十四条 / Regulation Art. 14",
+            zh: "缺口 = 应清缴配额量 − 使用CCER − 清缴配额",
+            en: "Shortfall = obligation − offsets used − allowances used",
+            parameters: &[],
+            inputs: vec![Output::ref_step(obligation.step), Output::ref_step(s_used), Output::ref_step(s_au)],
+        },
+        num(shortfall),
+        Some("t"),
+    );
+    ev.metric_f("shortfall_t", num(shortfall), s_sf, "obligation_t - offsets_used_t - allowances_used_t");
+    if shortfall > Decimal::ZERO {
+        plan_rows.push(vec![text("CEA"), text("buy / 购买"), text(""), num(shortfall)]);
+        ev.finding("SHORTFALL", t(&format!("需在 {deadline} 前购入 {shortfall} 吨配额"), &format!("Buy {shortfall} t of allowances before {deadline}")), vec![]);
+    }
+    let s_dl = ev.out.step(
+        Step { clause: "配额分配方案及年度工作通知 清缴时间 / allocation plan and annual notice, surrender timing", zh: "清缴截止日期", en: "Surrender deadline", parameters: &[P_DEADLINE], inputs: vec![] },
+        Value::Date(deadline.to_string()),
+        None,
+    );
+    ev.metric("surrender_deadline", Value::Date(deadline.to_string()), s_dl);
+    if let Some(d) = opts.surrender_date.filter(|d| *d > deadline) {
+        ev.finding(
+            "SURRENDER_LATE",
+            t(
+                &format!("计划清缴日期 {d} 晚于截止日期 {deadline}：逾期未足额清缴将被处罚（见罚款下限、上限）"),
+                &format!("The planned surrender date {d} is after the deadline {deadline}: surrendering late is penalised (see the penalty range)"),
+            ),
+            vec!["option:surrender_date".into()],
+        );
+    }
+
+    carry_over(ev, &leftover_by_vintage, &old_unusable, opts)?;
+    penalty(ev, shortfall, s_sf, opts)?;
+
+    ev.out.table(ResultTable {
+        key: "surrender_plan".into(),
+        name: t("清缴计划", "Surrender plan"),
+        columns: vec![
+            ResultColumn { key: "instrument".into(), name: t("品种", "Instrument"), unit: None },
+            ResultColumn { key: "subject".into(), name: t("标的", "Holding"), unit: None },
+            ResultColumn { key: "source".into(), name: t("来源行", "Source row"), unit: None },
+            ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
+        ],
+        rows: plan_rows,
+        charts: vec![],
+    });
+    ev.out.table(ResultTable {
+        key: "coverage".into(),
+        name: t("清缴覆盖", "Coverage of the obligation"),
+        columns: vec![
+            ResultColumn { key: "component".into(), name: t("构成", "Component"), unit: None },
+            ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
+        ],
+        rows: vec![
+            vec![text("配额 Allowances"), num(allowances_used)],
+            vec![text("CCER 抵销 Offsets"), num(used)],
+            vec![text("缺口 Shortfall"), num(shortfall)],
+        ],
+        charts: vec![ChartSpec {
+            title: t("应清缴配额的覆盖", "How the obligation is covered"),
+            kind: ChartKind::Pie,
+            category_column: "component".into(),
+            value_columns: vec!["quantity_t".into()],
+        }],
+    });
+    Ok(())
+}
+
+/// Carry-over of 2019–2024 allowances (2023–2024 plan, 附5): what is left after
+/// this surrender, the limit T = B + NS × R when net sales are given.
+fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(Decimal, Decimal)], opts: &Options) -> Result<(), EvaluationError> {
+    let year = Decimal::from(ev.year());
+    if !(ev.has(P_CARRY_VINTAGE_MAX) && ev.has(P_CARRY_BASE) && ev.has(P_CARRY_MULTIPLE) && ev.has(P_CARRY_APPLY_BY)) {
+        let s = ev.out.step(
+            Step { clause: "—", zh: "本年度不适用配额结转规则", en: "No carry-over rule applies to this year", parameters: &[], inputs: vec![] },
+            Value::Empty,
+            Some("t"),
+        );
+        ev.metric("carry_over_limit_t", Value::Empty, s);
+        return Ok(());
+    }
+    let vmax = ev.num(P_CARRY_VINTAGE_MAX)?;
+    let base = ev.num(P_CARRY_BASE)?;
+    let multiple = ev.num(P_CARRY_MULTIPLE)?;
+    let apply_by = ev.date(P_CARRY_APPLY_BY)?;
+    let limit = opts.net_sales.map(|ns| (base + ns.max(Decimal::ZERO) * multiple).floor());
+    let s = ev.out.step(
+        Step {
+            clause: "国环规气候〔2024〕1号 附5 三 / 2023–2024 plan annex 5: T = B + NS × R (rounded down)",
+            zh: "最大可结转量 T = 基础可结转量 B + 净卖出量 NS × 结转倍率 R（NS<0 取0，向下取整）",
+            en: "Carry-over limit T = B + net sales NS × R (NS floored at 0, rounded down)",
+            parameters: &[P_CARRY_BASE, P_CARRY_MULTIPLE],
+            inputs: if opts.net_sales.is_some() { vec!["option:net_sales_2024_2025_t".into()] } else { vec![] },
+        },
+        limit.map(num).unwrap_or(Value::Empty),
+        Some("t"),
+    );
+    ev.metric("carry_over_limit_t", limit.map(num).unwrap_or(Value::Empty), s);
+    // After the last surrender that can use them, old vintages only survive by carry-over.
+    if year < vmax {
+        return Ok(());
+    }
+    let old: Decimal = leftover.iter().filter(|(v, _)| *v <= vmax).map(|(_, q)| *q).sum::<Decimal>() + old_unusable.iter().filter(|(v, _)| *v <= vmax).map(|(_, q)| *q).sum::<Decimal>();
+    if old <= Decimal::ZERO {
+        return Ok(());
+    }
+    let limit_text = limit.map(|l| l.to_string()).unwrap_or_else(|| "B + NS × R (选项 option net_sales_2024_2025_t)".into());
+    ev.finding(
+        "CARRY_OVER",
+        t(
+            &format!("本次清缴后剩余 {vmax} 年度及以前的配额 {old} 吨：须于 {apply_by} 前申请结转为2025年度配额（最多 {limit_text} 吨），否则不能用于2025年度及以后的清缴"),
+            &format!("{old} t of vintage {vmax} or earlier are left after this surrender: apply by {apply_by} to carry them over into 2025 allowances (at most {limit_text} t), or they cannot be surrendered from the 2025 year on"),
+        ),
+        vec![],
+    );
+    if let Some(l) = limit.filter(|l| old > *l) {
+        ev.finding(
+            "CARRY_OVER_LIMIT",
+            t(
+                &format!("剩余旧年度配额 {old} 吨超过最大可结转量 {l} 吨，{} 吨将无法结转", old - l),
+                &format!("{old} t of old vintages exceed the carry-over limit of {l} t; {} t cannot be carried over", old - l),
+            ),
+            vec!["option:net_sales_2024_2025_t".into()],
+        );
+    }
+    Ok(())
+}
+
+/// Penalty exposure for what is left unsurrendered at the deadline.
+fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Result<(), EvaluationError> {
+    let mult_min = ev.num(P_PENALTY_MIN)?;
+    let mult_max = ev.num(P_PENALTY_MAX)?;
+    let fine_min = ev.num(P_FINE_MIN)?;
+    let fine_max = ev.num(P_FINE_MAX)?;
+    let cut_ratio = ev.num(P_CUT_RATIO)?;
+    let short = shortfall > Decimal::ZERO;
+    let clause = "条例 第二十四条；办法 第四十条 / Regulation Art. 24; Measures Art. 40";
+    let price_based = !(mult_min.is_zero() && mult_max.is_zero());
+    let mut price_step = None;
+    if let Some(p) = opts.price {
+        let s_p = ev.out.step(
+            Step { clause: "用户提供 / user-supplied", zh: "清缴时限前1个月平均成交价", en: "Average price in the month before the deadline", parameters: &[], inputs: vec!["option:carbon_price_cny".into()] },
+            num(p),
+            Some("CNY/t"),
+        );
+        ev.metric("carbon_price_cny", num(p), s_p);
+        price_step = Some(s_p);
+    }
+    for (key, mult_key, mult, fine_key, fine) in [("penalty_min_cny", P_PENALTY_MIN, mult_min, P_FINE_MIN, fine_min), ("penalty_max_cny", P_PENALTY_MAX, mult_max, P_FINE_MAX, fine_max)] {
+        let mut inputs = vec![Output::ref_step(s_sf)];
+        let params = [mult_key, fine_key];
+        match (price_based, opts.price) {
+            (true, Some(p)) => {
+                inputs.extend(price_step.map(Output::ref_step));
+                let value = if short { shortfall * p * mult + fine } else { shortfall * p * mult };
+                let formula = if short { format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}") } else { format!("shortfall_t * carbon_price_cny * {mult_key}") };
+                let s = ev.out.step(
+                    Step { clause, zh: "罚款 = 未清缴量 × 碳价 × 倍数（+ 固定罚款）", en: "Penalty = unsurrendered × price × multiple (+ fixed fine)", parameters: &params, inputs },
+                    num(value),
+                    Some("CNY"),
+                );
+                ev.metric_f(key, num(value), s, &formula);
+            }
+            (false, _) if short => {
+                let s = ev.out.step(
+                    Step { clause, zh: "未按时足额清缴：固定罚款", en: "Not surrendered in full on time: fixed fine", parameters: &params, inputs },
+                    num(fine),
+                    Some("CNY"),
+                );
+                ev.metric_f(key, num(fine), s, fine_key);
+            }
+            _ if !short => {
+                // Nothing unsurrendered: no exposure, whatever the price.
+                let s = ev.out.step(Step { clause, zh: "无未清缴量，无罚款", en: "Nothing unsurrendered, no penalty", parameters: &params, inputs }, num(Decimal::ZERO), Some("CNY"));
+                ev.metric(key, num(Decimal::ZERO), s);
+            }
+            _ => {
+                let s = ev.out.step(Step { clause, zh: "未提供碳价", en: "No carbon price given", parameters: &params, inputs }, Value::Empty, Some("CNY"));
+                ev.metric(key, Value::Empty, s);
+            }
+        }
+    }
+    if price_based && short && opts.price.is_none() {
+        ev.finding(
+            "PENALTY_PRICE_MISSING",
+            t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"),
+            vec![],
+        );
+    }
+    let cut = shortfall * cut_ratio;
+    let s_cut = ev.out.step(
+        Step {
+            clause,
+            zh: "逾期未改正的，等量核减次年配额",
+            en: "If not corrected, next year's allocation is cut by the same amount",
+            parameters: &[P_CUT_RATIO],
+            inputs: vec![Output::ref_step(s_sf)],
+        },
+        num(cut),
+        Some("t"),
+    );
+    ev.metric_f("next_allocation_cut_t", num(cut), s_cut, &format!("shortfall_t * {P_CUT_RATIO}"));
+    Ok(())
+}

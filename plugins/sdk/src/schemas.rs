@@ -274,3 +274,117 @@ pub fn green_certificates() -> SheetSpec {
         "Green electricity certificates held or retired.",
     )
 }
+
+// ---- supply-chain climate scoring (suppliers, their answers, violation records) ----
+
+/// `lvyue.supply_chain.suppliers@1`: the suppliers a buyer scores, one row per supplier.
+pub fn suppliers() -> SheetSpec {
+    sheet(
+        "suppliers",
+        "供应商",
+        "Suppliers",
+        "lvyue.supply_chain.suppliers@1",
+        true,
+        vec![
+            example(text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商唯一编号，其他表以此引用", "Unique supplier id, referenced by the other sheets"), &["S01", "S02", "S03"]),
+            example(text_col("name", "供应商名称", "Supplier name", true, "企业名称", "Company name"), &["华东印染有限公司", "Pearl River Electronics Co.", "北方铸造厂"]),
+            example(
+                text_col(
+                    "industry",
+                    "行业",
+                    "Industry",
+                    false,
+                    "行业代码（小写英文，如 textiles、electronics），用于查找规则中的行业权重系数；留空或规则中没有时采用 default",
+                    "Industry code (lower-case, e.g. textiles, electronics) used to look up industry weighting factors in the rules; blank or not in the rules: default",
+                ),
+                &["textiles", "electronics", ""],
+            ),
+            example(choice_col("province", "所在省份", "Province", false, PROVINCES, "工厂所在省级行政区", "Province of the site"), &["浙江", "广东", "河北"]),
+            text_col("city", "城市", "City", false, "工厂所在城市", "City of the site"),
+            text_col("tier", "层级", "Tier", false, "供应链层级，如 1、2", "Supply-chain tier, e.g. 1 or 2"),
+        ],
+        &["supplier_id"],
+        "每行一家供应商。",
+        "One row per supplier.",
+    )
+}
+
+/// `lvyue.supply_chain.climate_answers@1`: answers to climate-action indicators,
+/// one row per supplier and indicator (a long table, so a scoring rule set can
+/// add indicators without a new column). A choice indicator is answered with
+/// text (`yes`, `partial`, `no`…), a numeric one with a value (e.g. a percentage).
+pub fn supplier_climate_answers() -> SheetSpec {
+    sheet(
+        "climate_answers",
+        "气候指标答复",
+        "Climate indicator answers",
+        "lvyue.supply_chain.climate_answers@1",
+        true,
+        vec![
+            example(text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商表中的编号", "Id from the Suppliers sheet"), &["S01", "S01", "S02"]),
+            example(text_col("indicator_id", "指标编号", "Indicator id", true, "评分规则中的指标编号，如 G1、M1、A1", "Indicator id from the scoring rules, e.g. G1, M1, A1"), &["G1", "A1", "M3"]),
+            example(
+                text_col(
+                    "answer",
+                    "答复",
+                    "Answer",
+                    false,
+                    "选项型指标的答复，如 yes、partial、no（是、部分、否）；允许的答复见评分规则",
+                    "Answer to a choice indicator, e.g. yes, partial, no (是, 部分, 否); the scoring rules list the allowed answers",
+                ),
+                &["yes", "", "no"],
+            ),
+            example(
+                col(
+                    "value",
+                    "数值",
+                    "Value",
+                    ValueKind::Number,
+                    None,
+                    false,
+                    "数值型指标的数值，百分比按 0–100 填写（如可再生电力占比 35）",
+                    "Value of a numeric indicator; percentages as 0–100 (e.g. a renewable electricity share of 35)",
+                ),
+                &["", "35", ""],
+            ),
+            text_col("evidence", "证据", "Evidence", false, "公开披露的出处，如网址、报告页码", "Where it is disclosed, e.g. a URL or report page"),
+        ],
+        &["supplier_id", "indicator_id"],
+        "每行一个供应商对一个指标的答复；未答复的指标记 0 分。",
+        "One row per supplier and indicator; an indicator not answered scores 0.",
+    )
+}
+
+/// `lvyue.supply_chain.violations@1`: environmental supervision (violation)
+/// records per supplier, e.g. from IPE's Blue Map database, and whether each
+/// was closed by a Green Choice audit or public disclosure.
+pub fn environmental_violations() -> SheetSpec {
+    sheet(
+        "violations",
+        "环境违规记录",
+        "Environmental violation records",
+        "lvyue.supply_chain.violations@1",
+        false,
+        vec![
+            example(text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商表中的编号", "Id from the Suppliers sheet"), &["S02"]),
+            example(text_col("record_id", "记录编号", "Record id", true, "监管记录编号（如蔚蓝地图记录号）", "Supervision record id (e.g. the Blue Map record number)"), &["BM-2024-00731"]),
+            example(date_col("date", "日期", "Date", true, "处罚或监管记录日期", "Date of the penalty or supervision record"), &["2024-05-14"]),
+            example(text_col("authority", "发布机关", "Authority", false, "发布记录的监管部门", "Authority that issued the record"), &["东莞市生态环境局"]),
+            example(
+                bool_col(
+                    "closed",
+                    "已通过审核或公开说明关闭",
+                    "Closed by public audit or disclosure",
+                    true,
+                    "是否已通过绿色选择审核（GCA）或公开整改说明关闭",
+                    "Whether the record was closed by a Green Choice Audit (GCA) or a public disclosure of the corrective action",
+                ),
+                &["否"],
+            ),
+            text_col("description", "说明", "Description", false, "违规内容或整改情况", "What the violation was, or the corrective action"),
+        ],
+        &["record_id"],
+        "供应商的环境监管记录；未关闭的记录会被标记。",
+        "Environmental supervision records of the suppliers; open records are flagged.",
+    )
+}

@@ -26,6 +26,8 @@ pub struct PilotSpec {
     pub years: &'static [u16],
     /// The pilot's own findings (code, severity, zh, en), on top of [`FINDINGS`].
     pub findings: &'static [(&'static str, Severity, &'static str, &'static str)],
+    /// The pilot's own parameters (key, kind, required), on top of [`parameters`].
+    pub parameters: &'static [(&'static str, ValueKind, bool)],
     /// Example rows for the templates: (sheet key, column key, values).
     pub examples: &'static [(&'static str, &'static str, &'static [&'static str])],
 }
@@ -46,6 +48,7 @@ pub const P_PEN_MAX: &str = "penalty.price_multiple_max";
 pub const P_FINE_MIN: &str = "penalty.fixed_fine_min_cny";
 pub const P_FINE_MAX: &str = "penalty.fixed_fine_max_cny";
 pub const P_CUT: &str = "penalty.next_allocation_cut_ratio";
+pub const P_FINE_CAP: &str = "penalty.fine_cap_cny";
 
 fn pspec(key: &str, kind: ValueKind, required: bool) -> ParameterSpec {
     ParameterSpec { key: key.into(), kind, unit: None, required }
@@ -80,6 +83,7 @@ pub fn parameters() -> Vec<ParameterSpec> {
         pspec(P_FINE_MIN, Number, false),
         pspec(P_FINE_MAX, Number, false),
         pspec(P_CUT, Number, false),
+        pspec(P_FINE_CAP, Number, false),
     ]
 }
 
@@ -327,7 +331,7 @@ pub fn describe(spec: &PilotSpec) -> PluginInfo {
         name: t(spec.name.0, spec.name.1),
         jurisdictions: vec![spec.id.into()],
         years: spec.years.to_vec(),
-        parameters: parameters(),
+        parameters: parameters().into_iter().chain(spec.parameters.iter().map(|(k, kind, req)| pspec(k, *kind, *req))).collect(),
         metrics: metrics(),
         findings: findings(spec),
         input: input(spec),
@@ -366,13 +370,13 @@ impl<'a> Pilot<'a> {
         }
     }
 
-    fn param(&mut self, key: &str) -> Option<&'a Value> {
+    pub fn param(&mut self, key: &str) -> Option<&'a Value> {
         let p = self.ctx.parameter(key).ok()?;
         self.used_params.insert(key.to_string());
         Some(&p.value)
     }
 
-    fn num_param(&mut self, key: &str) -> Result<Option<Decimal>, EvaluationError> {
+    pub fn num_param(&mut self, key: &str) -> Result<Option<Decimal>, EvaluationError> {
         match self.param(key) {
             None => Ok(None),
             Some(Value::Number(n)) => dec(n).map(Some).ok_or_else(|| EvaluationError::MissingParameter(format!("{key} (not a decimal)"))),
@@ -380,14 +384,14 @@ impl<'a> Pilot<'a> {
         }
     }
 
-    fn text_param(&mut self, key: &str) -> Option<&'a str> {
+    pub fn text_param(&mut self, key: &str) -> Option<&'a str> {
         match self.param(key) {
             Some(Value::Text(s)) => Some(s.as_str()),
             _ => None,
         }
     }
 
-    fn bool_param(&mut self, key: &str) -> Option<bool> {
+    pub fn bool_param(&mut self, key: &str) -> Option<bool> {
         match self.param(key) {
             Some(Value::Boolean(b)) => Some(*b),
             _ => None,
@@ -1018,6 +1022,14 @@ fn green_power(p: &mut Pilot, elec_t: Decimal, elec_mwh: Decimal, mwh_complete: 
     let ctx = p.ctx;
     let table = ctx.table("green_power");
     let clause = "试点绿电排放核算规定 / pilot green-power accounting rule";
+    if table.is_empty() {
+        let s_mwh = p.out.step(Step { clause, zh: "无绿电购买", en: "No green power bought", parameters: &[], inputs: vec![] }, num(Decimal::ZERO), Some("MWh"));
+        p.metric("green_power_zero_mwh", num(Decimal::ZERO), s_mwh, None);
+        let s_ded = p.out.step(Step { clause, zh: "无绿电调减", en: "No green-power deduction", parameters: &[], inputs: vec![] }, num(Decimal::ZERO), Some("tCO2"));
+        p.metric("green_power_deduction_t", num(Decimal::ZERO), s_ded, None);
+        let _ = (elec_t, elec_mwh, mwh_complete);
+        return Ok((Decimal::ZERO, Decimal::ZERO, s_mwh, s_ded));
+    }
     let channels = p.text_param(P_GP_CHANNELS).map(list);
     let mut counted = Decimal::ZERO;
     let mut cells = Vec::new();
@@ -1161,6 +1173,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     let fine_min = p.num_param(P_FINE_MIN)?;
     let fine_max = p.num_param(P_FINE_MAX)?;
     let cut = p.num_param(P_CUT)?;
+    let fine_cap = p.num_param(P_FINE_CAP)?;
     let clause = "试点罚则 / pilot penalty";
     let short = shortfall > Decimal::ZERO;
     let s_p = price.map(|pr| {
@@ -1175,7 +1188,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     for (key, mult_key, mult, fine_key, fine) in [("penalty_min_cny", P_PEN_MIN, mult_min, P_FINE_MIN, fine_min), ("penalty_max_cny", P_PEN_MAX, mult_max, P_FINE_MAX, fine_max)] {
         let mut inputs = vec![Output::ref_step(s_sf)];
         inputs.extend(s_p.map(Output::ref_step));
-        let params = [mult_key, fine_key];
+        let params = [mult_key, fine_key, P_FINE_CAP];
         let (value, formula): (Value, Option<String>) = if !sourced {
             (Value::Empty, None)
         } else if !short {
@@ -1185,7 +1198,10 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
                 (Some(m), Some(pr), f) => {
                     let v = shortfall * pr * m + f.unwrap_or(Decimal::ZERO);
                     let f_text = if f.is_some() { format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}") } else { format!("shortfall_t * carbon_price_cny * {mult_key}") };
-                    (num(v), Some(f_text))
+                    match fine_cap {
+                        Some(c) => (num(v.min(c)), Some(format!("min({f_text}, {P_FINE_CAP})"))),
+                        None => (num(v), Some(f_text)),
+                    }
                 }
                 (Some(_), None, _) => (Value::Empty, None),
                 (None, _, Some(f)) => (num(f), Some(fine_key.to_string())),

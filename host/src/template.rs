@@ -222,7 +222,7 @@ fn write_raw(ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: &RawVal
 /// Sheet names: "中文 English", at most 31 characters.
 pub fn sheet_name(zh: &str, en: &str) -> String {
     let full = format!("{zh} {en}");
-    truncate(&full, 31)
+    truncate(&full, 31).trim_end().to_string()
 }
 
 fn truncate(s: &str, n: usize) -> String {

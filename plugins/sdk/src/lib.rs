@@ -75,6 +75,13 @@ pub fn t(zh: &str, en: &str) -> TextZhEn {
 }
 
 /// Parses a contract decimal ("-12.345"). Returns `None` on malformed text.
+///
+/// ```
+/// use lvyue_sdk::{dec, fmt_dec};
+/// // Exact: 0.1 + 0.2 is 0.3, not 0.30000000000000004.
+/// assert_eq!(fmt_dec(dec("0.1").unwrap() + dec("0.2").unwrap()), "0.3");
+/// assert!(dec("1e6").is_none(), "no exponents across the boundary");
+/// ```
 pub fn dec(text: &str) -> Option<Decimal> {
     if text.is_empty() || text.contains(['e', 'E']) {
         return None;
@@ -98,6 +105,38 @@ pub fn text(s: impl Into<String>) -> Value {
 }
 
 /// Read access to a request: its tables by key and its parameters by key.
+///
+/// ```
+/// use lvyue_sdk::*;
+/// let request = Request {
+///     jurisdiction: "demo".into(),
+///     period: Period { year: 2024, start: "2024-01-01".into(), end: "2024-12-31".into() },
+///     parameters: vec![Parameter {
+///         key: "offsets.cap_ratio".into(),
+///         value: Value::Number("0.05".into()),
+///         unit: None,
+///         effective: "2021-02-01".into(),
+///         reference: "Measures Art. 29".into(),
+///         confidence: Confidence::Verified,
+///         note: None,
+///     }],
+///     tables: vec![Table {
+///         key: "emission_sources".into(),
+///         columns: vec!["emissions_t".into()],
+///         rows: vec![Row {
+///             source: "Sources!2".into(),
+///             cells: vec![Cell { value: Value::Number("1000".into()), source: "Sources!F2".into() }],
+///         }],
+///     }],
+///     options: vec![],
+/// };
+/// let ctx = Context::new(&request);
+/// assert_eq!(ctx.param_decimal("offsets.cap_ratio").unwrap(), dec("0.05").unwrap());
+/// let row = ctx.table("emission_sources").rows().next().unwrap();
+/// assert_eq!(row.decimal("emissions_t"), dec("1000"));
+/// assert_eq!(row.at("emissions_t"), "Sources!F2");
+/// assert!(matches!(ctx.param_decimal("missing"), Err(EvaluationError::MissingParameter(_))));
+/// ```
 pub struct Context<'a> {
     pub request: &'a Request,
     params: HashMap<&'a str, &'a Parameter>,
@@ -240,6 +279,32 @@ impl<'a> RowView<'a> {
 }
 
 /// Builds an [`Evaluation`]: metrics, decisions, findings, trace and tables.
+///
+/// Every number gets a trace step naming the clause, the parameters and the
+/// input cells; a metric that follows from others states its formula, which
+/// the host checks exactly and shows as a live spreadsheet formula.
+///
+/// ```
+/// use lvyue_sdk::*;
+/// let mut out = Output::default();
+/// let obligation = dec("1000000").unwrap();
+/// let s = out.step(
+///     Step { clause: "Measures Art. 28", zh: "应清缴量", en: "Obligation", parameters: &[], inputs: vec!["Sources!F2".into()] },
+///     num(obligation),
+///     Some("t"),
+/// );
+/// out.metric("obligation_t", num(obligation), "t", t("应清缴量", "Obligation"), Some(s));
+/// let cap = obligation * dec("0.05").unwrap();
+/// let s = out.step(
+///     Step { clause: "Measures Art. 29", zh: "抵销上限", en: "Offset cap", parameters: &["offsets.cap_ratio"], inputs: vec![Output::ref_step(s)] },
+///     num(cap),
+///     Some("t"),
+/// );
+/// out.metric_with_formula("offset_cap_t", num(cap), "t", t("抵销上限", "Offset cap"), Some(s), "obligation_t * offsets.cap_ratio");
+/// let evaluation = out.finish();
+/// assert!(matches!(&evaluation.metrics[1].value, Value::Number(n) if n == "50000"));
+/// assert_eq!(evaluation.trace[1].inputs, ["trace:0"]);
+/// ```
 #[derive(Default)]
 pub struct Output {
     metrics: Vec<Metric>,

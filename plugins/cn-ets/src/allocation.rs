@@ -400,7 +400,13 @@ fn industry(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Alloca
 fn not_computed(ev: &mut Eval) -> Result<Allocation, EvaluationError> {
     for key in ["allocation_units_initial_t", "allocation_gas_top_up_t", "allocation_cap_top_up_t", "allocation_t"] {
         let s = ev.out.step(
-            Step { clause: "—", zh: "未计算：未填写发电机组", en: "Not computed: no generating units given", parameters: &[], inputs: vec![] },
+            Step {
+                clause: "国环规气候〔2024〕1号 附3、附4：按机组计算 / 2023–2024 plan annexes 3 and 4: computed per generating unit",
+                zh: "未计算：未填写发电机组表",
+                en: "Not computed: the generating units sheet is empty",
+                parameters: &[],
+                inputs: vec![],
+            },
             Value::Empty,
             Some("t"),
         );

@@ -413,7 +413,13 @@ fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(D
     let year = Decimal::from(ev.year());
     if !(ev.has(P_CARRY_VINTAGE_MAX) && ev.has(P_CARRY_BASE) && ev.has(P_CARRY_MULTIPLE) && ev.has(P_CARRY_APPLY_BY)) {
         let s = ev.out.step(
-            Step { clause: "—", zh: "本年度不适用配额结转规则", en: "No carry-over rule applies to this year", parameters: &[], inputs: vec![] },
+            Step {
+                clause: "国环规气候〔2024〕1号 附5：2019—2024年度配额结转 / 2023–2024 plan annex 5: carry-over of 2019–2024 allowances",
+                zh: "本年度不适用配额结转规则（规则中无本年度结转参数）",
+                en: "No carry-over rule applies to this year (the rules give no carry-over parameters for it)",
+                parameters: &[],
+                inputs: vec![],
+            },
             Value::Empty,
             Some("t"),
         );

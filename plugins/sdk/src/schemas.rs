@@ -388,3 +388,256 @@ pub fn environmental_violations() -> SheetSpec {
         "Environmental supervision records of the suppliers; open records are flagged.",
     )
 }
+
+// ---- Events (大型活动碳中和) ---------------------------------------------------------
+//
+// The sheets an event organiser fills to show a conference, exhibition,
+// performance or sports event is carbon neutral (大型活动碳中和实施指南（试行）,
+// MEE 2019): the event's facts, its emission sources by the guideline's
+// categories, green power bought, and the offsets retired (注销) for it.
+// Green certificates use `green_certificates()` above.
+
+/// Event types named in the 2019 guideline, Art. 2 (演出、赛事、会议、论坛、展览), plus `other`.
+pub const EVENT_TYPES: &[&str] = &["conference", "forum", "exhibition", "performance", "sports", "other"];
+
+/// Emission categories of the 2019 guideline's Annex 1 (排放类型/排放源), one key each.
+pub const EVENT_EMISSION_CATEGORIES: &[&str] = &[
+    "stationary_combustion",
+    "mobile_combustion",
+    "purchased_electricity",
+    "purchased_heat",
+    "electric_vehicles",
+    "travel",
+    "accommodation",
+    "catering",
+    "materials",
+    "waste",
+];
+
+/// Units of an event emission row's activity data (one per row).
+pub const EVENT_ACTIVITY_UNITS: &[&str] = &["t", "kg", "10^4 Nm3", "Nm3", "L", "MWh", "kWh", "GJ", "pkm", "vkm", "room_night", "meal", "item"];
+
+/// Phases of an event (the accounting boundary in time).
+pub const EVENT_PHASES: &[&str] = &["preparation", "event", "wrap_up"];
+
+/// Grid regions of the MEE/NBS electricity CO2 factor announcements.
+pub const GRID_REGIONS: &[&str] = &["华北", "东北", "华东", "华中", "西北", "南方", "西南"];
+
+/// Instruments an organiser may list as retired for an event (eligibility is rules data).
+pub const OFFSET_INSTRUMENTS: &[&str] =
+    &["CEA", "PILOT_ALLOWANCE", "CCER", "CARBON_INCLUSION", "CDM_CER", "VCS", "GS", "OTHER", "FORESTRY_SINK", "GREEN_CERTIFICATE"];
+
+/// `lvyue.event.facts@1`: the event itself, one row.
+pub fn event_facts() -> SheetSpec {
+    sheet(
+        "event",
+        "活动信息",
+        "Event",
+        "lvyue.event.facts@1",
+        true,
+        vec![
+            example(text_col("name", "活动名称", "Event name", true, "活动全称", "Full name of the event"), &["2024 绿色发展论坛 Green Development Forum 2024"]),
+            example(
+                choice_col(
+                    "event_type",
+                    "活动类型",
+                    "Event type",
+                    true,
+                    EVENT_TYPES,
+                    "conference 会议；forum 论坛；exhibition 展览；performance 演出；sports 赛事；other 其他",
+                    "conference, forum, exhibition, performance, sports or other",
+                ),
+                &["forum"],
+            ),
+            example(text_col("organiser", "主办方", "Organiser", false, "活动主办或承办单位", "Organising body"), &["某市生态环境学会 City Environmental Society"]),
+            example(date_col("start_date", "开始日期", "Start date", true, "活动举办阶段第一天", "First day of the event"), &["2024-05-20"]),
+            example(date_col("end_date", "结束日期", "End date", true, "活动举办阶段最后一天；碳中和完成期限自此计算", "Last day of the event; the neutrality deadline counts from it"), &["2024-05-21"]),
+            example(
+                date_col("preparation_start", "筹备阶段起始日", "Preparation from", false, "核算边界包含筹备阶段时填写", "When the boundary includes the preparation phase"),
+                &["2024-03-01"],
+            ),
+            example(
+                date_col("wrap_up_end", "收尾阶段截止日", "Wrap-up until", false, "核算边界包含收尾阶段时填写", "When the boundary includes the wrap-up phase"),
+                &["2024-05-31"],
+            ),
+            example(text_col("venue", "举办场所", "Venue", true, "场馆名称及地址", "Venue name and address"), &["国际会议中心 International Convention Centre"]),
+            example(choice_col("province", "所在省份", "Province", false, PROVINCES, "场馆所在省级行政区（用于省级电网排放因子）", "Province of the venue (for the provincial grid factor)"), &["广东"]),
+            example(
+                choice_col("grid_region", "所在区域电网", "Grid region", false, GRID_REGIONS, "场馆所在区域电网（用于区域电网排放因子）", "Regional grid of the venue (for the regional grid factor)"),
+                &["南方"],
+            ),
+            example(quantity("attendees", "参与人数", "Attendees", "persons", false, "现场参与人次（不含线上）", "On-site attendance (not online)"), &["1200"]),
+            example(quantity("floor_area_m2", "场地面积", "Floor area", "m2", false, "活动使用的场地面积", "Floor area used by the event"), &["8000"]),
+            example(
+                choice_col("evaluation", "评价方式", "Evaluation", false, &["self", "independent"], "self 自我评价；independent 委托第三方机构评价", "self-evaluation or an independent body"),
+                &["independent"],
+            ),
+            example(text_col("evaluator", "评价机构", "Evaluator", false, "第三方评价机构名称（自我评价可留空）", "Name of the independent evaluation body"), &["某核证机构 A Verification Body"]),
+            example(quantity("evaluator_count", "评价人员数", "Evaluators", "persons", false, "评价组人数", "Members of the evaluation team"), &["2"]),
+        ],
+        &[],
+        "活动基本信息，填写一行。",
+        "The event's facts, one row.",
+    )
+}
+
+/// `lvyue.event.emissions@1`: the event's emission sources by the guideline's categories.
+pub fn event_emissions() -> SheetSpec {
+    sheet(
+        "event_emissions",
+        "排放源",
+        "Emission sources",
+        "lvyue.event.emissions@1",
+        true,
+        vec![
+            example(
+                choice_col(
+                    "category",
+                    "排放类别",
+                    "Category",
+                    true,
+                    EVENT_EMISSION_CATEGORIES,
+                    "stationary_combustion 化石燃料燃烧-固定源；mobile_combustion 化石燃料燃烧-移动源；purchased_electricity 净购入电力；purchased_heat 净购入热力；electric_vehicles 电动车用电；travel 交通（往返出行）；accommodation 住宿；catering 餐饮；materials 会议用品隐含碳；waste 废弃物处理",
+                    "stationary_combustion, mobile_combustion, purchased_electricity, purchased_heat, electric_vehicles, travel, accommodation, catering, materials or waste",
+                ),
+                &["stationary_combustion", "purchased_electricity", "travel", "accommodation"],
+            ),
+            example(text_col("source", "排放源", "Source", true, "排放源说明，如餐厅燃气灶", "What emits, e.g. kitchen gas stoves"), &["餐厅燃气灶 Kitchen stoves", "场馆用电 Venue electricity", "参会者航空出行 Attendee flights", "参会者酒店住宿 Attendee hotels"]),
+            example(
+                text_col(
+                    "item",
+                    "品种或方式",
+                    "Item",
+                    false,
+                    "燃料（natural_gas、diesel、gasoline、lpg、lng、kerosene、fuel_oil）、出行方式（flight、high_speed_rail、rail、metro、bus、taxi、private_car）或物品名称",
+                    "Fuel (natural_gas, diesel, gasoline, lpg, lng, kerosene, fuel_oil), travel mode (flight, high_speed_rail, rail, metro, bus, taxi, private_car) or material",
+                ),
+                &["natural_gas", "", "flight", ""],
+            ),
+            example(choice_col("phase", "阶段", "Phase", false, EVENT_PHASES, "preparation 筹备；event 举办（默认）；wrap_up 收尾", "preparation, event (default) or wrap_up"), &["event", "event", "event", "event"]),
+            example(quantity("quantity", "活动数据", "Activity data", "", false, "活动数据，单位见「单位」列", "Activity data, in the unit of the Unit column"), &["0.8", "350000", "", "900"]),
+            example(
+                choice_col(
+                    "unit",
+                    "单位",
+                    "Unit",
+                    true,
+                    EVENT_ACTIVITY_UNITS,
+                    "活动数据单位：t、kg、10^4 Nm3、Nm3、L、MWh、kWh、GJ、pkm（人公里）、vkm（车公里）、room_night（间夜）、meal（餐次）、item（件）",
+                    "Unit of the activity data: t, kg, 10^4 Nm3, Nm3, L, MWh, kWh, GJ, pkm (person-km), vkm (vehicle-km), room_night, meal or item",
+                ),
+                &["10^4 Nm3", "kWh", "pkm", "room_night"],
+            ),
+            example(quantity("trips", "人次", "Trips", "persons", false, "出行人次（交通类，与每人次距离相乘得人公里）", "Travellers (travel rows: times the distance per trip gives person-km)"), &["", "", "300", ""]),
+            example(quantity("distance_km", "每人次距离", "Distance per trip", "km", false, "每人次往返距离（交通类）", "Return distance per traveller (travel rows)"), &["", "", "2400", ""]),
+            example(
+                quantity(
+                    "factor",
+                    "用户排放因子",
+                    "User factor",
+                    "kgCO2e/unit",
+                    false,
+                    "每单位活动数据的排放量（kgCO2e，单位同「单位」列）；留空则采用规则库中有出处的因子，无出处时必须填写",
+                    "kgCO2e per unit of activity (the Unit column's unit); blank: the sourced factor in the rules, which must be filled where the rules have none",
+                ),
+                &["", "", "0.1", "15"],
+            ),
+            example(text_col("factor_source", "因子来源", "Factor source", false, "用户排放因子的出处", "Where the user factor comes from"), &["", "", "航空公司披露 airline disclosure", "酒店提供 hotel data"]),
+            example(text_col("data_source", "活动数据来源", "Data source", false, "如电费账单、燃气表读数、报名系统", "E.g. utility bills, meter readings, registration system"), &["燃气表读数 meter", "电费账单 utility bills", "报名系统 registrations", "酒店结算单 hotel invoices"]),
+        ],
+        &[],
+        "每行一个排放源：活动数据及单位；规则库无出处因子时填写用户排放因子。",
+        "One row per emission source: activity data and its unit; a user factor where the rules hold no sourced factor.",
+    )
+}
+
+/// `lvyue.energy.green_power@1`: green electricity bought (绿电交易) and claimed as zero-emission.
+pub fn green_power_purchases() -> SheetSpec {
+    sheet(
+        "green_power",
+        "绿色电力",
+        "Green power",
+        "lvyue.energy.green_power@1",
+        false,
+        vec![
+            example(text_col("contract_id", "合同编号", "Contract id", true, "绿电交易合同或结算单编号", "Green-power contract or settlement id"), &["GZPX-2024-0518"]),
+            example(text_col("supplier", "售电方", "Supplier", false, "发电企业或售电公司", "Generator or retailer"), &["某新能源公司 A Renewables Co."]),
+            example(quantity("mwh", "绿电电量", "Green electricity", "MWh", true, "主张为零排放的电量", "Electricity claimed as zero-emission"), &["350"]),
+            example(date_col("delivered_from", "交割起始日", "Delivered from", false, "电量交割期间起始", "Start of delivery"), &["2024-05-01"]),
+            example(date_col("delivered_to", "交割截止日", "Delivered to", false, "电量交割期间截止", "End of delivery"), &["2024-05-31"]),
+            example(
+                quantity("claimed_avoided_t", "声明减排量", "Claimed avoided emissions", "t", false, "主办方或媒体声明的相应减排量（如有），用于显示其隐含的排放因子", "Avoided emissions stated by the organiser or the press, if any; shows the factor it implies"),
+                &[""],
+            ),
+            example(text_col("evidence", "溯源凭证", "Evidence", false, "交易中心结算单、区块链存证等", "Exchange settlement, on-chain record…"), &["广州电力交易中心结算单 settlement"]),
+        ],
+        &["contract_id"],
+        "购买的绿色电力；按零排放计入的电量须有已核销的对应绿证。",
+        "Green electricity bought; MWh counted as zero-emission need matching retired green certificates.",
+    )
+}
+
+/// `lvyue.portfolio.retired_offsets@1`: allowances, credits and sinks retired (注销) for a claim.
+pub fn retired_offsets() -> SheetSpec {
+    sheet(
+        "offsets",
+        "抵消量注销",
+        "Retired offsets",
+        "lvyue.portfolio.retired_offsets@1",
+        false,
+        vec![
+            example(
+                choice_col(
+                    "instrument",
+                    "类型",
+                    "Instrument",
+                    true,
+                    OFFSET_INSTRUMENTS,
+                    "CEA 全国配额；PILOT_ALLOWANCE 地方试点配额；CCER；CARBON_INCLUSION 碳普惠减排量；CDM_CER 清洁发展机制减排量；VCS；GS 黄金标准；OTHER 其他机制；FORESTRY_SINK 林业碳汇量（未签发为信用）；GREEN_CERTIFICATE 绿证",
+                    "CEA, PILOT_ALLOWANCE, CCER, CARBON_INCLUSION (碳普惠), CDM_CER, VCS, GS, OTHER, FORESTRY_SINK (a sink not issued as credits) or GREEN_CERTIFICATE",
+                ),
+                &["CCER", "CARBON_INCLUSION"],
+            ),
+            example(text_col("registry", "注册登记机构", "Registry", false, "注销所在的注册登记系统或机构", "Registry where the units were retired"), &["全国温室气体自愿减排注册登记系统", "广东省碳普惠平台"]),
+            example(text_col("serial", "序列号", "Serial", false, "注销的序列号或区段（同一序列号只能使用一次）", "Serial or serial block retired (a serial may be used once)"), &["CCER-14-2024-000123-000001-000300", "PHCER-GD-2023-00456"]),
+            example(text_col("project_id", "项目编号", "Project id", false, "项目登记编号", "Project registration id"), &["CCER-14-2024-0123", "GD-PH-2023-0456"]),
+            example(text_col("project_name", "项目名称", "Project", false, "项目名称", "Project name"), &["某县造林碳汇项目 County afforestation", "社区低碳出行 community low-carbon travel"]),
+            example(bool_col("project_in_china", "中国境内项目", "Project in China", false, "项目是否位于中国境内", "Whether the project is in China"), &["是", "是"]),
+            example(
+                choice_col(
+                    "recognition_level",
+                    "认可层级",
+                    "Recognised by",
+                    false,
+                    &["national", "province", "city", "none"],
+                    "批准、备案或认可该减排量的生态环境主管部门层级（碳普惠必填）",
+                    "Level of the ecology-environment authority that approved, filed or recognised it (required for carbon inclusion)",
+                ),
+                &["national", "province"],
+            ),
+            example(quantity("vintage", "年份", "Vintage", "year", false, "减排量产生年份或配额年度", "Year of the reductions or allowance vintage"), &["2024", "2023"]),
+            example(quantity("quantity_t", "数量", "Quantity", "t", true, "注销量（吨二氧化碳当量）", "Retired (tCO2e)"), &["300", "150"]),
+            example(bool_col("retired", "已注销", "Retired", true, "是否已为本活动注销", "Retired for this event"), &["是", "是"]),
+            example(date_col("retirement_date", "注销日期", "Retirement date", false, "注销完成日期", "Date the retirement was completed"), &["2024-09-10", "2024-09-12"]),
+            example(
+                bool_col("new_forestry", "新建林业项目", "New forestry", false, "是否为新建林业项目产生的碳汇量（完成期限6年）", "Whether it is a sink from a newly created forestry project (6-year limit)"),
+                &["否", "否"],
+            ),
+            example(
+                bool_col(
+                    "claimed_elsewhere",
+                    "他处登记或声明",
+                    "Registered or claimed elsewhere",
+                    false,
+                    "同一减排量是否已在其他机制登记或用于其他活动、产品、企业的声明",
+                    "Whether the same reduction is registered under another mechanism or claimed for another event, product or organisation",
+                ),
+                &["否", "否"],
+            ),
+            example(text_col("proof", "注销证明", "Retirement proof", false, "注销证明文件编号", "Retirement certificate reference"), &["注销证明 No. 2024-0911", "GD-PH-ZX-2024-077"]),
+        ],
+        &["serial"],
+        "为本活动注销的配额、减排量或碳汇量，每行一个序列号区段。",
+        "Allowances, credits or sinks retired for this event, one serial block per row.",
+    )
+}

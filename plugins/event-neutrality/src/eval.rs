@@ -1,0 +1,144 @@
+//! Evaluation state shared by the steps: parameter access that records which
+//! parameters were used, and helpers for metrics, findings and tables.
+
+use std::collections::BTreeSet;
+
+use lvyue_sdk::{dec, t, Context, Decimal, EvaluationError, Output, Parameter, ResultColumn, Severity, TextZhEn, Value};
+
+use crate::spec::{FINDINGS, METRICS};
+
+pub struct Eval<'a> {
+    pub ctx: &'a Context<'a>,
+    pub out: Output,
+    /// Parameters read, for the PARAMETER_NOT_VERIFIED findings.
+    pub used: BTreeSet<String>,
+}
+
+fn wrong_kind(key: &str, expected: &str) -> EvaluationError {
+    EvaluationError::MissingParameter(format!("{key} (expected {expected})"))
+}
+
+impl<'a> Eval<'a> {
+    pub fn new(ctx: &'a Context<'a>) -> Self {
+        Eval { ctx, out: Output::default(), used: BTreeSet::new() }
+    }
+
+    pub fn year(&self) -> u16 {
+        self.ctx.year()
+    }
+
+    fn value(&mut self, key: &str) -> Result<&'a Value, EvaluationError> {
+        let p = self.ctx.parameter(key).map_err(|_| EvaluationError::MissingParameter(format!("{key} (no value in the rules for {})", self.year())))?;
+        self.used.insert(key.to_string());
+        Ok(&p.value)
+    }
+
+    /// The parameter, if the rules give it a value for the year (does not mark it used).
+    pub fn param(&self, key: &str) -> Option<&'a Parameter> {
+        self.ctx.parameter(key).ok()
+    }
+
+    pub fn num(&mut self, key: &str) -> Result<Decimal, EvaluationError> {
+        match self.value(key)? {
+            Value::Number(n) => dec(n).ok_or_else(|| wrong_kind(key, "a decimal")),
+            _ => Err(wrong_kind(key, "a number")),
+        }
+    }
+
+    /// A number parameter if the rules have one for the year (marked used when present).
+    pub fn num_opt(&mut self, key: &str) -> Result<Option<Decimal>, EvaluationError> {
+        if self.param(key).is_none() {
+            return Ok(None);
+        }
+        self.num(key).map(Some)
+    }
+
+    pub fn text(&mut self, key: &str) -> Result<&'a str, EvaluationError> {
+        match self.value(key)? {
+            Value::Text(s) => Ok(s.as_str()),
+            _ => Err(wrong_kind(key, "text")),
+        }
+    }
+
+    pub fn boolean(&mut self, key: &str) -> Result<bool, EvaluationError> {
+        match self.value(key)? {
+            Value::Boolean(b) => Ok(*b),
+            _ => Err(wrong_kind(key, "true or false")),
+        }
+    }
+
+    pub fn metric(&mut self, key: &str, value: Value, step: u32) {
+        let (_, unit, zh, en) = metric_spec(key);
+        self.out.metric(key, value, unit, t(zh, en), Some(step));
+    }
+
+    pub fn metric_f(&mut self, key: &str, value: Value, step: u32, formula: &str) {
+        let (_, unit, zh, en) = metric_spec(key);
+        self.out.metric_with_formula(key, value, unit, t(zh, en), Some(step), formula);
+    }
+
+    /// A finding with the declared severity of `code`.
+    pub fn finding(&mut self, code: &str, message: TextZhEn, cells: Vec<String>) {
+        let severity = FINDINGS.iter().find(|f| f.0 == code).map(|f| f.1).unwrap_or_else(|| panic!("finding {code} declared"));
+        self.out.finding(severity, code, message, cells);
+    }
+
+    /// Stops with the error findings collected so far.
+    pub fn fail_if_errors(&mut self) -> Result<(), EvaluationError> {
+        if self.out.has_errors() {
+            let findings = std::mem::take(&mut self.out).finish().findings;
+            let errors = findings.into_iter().filter(|f| matches!(f.severity, Severity::Error)).collect();
+            return Err(EvaluationError::InvalidInput(errors));
+        }
+        Ok(())
+    }
+
+    /// One PARAMETER_NOT_VERIFIED finding per parameter used whose value is not verified.
+    pub fn report_unverified(&mut self) {
+        let used: Vec<&str> = self.used.iter().map(String::as_str).collect();
+        for p in self.ctx.unverified_parameters(&used) {
+            let mark = lvyue_sdk::confidence_name(p.confidence);
+            self.out.finding(
+                Severity::Warning,
+                "PARAMETER_NOT_VERIFIED",
+                t(
+                    &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值", p.key, mark, p.reference),
+                    &format!("Parameter {} has confidence {} ({}); the result depends on it", p.key, mark, p.reference),
+                ),
+                vec![],
+            );
+        }
+    }
+}
+
+fn metric_spec(key: &str) -> &'static (&'static str, &'static str, &'static str, &'static str) {
+    METRICS.iter().find(|m| m.0 == key).unwrap_or_else(|| panic!("metric {key} declared in METRICS"))
+}
+
+/// Rounds half away from zero to `dp` decimal places.
+pub fn round_dp(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A result-table column.
+pub fn column(key: &str, zh: &str, en: &str, unit: Option<&str>) -> ResultColumn {
+    ResultColumn { key: key.into(), name: t(zh, en), unit: unit.map(str::to_string) }
+}
+
+/// A text value, or empty.
+pub fn text_or_empty(s: Option<&str>) -> Value {
+    match s {
+        Some(s) if !s.trim().is_empty() => Value::Text(s.to_string()),
+        _ => Value::Empty,
+    }
+}
+
+/// A number value, or empty.
+pub fn num_or_empty(d: Option<Decimal>) -> Value {
+    d.map(lvyue_sdk::num).unwrap_or(Value::Empty)
+}
+
+/// A non-blank text cell.
+pub fn filled(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}

@@ -406,7 +406,7 @@ impl OffsetRules {
             None => {}
         }
         v.local = self.is_local(c);
-        if !v.local && !self.preferred.is_empty() && !self.preferred.iter().any(|r| r.contains(c.province.as_deref(), c.city.as_deref())) {
+        if v.reasons.is_empty() && c.province.is_some() && !v.local && !self.preferred.is_empty() && !self.preferred.iter().any(|r| r.contains(c.province.as_deref(), c.city.as_deref())) {
             v.notes.push(NOT_PREFERRED);
         }
         v

@@ -920,7 +920,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let overall_used = offsets_used;
     if let Some(c) = cap {
         cap_rows.push(vec![text("offsets.cap_ratio"), text(format!("{} × base_{}", rules.cap_ratio, rules.cap_base)), num(c), num(eligible), num(overall_used)]);
-        if eligible > c {
+        if eligible > c && overall_used >= c.floor() {
             p.finding("OFFSET_CAP_BINDING", t(&format!("合格抵销指标 {eligible} 吨超过上限 {c} 吨"), &format!("Eligible offsets {eligible} t exceed the cap of {c} t")), vec![]);
         }
     }
@@ -1131,13 +1131,15 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
         (Some((_, v)), Some((e, _))) => Some(*e >= *v),
         _ => None,
     };
-    if by_t == Some(false) && by_tce != Some(true) {
-        let t_text = th_t.as_ref().map(|(_, v)| v.to_string()).unwrap_or_default();
-        let tce_text = th_tce.as_ref().map(|(_, v)| format!("；综合能耗门槛 {v} tce")).unwrap_or_default();
-        let tce_en = th_tce.as_ref().map(|(_, v)| format!("; energy threshold {v} tce")).unwrap_or_default();
+    let met = by_t == Some(true) || by_tce == Some(true);
+    if (by_t.is_some() || by_tce.is_some()) && !met {
+        let t_text = th_t.as_ref().map(|(_, v)| format!("排放量门槛 {v} 吨")).unwrap_or_default();
+        let t_en = th_t.as_ref().map(|(_, v)| format!("emissions threshold {v} t")).unwrap_or_default();
+        let tce_text = th_tce.as_ref().map(|(_, v)| format!(" 综合能耗门槛 {v} tce")).unwrap_or_default();
+        let tce_en = th_tce.as_ref().map(|(_, v)| format!(" energy threshold {v} tce")).unwrap_or_default();
         p.finding(
             "BELOW_COVERAGE_THRESHOLD",
-            t(&format!("试点覆盖排放量 {gross} 吨低于纳入门槛 {t_text} 吨{tce_text}：以主管部门公布的名单为准"), &format!("Pilot-covered emissions {gross} t are below the threshold of {t_text} t{tce_en}: the authority's published list decides")),
+            t(&format!("试点覆盖排放量 {gross} 吨，低于纳入门槛（{t_text}{tce_text}）：以主管部门公布的名单为准"), &format!("Pilot-covered emissions {gross} t: below the coverage threshold ({t_en}{tce_en}); the authority's published list decides")),
             vec![],
         );
     }

@@ -8,6 +8,8 @@
 //! impl lvyue_sdk::Plugin for MyRules {
 //!     fn describe() -> lvyue_sdk::PluginInfo { /* … */ }
 //!     fn evaluate(req: lvyue_sdk::Request) -> Result<lvyue_sdk::Evaluation, lvyue_sdk::EvaluationError> {
+//!         // See "Performance" below.
+//!         let req = std::mem::ManuallyDrop::new(req);
 //!         let ctx = lvyue_sdk::Context::new(&req);
 //!         let mut out = lvyue_sdk::Output::default();
 //!         // read ctx.table(..), ctx.param_decimal(..), push metrics with out.metric(..)
@@ -23,6 +25,12 @@
 //! - typed access to input tables and parameters ([`Context`], [`RowView`]);
 //! - an output builder with a trace ([`Output`]);
 //! - the shared input schemas every plugin agrees on ([`schemas`]).
+//!
+//! Performance: the host gives every call a fresh instance and throws it away
+//! afterwards, so a plugin need not free the request. Wrapping it in
+//! `std::mem::ManuallyDrop` skips freeing its strings one by one (for
+//! 100,000 input rows that is 15–20 % of the call's time and 40 % of its fuel;
+//! see docs/benchmarks.md). The results are the same.
 
 pub mod bindings {
     wit_bindgen::generate!({

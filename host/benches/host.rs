@@ -467,13 +467,20 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     per_row(lower, rows);
     println!("     (not timed: Host::build_request for these rows took {})", fmt_dur(built));
     let result_strings: usize = run.value.as_ref().map(|e| e.trace.iter().map(|s| s.inputs.len()).sum()).unwrap_or(0);
+    let result_rows: usize = run.value.as_ref().map(|e| e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len()).unwrap_or(0);
+    let input_cells: usize = request.tables.iter().map(|t| t.rows.len() * t.columns.len()).sum();
     println!(
-        "     fuel used {} of {} ({:.1} per input cell); peak guest memory {}; {} cell references in the trace",
+        "     fuel used {} of {} ({:.1} per input cell, {} cells); peak guest memory {}",
         fmt_n(run.fuel_used),
         fmt_n(run.fuel_limit),
-        run.fuel_used as f64 / (rows * COLUMNS.len()) as f64,
+        run.fuel_used as f64 / input_cells.max(1) as f64,
+        fmt_n(input_cells as u64),
         fmt_bytes(run.peak_memory_bytes),
+    );
+    println!(
+        "     result: {} cell references in the trace, {} result-table rows and decisions",
         fmt_n(result_strings as u64),
+        fmt_n(result_rows as u64)
     );
 
     let r = ratio(eval, read);

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use lvyue_sdk::{dec, Confidence, Context, Decimal, EvaluationError, Parameter, Value};
+use lvyue_sdk::{dec, fmt_dec, Confidence, Context, Decimal, EvaluationError, Parameter, Value};
 
 use crate::spec::*;
 
@@ -53,10 +53,12 @@ impl Method {
 /// How an indicator's answer becomes points.
 #[derive(Debug, Clone)]
 pub enum Scoring {
-    /// Points per answer (answer keys as in the rules, lower case).
-    Choice(Vec<(String, Decimal)>),
-    /// A number: 0 points at `zero_at`, `max` at `full_at`, linear between, clamped.
-    Linear { zero_at: Decimal, full_at: Decimal },
+    /// Points per answer (answer keys as in the rules, lower case), with the
+    /// points as text for the decisions.
+    Choice(Vec<(String, Decimal, String)>),
+    /// A number: 0 points at `zero_at`, `max` at `full_at`, linear between,
+    /// clamped; `slope` = max / (full_at − zero_at).
+    Linear { zero_at: Decimal, full_at: Decimal, slope: Decimal },
 }
 
 #[derive(Debug, Clone)]
@@ -82,17 +84,25 @@ impl Indicator {
 
     pub fn scoring_text(&self) -> String {
         match &self.scoring {
-            Scoring::Choice(points) => points.iter().map(|(a, p)| format!("{a}={}", p.normalize())).collect::<Vec<_>>().join(", "),
-            Scoring::Linear { zero_at, full_at } => {
+            Scoring::Choice(points) => points.iter().map(|(a, _, p)| format!("{a}={p}")).collect::<Vec<_>>().join(", "),
+            Scoring::Linear { zero_at, full_at, .. } => {
                 format!("0 @ {} → {} @ {} (linear / 线性)", zero_at.normalize(), self.max.normalize(), full_at.normalize())
             }
+        }
+    }
+
+    /// Points for a numeric answer: (value − zero_at) × slope, clamped to [0, max].
+    pub fn linear_points(&self, value: Decimal) -> Option<Decimal> {
+        match &self.scoring {
+            Scoring::Linear { zero_at, slope, .. } => Some(((value - *zero_at) * *slope).max(Decimal::ZERO).min(self.max)),
+            Scoring::Choice(_) => None,
         }
     }
 
     /// The answers allowed, for messages.
     pub fn allowed(&self) -> String {
         match &self.scoring {
-            Scoring::Choice(points) => points.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>().join(", "),
+            Scoring::Choice(points) => points.iter().map(|(a, _, _)| a.as_str()).collect::<Vec<_>>().join(", "),
             Scoring::Linear { .. } => "a number / 数值".into(),
         }
     }
@@ -253,13 +263,13 @@ impl Model {
                     let mut points = b.points;
                     // Best answer first, then by name: a stable order for messages and tables.
                     points.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
-                    Scoring::Choice(points)
+                    Scoring::Choice(points.into_iter().map(|(a, p)| (a, p, fmt_dec(p))).collect())
                 }
                 (Some(zero_at), Some(full_at), true) => {
                     if zero_at == full_at {
                         return Err(bad(&format!("{base}.full_at"), "must differ from zero_at"));
                     }
-                    Scoring::Linear { zero_at, full_at }
+                    Scoring::Linear { zero_at, full_at, slope: max / (full_at - zero_at) }
                 }
                 _ => {
                     return Err(bad(&base, "define either points.<answer> values or both zero_at and full_at"));

@@ -45,6 +45,9 @@ struct Supplier {
     area: [Decimal; 5],
     lost: [Decimal; 5],
     total: Decimal,
+    total_text: String,
+    citi_text: String,
+    area_text: [String; 5],
     capped: bool,
     unanswered: usize,
     step: u32,
@@ -133,6 +136,9 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             area: [Decimal::ZERO; 5],
             lost: [Decimal::ZERO; 5],
             total: Decimal::ZERO,
+            total_text: String::new(),
+            citi_text: String::new(),
+            area_text: Default::default(),
             capped: false,
             unanswered: 0,
             step: 0,
@@ -180,12 +186,12 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             continue;
         };
         let ind = &model.indicators[k];
-        let (points, cell) = match &ind.scoring {
+        let (points, cell, amount) = match &ind.scoring {
             Scoring::Choice(table) => {
                 let typed = row.text("answer").unwrap_or("");
                 let answer = normalise_answer(typed);
-                match table.iter().find(|(a, _)| *a == answer) {
-                    Some((_, p)) => (*p, row.at("answer")),
+                match table.iter().find(|(a, _, _)| *a == answer) {
+                    Some((_, p, text)) => (*p, row.at("answer"), text.clone()),
                     None => {
                         let found = if typed.is_empty() { "（空）".to_string() } else { typed.to_string() };
                         let found_en = if typed.is_empty() { "(blank)".to_string() } else { typed.to_string() };
@@ -200,11 +206,8 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
                     }
                 }
             }
-            Scoring::Linear { zero_at, full_at } => match row.decimal("value") {
-                Some(v) => {
-                    let ratio = ((v - *zero_at) / (*full_at - *zero_at)).max(Decimal::ZERO).min(Decimal::ONE);
-                    (ind.max * ratio, row.at("value"))
-                }
+            Scoring::Linear { .. } => match row.decimal("value").and_then(|v| ind.linear_points(v)) {
+                Some(p) => (p, row.at("value"), fmt_dec(r4(p))),
                 None => {
                     error(
                         &mut errors,
@@ -225,7 +228,7 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             row: row.source().into(),
             subject,
             outcome: "scored".into(),
-            amount: Some(fmt_dec(r4(points))),
+            amount: Some(amount),
             unit: Some("points".into()),
             reasons: vec![],
         });
@@ -298,8 +301,17 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     for ind in &model.indicators {
         max_area[ind.area] += ind.max;
     }
-    let weight_keys: Vec<String> = (0..5).map(weight_key).collect();
-    let mut zero_denominator: Option<String> = None;
+    // What depends only on the industry, worked out once per industry.
+    struct Weighting {
+        ew: [Decimal; 5],
+        denom: Decimal,
+        /// ew / denom, for the weighted points lost.
+        share: [Decimal; 5],
+        /// "16 × 1 × " per area, for the trace.
+        terms: [String; 5],
+        params: Vec<String>,
+    }
+    let mut weightings: HashMap<String, Weighting> = HashMap::new();
     for sup in suppliers.iter_mut() {
         let mut got = [Decimal::ZERO; 5];
         for (k, ind) in model.indicators.iter().enumerate() {
@@ -308,74 +320,69 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
                 None => sup.unanswered += 1,
             }
         }
-        let (factors, _) = model.factors(&sup.industry_key);
-        let mut ew = [Decimal::ZERO; 5];
         for a in 0..5 {
             sup.area[a] = if max_area[a].is_zero() { Decimal::ZERO } else { HUNDRED * got[a] / max_area[a] };
-            ew[a] = model.weights[a].value * factors[a].0;
         }
-        let denom: Decimal = ew.iter().copied().sum();
-        if denom.is_zero() {
-            zero_denominator.get_or_insert_with(|| sup.industry_key.clone());
-            continue;
+        let industry = sup.industry_key.clone();
+        let w = weightings.entry(industry.clone()).or_insert_with(|| {
+            let (factors, _) = model.factors(&industry);
+            let ew: [Decimal; 5] = std::array::from_fn(|a| model.weights[a].value * factors[a].0);
+            let denom: Decimal = ew.iter().copied().sum();
+            let share = std::array::from_fn(|a| if denom.is_zero() { Decimal::ZERO } else { ew[a] / denom });
+            let terms = std::array::from_fn(|a| format!("{} × {} × ", model.weights[a].value.normalize(), factors[a].0.normalize()));
+            let mut params: Vec<String> = (0..5).map(weight_key).collect();
+            params.extend((0..5).map(|a| {
+                let own = model.industries.get(&industry).and_then(|f| f[a]).is_some();
+                industry_key(if own { &industry } else { DEFAULT_INDUSTRY }, a)
+            }));
+            Weighting { ew, denom, share, terms, params }
+        });
+        if w.denom.is_zero() {
+            return Err(EvaluationError::MissingParameter(format!(
+                "{INDUSTRY_PREFIX}{industry}.* (weights × industry factors add up to 0: nothing left to score)"
+            )));
         }
-        let mut total = Decimal::ZERO;
+        let mut weighted = Decimal::ZERO;
         for a in 0..5 {
-            total += ew[a] * sup.area[a] / denom;
-            sup.lost[a] = ew[a] * (HUNDRED - sup.area[a]) / denom;
+            weighted += w.ew[a] * sup.area[a];
+            sup.lost[a] = w.share[a] * (HUNDRED - sup.area[a]);
         }
-        let mut total = r2(total);
-        if let ViolationPolicy::Cap(cap) = model.policy {
-            if !sup.open_ids.is_empty() && total > cap {
-                total = r2(cap);
-                sup.capped = true;
-            }
+        let mut total = r2(weighted / w.denom);
+        if let ViolationPolicy::Cap(cap) = model.policy
+            && !sup.open_ids.is_empty()
+            && total > cap
+        {
+            total = r2(cap);
+            sup.capped = true;
         }
         sup.total = total;
+        sup.total_text = fmt_dec(total);
+        sup.citi_text = fmt_dec(total * model.citi_factor);
+        sup.area_text = std::array::from_fn(|a| fmt_dec(r2(sup.area[a])));
 
-        let industry = &sup.industry_key;
-        let mut params: Vec<String> = weight_keys.clone();
-        params.extend((0..5).map(|a| {
-            let own = model.industries.get(industry).and_then(|f| f[a]).is_some();
-            industry_key(if own { industry } else { DEFAULT_INDUSTRY }, a)
-        }));
+        let mut param_refs: Vec<&str> = w.params.iter().map(String::as_str).collect();
         if sup.capped {
-            params.push(P_VIOLATION_CAP.into());
+            param_refs.push(P_VIOLATION_CAP);
         }
-        let terms = |sep: &str| {
-            (0..5)
-                .map(|a| format!("{}{sep}{}{sep}{}", model.weights[a].value.normalize(), factors[a].0.normalize(), r2(sup.area[a])))
-                .collect::<Vec<_>>()
-                .join(" + ")
-        };
-        let area_list = (0..5).map(|a| format!("{} {}", AREAS[a].0, r2(sup.area[a]))).collect::<Vec<_>>().join(", ");
+        let terms = (0..5).map(|a| format!("{}{}", w.terms[a], sup.area_text[a])).collect::<Vec<_>>().join(" + ");
+        let area_list = (0..5).map(|a| format!("{} {}", AREAS[a].0, sup.area_text[a])).collect::<Vec<_>>().join(", ");
         let cap_note = if sup.capped { "; capped / 封顶" } else { "" };
-        let param_refs: Vec<&str> = params.iter().map(String::as_str).collect();
+        let denom = w.denom.normalize();
         sup.step = out.step(
             Step {
                 clause: "IPE CATI 五领域默认权重 × 行业系数 / IPE CATI five areas, default weights × industry factors",
                 zh: &format!(
-                    "{} 总分 = Σ(权重 × 行业系数 × 领域得分) / Σ(权重 × 行业系数) = ({}) / {}；领域得分 = 100 × 得分 / 满分：{}；行业 {}{}",
-                    sup.id,
-                    terms(" × "),
-                    denom.normalize(),
-                    area_list,
-                    sup.industry_key,
-                    cap_note
+                    "{} 总分 = Σ(权重 × 行业系数 × 领域得分) / Σ(权重 × 行业系数) = ({terms}) / {denom}；领域得分 = 100 × 得分 / 满分：{area_list}；行业 {industry}{cap_note}",
+                    sup.id
                 ),
                 en: &format!(
-                    "{} total = Σ(weight × industry factor × area score) / Σ(weight × factor) = ({}) / {}; area score = 100 × points / max: {}; industry {}{}",
-                    sup.id,
-                    terms(" × "),
-                    denom.normalize(),
-                    area_list,
-                    sup.industry_key,
-                    cap_note
+                    "{} total = Σ(weight × industry factor × area score) / Σ(weight × factor) = ({terms}) / {denom}; area score = 100 × points / max: {area_list}; industry {industry}{cap_note}",
+                    sup.id
                 ),
                 parameters: &param_refs,
                 inputs: sup.answer_cells.clone(),
             },
-            num(sup.total),
+            Value::Number(sup.total_text.clone()),
             Some("points"),
         );
         let mut reasons = Vec::new();
@@ -403,15 +410,10 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
                 "scored"
             }
             .into(),
-            amount: Some(fmt_dec(sup.total)),
+            amount: Some(sup.total_text.clone()),
             unit: Some("points".into()),
             reasons,
         });
-    }
-    if let Some(industry) = zero_denominator {
-        return Err(EvaluationError::MissingParameter(format!(
-            "{INDUSTRY_PREFIX}{industry}.* (weights × industry factors add up to 0: nothing left to score)"
-        )));
     }
 
     // ---- ranking ------------------------------------------------------------------------
@@ -425,12 +427,19 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     // ---- metrics ------------------------------------------------------------------------
     let n = suppliers.len();
     let nd = Decimal::from(n as u64);
-    let refs: Vec<String> = suppliers.iter().map(|s| Output::ref_step(s.step)).collect();
+    // One step lists every supplier's step; the averages refer to it.
     let s_n = out.step(
-        Step { clause: "lvyue", zh: "评分供应商数", en: "Suppliers scored", parameters: &[], inputs: suppliers.iter().map(|s| s.row.clone()).collect() },
+        Step {
+            clause: "lvyue",
+            zh: "评分供应商数；各供应商得分见所列计算步骤",
+            en: "Suppliers scored; each supplier's score is the step listed",
+            parameters: &[],
+            inputs: suppliers.iter().map(|s| Output::ref_step(s.step)).collect(),
+        },
         count(n),
         Some("count"),
     );
+    let refs = vec![Output::ref_step(s_n)];
     metric(out, "suppliers_scored", count(n), s_n);
     let average = r2(suppliers.iter().map(|s| s.total).sum::<Decimal>() / nd);
     let s_avg = out.step(
@@ -595,18 +604,18 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             ),
             s.open_cells.clone(),
         );
-        if s.capped {
-            if let ViolationPolicy::Cap(cap) = model.policy {
-                out.finding(
-                    Severity::Warning,
-                    "SCORE_CAPPED",
-                    t(
-                        &format!("{} 得分按规则 {P_VIOLATION_CAP} 封顶为 {}", s.id, cap.normalize()),
-                        &format!("{}: score capped at {} by {P_VIOLATION_CAP}", s.id, cap.normalize()),
-                    ),
-                    vec![s.id_cell.clone()],
-                );
-            }
+        if let ViolationPolicy::Cap(cap) = model.policy
+            && s.capped
+        {
+            out.finding(
+                Severity::Warning,
+                "SCORE_CAPPED",
+                t(
+                    &format!("{} 得分按规则 {P_VIOLATION_CAP} 封顶为 {}", s.id, cap.normalize()),
+                    &format!("{}: score capped at {} by {P_VIOLATION_CAP}", s.id, cap.normalize()),
+                ),
+                vec![s.id_cell.clone()],
+            );
         }
     }
     let incomplete: Vec<String> = suppliers.iter().filter(|s| s.unanswered > 0).map(|s| format!("{} ({})", s.id, s.unanswered)).collect();
@@ -732,10 +741,10 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
                 text(s.name.clone()),
                 text(if s.industry_known { s.industry_key.clone() } else { format!("{} → default", s.industry_shown) }),
             ];
-            r.extend(s.area.iter().map(|a| num(r2(*a))));
+            r.extend(s.area_text.iter().map(|a| Value::Number(a.clone())));
             r.extend([
-                num(s.total),
-                num(s.total * model.citi_factor),
+                Value::Number(s.total_text.clone()),
+                Value::Number(s.citi_text.clone()),
                 count(rank[i]),
                 text(AREAS[s.hotspot()].0),
                 count(s.unanswered),
@@ -783,8 +792,8 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
                     count(rank[i]),
                     text(s.id.clone()),
                     text(s.name.clone()),
-                    num(s.total),
-                    num(s.total * model.citi_factor),
+                    Value::Number(s.total_text.clone()),
+                    Value::Number(s.citi_text.clone()),
                     text(AREAS[s.hotspot()].0),
                     count(s.open_ids.len()),
                     text(status(s)),

@@ -66,19 +66,18 @@ impl Supplier {
     }
 }
 
-/// Answers as typed, to the rules' answer keys: lower case, and the Chinese
-/// words of the bundled answers.
-fn normalise_answer(s: &str) -> String {
-    let s = s.trim().to_lowercase();
-    match s.as_str() {
-        "是" | "true" => "yes".into(),
-        "否" | "false" => "no".into(),
-        "部分" => "partial".into(),
-        "绝对量" | "绝对" => "absolute".into(),
-        "强度" => "intensity".into(),
-        "已验证" => "validated".into(),
-        "已承诺" => "committed".into(),
-        _ => s,
+/// An answer as typed, as one of the rules' answer keys (lower case): case
+/// is ignored, and the Chinese words of the bundled answers are read too.
+fn answer_key(typed: &str) -> &str {
+    match typed.trim() {
+        "是" | "true" => "yes",
+        "否" | "false" => "no",
+        "部分" => "partial",
+        "绝对量" | "绝对" => "absolute",
+        "强度" => "intensity",
+        "已验证" => "validated",
+        "已承诺" => "committed",
+        other => other,
     }
 }
 
@@ -156,7 +155,9 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     }
 
     // ---- answers: one decision per row ---------------------------------------------------
-    let by_indicator: HashMap<String, usize> = model.indicators.iter().enumerate().map(|(i, ind)| (ind.id.to_ascii_uppercase(), i)).collect();
+    // Ids as the rules write them; any other case is matched by a scan.
+    let by_indicator: HashMap<&str, usize> = model.indicators.iter().enumerate().map(|(i, ind)| (ind.id.as_str(), i)).collect();
+    let find_indicator = |id: &str| by_indicator.get(id).copied().or_else(|| model.indicators.iter().position(|i| i.id.eq_ignore_ascii_case(id)));
     let mut unknown_indicators: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in ctx.table("climate_answers").rows() {
         let sid = row.text("supplier_id").unwrap_or("");
@@ -172,7 +173,7 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             );
             continue;
         };
-        let Some(&k) = by_indicator.get(&iid.to_ascii_uppercase()) else {
+        let Some(k) = find_indicator(iid) else {
             unknown_indicators.entry(iid.to_string()).or_default().push(row.at("indicator_id"));
             out.decision(Decision {
                 table: "climate_answers".into(),
@@ -189,8 +190,8 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
         let (points, cell, amount) = match &ind.scoring {
             Scoring::Choice(table) => {
                 let typed = row.text("answer").unwrap_or("");
-                let answer = normalise_answer(typed);
-                match table.iter().find(|(a, _, _)| *a == answer) {
+                let answer = answer_key(typed);
+                match table.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(answer)) {
                     Some((_, p, text)) => (*p, row.at("answer"), text.clone()),
                     None => {
                         let found = if typed.is_empty() { "（空）".to_string() } else { typed.to_string() };

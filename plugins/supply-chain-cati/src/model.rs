@@ -286,7 +286,7 @@ impl Model {
             if !weights[a].value.is_zero() && !indicators.iter().any(|i| i.area == a) {
                 return Err(bad(
                     &format!("{INDICATOR_PREFIX}{key}.*"),
-                    "an area with a weight needs at least one indicator; a host that passes only declared parameters passes only the bundled indicators",
+                    "an area with a weight needs at least one indicator",
                 ));
             }
         }

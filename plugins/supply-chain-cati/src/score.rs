@@ -637,11 +637,11 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             "ANSWER_UNKNOWN_INDICATOR",
             t(
                 &format!(
-                    "指标 {id} 不在评分规则中，{} 条答复未计分。如为自定义指标，请在规则中定义 indicator.<领域>.{id}.*（只传递已声明参数的主机只会传入默认指标）",
+                    "指标 {id} 不在评分规则中，{} 条答复未计分。如为自定义指标，请在规则中定义 indicator.<领域>.{id}.*",
                     cells.len()
                 ),
                 &format!(
-                    "indicator {id} is not in the scoring rules; {} answer(s) not scored. For your own indicator define indicator.<area>.{id}.* in the rules (a host that passes only declared parameters passes only the bundled indicators)",
+                    "indicator {id} is not in the scoring rules; {} answer(s) not scored. For your own indicator define indicator.<area>.{id}.* in the rules",
                     cells.len()
                 ),
             ),

@@ -48,33 +48,9 @@ pub const P_VIOLATION_CAP: &str = "violations.open_record_cap";
 /// Option: how many of the lowest-scoring suppliers the hotspot finding names.
 pub const OPT_HOTSPOT_SUPPLIERS: &str = "hotspot_suppliers";
 
-/// The bundled catalogue's keys, declared one by one so a host that passes only
-/// declared parameters passes them; a host that understands families
-/// (`indicator.*`) passes every indicator in the rules, including a user's own.
-/// Each entry: (area, id, fields).
-pub const DEFAULT_CATALOGUE: &[(&str, &str, &[&str])] = &[
-    ("governance", "G1", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("governance", "G2", &["max_points", "points.yes", "points.no"]),
-    ("governance", "G3", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("measurement", "M1", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("measurement", "M2", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("measurement", "M3", &["max_points", "points.yes", "points.no"]),
-    ("measurement", "M4", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("targets", "T1", &["max_points", "points.absolute", "points.intensity", "points.no"]),
-    ("targets", "T2", &["max_points", "points.validated", "points.committed", "points.no"]),
-    ("targets", "T3", &["max_points", "points.yes", "points.no"]),
-    ("targets", "T4", &["max_points", "points.yes", "points.no"]),
-    ("performance", "P1", &["max_points", "zero_at", "full_at"]),
-    ("performance", "P2", &["max_points", "points.yes", "points.no"]),
-    ("action", "A1", &["max_points", "zero_at", "full_at"]),
-    ("action", "A2", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("action", "A3", &["max_points", "points.yes", "points.partial", "points.no"]),
-    ("action", "A4", &["max_points", "zero_at", "full_at"]),
-    ("action", "A5", &["max_points", "points.yes", "points.no"]),
-];
-
-/// Names of the bundled catalogue's indicators (the rules carry no free text
-/// the plugin receives; an indicator a user adds is shown by its id).
+/// Names of the bundled catalogue's indicators, for tables and the template's
+/// help (the plugin receives no parameter names; an indicator a user adds is
+/// shown by its id).
 pub const INDICATOR_NAMES: &[(&str, &str, &str)] = &[
     ("G1", "董事会或高管层负责气候事务", "Board or senior management oversees climate issues"),
     ("G2", "公开的气候政策或承诺", "Public climate policy or commitment"),
@@ -103,15 +79,11 @@ pub fn parameters() -> Vec<ParameterSpec> {
     out.push(number(P_CITI_FACTOR.into(), true));
     out.push(ParameterSpec { key: P_VIOLATION_POLICY.into(), kind: ValueKind::Text, unit: None, required: true });
     out.push(number(P_VIOLATION_CAP.into(), false));
-    // Open sets: every industry factor and every indicator in the rules in use.
+    // Open sets (families): every industry's factors and every indicator in
+    // the rules in use, so a user's rules add industries and indicators
+    // without a new plugin build.
     out.push(number(format!("{INDUSTRY_PREFIX}*"), false));
-    out.push(number(format!("{INDICATOR_PREFIX}*"), false));
-    // The bundled catalogue, key by key (optional: a user's rules may drop an indicator).
-    for (area, id, fields) in DEFAULT_CATALOGUE {
-        for f in *fields {
-            out.push(number(format!("{INDICATOR_PREFIX}{area}.{id}.{f}"), false));
-        }
-    }
+    out.push(number(format!("{INDICATOR_PREFIX}*"), true));
     out
 }
 

@@ -414,8 +414,7 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             println!("{:<20} {:<9} {:<10} {:<12} {:<10} name", "id", "version", "contract", "years", "origin");
             for b in host.bundles() {
                 let m = &b.manifest;
-                let years = m.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(",");
-                println!("{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}", m.id, m.version, b.contract, years, b.origin.to_string(), m.name.zh, m.name.en);
+                println!("{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}", m.id, m.version, b.contract, years_text(&m.years), b.origin.to_string(), m.name.zh, m.name.en);
             }
             for e in host.refused() {
                 println!("refused: {e}");
@@ -430,7 +429,7 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             println!("  origin:           {}", b.origin);
             println!("  contract:         lvyue:compliance@{} (manifest: {})", b.contract, m.contract);
             println!("  jurisdictions:    {}", m.jurisdictions.join(", "));
-            println!("  compliance years: {}", info.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "));
+            println!("  compliance years: {}", years_text(&info.years));
             println!("  component sha256: {}", m.component.sha256);
             println!("  rules sha256:     {}", m.rules.sha256);
             for s in &m.legal_source {
@@ -599,6 +598,24 @@ fn plugin_command(action: &PluginAction) -> Result<i32, RunError> {
             Ok(exit::OK)
         }
     }
+}
+
+/// Years as ranges: 2021–2025, 2027.
+fn years_text(years: &[u16]) -> String {
+    let mut ys = years.to_vec();
+    ys.sort();
+    ys.dedup();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ys.len() {
+        let start = ys[i];
+        while i + 1 < ys.len() && ys[i + 1] == ys[i] + 1 {
+            i += 1;
+        }
+        parts.push(if ys[i] == start { start.to_string() } else { format!("{start}–{}", ys[i]) });
+        i += 1;
+    }
+    parts.join(", ")
 }
 
 fn print_summary(r: &Report) {

@@ -26,10 +26,12 @@ pub fn workbooks(host: &Host, name: &str, req: &RequestFile) -> Result<Vec<(Stri
     Ok(out)
 }
 
-/// The bundled samples as (file name, parsed request).
+/// The bundled samples as (file name, parsed request), the national ETS first.
 pub fn bundled() -> Result<Vec<(String, RequestFile)>, RunError> {
-    crate::builtin::SAMPLES
-        .iter()
+    let mut samples: Vec<&(&str, &str)> = crate::builtin::SAMPLES.iter().collect();
+    samples.sort_by_key(|(name, _)| (!name.starts_with("cn-ets"), *name));
+    samples
+        .into_iter()
         .map(|(name, text)| {
             let table: toml::Table = text.parse().map_err(|e| RunError::Io(format!("sample {name}: {e}")))?;
             RequestFile::from_toml_table(name, table).map(|r| (name.to_string(), r)).map_err(|e| RunError::Io(format!("sample {name}: {e}")))

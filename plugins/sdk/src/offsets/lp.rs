@@ -108,33 +108,43 @@ struct Simplex {
 
 impl Simplex {
     /// Minimises `cost` (one entry per column) from the current basis.
+    ///
+    /// Reduced costs are computed once and updated at each pivot (a bound
+    /// flip leaves them unchanged), so a flip costs O(rows + columns).
     fn run(&mut self, cost: &[Q]) -> Result<(), LpOutcome> {
         let ncols = self.x.len();
-        for _ in 0..MAX_ITERATIONS {
-            // Reduced costs of nonbasic columns; Bland: the first improving one enters.
-            let mut entering = None;
-            for j in 0..ncols {
+        let mut d: Vec<Q> = (0..ncols)
+            .map(|j| {
                 if self.is_basic[j] {
-                    continue;
+                    return Q::zero();
                 }
-                let fixed = self.up[j].as_ref().is_some_and(|u| *u == self.lo[j]);
-                if fixed {
-                    continue;
-                }
-                let mut d = cost[j].clone();
+                let mut v = cost[j].clone();
                 for i in 0..self.m {
                     let tij = &self.t[i][j];
-                    if !tij.is_zero() {
-                        d -= &cost[self.basis[i]] * tij;
+                    if !tij.is_zero() && !cost[self.basis[i]].is_zero() {
+                        v -= &cost[self.basis[i]] * tij;
                     }
                 }
-                let at_lower = self.x[j] == self.lo[j];
-                let at_upper = self.up[j].as_ref().is_some_and(|u| *u == self.x[j]);
-                if at_lower && d.is_negative() {
+                v
+            })
+            .collect();
+        // Nonbasic columns sit at a bound: true = upper.
+        let mut at_upper: Vec<bool> = (0..ncols).map(|j| !self.is_basic[j] && self.up[j].as_ref().is_some_and(|u| *u == self.x[j]) && self.x[j] != self.lo[j]).collect();
+        for _ in 0..MAX_ITERATIONS {
+            // Bland: the first improving nonbasic column enters.
+            let mut entering = None;
+            for j in 0..ncols {
+                if self.is_basic[j] || d[j].is_zero() {
+                    continue;
+                }
+                if self.up[j].as_ref().is_some_and(|u| *u == self.lo[j]) {
+                    continue;
+                }
+                if !at_upper[j] && d[j].is_negative() {
                     entering = Some((j, true));
                     break;
                 }
-                if at_upper && d.is_positive() {
+                if at_upper[j] && d[j].is_positive() {
                     entering = Some((j, false));
                     break;
                 }
@@ -144,10 +154,11 @@ impl Simplex {
             let mut theta: Option<Q> = self.up[j].as_ref().map(|u| u - &self.lo[j]);
             let mut leave: Option<(usize, bool)> = None; // (row, leaves at upper)
             for i in 0..self.m {
-                let a = if increase { self.t[i][j].clone() } else { -self.t[i][j].clone() };
-                if a.is_zero() {
+                let tij = &self.t[i][j];
+                if tij.is_zero() {
                     continue;
                 }
+                let a = if increase { tij.clone() } else { -tij.clone() };
                 let b = self.basis[i];
                 let (lim, to_upper) = if a.is_positive() {
                     ((&self.x[b] - &self.lo[b]) / &a, false)
@@ -168,7 +179,7 @@ impl Simplex {
                 }
             }
             let Some(theta) = theta else { return Err(LpOutcome::Unbounded) };
-            let step = if increase { theta.clone() } else { -theta.clone() };
+            let step = if increase { theta } else { -theta };
             if !step.is_zero() {
                 self.x[j] += &step;
                 for i in 0..self.m {
@@ -180,11 +191,23 @@ impl Simplex {
                     }
                 }
             }
-            if let Some((r, to_upper)) = leave {
-                let b = self.basis[r];
-                // Exact arithmetic: the leaving variable sits exactly on its bound.
-                self.x[b] = if to_upper { self.up[b].clone().expect("bounded") } else { self.lo[b].clone() };
-                self.pivot(r, j);
+            match leave {
+                None => at_upper[j] = increase,
+                Some((r, to_upper)) => {
+                    let b = self.basis[r];
+                    // Exact arithmetic: the leaving variable sits exactly on its bound.
+                    self.x[b] = if to_upper { self.up[b].clone().expect("bounded") } else { self.lo[b].clone() };
+                    self.pivot(r, j);
+                    at_upper[b] = to_upper;
+                    at_upper[j] = false;
+                    let dj = d[j].clone();
+                    for (k, v) in self.t[r].iter().enumerate() {
+                        if !v.is_zero() && k != j {
+                            d[k] -= &dj * v;
+                        }
+                    }
+                    d[j] = Q::zero();
+                }
             }
         }
         Err(LpOutcome::Unbounded)
@@ -337,14 +360,20 @@ pub enum IlpOutcome {
     Unbounded,
 }
 
-/// Branch and bound on the integer variables (depth first, floor branch first).
-pub fn solve_ilp(p: &Problem, cost: &[Q], node_limit: usize) -> IlpOutcome {
+/// Branch and bound (depth first, the lower branch first). `groups` are sets of
+/// variables whose sum must be a whole number: the solver branches on a
+/// fractional group sum first (a row Σ ≤ ⌊v⌋ or Σ ≥ ⌈v⌉), which keeps the tree
+/// small when many interchangeable columns share a constraint, and only then on
+/// single fractional integer variables.
+pub fn solve_ilp(p: &Problem, cost: &[Q], node_limit: usize, groups: &[Vec<usize>]) -> IlpOutcome {
+    type Node = (Vec<Q>, Vec<Option<Q>>, Vec<(Vec<(usize, Q)>, Cmp, Q)>);
     let mut best: Option<(Vec<Q>, Q)> = None;
-    let mut stack: Vec<(Vec<Q>, Vec<Option<Q>>)> = vec![(p.lower.clone(), p.upper.clone())];
+    let mut stack: Vec<Node> = vec![(p.lower.clone(), p.upper.clone(), Vec::new())];
     let mut nodes = 0;
     let mut proven = true;
     let mut work = p.clone();
-    while let Some((lo, up)) = stack.pop() {
+    let base_rows = p.rows.len();
+    while let Some((lo, up, extra)) = stack.pop() {
         if nodes >= node_limit {
             proven = false;
             break;
@@ -352,6 +381,8 @@ pub fn solve_ilp(p: &Problem, cost: &[Q], node_limit: usize) -> IlpOutcome {
         nodes += 1;
         work.lower = lo;
         work.upper = up;
+        work.rows.truncate(base_rows);
+        work.rows.extend(extra.iter().cloned());
         let (x, obj) = match solve_lp(&work, cost) {
             LpOutcome::Optimal { x, objective } => (x, objective),
             LpOutcome::Infeasible => continue,
@@ -360,19 +391,30 @@ pub fn solve_ilp(p: &Problem, cost: &[Q], node_limit: usize) -> IlpOutcome {
         if best.as_ref().is_some_and(|(_, b)| obj >= *b) {
             continue;
         }
-        let frac = (0..x.len()).find(|&j| p.integer[j] && !x[j].is_integer());
-        match frac {
+        let group = groups.iter().find_map(|g| {
+            let sum = g.iter().fold(Q::zero(), |acc, &j| acc + &x[j]);
+            (!sum.is_integer()).then_some((g, sum))
+        });
+        if let Some((g, sum)) = group {
+            let ones: Vec<(usize, Q)> = g.iter().map(|&j| (j, Q::one())).collect();
+            let minus: Vec<(usize, Q)> = g.iter().map(|&j| (j, -Q::one())).collect();
+            let mut up_rows = extra.clone();
+            up_rows.push((minus, Cmp::Le, -sum.ceil()));
+            stack.push((work.lower.clone(), work.upper.clone(), up_rows));
+            let mut down_rows = extra;
+            down_rows.push((ones, Cmp::Le, sum.floor()));
+            stack.push((work.lower.clone(), work.upper.clone(), down_rows));
+            continue;
+        }
+        match (0..x.len()).find(|&j| p.integer[j] && !x[j].is_integer()) {
             None => best = Some((x, obj)),
             Some(j) => {
-                let fl = x[j].floor();
-                let ce = x[j].ceil();
-                // Push the ceiling branch first so the floor branch is explored first.
                 let mut lo_up = work.lower.clone();
-                lo_up[j] = ce;
-                stack.push((lo_up, work.upper.clone()));
+                lo_up[j] = x[j].ceil();
+                stack.push((lo_up, work.upper.clone(), extra.clone()));
                 let mut up_dn = work.upper.clone();
-                up_dn[j] = Some(fl);
-                stack.push((work.lower.clone(), up_dn));
+                up_dn[j] = Some(x[j].floor());
+                stack.push((work.lower.clone(), up_dn, extra));
             }
         }
     }
@@ -395,13 +437,13 @@ pub struct Lexicographic {
 
 /// Minimises each objective in turn, keeping the earlier optima as constraints.
 /// `None` when the problem is infeasible (or no integer point was found in time).
-pub fn lexicographic(p: &Problem, objectives: &[Vec<Q>], node_limit: usize) -> Option<Lexicographic> {
+pub fn lexicographic(p: &Problem, objectives: &[Vec<Q>], node_limit: usize, groups: &[Vec<usize>]) -> Option<Lexicographic> {
     let mut work = p.clone();
     let mut values = Vec::new();
     let mut proven = true;
     let mut x = Vec::new();
     for c in objectives {
-        match solve_ilp(&work, c, node_limit) {
+        match solve_ilp(&work, c, node_limit, groups) {
             IlpOutcome::Optimal { x: xs, objective, proven: pr, .. } if !xs.is_empty() => {
                 proven &= pr;
                 let coefs: Vec<(usize, Q)> = c.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(j, v)| (j, v.clone())).collect();
@@ -437,7 +479,7 @@ mod tests {
             o => panic!("{o:?}"),
         }
         // Integer: the best lattice point has x + y = 2.
-        match solve_ilp(&Problem { integer: vec![true, true], ..p.clone() }, &[qi(-1), qi(-1)], 1000) {
+        match solve_ilp(&Problem { integer: vec![true, true], ..p.clone() }, &[qi(-1), qi(-1)], 1000, &[]) {
             IlpOutcome::Optimal { objective, proven, .. } => {
                 assert_eq!(objective, qi(-2));
                 assert!(proven);

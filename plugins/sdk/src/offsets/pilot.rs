@@ -166,6 +166,7 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("ALLOWANCE_OTHER_MARKET", Severity::Info, "其他试点的配额不可用于本试点清缴", "Another pilot's allowances cannot be surrendered here"),
     ("ALLOWANCE_FUTURE_VINTAGE", Severity::Info, "不得使用以后年度的配额", "Allowances of a later vintage cannot be used"),
     ("PLAN_PRICES_INCOMPLETE", Severity::Info, "部分持有量无价格，计划按先抵销、后配额、按行序确定，未按成本优化", "Some holdings have no price; the plan uses offsets first, in row order, not by cost"),
+    ("PLAN_TOO_MANY_PRICES", Severity::Info, "不同价格的持有量过多，计划未按成本优化", "Too many holdings with distinct prices; the plan is not optimised by cost"),
     ("PLAN_NOT_PROVEN_OPTIMAL", Severity::Warning, "清缴计划搜索达到上限，未证明最优", "The plan search hit its limit; optimality not proven"),
     ("SHORTFALL", Severity::Warning, "持有配额与抵销指标不足以完成清缴", "Holdings do not cover the obligation"),
     ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline"),
@@ -873,6 +874,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         p.metric("plan_cost_cny", num(cost), s, None);
     } else if !lots.is_empty() {
         p.finding("PLAN_PRICES_INCOMPLETE", t("部分持有量无价格（单价列或选项 carbon_price_cny）：计划按先抵销、后配额、按行序确定", "Some holdings have no price (price column or option carbon_price_cny): the plan uses offsets first, in row order"), vec![]);
+    }
+    if result.too_many_prices {
+        p.finding(
+            "PLAN_TOO_MANY_PRICES",
+            t(&format!("不同价格的持有量超过 {} 组：计划使缺口最小并先用抵销指标，未按成本优化", plan::MAX_PRICED_PIECES), &format!("More than {} groups of holdings with distinct prices: the plan minimises the shortfall and uses offsets first, not by cost", plan::MAX_PRICED_PIECES)),
+            vec![],
+        );
     }
     if !result.proven {
         p.finding("PLAN_NOT_PROVEN_OPTIMAL", t("清缴计划搜索达到上限，结果可行但未证明最优", "The plan search hit its limit; the plan is feasible, optimality not proven"), vec![]);

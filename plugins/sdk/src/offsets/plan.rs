@@ -64,6 +64,8 @@ pub struct PlanResult {
     pub priced: bool,
     /// Columns of the program after aggregation.
     pub pieces: usize,
+    /// Prices were given but too many distinct ones: objective (2) was dropped.
+    pub too_many_prices: bool,
 }
 
 /// Search-node limit for each branch and bound (a guard; small programs finish far below it).
@@ -87,8 +89,66 @@ fn pieces(lots: &[Lot]) -> Vec<Vec<usize>> {
 }
 
 /// The optimal plan for `obligation` from `lots` under `caps`.
+/// Above this many priced columns (after pruning) the plan is made without
+/// prices (objective 2 is dropped and the caller says so): the exact program
+/// grows about quadratically with the columns.
+pub const MAX_PRICED_PIECES: usize = 1500;
+
+fn class_of(l: &Lot) -> (LotKind, Vec<usize>) {
+    let mut caps = l.caps.clone();
+    caps.sort_unstable();
+    caps.dedup();
+    (l.kind, caps)
+}
+
+/// Drops pieces no optimal plan can use: within a class (same kind and caps)
+/// the pieces used are the cheapest, up to the most the class can contribute
+/// (the obligation, and each absolute cap on the class, in whole tonnes).
+fn prune(obligation: Decimal, lots: &[Lot], caps: &[CapBound], groups: Vec<Vec<usize>>) -> Vec<(usize, Vec<usize>)> {
+    let mut classes: Vec<((LotKind, Vec<usize>), Vec<usize>)> = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let key = class_of(&lots[g[0]]);
+        match classes.iter_mut().find(|(k, _)| *k == key) {
+            Some(c) => c.1.push(gi),
+            None => classes.push((key, vec![gi])),
+        }
+    }
+    let mut keep = vec![false; groups.len()];
+    for ((kind, class_caps), mut members) in classes {
+        let mut bound = obligation.max(Decimal::ZERO).ceil();
+        if kind == LotKind::Credit {
+            for &c in &class_caps {
+                if let Some(CapBound::Absolute(b)) = caps.get(c) {
+                    bound = bound.min((*b).max(Decimal::ZERO).floor());
+                }
+            }
+        }
+        members.sort_by_key(|&gi| (lots[groups[gi][0]].cost, groups[gi][0]));
+        let mut cum = Decimal::ZERO;
+        for gi in members {
+            if cum >= bound {
+                break;
+            }
+            keep[gi] = true;
+            cum += groups[gi].iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum::<Decimal>();
+        }
+    }
+    // Each kept piece with its position among all pieces (its rank in objective 3).
+    groups.into_iter().enumerate().zip(keep).filter(|(_, k)| *k).map(|(g, _)| g).collect()
+}
+
 pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanResult {
-    let groups = pieces(lots);
+    let mut priced = !lots.is_empty() && lots.iter().all(|l| l.cost.is_some());
+    let mut kept = prune(obligation, lots, caps, pieces(lots));
+    let mut too_many_prices = false;
+    if priced && kept.len() > MAX_PRICED_PIECES {
+        priced = false;
+        too_many_prices = true;
+        let unpriced: Vec<Lot> = lots.iter().map(|l| Lot { cost: None, ..l.clone() }).collect();
+        kept = prune(obligation, &unpriced, caps, pieces(&unpriced));
+    }
+    let ranks: Vec<usize> = kept.iter().map(|(r, _)| *r).collect();
+    let groups: Vec<Vec<usize>> = kept.into_iter().map(|(_, g)| g).collect();
     let mut p = Problem::new();
     let mut piece_var = Vec::new();
     for g in &groups {
@@ -106,7 +166,8 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
             CapBound::Absolute(b) => {
                 let coefs: Vec<(usize, Q)> = groups.iter().zip(&piece_var).filter(|(g, _)| member(g)).map(|(_, &v)| (v, qi(1))).collect();
                 if !coefs.is_empty() {
-                    p.row(coefs, Cmp::Le, q((*b).max(Decimal::ZERO)));
+                    // Whole tonnes: Σ ≤ b is Σ ≤ ⌊b⌋ for integer columns (a valid cut that keeps the tree small).
+                    p.row(coefs, Cmp::Le, q((*b).max(Decimal::ZERO).floor()));
                 }
             }
             CapBound::Share(r) => {
@@ -129,7 +190,6 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
     let mut o1 = vec![qi(0); n];
     o1[s] = qi(1);
     objectives.push(o1);
-    let priced = !lots.is_empty() && lots.iter().all(|l| l.cost.is_some());
     if priced {
         let mut o2 = vec![qi(0); n];
         for (g, &v) in groups.iter().zip(&piece_var) {
@@ -138,11 +198,24 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
         objectives.push(o2);
     }
     let mut o3 = vec![qi(0); n];
-    for (rank, &v) in piece_var.iter().enumerate() {
+    for (&rank, &v) in ranks.iter().zip(&piece_var) {
         o3[v] = qi(rank as i64 + 1);
     }
     objectives.push(o3);
-    let sol = lp::lexicographic(&p, &objectives, NODE_LIMIT);
+    // Classes: pieces with the same kind and caps; their sums are branched on first.
+    let mut classes: Vec<(LotKind, Vec<usize>, Vec<usize>)> = Vec::new();
+    for (g, &v) in groups.iter().zip(&piece_var) {
+        let l = &lots[g[0]];
+        let mut caps = l.caps.clone();
+        caps.sort_unstable();
+        caps.dedup();
+        match classes.iter_mut().find(|(k, c, _)| *k == l.kind && *c == caps) {
+            Some(c) => c.2.push(v),
+            None => classes.push((l.kind, caps, vec![v])),
+        }
+    }
+    let class_vars: Vec<Vec<usize>> = classes.into_iter().map(|c| c.2).collect();
+    let sol = lp::lexicographic(&p, &objectives, NODE_LIMIT, &class_vars);
     let mut used = vec![Decimal::ZERO; lots.len()];
     let (shortfall, proven) = match &sol {
         Some(sol) => {
@@ -159,8 +232,9 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
         // Cannot happen (buying the whole obligation is always feasible); be safe.
         None => (obligation.max(Decimal::ZERO), false),
     };
-    let cost = priced.then(|| lots.iter().zip(&used).map(|(l, u)| l.cost.unwrap_or_default() * *u).sum());
-    PlanResult { used, shortfall, cost, proven, priced, pieces: groups.len() }
+    let all_priced = !lots.is_empty() && lots.iter().all(|l| l.cost.is_some());
+    let cost = all_priced.then(|| lots.iter().zip(&used).map(|(l, u)| l.cost.unwrap_or_default() * *u).sum());
+    PlanResult { used, shortfall, cost, proven, priced, pieces: groups.len(), too_many_prices }
 }
 
 #[cfg(test)]
@@ -325,5 +399,29 @@ mod tests {
         let r = optimise(d(12), &lots, &[CapBound::Absolute(Decimal::new(75, 1))]);
         assert_eq!(r.pieces, 2);
         assert_eq!(r.used, vec![d(5), d(2), d(5)]);
+    }
+}
+
+#[cfg(test)]
+mod scale {
+    use super::*;
+
+    /// A portfolio of many lots with distinct prices: the program stays exact and quick.
+    #[test]
+    fn many_priced_lots() {
+        let n = std::env::var("LVYUE_PLAN_LOTS").ok().and_then(|v| v.parse().ok()).unwrap_or(400usize);
+        let mut lots = Vec::new();
+        for i in 0..n {
+            let kind = if i % 10 == 9 { LotKind::Allowance } else { LotKind::Credit };
+            let caps = if kind == LotKind::Credit { if i % 3 == 0 { vec![0, 1] } else { vec![0] } } else { vec![] };
+            lots.push(Lot { kind, quantity: Decimal::from(100 + (i as i64 * 37) % 900), cost: Some(Decimal::new(3000 + (i as i64 * 7919) % 6000, 2)), caps });
+        }
+        let caps = vec![CapBound::Absolute(Decimal::new(1_234_567, 2)), CapBound::Share(Decimal::new(3, 1))];
+        let t = std::time::Instant::now();
+        let r = optimise(Decimal::from(150_000), &lots, &caps);
+        eprintln!("{n} lots, {} pieces: {:?}", r.pieces, t.elapsed());
+        assert!(r.proven);
+        let credits: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
+        assert!(credits <= Decimal::from(12_345));
     }
 }

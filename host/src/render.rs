@@ -9,7 +9,8 @@
 //! convenience `metrics`, `parameters` and `tables` keyed by their keys,
 //! `findings` grouped by severity (`findings.error`, `.warning`, `.info`),
 //! and `plugin` (id, version, names). Numbers are exact decimal text; the
-//! `thousands` filter groups digits (`1234567.5` → `1,234,567.5`).
+//! `thousands` filter groups digits (`1234567.5` → `1,234,567.5`) and
+//! `decimals(places=2)` rounds exactly, half away from zero (`0.6379166` → `0.64`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -46,6 +47,22 @@ fn thousands(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(format!("{sign}{grouped}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())))
 }
 
+fn decimals(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let places = args.get("places").and_then(Value::as_u64).unwrap_or(2) as u32;
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => return Ok(other.clone()),
+    };
+    Ok(match crate::decimal::parse(&text) {
+        Some(d) => {
+            let r = d.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            Value::String(format!("{:.*}", places as usize, r))
+        }
+        None => Value::String(text),
+    })
+}
+
 /// The template context for a report.
 pub fn context(report: &Report, plugin_name: (&str, &str)) -> Value {
     let r = serde_json::to_value(report).expect("report serialises");
@@ -76,6 +93,7 @@ pub fn context(report: &Report, plugin_name: (&str, &str)) -> Value {
 pub fn render_all(templates: &[(String, String)], report: &Report, plugin_name: (&str, &str)) -> Result<Vec<(String, String)>, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("thousands", thousands);
+    tera.register_filter("decimals", decimals);
     let mut names = Vec::new();
     for (name, text) in templates {
         let Some(stem) = name.strip_suffix(".tera") else { continue };
@@ -106,6 +124,17 @@ fn chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_round_exactly_half_away_from_zero() {
+        let f = |s: &str, p: u64| decimals(&Value::String(s.into()), &HashMap::from([("places".to_string(), Value::from(p))])).unwrap();
+        assert_eq!(f("0.6379166", 2), "0.64");
+        assert_eq!(f("2.5", 0), "3");
+        assert_eq!(f("-2.5", 0), "-3");
+        assert_eq!(f("1.005", 2), "1.01");
+        assert_eq!(f("7", 2), "7.00");
+        assert_eq!(f("n/a", 2), "n/a");
+    }
 
     #[test]
     fn thousands_groups_digits_exactly() {

@@ -21,6 +21,11 @@
 //! # tolerance = "0.001"    # absolute, for metrics
 //! # max_fuel = 20000000
 //! ```
+//!
+//! A case may change the rules for itself alone (a "reform"):
+//! `rules_override = ["overrides/cap-10pc.toml"]`, files in the rules format
+//! relative to the case file. (Keep them out of `rules/<jurisdiction>/` itself,
+//! e.g. in `cases/overrides/`, so they are not bundled.)
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +51,10 @@ pub struct Case {
     pub units: toml::Table,
     #[serde(default)]
     pub tables: toml::Table,
+    /// Rules files (paths relative to the case file) whose parameters replace
+    /// or add to the rules for this case only, like `--rules-override`.
+    #[serde(default)]
+    pub rules_override: Vec<String>,
     pub expect: Expect,
 }
 
@@ -139,6 +148,18 @@ pub fn run_case(host: &Host, jurisdiction: &str, path: &Path, case: &Case) -> Ca
     let req = match RequestFile::from_toml_table(&name, table) {
         Ok(r) => r,
         Err(e) => return result(vec![format!("the case's request is malformed: {e}")]),
+    };
+    let reformed;
+    let host = if case.rules_override.is_empty() {
+        host
+    } else {
+        let base = path.parent().unwrap_or(Path::new("."));
+        let files: Vec<std::path::PathBuf> = case.rules_override.iter().map(|f| base.join(f)).collect();
+        if let Some(missing) = files.iter().find(|f| !f.is_file()) {
+            return result(vec![format!("rules_override {} does not exist", missing.display())]);
+        }
+        reformed = host.with_rules_overrides(&files);
+        &reformed
     };
     let job = Evaluate { jurisdiction, year: req.year, tables: &req.tables, options: &req.options, inputs: vec![] };
     let outcome = host.evaluate(&job);

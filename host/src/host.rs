@@ -146,6 +146,22 @@ impl Host {
         &self.bundles
     }
 
+    /// The same host with more rules override files (a "reform" for a test
+    /// case). Compiled plugins and descriptions are shared.
+    pub fn with_rules_overrides(&self, files: &[PathBuf]) -> Host {
+        Host {
+            sandbox: self.sandbox.clone(),
+            cache: self.cache.clone(),
+            bundles: self.bundles.clone(),
+            refused: Vec::new(),
+            limits: self.limits.clone(),
+            rules_dir: self.rules_dir.clone(),
+            rules_overrides: self.rules_overrides.iter().chain(files).cloned().collect(),
+            prepared: Mutex::new(self.prepared.lock().expect("lock").clone()),
+            described: Mutex::new(self.described.lock().expect("lock").clone()),
+        }
+    }
+
     pub fn refused(&self) -> &[BundleError] {
         &self.refused
     }

@@ -2,7 +2,8 @@
 //!
 //! Method: a dense, bounded-variable primal simplex over exact rationals
 //! (`BigRational`), two phases (artificial variables, then the objective),
-//! Bland's rule for entering and leaving variables (no cycling); integer
+//! Dantzig's entering rule, switching to Bland's after a run of degenerate
+//! steps (no cycling), Bland's leaving rule on ties; integer
 //! variables by depth-first branch and bound on the exact LP relaxation;
 //! several objectives by lexicographic optimisation (each optimum is fixed as
 //! a constraint before the next objective is minimised).
@@ -95,6 +96,9 @@ pub enum LpOutcome {
 /// Pivot limit, a guard only: Bland's rule terminates.
 const MAX_ITERATIONS: usize = 200_000;
 
+/// Consecutive degenerate steps after which the entering rule becomes Bland's.
+const DEGENERATE_STEPS_BEFORE_BLAND: usize = 50;
+
 struct Simplex {
     m: usize,
     /// B⁻¹·A over all columns (structural, slack, artificial).
@@ -130,26 +134,37 @@ impl Simplex {
             .collect();
         // Nonbasic columns sit at a bound: true = upper.
         let mut at_upper: Vec<bool> = (0..ncols).map(|j| !self.is_basic[j] && self.up[j].as_ref().is_some_and(|u| *u == self.x[j]) && self.x[j] != self.lo[j]).collect();
+        let fixed: Vec<bool> = (0..ncols).map(|j| self.up[j].as_ref().is_some_and(|u| *u == self.lo[j])).collect();
+        let mut bland = false;
+        let mut degenerate = 0usize;
         for _ in 0..MAX_ITERATIONS {
-            // Bland: the first improving nonbasic column enters.
-            let mut entering = None;
+            // Dantzig (the largest improvement rate) while steps make progress;
+            // Bland (the first improving column) after a run of degenerate
+            // steps, which rules out cycling.
+            let mut entering: Option<(usize, bool)> = None;
             for j in 0..ncols {
-                if self.is_basic[j] || d[j].is_zero() {
+                if self.is_basic[j] || d[j].is_zero() || fixed[j] {
                     continue;
                 }
-                if self.up[j].as_ref().is_some_and(|u| *u == self.lo[j]) {
-                    continue;
-                }
-                if !at_upper[j] && d[j].is_negative() {
-                    entering = Some((j, true));
+                let candidate = if !at_upper[j] && d[j].is_negative() {
+                    Some((j, true))
+                } else if at_upper[j] && d[j].is_positive() {
+                    Some((j, false))
+                } else {
+                    None
+                };
+                let Some(c) = candidate else { continue };
+                if bland {
+                    entering = Some(c);
                     break;
                 }
-                if at_upper[j] && d[j].is_positive() {
-                    entering = Some((j, false));
-                    break;
+                if entering.is_none_or(|(e, _)| d[j].abs() > d[e].abs()) {
+                    entering = Some(c);
                 }
             }
-            let Some((j, increase)) = entering else { return Ok(()) };
+            let Some((j, increase)) = entering else {
+                return Ok(());
+            };
             // Ratio test: the bound flip of x_j, or the first basic variable to hit a bound.
             let mut theta: Option<Q> = self.up[j].as_ref().map(|u| u - &self.lo[j]);
             let mut leave: Option<(usize, bool)> = None; // (row, leaves at upper)
@@ -180,6 +195,14 @@ impl Simplex {
             }
             let Some(theta) = theta else { return Err(LpOutcome::Unbounded) };
             let step = if increase { theta } else { -theta };
+            if step.is_zero() {
+                degenerate += 1;
+                if degenerate > DEGENERATE_STEPS_BEFORE_BLAND {
+                    bland = true;
+                }
+            } else {
+                degenerate = 0;
+            }
             if !step.is_zero() {
                 self.x[j] += &step;
                 for i in 0..self.m {

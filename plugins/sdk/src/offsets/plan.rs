@@ -74,25 +74,29 @@ pub const NODE_LIMIT: usize = 20_000;
 /// Pieces: lots with the same kind, caps and cost, in order of first appearance
 /// (credits before allowances).
 fn pieces(lots: &[Lot]) -> Vec<Vec<usize>> {
-    let mut out: Vec<(LotKind, Vec<usize>, Option<Decimal>, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<(LotKind, Vec<usize>, Option<Decimal>), usize> = std::collections::HashMap::new();
+    let mut out: Vec<(LotKind, Vec<usize>)> = Vec::new();
     for (i, l) in lots.iter().enumerate() {
-        let mut caps = l.caps.clone();
-        caps.sort_unstable();
-        caps.dedup();
-        match out.iter_mut().find(|(k, c, p, _)| *k == l.kind && *c == caps && *p == l.cost.map(|d| d.normalize())) {
-            Some(e) => e.3.push(i),
-            None => out.push((l.kind, caps, l.cost.map(|d| d.normalize()), vec![i])),
+        let (kind, caps) = class_of(l);
+        let key = (kind, caps, l.cost.map(|d| d.normalize()));
+        match index.get(&key) {
+            Some(&k) => out[k].1.push(i),
+            None => {
+                index.insert(key, out.len());
+                out.push((kind, vec![i]));
+            }
         }
     }
-    out.sort_by_key(|(k, _, _, idx)| (*k, idx[0]));
-    out.into_iter().map(|e| e.3).collect()
+    out.sort_by_key(|(k, idx)| (*k, idx[0]));
+    out.into_iter().map(|e| e.1).collect()
 }
 
-/// The optimal plan for `obligation` from `lots` under `caps`.
 /// Above this many priced columns (after pruning) the plan is made without
 /// prices (objective 2 is dropped and the caller says so): the exact program
-/// grows about quadratically with the columns.
-pub const MAX_PRICED_PIECES: usize = 1500;
+/// grows about quadratically with the columns (about 5·10^8 units of the
+/// host's fuel for 100 columns in WebAssembly), and the sandbox's budget must
+/// hold for any portfolio.
+pub const MAX_PRICED_PIECES: usize = 150;
 
 fn class_of(l: &Lot) -> (LotKind, Vec<usize>) {
     let mut caps = l.caps.clone();
@@ -150,12 +154,13 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
     let ranks: Vec<usize> = kept.iter().map(|(r, _)| *r).collect();
     let groups: Vec<Vec<usize>> = kept.into_iter().map(|(_, g)| g).collect();
     let mut p = Problem::new();
+    // The shortfall first: Bland's rule then lets it enter at once in phase one.
+    let s = p.var(qi(0), None, false);
     let mut piece_var = Vec::new();
     for g in &groups {
         let total: Decimal = g.iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum();
         piece_var.push(p.var(qi(0), Some(q(total)), true));
     }
-    let s = p.var(qi(0), None, false);
     // Coverage: −Σ used − s ≤ −obligation.
     let mut cover: Vec<(usize, Q)> = piece_var.iter().map(|&v| (v, qi(-1))).collect();
     cover.push((s, qi(-1)));
@@ -215,7 +220,36 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
         }
     }
     let class_vars: Vec<Vec<usize>> = classes.into_iter().map(|c| c.2).collect();
-    let sol = lp::lexicographic(&p, &objectives, NODE_LIMIT, &class_vars);
+    // One program, not three: the objectives are weighted so that at integer
+    // points the order is exactly lexicographic. Between two whole-tonne plans
+    // the rank sum differs by less than R = Σ rank × held + 1, the value by a
+    // multiple of 10^-kp (kp: the prices' decimal places) and the shortfall by
+    // a multiple of 10^-ko (ko: the obligation's). So with W2 = R·10^kp + 1 and
+    // W1 = (W2·C + R)·10^ko + 1 (C: the value of everything held), one unit of
+    // a higher objective outweighs any change of the lower ones.
+    let totals: Vec<Q> = groups.iter().map(|g| q(g.iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum())).collect();
+    let r_max = totals.iter().zip(&ranks).fold(qi(1), |acc, (t, &r)| acc + t * qi(r as i64 + 1));
+    let pow10 = |k: u32| -> Q { num_traits::pow(qi(10), k as usize) };
+    let kp = if priced { groups.iter().filter_map(|g| lots[g[0]].cost).map(|c| c.normalize().scale()).max().unwrap_or(0) } else { 0 };
+    let ko = obligation.normalize().scale();
+    let c_max = if priced { totals.iter().zip(&groups).fold(qi(0), |acc, (t, g)| acc + t * q(lots[g[0]].cost.unwrap_or_default().abs())) } else { qi(0) };
+    let w2 = &r_max * pow10(kp) + qi(1);
+    let w1 = (&w2 * &c_max + &r_max) * pow10(ko) + qi(1);
+    let mut combined = vec![qi(0); n];
+    for (k, o) in objectives.iter().enumerate() {
+        let w = match (k, objectives.len()) {
+            (0, _) => w1.clone(),
+            (1, 3) => w2.clone(),
+            _ => qi(1),
+        };
+        for (c, v) in combined.iter_mut().zip(o) {
+            *c += &w * v;
+        }
+    }
+    let sol = match lp::solve_ilp(&p, &combined, NODE_LIMIT, &class_vars) {
+        lp::IlpOutcome::Optimal { x, proven, .. } if !x.is_empty() => Some(lp::Lexicographic { x, objectives: Vec::new(), proven }),
+        _ => None,
+    };
     let mut used = vec![Decimal::ZERO; lots.len()];
     let (shortfall, proven) = match &sol {
         Some(sol) => {
@@ -425,3 +459,30 @@ mod scale {
         assert!(credits <= Decimal::from(12_345));
     }
 }
+
+#[cfg(test)]
+mod share_scale {
+    use super::*;
+
+    /// Guangdong-like: local and non-local credits with many prices under a
+    /// cap and the 30 % share, allowances cheaper than some credits.
+    #[test]
+    fn share_rule_with_many_prices() {
+        let mut lots = Vec::new();
+        for i in 0..2000i64 {
+            let local = i % 7 != 0 && i % 5 != 0;
+            lots.push(Lot { kind: LotKind::Credit, quantity: Decimal::from(1 + (i * 37) % 200), cost: Some(Decimal::from(20 + (i * 13) % 51)), caps: if local { vec![0] } else { vec![0, 1] } });
+        }
+        lots.push(Lot { kind: LotKind::Allowance, quantity: Decimal::from(4_600_000), cost: Some(Decimal::from(45)), caps: vec![] });
+        let caps = vec![CapBound::Absolute(Decimal::from(48_000)), CapBound::Share(Decimal::new(3, 1))];
+        let t = std::time::Instant::now();
+        let r = optimise(Decimal::from(5_000_000), &lots, &caps);
+        eprintln!("share rule: {} pieces, {:?}, shortfall {}, cost {:?}", r.pieces, t.elapsed(), r.shortfall, r.cost);
+        assert!(r.proven);
+        let nonlocal: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.caps.contains(&1)).map(|(_, u)| *u).sum();
+        let all: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
+        assert!(nonlocal * Decimal::from(10) <= all * Decimal::from(3));
+        assert!(all <= Decimal::from(48_000));
+    }
+}
+

@@ -392,8 +392,8 @@ mod tests {
     #[test]
     fn matches_brute_force_on_random_small_portfolios() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        for case in 0..400 {
-            let nlots = 1 + rng.below(4) as usize;
+        for case in 0..800 {
+            let nlots = 1 + rng.below(5) as usize;
             let ncaps = rng.below(4) as usize;
             let priced = rng.below(2) == 0;
             let mut caps = Vec::new();
@@ -410,8 +410,8 @@ mod tests {
                 let kind = if i > 0 && rng.below(3) == 0 { LotKind::Allowance } else { LotKind::Credit };
                 let lot_caps = if kind == LotKind::Credit { (0..ncaps).filter(|_| rng.below(2) == 0).collect() } else { vec![] };
                 // Distinct costs keep every lot its own piece.
-                let cost = priced.then(|| d(10 * (i as i64 + 1) + rng.below(9)));
-                lots.push(Lot { kind, quantity: d(rng.below(7)), cost, caps: lot_caps });
+                let cost = priced.then(|| Decimal::new((10 * (i as i64 + 1) + rng.below(9)) * 100 + rng.below(100), 2));
+                lots.push(Lot { kind, quantity: d(rng.below(if nlots == 5 { 5 } else { 7 })), cost, caps: lot_caps });
             }
             let ob = Decimal::new(rng.below(160), 1);
             let r = optimise(ob, &lots, &caps);

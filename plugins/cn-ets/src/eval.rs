@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use lvyue_sdk::{dec, t, Context, Decimal, EvaluationError, Output, Severity, TextZhEn, Value};
+use lvyue_sdk::{dec, t, Context, Decimal, EvaluationError, Output, TextZhEn, Value};
 
 use crate::spec::{FINDINGS, METRICS};
 
@@ -101,29 +101,13 @@ impl<'a> Eval<'a> {
 
     /// Stops with the error findings collected so far.
     pub fn fail_if_errors(&mut self) -> Result<(), EvaluationError> {
-        if self.out.has_errors() {
-            let findings = std::mem::take(&mut self.out).finish().findings;
-            let errors = findings.into_iter().filter(|f| matches!(f.severity, Severity::Error)).collect();
-            return Err(EvaluationError::InvalidInput(errors));
-        }
-        Ok(())
+        self.out.fail_if_errors()
     }
 
     /// One PARAMETER_NOT_VERIFIED finding per parameter used whose value is not verified.
     pub fn report_unverified(&mut self) {
         let used: Vec<&str> = self.used.iter().map(String::as_str).collect();
-        for p in self.ctx.unverified_parameters(&used) {
-            let mark = lvyue_sdk::confidence_name(p.confidence);
-            self.out.finding(
-                Severity::Warning,
-                "PARAMETER_NOT_VERIFIED",
-                t(
-                    &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值", p.key, mark, p.reference),
-                    &format!("Parameter {} has confidence {} ({}); the result depends on it", p.key, mark, p.reference),
-                ),
-                vec![],
-            );
-        }
+        self.out.report_unverified(&self.ctx, &used);
     }
 }
 

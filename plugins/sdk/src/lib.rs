@@ -64,6 +64,9 @@ macro_rules! export_plugin {
     };
 }
 
+/// The finding code for a result that depends on a parameter not verified in the official text.
+pub const PARAMETER_NOT_VERIFIED: &str = "PARAMETER_NOT_VERIFIED";
+
 /// The contract version this SDK builds against.
 pub const CONTRACT_VERSION: &str = "1.0.0";
 
@@ -383,6 +386,33 @@ impl Output {
 
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| matches!(f.severity, Severity::Error))
+    }
+
+    /// Stops the evaluation with the error findings collected so far, as an
+    /// `invalid-input` error (the host reports them with their cells, exit 3).
+    pub fn fail_if_errors(&mut self) -> Result<(), EvaluationError> {
+        if self.has_errors() {
+            let errors = std::mem::take(&mut self.findings).into_iter().filter(|f| matches!(f.severity, Severity::Error)).collect();
+            return Err(EvaluationError::InvalidInput(errors));
+        }
+        Ok(())
+    }
+
+    /// One [`PARAMETER_NOT_VERIFIED`] warning for each parameter in `used`
+    /// whose value is not marked verified: the output says what it depends on.
+    pub fn report_unverified(&mut self, ctx: &Context, used: &[&str]) {
+        for p in ctx.unverified_parameters(used) {
+            let mark = confidence_name(p.confidence);
+            self.finding(
+                Severity::Warning,
+                PARAMETER_NOT_VERIFIED,
+                t(
+                    &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值", p.key, mark, p.reference),
+                    &format!("Parameter {} has confidence {} ({}); the result depends on it", p.key, mark, p.reference),
+                ),
+                vec![],
+            );
+        }
     }
 
     pub fn finish(self) -> Evaluation {

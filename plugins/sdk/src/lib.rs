@@ -42,7 +42,7 @@ pub mod bindings {
     });
 }
 
-pub mod offsets;
+#[cfg(feature = "offsets")] pub mod offsets;
 pub mod schemas;
 
 pub use bindings::exports::lvyue::compliance::plugin::Guest as Plugin;

@@ -37,7 +37,14 @@ fn io(path: &Path, e: impl std::fmt::Display) -> KitError {
 
 /// Dependency lines of the vendored SDK; `host/tests/plugin_kit.rs` checks them against the workspace.
 pub const SDK_DEPENDENCIES: &str = r#"wit-bindgen = { version = "0.61", default-features = false, features = ["macros", "realloc", "std"] }
-rust_decimal = { version = "1", default-features = false, features = ["std", "serde-str"] }"#;
+rust_decimal = { version = "1", default-features = false, features = ["std", "serde-str"] }
+num-bigint = { version = "0.4", optional = true }
+num-rational = { version = "0.4", default-features = false, features = ["num-bigint-std", "std"], optional = true }
+num-traits = { version = "0.2", optional = true }
+
+[features]
+default = ["offsets"]
+offsets = ["dep:num-bigint", "dep:num-rational", "dep:num-traits"]"#;
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && id.starts_with(|c: char| c.is_ascii_lowercase())

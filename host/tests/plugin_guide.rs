@@ -156,6 +156,14 @@ fn the_vendored_sdk_uses_the_workspace_dependency_versions() {
     for name in ["wit-bindgen", "rust_decimal"] {
         assert_eq!(kit["d"][name], deps[name], "{name}: the kit's vendored SDK must use the workspace's dependency");
     }
+    // The SDK's own dependencies and features, as its Cargo.toml states them.
+    let sdk: toml::Table = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/Cargo.toml")).unwrap().parse().unwrap();
+    for (name, spec) in sdk["dependencies"].as_table().unwrap() {
+        if spec.get("workspace").is_none() {
+            assert_eq!(&kit["d"][name], spec, "{name}: the kit's vendored SDK must match plugins/sdk/Cargo.toml");
+        }
+    }
+    assert_eq!(kit["features"], sdk["features"], "the kit's vendored SDK must have the SDK's features");
 }
 
 #[test]

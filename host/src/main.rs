@@ -174,6 +174,8 @@ struct Loaded {
     options: Vec<(String, String)>,
     inputs: Vec<lvyue::report::InputStamp>,
     paths: Vec<PathBuf>,
+    /// With several jurisdictions: why this one's input could not be read.
+    error: Option<RunError>,
 }
 
 /// Reads the input once per jurisdiction (each plugin declares its own sheets).
@@ -187,6 +189,7 @@ fn load(host: &Host, a: &InputArgs) -> Result<Vec<Loaded>, RunError> {
             options: req.options,
             inputs: vec![lvyue::host::stamp_file(request)?],
             paths: vec![request.clone()],
+            error: None,
         }]
     } else {
         let (false, Some(year), Some(inventory)) = (a.jurisdiction.is_empty(), a.year, &a.inventory) else {
@@ -198,10 +201,18 @@ fn load(host: &Host, a: &InputArgs) -> Result<Vec<Loaded>, RunError> {
         let inputs = paths.iter().map(|p| lvyue::host::stamp_file(p)).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
         for j in &a.jurisdiction {
-            let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
-            let info = host.describe(bundle)?;
-            let tables = lvyue::workbook::read_all(&refs, &info.input).map_err(RunError::BadInput)?;
-            out.push(Loaded { jurisdiction: j.clone(), year, tables, options: Vec::new(), inputs: inputs.clone(), paths: paths.clone() });
+            let read = || -> Result<Vec<lvyue::input::RawTable>, RunError> {
+                let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
+                let info = host.describe(bundle)?;
+                lvyue::workbook::read_all(&refs, &info.input).map_err(RunError::BadInput)
+            };
+            let (tables, error) = match read() {
+                Ok(t) => (t, None),
+                // One jurisdiction alone: its error is the run's.
+                Err(e) if a.jurisdiction.len() == 1 => return Err(e),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            out.push(Loaded { jurisdiction: j.clone(), year, tables, options: Vec::new(), inputs: inputs.clone(), paths: paths.clone(), error });
         }
         out
     };
@@ -215,20 +226,30 @@ fn load(host: &Host, a: &InputArgs) -> Result<Vec<Loaded>, RunError> {
     Ok(all)
 }
 
-/// Evaluates each loaded input. Input and rules problems stop the run before
-/// anything is written; a failing plugin is reported and the others go on.
-fn evaluate_all(host: &Host, loaded: &[Loaded]) -> Result<(Vec<Report>, Vec<(String, RunError)>), RunError> {
+/// Evaluates each loaded input. With one jurisdiction its error is the run's
+/// (nothing is written). With several, a jurisdiction that fails (its input,
+/// its rules or its plugin) is reported and the others go on; the run fails
+/// only if none succeeds.
+fn evaluate_all(host: &Host, loaded: &mut [Loaded]) -> Result<(Vec<Report>, Vec<(String, RunError)>), RunError> {
     let mut reports = Vec::new();
     let mut failures = Vec::new();
-    for l in loaded {
-        match host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() }) {
+    let several = loaded.len() > 1;
+    for l in loaded.iter_mut() {
+        let outcome = match l.error.take() {
+            Some(e) => Err(e),
+            None => host.evaluate(&Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() }),
+        };
+        match outcome {
             Ok(r) => reports.push(r),
-            Err(e @ RunError::Failed { .. }) if loaded.len() > 1 => {
-                eprintln!("error: {}: {e} (continuing with the other jurisdictions)", l.jurisdiction);
+            Err(e) if several => {
+                eprintln!("error: {}: {e}\n(continuing with the other jurisdictions)", l.jurisdiction);
                 failures.push((l.jurisdiction.clone(), e));
             }
             Err(e) => return Err(e),
         }
+    }
+    if reports.is_empty() && !failures.is_empty() {
+        return Err(failures.swap_remove(0).1);
     }
     Ok((reports, failures))
 }
@@ -490,8 +511,8 @@ fn run(cli: Cli) -> Result<i32, RunError> {
             Ok(exit::OK)
         }
         Command::Evaluate { input, out, json, render } => {
-            let loaded = load(&host, &input)?;
-            let (reports, failures) = evaluate_all(&host, &loaded)?;
+            let mut loaded = load(&host, &input)?;
+            let (reports, failures) = evaluate_all(&host, &mut loaded)?;
             for r in &reports {
                 print_summary(r);
                 println!();
@@ -506,6 +527,9 @@ fn run(cli: Cli) -> Result<i32, RunError> {
         }
         Command::Validate { input } => {
             for l in load(&host, &input)? {
+                if let Some(e) = l.error {
+                    return Err(e);
+                }
                 let job = Evaluate { jurisdiction: &l.jurisdiction, year: l.year, tables: &l.tables, options: &l.options, inputs: l.inputs.clone() };
                 let (request, ..) = host.build_request(&job)?;
                 let rows: usize = request.tables.iter().map(|t| t.rows.len()).sum();

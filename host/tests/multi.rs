@@ -66,3 +66,23 @@ fn a_failing_plugin_is_reported_and_the_others_are_written() {
     assert_eq!(r["failures"][0]["jurisdiction"], "hostile-panic");
     assert_eq!(r["failures"][0]["exit_code"], 4);
 }
+
+#[test]
+fn a_jurisdiction_whose_input_does_not_fit_is_reported_and_the_others_are_written() {
+    // cn-hubei needs the entity's initial allocation, which the cn-ets sample does not have.
+    let dir = tempfile::tempdir().unwrap();
+    let (out, json) = (dir.path().join("all.xlsx"), dir.path().join("all.json"));
+    let o = run(&[], "cn-ets,cn-hubei", &out, &json);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cn-hubei"), "{err}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(r["reports"].as_array().unwrap().len(), 1);
+    assert_eq!(r["reports"][0]["jurisdiction"], "cn-ets");
+    assert_eq!(r["failures"][0]["jurisdiction"], "cn-hubei");
+    assert_eq!(o.status.code(), r["failures"][0]["exit_code"].as_i64().map(|c| c as i32));
+    assert_ne!(o.status.code(), Some(0));
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let overview = wb.worksheet_range(lvyue::report_xlsx::OVERVIEW).unwrap();
+    assert_eq!(overview.get_value((2, 0)).unwrap().to_string(), "cn-hubei");
+    assert_eq!(overview.get_value((2, 2)).unwrap().to_string(), "failed");
+}

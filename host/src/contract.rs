@@ -9,8 +9,8 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
-pub use exports::lvyue::compliance::plugin::EvaluationError;
-pub use lvyue::compliance::types::*;
+pub use self::exports::lvyue::compliance::plugin::EvaluationError;
+pub use self::lvyue::compliance::types::*;
 
 /// The WIT package name of the contract.
 pub const CONTRACT_PACKAGE: &str = "lvyue:compliance";

@@ -1,6 +1,6 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
-use lvyue_sdk::schemas::{self, example};
+use lvyue_sdk::schemas::{self, example, with_examples};
 use lvyue_sdk::{t, ColumnSpec, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind};
 
 // ---- parameters ------------------------------------------------------------------
@@ -199,18 +199,6 @@ pub fn findings() -> Vec<FindingSpec> {
 
 // ---- input sheets ----------------------------------------------------------------
 
-/// Sets example values (one per template example row) on a sheet's columns.
-fn with_examples(mut sheet: SheetSpec, examples: &[(&str, &[&str])]) -> SheetSpec {
-    sheet.columns = sheet
-        .columns
-        .into_iter()
-        .map(|c| match examples.iter().find(|(k, _)| *k == c.key) {
-            Some((_, values)) => example(c, values),
-            None => c,
-        })
-        .collect();
-    sheet
-}
 
 /// `generating_units`: the production data that drives power allocation, one row
 /// per generating unit. It specialises `lvyue.inventory.production@1` (its

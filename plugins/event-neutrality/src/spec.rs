@@ -1,6 +1,6 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
-use lvyue_sdk::schemas::{self, example};
+use lvyue_sdk::schemas::{self, with_examples};
 use lvyue_sdk::{t, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind};
 
 // ---- parameters ------------------------------------------------------------------
@@ -175,18 +175,6 @@ pub fn findings() -> Vec<FindingSpec> {
 
 // ---- input sheets ----------------------------------------------------------------
 
-/// Sets example values (one per template example row) on a sheet's columns.
-fn with_examples(mut sheet: SheetSpec, examples: &[(&str, &[&str])]) -> SheetSpec {
-    sheet.columns = sheet
-        .columns
-        .into_iter()
-        .map(|c| match examples.iter().find(|(k, _)| *k == c.key) {
-            Some((_, values)) => example(c, values),
-            None => c,
-        })
-        .collect();
-    sheet
-}
 
 pub fn input() -> Vec<SheetSpec> {
     // The shared certificate sheet declares no examples; give it this plugin's.

@@ -62,6 +62,19 @@ pub fn example(mut col: ColumnSpec, values: &[&str]) -> ColumnSpec {
     col
 }
 
+/// Sets example values (one per template example row) on a sheet's columns, by column key.
+pub fn with_examples(mut sheet: SheetSpec, examples: &[(&str, &[&str])]) -> SheetSpec {
+    sheet.columns = sheet
+        .columns
+        .into_iter()
+        .map(|c| match examples.iter().find(|(k, _)| *k == c.key) {
+            Some((_, values)) => example(c, values),
+            None => c,
+        })
+        .collect();
+    sheet
+}
+
 /// Adds plugin-specific columns to a shared schema.
 pub fn with_columns(mut sheet: SheetSpec, extra: Vec<ColumnSpec>) -> SheetSpec {
     sheet.columns.extend(extra);

@@ -15,12 +15,17 @@ pub fn format(d: Date) -> String {
 }
 
 /// The same calendar day `years` later; 29 February becomes 28 February in a
-/// common year ("within N years after" ends on that day, inclusive).
+/// common year ("within N years after" ends on that day, inclusive). A day
+/// past the calendar's range (beyond 9999) gives its last day, so a far
+/// deadline stays a far deadline instead of failing the evaluation.
 pub fn add_years(d: Date, years: i32) -> Date {
-    let year = d.year() + years;
+    let beyond = if years < 0 { Date::MIN } else { Date::MAX };
+    let Some(year) = d.year().checked_add(years) else {
+        return beyond;
+    };
     Date::from_calendar_date(year, d.month(), d.day())
         .or_else(|_| Date::from_calendar_date(year, d.month(), d.day() - 1))
-        .expect("a valid calendar date")
+        .unwrap_or(beyond)
 }
 
 /// Days from `start` to `end`, both included.
@@ -41,6 +46,10 @@ mod tests {
         assert_eq!(format(add_years(d("2023-11-04"), 6)), "2029-11-04");
         assert_eq!(days_inclusive(d("2023-10-15"), d("2023-11-04")), 21);
         assert!(parse("2023-02-30").is_none());
+        // The calendar ends in 9999: a deadline past it is its last day, not a panic.
+        assert_eq!(format(add_years(d("9999-12-31"), 1)), "9999-12-31");
+        assert_eq!(format(add_years(d("2023-11-04"), i32::MAX)), "9999-12-31");
+        assert_eq!(format(add_years(d("2023-11-04"), -20000)), "-9999-01-01");
         assert!(parse("nope").is_none());
     }
 }

@@ -8,11 +8,11 @@
 use std::path::{Path, PathBuf};
 
 mod digest {
-    include!("src/digest.rs");
+    include!("src/bundle/digest.rs");
 }
 
 mod cargo_wasm {
-    include!("src/cargo_wasm.rs");
+    include!("src/kit/cargo_wasm.rs");
 }
 
 const TARGET: &str = cargo_wasm::WASM_TARGET;

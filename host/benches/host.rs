@@ -35,7 +35,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use lvyue::bundle::Bundle;
-use lvyue::cache::{CacheOutcome, CompileCache};
+use lvyue::bundle::cache::{CacheOutcome, CompileCache};
 use lvyue::contract::{Evaluation, EvaluationError, Request, Value};
 use lvyue::host::{Evaluate, Host, HostOptions};
 use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
@@ -362,7 +362,7 @@ fn write_xlsx(path: &Path, rows: usize) {
         ("排放量", "Emissions", Some("tCO2")),
     ];
     for (c, (zh, en, unit)) in headers.iter().enumerate() {
-        ws.write_string(0, c as u16, lvyue::template::header(zh, en, *unit)).expect("header");
+        ws.write_string(0, c as u16, lvyue::input::template::header(zh, en, *unit)).expect("header");
     }
     for i in 0..rows {
         let r = i as u32 + 1;

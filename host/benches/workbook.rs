@@ -144,11 +144,11 @@ fn main() {
 
     // The input workbooks, laid out from the plugin's declaration.
     let tables = data(rows, holdings);
-    let (inventory, portfolio) = lvyue::template::split(&info);
+    let (inventory, portfolio) = lvyue::input::template::split(&info);
     let inv = dir.path().join("inventory.xlsx");
     let port = dir.path().join("portfolio.xlsx");
-    std::fs::write(&inv, lvyue::template::build_with_data(&inventory, Some(2024), &tables).unwrap()).unwrap();
-    std::fs::write(&port, lvyue::template::build_with_data(&portfolio, Some(2024), &tables).unwrap()).unwrap();
+    std::fs::write(&inv, lvyue::input::template::build_with_data(&inventory, Some(2024), &tables).unwrap()).unwrap();
+    std::fs::write(&port, lvyue::input::template::build_with_data(&portfolio, Some(2024), &tables).unwrap()).unwrap();
     let options = vec![("carbon_price_cny".to_string(), "92.5".to_string())];
     println!("workbook benchmark: {rows} emission sources, {holdings} credit holdings, {iterations} iteration(s), median times\n");
 
@@ -159,10 +159,10 @@ fn main() {
     let mut last = None;
     for _ in 0..iterations {
         let t0 = Instant::now();
-        let (raw, read) = time(|| lvyue::workbook::read_all(&[&inv, &port], &info.input).unwrap());
+        let (raw, read) = time(|| lvyue::input::workbook::read_all(&[&inv, &port], &info.input).unwrap());
         let (report, eval) = time(|| host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &raw, options: &options, inputs: vec![] }).unwrap());
         let (_, write) = time(|| {
-            let bytes = lvyue::report_xlsx::build(&report, Some(&info)).unwrap();
+            let bytes = lvyue::report::xlsx::build(&report, Some(&info)).unwrap();
             lvyue::atomic::write(&out, &bytes).unwrap();
         });
         ours.push(t0.elapsed());

@@ -1,17 +1,78 @@
 //! Output files are complete or absent: write to a temporary file in the
 //! same folder, flush it, then rename over the target.
+//!
+//! The file gets the permissions a plain `File::create` would give (0666
+//! less the umask on Unix; an existing file keeps its own), not the 0600 of
+//! a temporary file, so colleagues on a shared machine can read the reports.
+//! Errors name the user's path, never the temporary file.
 
 use std::io::Write;
 use std::path::Path;
 
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // tempfile's errors end with " at path <the temporary file>"; the user named `path`.
+    let named = |e: std::io::Error| std::io::Error::new(e.kind(), e.to_string().split(" at path ").next().unwrap_or_default().to_string());
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new().prefix(".lvyue-").suffix(".part").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("the folder {} does not exist", dir.display())));
+    }
+    if path.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a folder, not a file"));
+    }
+    let mut tmp = tempfile::Builder::new().prefix(".lvyue-").suffix(".part").tempfile_in(dir).map_err(named)?;
+    tmp.write_all(bytes).map_err(named)?;
+    tmp.as_file().sync_all().map_err(named)?;
+    set_permissions(tmp.as_file(), path).map_err(named)?;
+    tmp.persist(path).map_err(|e| named(e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn set_permissions(file: &std::fs::File, target: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(target) {
+        Ok(m) => m.permissions().mode() & 0o7777,
+        Err(_) => 0o666 & !umask(),
+    };
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_permissions(_: &std::fs::File, _: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The process's umask, read from /proc where it is shown (Linux), else the
+/// usual 022. Reading it this way leaves the process's umask untouched.
+#[cfg(unix)]
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok())))
+        .unwrap_or(0o022)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn written_files_are_readable_by_others_as_umask_allows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        super::write(&path, b"{}").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !super::umask(), "mode {mode:o}");
+        assert_ne!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_missing_folder_is_named_not_the_temporary_file() {
+        let e = super::write(std::path::Path::new("/nonexistent-lvyue-dir/x.json"), b"{}").unwrap_err();
+        assert!(e.to_string().contains("/nonexistent-lvyue-dir"), "{e}");
+        assert!(!e.to_string().contains(".part"), "{e}");
+    }
 }

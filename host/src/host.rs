@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::bundle::{Bundle, BundleError, Origin};
-use crate::cache::{CacheOutcome, CompileCache};
+use crate::bundle::cache::{CacheOutcome, CompileCache};
 use crate::contract::{Period, PluginInfo, Request};
 use crate::input::{InputProblem, RawTable};
 use crate::report::{self, InputStamp, PluginStamp, Report, Stamp};
@@ -49,6 +49,9 @@ pub enum RunError {
     NotFound(String),
     #[error("{0}")]
     Io(String),
+    /// The command line asks for something impossible (exit 2).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl RunError {
@@ -59,6 +62,7 @@ impl RunError {
             RunError::Refused { .. } | RunError::NotFound(_) => exit::PLUGIN_REFUSED,
             RunError::Failed { .. } => exit::PLUGIN_FAILED,
             RunError::Io(_) => exit::OTHER,
+            RunError::Usage(_) => exit::USAGE,
         }
     }
 }
@@ -234,7 +238,7 @@ impl Host {
             let over = RuleSet::from_sources(jurisdiction, &[(name.clone(), text.clone())]).map_err(|e| RunError::Rules(vec![e]))?;
             let keys: Vec<String> = over.parameters.keys().cloned().collect();
             set.override_with(over);
-            source.push_str(&format!(" + override {name} (sha256 {}; {})", crate::digest::sha256_hex(text.as_bytes()), keys.join(", ")));
+            source.push_str(&format!(" + override {name} (sha256 {}; {})", crate::bundle::digest::sha256_hex(text.as_bytes()), keys.join(", ")));
         }
         Ok((set, source))
     }
@@ -244,7 +248,7 @@ impl Host {
             let d = dir.join(jurisdiction);
             if d.is_dir() {
                 let files = crate::bundle::read_rules_tree(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
-                let digest = crate::digest::rules_digest(&files.into_iter().filter(|(n, _)| n.starts_with(&format!("{jurisdiction}/"))).collect::<Vec<_>>());
+                let digest = crate::bundle::digest::rules_digest(&files.into_iter().filter(|(n, _)| n.starts_with(&format!("{jurisdiction}/"))).collect::<Vec<_>>());
                 let set = RuleSet::load_dir(jurisdiction, &d).map_err(|e| RunError::Rules(vec![e]))?;
                 return Ok((set, format!("{} (sha256 {digest})", d.display())));
             }
@@ -390,7 +394,7 @@ impl Host {
 /// SHA-256 of a file, for the report.
 pub fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
     let bytes = std::fs::read(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
-    Ok(InputStamp { path: path.display().to_string(), sha256: crate::digest::sha256_hex(&bytes) })
+    Ok(InputStamp { path: path.display().to_string(), sha256: crate::bundle::digest::sha256_hex(&bytes) })
 }
 
 #[cfg(test)]

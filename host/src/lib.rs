@@ -1,39 +1,37 @@
 //! lvyue (履约): a compliance reporting host for sandboxed WebAssembly rule plugins.
 //!
-//! - [`contract`]: the versioned WIT contract and the pre-compile version check;
-//! - [`sandbox`]: the wasmtime engine, limits and deny-all WASI;
-//! - [`bundle`]: plugin bundles (manifest, digests, built-ins);
-//! - [`cache`]: compiled components on disk;
-//! - [`rules`]: dated rule parameters and their resolution for a period;
-//! - [`input`]: input tables checked against a plugin's declared input;
-//! - [`host`]: all of it together: find a plugin, evaluate a request;
-//! - [`report`]: the machine-readable result;
-//! - [`cases`]: test cases as data next to the rules;
-//! - [`template`]: input workbooks generated from a plugin's declaration.
+//! The layers, from the plugin outwards (each a folder with its own module doc):
+//!
+//! - [`contract`]: the versioned WIT contract, its generated bindings and the
+//!   pre-compile version check (one place per contract version);
+//! - [`sandbox`]: the wasmtime engine, limits (fuel, memory, wall clock) and deny-all WASI;
+//! - [`bundle`]: plugin bundles: manifest, digests, signatures, the compile cache;
+//! - [`rules`]: dated rule parameters, their resolution for a period, and cases as data;
+//! - [`input`]: what the user brings: workbooks, request files, units, the checks
+//!   against a plugin's declared input, and input templates;
+//! - [`host`]: the engine that joins them: find a plugin, evaluate a request;
+//! - [`job`]: one run from the user's files to the written outputs (inputs read once);
+//! - [`report`]: the result: its model (JSON), the compliance workbook, rendered
+//!   documents and metric formulas;
+//! - [`kit`]: the plugin authoring kit (`lvyue plugin …`);
+//! - [`samples`]: the bundled sample inputs behind `lvyue demo`;
+//! - [`decimal`], [`atomic`]: exact decimals at the boundary; complete-or-absent file writes.
+//!
+//! The command line (`host/src/main.rs`, one file per command under `host/src/cli/`)
+//! only parses arguments and calls these modules.
 
 pub mod atomic;
 pub mod bundle;
-pub mod cache;
-pub mod cargo_wasm;
-pub mod cases;
 pub mod contract;
 pub mod decimal;
-pub mod digest;
-pub mod formula;
 pub mod host;
-pub mod kit;
 pub mod input;
-pub mod render;
+pub mod job;
+pub mod kit;
 pub mod report;
-pub mod report_xlsx;
-pub mod request;
 pub mod rules;
 pub mod samples;
 pub mod sandbox;
-pub mod signing;
-pub mod template;
-pub mod units;
-pub mod workbook;
 
 /// Bundles embedded at build time by `host/build.rs`.
 pub mod builtin {

@@ -8,15 +8,15 @@
 use std::path::Path;
 
 use crate::host::{Host, RunError};
-use crate::request::RequestFile;
+use crate::input::request::RequestFile;
 
 /// A sample's input workbooks: (file name, bytes).
 pub fn workbooks(host: &Host, name: &str, req: &RequestFile) -> Result<Vec<(String, Vec<u8>)>, RunError> {
     let bundle = host.find(&req.jurisdiction).ok_or_else(|| RunError::NotFound(req.jurisdiction.clone()))?;
     let info = host.describe(bundle)?;
-    let (inventory, portfolio) = crate::template::split(&info);
+    let (inventory, portfolio) = crate::input::template::split(&info);
     let build = |part: &crate::contract::PluginInfo| {
-        crate::template::build_with_data(part, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))
+        crate::input::template::build_with_data(part, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))
     };
     let stem = name.trim_end_matches(".toml");
     let mut out = vec![(format!("{stem}-inventory.xlsx"), build(&inventory)?)];

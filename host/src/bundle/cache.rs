@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
-use crate::digest::sha256_hex;
+use crate::bundle::digest::sha256_hex;
 
 #[derive(Debug, Clone)]
 pub struct CompileCache {

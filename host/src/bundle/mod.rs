@@ -10,6 +10,14 @@
 //!
 //! Built-in bundles are made by `host/build.rs` from `plugins/<name>/plugin.toml`,
 //! the crate's component and `rules/<jurisdiction>/`, and embedded in the binary.
+//!
+//! Beside the bundle: [`digest`] (what the manifest's digests cover),
+//! [`signing`] (optional ed25519 signatures) and [`cache`] (compiled
+//! components on disk).
+
+pub mod cache;
+pub mod digest;
+pub mod signing;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +25,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{self, Version, CONTRACT_VERSION};
-use crate::digest::{rules_digest, sha256_hex};
+use crate::bundle::digest::{rules_digest, sha256_hex};
 use crate::rules::{RuleSet, RulesError};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -197,9 +205,9 @@ impl Bundle {
             let id = bundle.manifest.id.clone();
             let at = dir.display().to_string();
             let manifest = std::fs::read(dir.join("plugin.toml")).map_err(|e| BundleError::Unreadable { at: at.clone(), message: e.to_string() })?;
-            let sig = std::fs::read_to_string(dir.join(crate::signing::SIGNATURE_FILE))
+            let sig = std::fs::read_to_string(dir.join(crate::bundle::signing::SIGNATURE_FILE))
                 .map_err(|_| BundleError::Signature { id: id.clone(), at: at.clone(), reason: "it has no plugin.sig".into() })?;
-            crate::signing::verify(&sig, &manifest, trusted).map_err(|reason| BundleError::Signature { id, at, reason })?;
+            crate::bundle::signing::verify(&sig, &manifest, trusted).map_err(|reason| BundleError::Signature { id, at, reason })?;
         }
         Ok(bundle)
     }

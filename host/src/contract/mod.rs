@@ -1,16 +1,15 @@
 //! The plugin contract: host bindings for the `lvyue:compliance` WIT package
 //! and the version check made on a component's bytes before it is compiled.
+//!
+//! One module per released contract version (`since_v1_0` for
+//! `plugins/wit/lvyue-compliance-1.0.0/`), as Zed's `wasm_host/wit/since_v*.rs`:
+//! each holds its generated bindings and the conversions at its edge.
 
 use std::fmt;
 
-wasmtime::component::bindgen!({
-    path: "../plugins/wit/lvyue-compliance-1.0.0",
-    world: "compliance-plugin",
-    additional_derives: [PartialEq],
-});
+mod since_v1_0;
 
-pub use self::exports::lvyue::compliance::plugin::EvaluationError;
-pub use self::lvyue::compliance::types::*;
+pub use self::since_v1_0::*;
 
 /// The WIT package name of the contract.
 pub const CONTRACT_PACKAGE: &str = "lvyue:compliance";

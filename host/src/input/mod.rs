@@ -1,9 +1,19 @@
 //! Input tables, checked against what a plugin declares it needs.
 //!
-//! Readers (request files now, workbooks later) produce [`RawTable`]s; [`check`]
+//! - [`workbook`]: .xlsx/.xlsm/.xls/.ods workbooks, each sheet read once;
+//! - [`request`]: request files (TOML or JSON), the integration path;
+//! - [`units`]: units stated by the user, converted exactly;
+//! - [`template`]: input workbooks generated from a plugin's declaration.
+//!
+//! Readers produce [`RawTable`]s; [`check`]
 //! turns them into contract tables or reports every problem at once, each
 //! with the sheet, the cell, the value found and what was expected, in
 //! Chinese and English.
+
+pub mod request;
+pub mod template;
+pub mod units;
+pub mod workbook;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -12,7 +22,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::contract::{Cell, ColumnSpec, Row, SheetSpec, Table, Value, ValueKind};
-use crate::{decimal, units};
+use crate::decimal;
 
 /// A value as read, before checking.
 #[derive(Debug, Clone, PartialEq)]

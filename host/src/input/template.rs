@@ -116,7 +116,7 @@ pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) 
                 ValueKind::Boolean => DataValidation::new().allow_list_strings(&["是", "否"])?,
                 ValueKind::Text if !c.choices.is_empty() => {
                     let idx = lists.iter().position(|(_, l)| *l == c.choices).unwrap_or(0);
-                    let letter = crate::workbook::col_letter(idx as u32);
+                    let letter = crate::input::workbook::col_letter(idx as u32);
                     DataValidation::new().allow_list_formula(format!("=_lists!${letter}$2:${letter}${}", c.choices.len() + 1).as_str().into())
                 }
                 ValueKind::Text => DataValidation::new().allow_any_value(),

@@ -61,7 +61,7 @@ pub fn split_unit(header: &str) -> (String, Option<String>) {
 
 fn sheet_matches(spec: &SheetSpec, name: &str) -> bool {
     let n = norm(name);
-    [spec.name.zh.as_str(), spec.name.en.as_str(), spec.key.as_str(), &format!("{} {}", spec.name.zh, spec.name.en), &crate::template::sheet_name(&spec.name.zh, &spec.name.en)]
+    [spec.name.zh.as_str(), spec.name.en.as_str(), spec.key.as_str(), &format!("{} {}", spec.name.zh, spec.name.en), &crate::input::template::sheet_name(&spec.name.zh, &spec.name.en)]
         .iter()
         .any(|c| norm(c) == n)
 }
@@ -126,48 +126,82 @@ fn raw_value(d: &Data, kind: ValueKind) -> RawValue {
     }
 }
 
-/// Reads every declared sheet found in the workbook at `path`.
-pub fn read(path: &Path, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let fail = |zh: String, en: String| vec![InputProblem { sheet: String::new(), cell: file.clone(), found: String::new(), expected_zh: zh, expected_en: en }];
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
-        fail(format!("可读取的 .xlsx、.xlsm、.xls 或 .ods 工作簿（{e}）"), format!("a readable .xlsx, .xlsm, .xls or .ods workbook ({e})"))
-    })?;
-    let mut problems = Vec::new();
-    let mut tables = Vec::new();
-    let names = wb.sheet_names();
-    for spec in specs {
-        let matching: Vec<&String> = names.iter().filter(|n| sheet_matches(spec, n)).collect();
-        let Some(sheet) = matching.first() else { continue };
-        if matching.len() > 1 {
-            problems.push(InputProblem {
-                sheet: sheet.to_string(),
-                cell: matching.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                found: format!("{} sheets", matching.len()),
-                expected_zh: format!("只有一个「{}」表", spec.name.zh),
-                expected_en: format!("one \"{}\" sheet", spec.name.en),
-            });
-            continue;
-        }
-        let range = match wb.worksheet_range(sheet) {
-            Ok(r) => r,
-            Err(e) => {
+/// An opened workbook: each sheet is parsed at most once, however many
+/// jurisdictions (each with its own declared sheets) read it.
+pub struct Workbook {
+    /// The file name, for messages.
+    file: String,
+    reader: calamine::Sheets<std::io::BufReader<std::fs::File>>,
+    names: Vec<String>,
+    parsed: HashMap<String, Result<calamine::Range<Data>, String>>,
+}
+
+impl Workbook {
+    /// Opens the workbook at `path` (.xlsx, .xlsm, .xls, .ods); nothing is parsed yet.
+    pub fn open(path: &Path) -> Result<Workbook, Vec<InputProblem>> {
+        let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let reader = calamine::open_workbook_auto(path).map_err(|e| {
+            vec![InputProblem {
+                sheet: String::new(),
+                cell: file.clone(),
+                found: e.to_string(),
+                expected_zh: "可读取的 .xlsx、.xlsm、.xls 或 .ods 工作簿".into(),
+                expected_en: "a readable .xlsx, .xlsm, .xls or .ods workbook".into(),
+            }]
+        })?;
+        let names = reader.sheet_names();
+        Ok(Workbook { file, reader, names, parsed: HashMap::new() })
+    }
+
+    /// The file name the workbook was opened from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Reads every declared sheet found in this workbook.
+    pub fn tables(&mut self, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
+        let mut problems = Vec::new();
+        let mut tables = Vec::new();
+        for spec in specs {
+            let matching: Vec<String> = self.names.iter().filter(|n| sheet_matches(spec, n)).cloned().collect();
+            let Some(sheet) = matching.first() else { continue };
+            if matching.len() > 1 {
                 problems.push(InputProblem {
                     sheet: sheet.to_string(),
-                    cell: sheet.to_string(),
-                    found: e.to_string(),
-                    expected_zh: "可读取的工作表".into(),
-                    expected_en: "a readable sheet".into(),
+                    cell: matching.join(", "),
+                    found: format!("{} sheets", matching.len()),
+                    expected_zh: format!("只有一个「{}」表", spec.name.zh),
+                    expected_en: format!("one \"{}\" sheet", spec.name.en),
                 });
                 continue;
             }
-        };
-        match read_sheet(sheet, spec, &range) {
-            Ok(t) => tables.push(t),
-            Err(mut p) => problems.append(&mut p),
+            let reader = &mut self.reader;
+            let range = self.parsed.entry(sheet.clone()).or_insert_with(|| reader.worksheet_range(sheet).map_err(|e| e.to_string()));
+            let range = match range {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(InputProblem {
+                        sheet: sheet.to_string(),
+                        cell: sheet.to_string(),
+                        found: e.clone(),
+                        expected_zh: "可读取的工作表".into(),
+                        expected_en: "a readable sheet".into(),
+                    });
+                    continue;
+                }
+            };
+            match read_sheet(sheet, spec, range) {
+                Ok(t) => tables.push(t),
+                Err(mut p) => problems.append(&mut p),
+            }
         }
+        if problems.is_empty() { Ok(tables) } else { Err(problems) }
     }
-    if problems.is_empty() { Ok(tables) } else { Err(problems) }
+}
+
+/// Reads every declared sheet found in the workbook at `path`.
+pub fn read(path: &Path, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
+    Workbook::open(path)?.tables(specs)
 }
 
 fn read_sheet(sheet: &str, spec: &SheetSpec, range: &calamine::Range<Data>) -> Result<RawTable, Vec<InputProblem>> {
@@ -252,25 +286,37 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, range: &calamine::Range<Data>) -> R
     Ok(RawTable { key: spec.key.clone(), display: sheet.to_string(), units, at: format!("{sheet}!{}", row0 as usize + header + 1), rows: out_rows })
 }
 
-/// Reads several workbooks (e.g. inventory and portfolio); a sheet found in two is a problem.
-pub fn read_all(paths: &[&Path], specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
-    let mut tables: Vec<(RawTable, String)> = Vec::new();
+/// Opens several workbooks (e.g. inventory and portfolio), each once.
+pub fn open_all(paths: &[&Path]) -> Result<Vec<Workbook>, Vec<InputProblem>> {
+    let mut books = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
-        let name = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        match read(p, specs) {
+        match Workbook::open(p) {
+            Ok(b) => books.push(b),
+            Err(mut e) => problems.append(&mut e),
+        }
+    }
+    if problems.is_empty() { Ok(books) } else { Err(problems) }
+}
+
+/// The declared sheets of several opened workbooks; a sheet found in two is a problem.
+pub fn tables(books: &mut [Workbook], specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
+    let mut tables: Vec<(RawTable, String)> = Vec::new();
+    let mut problems = Vec::new();
+    for book in books.iter_mut() {
+        match book.tables(specs) {
             Ok(ts) => {
                 for t in ts {
                     if let Some((_, other)) = tables.iter().find(|(x, _)| x.key == t.key) {
                         problems.push(InputProblem {
                             sheet: t.display.clone(),
-                            cell: format!("{name}: {}", t.display),
+                            cell: format!("{}: {}", book.file, t.display),
                             found: format!("also in {other}"),
                             expected_zh: "每个表只在一个工作簿中出现".into(),
                             expected_en: "each sheet in one workbook only".into(),
                         });
                     } else {
-                        tables.push((t, name.clone()));
+                        tables.push((t, book.file.clone()));
                     }
                 }
             }
@@ -278,6 +324,11 @@ pub fn read_all(paths: &[&Path], specs: &[SheetSpec]) -> Result<Vec<RawTable>, V
         }
     }
     if problems.is_empty() { Ok(tables.into_iter().map(|(t, _)| t).collect()) } else { Err(problems) }
+}
+
+/// Reads several workbooks (e.g. inventory and portfolio); a sheet found in two is a problem.
+pub fn read_all(paths: &[&Path], specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
+    tables(&mut open_all(paths)?, specs)
 }
 
 #[cfg(test)]

@@ -12,11 +12,13 @@
 //!   lvyue-sdk/  wit/            the SDK and the contract, vendored
 //! ```
 
+pub mod cargo_wasm;
+
 use std::path::{Path, PathBuf};
 
 use crate::bundle::{read_flat, read_rules_tree, Bundle};
-use crate::cargo_wasm::{ensure_wasm_target, wasm_build_command, WASM_TARGET};
-use crate::digest::{rules_digest, sha256_hex};
+use crate::kit::cargo_wasm::{ensure_wasm_target, wasm_build_command, WASM_TARGET};
+use crate::bundle::digest::{rules_digest, sha256_hex};
 use crate::host::{Host, HostOptions, RunError};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,10 +52,10 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
-const TEMPLATE_LIB: &str = include_str!("kit_template/lib.rs.txt");
-const TEMPLATE_RULES: &str = include_str!("kit_template/levy.toml.txt");
-const TEMPLATE_CASES: &str = include_str!("kit_template/cases.toml.txt");
-const TEMPLATE_MANIFEST: &str = include_str!("kit_template/plugin.toml.txt");
+const TEMPLATE_LIB: &str = include_str!("template/lib.rs.txt");
+const TEMPLATE_RULES: &str = include_str!("template/levy.toml.txt");
+const TEMPLATE_CASES: &str = include_str!("template/cases.toml.txt");
+const TEMPLATE_MANIFEST: &str = include_str!("template/plugin.toml.txt");
 
 /// Creates a plugin project for jurisdiction `id` in `dir` (which must not exist or be empty).
 pub fn new_project(id: &str, dir: &Path) -> Result<Vec<PathBuf>, KitError> {
@@ -169,8 +171,8 @@ pub fn pack(dir: &Path, component: &[u8], out: &Path, signing_key: Option<&Path>
         write(&format!("report-templates/{name}"), bytes)?;
     }
     if let Some(key) = signing_key {
-        let sig = crate::signing::sign(key, manifest_text.as_bytes()).map_err(KitError::Usage)?;
-        write(crate::signing::SIGNATURE_FILE, sig.as_bytes())?;
+        let sig = crate::bundle::signing::sign(key, manifest_text.as_bytes()).map_err(KitError::Usage)?;
+        write(crate::bundle::signing::SIGNATURE_FILE, sig.as_bytes())?;
     }
     write("plugin.toml", manifest_text.as_bytes())
 }
@@ -236,8 +238,8 @@ pub fn test(dir: &Path, component: &[u8]) -> Result<Vec<Check>, KitError> {
                 _ => vec![],
             },
         );
-        for (_, file) in crate::cases::case_files(&dir.join("rules")).into_iter().filter(|(jj, _)| jj == j) {
-            match crate::cases::run_file(&host, j, &file) {
+        for (_, file) in crate::rules::cases::case_files(&dir.join("rules")).into_iter().filter(|(jj, _)| jj == j) {
+            match crate::rules::cases::run_file(&host, j, &file) {
                 Ok(results) => {
                     for r in results {
                         push(&mut checks, &format!("case {}: {}", file.file_name().unwrap_or_default().to_string_lossy(), r.name), r.failures);

@@ -2,6 +2,14 @@
 //!
 //! Numbers are exact decimal text. Nothing here depends on the clock or the
 //! machine, so the same request gives the same report byte for byte.
+//!
+//! Writers of the report: [`xlsx`] (the compliance workbook), [`render`]
+//! (documents from tera templates); [`formula`] checks and shows the metric
+//! formulas.
+
+pub mod formula;
+pub mod render;
+pub mod xlsx;
 
 use serde::Serialize;
 
@@ -295,7 +303,7 @@ impl Report {
         }
         for m in &self.metrics {
             let Some(f) = &m.formula else { continue };
-            let expr = crate::formula::parse(f).map_err(|e| format!("metric {}: {e}", m.key))?;
+            let expr = crate::report::formula::parse(f).map_err(|e| format!("metric {}: {e}", m.key))?;
             let got = expr.eval(&values).map_err(|e| format!("metric {}: formula `{f}`: {e}", m.key))?;
             let value = values.get(&m.key).ok_or_else(|| format!("metric {} has a formula but no number value", m.key))?;
             if got != *value {

@@ -206,7 +206,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
             ws.write(r, 0, m.key.as_str())?;
             ws.write(r, 1, m.label_zh.as_str())?;
             ws.write(r, 2, m.label_en.as_str())?;
-            let live = m.formula.as_deref().and_then(|f| crate::formula::parse(f).ok()).and_then(|e| e.to_excel(&cells).ok());
+            let live = m.formula.as_deref().and_then(|f| crate::report::formula::parse(f).ok()).and_then(|e| e.to_excel(&cells).ok());
             match (live, m.value.as_deref()) {
                 (Some(excel), Some(v)) if m.kind == "number" => {
                     ws.write_formula_with_format(r, SUMMARY_VALUE_COL, Formula::new(format!("={excel}")).set_result(v), &s.num)?;

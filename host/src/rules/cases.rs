@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::host::{Evaluate, Host, RunError};
-use crate::request::RequestFile;
+use crate::input::request::RequestFile;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,6 +132,7 @@ fn error_class(e: &RunError) -> &'static str {
         RunError::Refused { .. } | RunError::NotFound(_) => "refused",
         RunError::Failed { .. } => "plugin_failed",
         RunError::Io(_) => "io",
+        RunError::Usage(_) => "usage",
     }
 }
 

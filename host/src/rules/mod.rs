@@ -27,6 +27,8 @@
 //! period's first day). Year-scoped values win over date-scoped ones. Draft
 //! values are used only when nothing else applies, and the output says so.
 
+pub mod cases;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -320,6 +322,31 @@ impl RuleSet {
         }
         (ok, missing)
     }
+
+    /// The parameters whose value, reference or confidence differ between two
+    /// compliance years (including those in force in only one of them), in key order.
+    pub fn changes(&self, from: u16, to: u16) -> Vec<Change> {
+        self.parameters
+            .keys()
+            .filter_map(|key| {
+                let (a, b) = (self.resolve(key, from).ok(), self.resolve(key, to).ok());
+                let same = match (&a, &b) {
+                    (Some(a), Some(b)) => a.value == b.value && a.reference == b.reference && a.confidence == b.confidence && a.unit == b.unit,
+                    (None, None) => true,
+                    _ => false,
+                };
+                (!same).then(|| Change { key: key.clone(), from: a, to: b })
+            })
+            .collect()
+    }
+}
+
+/// One parameter as it stands in two compliance years (`None`: no value in force).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    pub key: String,
+    pub from: Option<ResolvedParameter>,
+    pub to: Option<ResolvedParameter>,
 }
 
 fn date_text(d: &toml::value::Datetime) -> Result<String, String> {

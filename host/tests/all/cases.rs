@@ -8,12 +8,12 @@ use lvyue::host::{Host, HostOptions};
 #[test]
 fn jurisdiction_cases_as_data() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
-    let files = lvyue::cases::case_files(&root);
+    let files = lvyue::rules::cases::case_files(&root);
     assert!(!files.is_empty(), "no case files under {}", root.display());
     let host = Host::new(HostOptions::default()).expect("host");
     let (mut passed, mut failed) = (0, 0);
     for (jurisdiction, file) in &files {
-        let results = lvyue::cases::run_file(&host, jurisdiction, file).unwrap_or_else(|e| panic!("{e}"));
+        let results = lvyue::rules::cases::run_file(&host, jurisdiction, file).unwrap_or_else(|e| panic!("{e}"));
         for r in results {
             if r.failures.is_empty() {
                 passed += 1;

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use lvyue::bundle::{ComponentRef, Manifest, RulesRef};
-use lvyue::digest::{rules_digest, sha256_hex};
+use lvyue::bundle::digest::{rules_digest, sha256_hex};
 use lvyue::host::{Evaluate, Host, HostOptions, RunError};
 use lvyue::report::Report;
 use lvyue::rules::Bilingual;

@@ -19,13 +19,13 @@
 //! | bundle edited after packing    | `BundleError::DigestMismatch`                  |
 //!
 //! The plugins are built once per test process by one nested cargo call
-//! (see `common::built`).
+//! (see `crate::common::built`).
 
-mod common;
+
 
 use std::time::{Duration, Instant};
 
-use common::{bundle, bundle_with_contract, evaluate, host, id, metric, test_limits};
+use crate::common::{bundle, bundle_with_contract, evaluate, host, id, metric, test_limits};
 use lvyue::bundle::{Bundle, BundleError};
 use lvyue::contract::{ContractError, Version};
 use lvyue::host::RunError;
@@ -342,7 +342,7 @@ fn a_component_changed_after_packing_is_refused() {
             assert_eq!(id, "hostile-well-behaved");
             assert_eq!(*what, "component");
             assert_ne!(expected, actual);
-            assert_eq!(actual, &lvyue::digest::sha256_hex(&bytes));
+            assert_eq!(actual, &lvyue::bundle::digest::sha256_hex(&bytes));
         }
         other => panic!("expected DigestMismatch, got {other:?}"),
     }
@@ -392,7 +392,7 @@ fn the_host_carries_on_after_every_failure() {
     })
     .expect("host starts");
     assert_eq!(host.refused().len(), 2, "refused: {:?}", host.refused());
-    let sample = lvyue::request::RequestFile::read(&common::root().join("tests/samples/cn-ets-2024.toml")).expect("sample request");
+    let sample = lvyue::input::request::RequestFile::read(&crate::common::root().join("tests/samples/cn-ets-2024.toml")).expect("sample request");
 
     let benign = |after: &str| {
         let r = evaluate(&host, "hostile-well-behaved", &[]).unwrap_or_else(|e| panic!("after {after}: the well-behaved plugin failed: {e}"));

@@ -12,7 +12,7 @@ fn released_contracts_are_frozen() {
     let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/wit");
     for (folder, digest) in RELEASED {
         let text = std::fs::read(wit.join(folder).join("compliance.wit")).unwrap();
-        assert_eq!(&lvyue::digest::sha256_hex(&text), digest, "{folder} was released and must not change; add a new version instead");
+        assert_eq!(&lvyue::bundle::digest::sha256_hex(&text), digest, "{folder} was released and must not change; add a new version instead");
     }
     // Every contract folder is either released (pinned above) or the host's own version.
     for entry in std::fs::read_dir(&wit).unwrap() {

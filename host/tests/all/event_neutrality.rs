@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use lvyue::host::{Evaluate, Host, HostOptions};
 use lvyue::report::Report;
-use lvyue::request::RequestFile;
+use lvyue::input::request::RequestFile;
 
 const SAMPLE: &str = "event-2023-canton-fair.toml";
 
@@ -80,7 +80,7 @@ fn the_rendered_declaration_matches_the_golden_files() {
     let report = evaluate(&host);
     let bundle = host.find("event-neutrality").expect("the built-in plugin");
     let name = &bundle.manifest.name;
-    let docs = lvyue::render::render_all(&bundle.templates, &report, (&name.zh, &name.en)).expect("the templates render");
+    let docs = lvyue::report::render::render_all(&bundle.templates, &report, (&name.zh, &name.en)).expect("the templates render");
     let names: Vec<&str> = docs.iter().map(|(n, _)| n.as_str()).collect();
     for want in [
         "event-neutrality-2023-declaration.zh.md",
@@ -131,6 +131,6 @@ fn the_template_workbook_is_made_from_the_declaration() {
     }
     // A serial may be used once: the host checks it at input time.
     assert_eq!(info.input.iter().find(|s| s.key == "offsets").unwrap().unique_key, ["serial"]);
-    let bytes = lvyue::template::build(&info, Some(2023)).expect("the template builds");
+    let bytes = lvyue::input::template::build(&info, Some(2023)).expect("the template builds");
     assert!(bytes.starts_with(b"PK"), "an xlsx file");
 }

@@ -111,7 +111,7 @@ fn sample_tables(info: &PluginInfo) -> Vec<RawTable> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/samples");
     let inv = dir.join("cn-ets-2024-inventory.xlsx");
     let port = dir.join("cn-ets-2024-portfolio.xlsx");
-    lvyue::workbook::read_all(&[&inv, &port], &info.input).unwrap()
+    lvyue::input::workbook::read_all(&[&inv, &port], &info.input).unwrap()
 }
 
 fn spec<'a>(info: &'a PluginInfo, key: &str) -> &'a SheetSpec {
@@ -119,14 +119,14 @@ fn spec<'a>(info: &'a PluginInfo, key: &str) -> &'a SheetSpec {
 }
 
 fn sheet_name(s: &SheetSpec) -> String {
-    lvyue::template::sheet_name(&s.name.zh, &s.name.en)
+    lvyue::input::template::sheet_name(&s.name.zh, &s.name.en)
 }
 
 /// The reference of a data cell as written by `write_workbooks` (header on row 1).
 fn cell_ref(info: &PluginInfo, table: &str, column: &str, row: usize) -> String {
     let s = spec(info, table);
     let c = s.columns.iter().position(|c| c.key == column).unwrap();
-    format!("{}!{}{}", sheet_name(s), lvyue::workbook::col_letter(c as u32), row + 2)
+    format!("{}!{}{}", sheet_name(s), lvyue::input::workbook::col_letter(c as u32), row + 2)
 }
 
 fn expand(info: &PluginInfo, text: &str) -> String {
@@ -169,7 +169,7 @@ fn write_workbooks(info: &PluginInfo, tables: &[RawTable], tweaks: &[Tweak], dir
         if tweaks.iter().any(|t| matches!(t, Tweak::DropSheet(k) if *k == s.key)) {
             continue;
         }
-        let home = usize::from(lvyue::template::is_portfolio(s));
+        let home = usize::from(lvyue::input::template::is_portfolio(s));
         let mut targets = vec![(home, sheet_name(s))];
         if tweaks.iter().any(|t| matches!(t, Tweak::AlsoInOther(k) if *k == s.key)) {
             targets.push((1 - home, sheet_name(s)));
@@ -197,7 +197,7 @@ fn write_workbooks(info: &PluginInfo, tables: &[RawTable], tweaks: &[Tweak], dir
                         Tweak::Header(k, col, h) if *k == s.key && *col == c.key => Some(h.to_string()),
                         _ => None,
                     })
-                    .unwrap_or_else(|| lvyue::template::header(&c.name.zh, &c.name.en, c.unit.as_deref()));
+                    .unwrap_or_else(|| lvyue::input::template::header(&c.name.zh, &c.name.en, c.unit.as_deref()));
                 ws.write_string(0, ci as u16, &header).unwrap();
                 for (ri, row) in rows.iter().enumerate() {
                     let r = ri as u32 + 1;
@@ -230,7 +230,7 @@ fn write_workbooks(info: &PluginInfo, tables: &[RawTable], tweaks: &[Tweak], dir
             }
             if let Some(Tweak::DuplicateColumn(_, col)) = tweaks.iter().find(|t| matches!(t, Tweak::DuplicateColumn(k, _) if *k == s.key)) {
                 let c = s.columns.iter().find(|c| c.key == *col).unwrap();
-                ws.write_string(0, columns.len() as u16, lvyue::template::header(&c.name.zh, &c.name.en, c.unit.as_deref())).unwrap();
+                ws.write_string(0, columns.len() as u16, lvyue::input::template::header(&c.name.zh, &c.name.en, c.unit.as_deref())).unwrap();
             }
         }
     }

@@ -22,14 +22,14 @@ fn evaluate_samples(host: &Host) -> Report {
     let info = host.describe(bundle).unwrap();
     let inv = samples().join("cn-ets-2024-inventory.xlsx");
     let port = samples().join("cn-ets-2024-portfolio.xlsx");
-    let tables = lvyue::workbook::read_all(&[&inv, &port], &info.input).unwrap();
+    let tables = lvyue::input::workbook::read_all(&[&inv, &port], &info.input).unwrap();
     let options = vec![("carbon_price_cny".to_string(), "92.50".to_string())];
     host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &options, inputs: vec![] }).unwrap()
 }
 
 fn build(host: &Host, report: &Report) -> Vec<u8> {
     let info = host.describe(host.find("cn-ets").unwrap()).unwrap();
-    lvyue::report_xlsx::build(report, Some(&info)).unwrap()
+    lvyue::report::xlsx::build(report, Some(&info)).unwrap()
 }
 
 fn number(d: &Data) -> Option<f64> {
@@ -54,12 +54,12 @@ fn the_workbook_reads_back_like_the_json_and_its_formulas_hold() {
 
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let names = wb.sheet_names();
-    for expected in [lvyue::report_xlsx::SUMMARY, lvyue::report_xlsx::DECISIONS, lvyue::report_xlsx::FINDINGS, lvyue::report_xlsx::PARAMETERS, lvyue::report_xlsx::TRACE, lvyue::report_xlsx::RUN] {
+    for expected in [lvyue::report::xlsx::SUMMARY, lvyue::report::xlsx::DECISIONS, lvyue::report::xlsx::FINDINGS, lvyue::report::xlsx::PARAMETERS, lvyue::report::xlsx::TRACE, lvyue::report::xlsx::RUN] {
         assert!(names.iter().any(|n| n == expected), "missing sheet {expected}: {names:?}");
     }
-    let summary = wb.worksheet_range(lvyue::report_xlsx::SUMMARY).unwrap();
-    let formulas = wb.worksheet_formula(lvyue::report_xlsx::SUMMARY).unwrap();
-    let params = wb.worksheet_range(lvyue::report_xlsx::PARAMETERS).unwrap();
+    let summary = wb.worksheet_range(lvyue::report::xlsx::SUMMARY).unwrap();
+    let formulas = wb.worksheet_formula(lvyue::report::xlsx::SUMMARY).unwrap();
+    let params = wb.worksheet_range(lvyue::report::xlsx::PARAMETERS).unwrap();
 
     // Every metric: same key, same number as the JSON.
     let mut values: HashMap<String, Decimal> = HashMap::new();
@@ -90,7 +90,7 @@ fn the_workbook_reads_back_like_the_json_and_its_formulas_hold() {
         let r = (i + 1) as u32;
         let excel = formulas.get_value((r, 3)).cloned().unwrap_or_default();
         assert!(!excel.is_empty(), "{} has no live formula", m.key);
-        let computed = lvyue::formula::parse(f).unwrap().eval(&values).unwrap();
+        let computed = lvyue::report::formula::parse(f).unwrap().eval(&values).unwrap();
         let cached = number(summary.get_value((r, 3)).unwrap()).unwrap();
         let computed: f64 = computed.to_string().parse().unwrap();
         assert!((computed - cached).abs() <= 1e-6 * cached.abs().max(1.0), "{}: formula {excel} computes {computed}, cached {cached}", m.key);
@@ -100,10 +100,10 @@ fn the_workbook_reads_back_like_the_json_and_its_formulas_hold() {
 
     // Decisions, findings and parameters: one row each.
     let mut rows = |name: &str| wb.worksheet_range(name).unwrap().height() - 1;
-    assert_eq!(rows(lvyue::report_xlsx::DECISIONS), report.decisions.len());
-    assert_eq!(rows(lvyue::report_xlsx::FINDINGS), report.findings.len());
-    assert_eq!(rows(lvyue::report_xlsx::PARAMETERS), report.parameters.len());
-    assert_eq!(rows(lvyue::report_xlsx::TRACE), report.trace.len());
+    assert_eq!(rows(lvyue::report::xlsx::DECISIONS), report.decisions.len());
+    assert_eq!(rows(lvyue::report::xlsx::FINDINGS), report.findings.len());
+    assert_eq!(rows(lvyue::report::xlsx::PARAMETERS), report.parameters.len());
+    assert_eq!(rows(lvyue::report::xlsx::TRACE), report.trace.len());
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn tolerated_layouts_read_the_same_as_the_template_layout() {
     ws.write(2, 4, 1).unwrap();
     wb.save(&path).unwrap();
 
-    let tables = lvyue::workbook::read_all(&[&path], &info.input).unwrap();
+    let tables = lvyue::input::workbook::read_all(&[&path], &info.input).unwrap();
     let report = host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &[], inputs: vec![] }).unwrap();
     let m = |k: &str| report.metric(k).unwrap().value.clone().unwrap();
     assert_eq!(m("verified_emissions_t"), "20000", "1.5 万吨 + 0.5 万吨");
@@ -315,7 +315,7 @@ fn ods_and_xls_inputs_read_like_xlsx() {
     let info = host.describe(host.find("cn-ets").unwrap()).unwrap();
     let inv = dir.path().join("cn-ets-2024-inventory.ods");
     let port = dir.path().join("cn-ets-2024-portfolio.xls");
-    let tables = lvyue::workbook::read_all(&[&inv, &port], &info.input).unwrap();
+    let tables = lvyue::input::workbook::read_all(&[&inv, &port], &info.input).unwrap();
     let options = vec![("carbon_price_cny".to_string(), "92.50".to_string())];
     let other = host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &options, inputs: vec![] }).unwrap();
     let xlsx = evaluate_samples(&host);

@@ -1,0 +1,84 @@
+//! `lvyue evaluate`: read the inputs, evaluate each jurisdiction, print the
+//! summary and write the workbook, JSON and rendered documents.
+
+use std::path::PathBuf;
+
+use lvyue::host::{Host, RunError, exit};
+use lvyue::job::{self, Outputs};
+use lvyue::report::Report;
+
+use super::InputArgs;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write the compliance workbook (.xlsx).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the full result as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Render the plugin's report documents (e.g. a declaration in zh and en) into DIR.
+    #[arg(long, value_name = "DIR")]
+    render: Option<PathBuf>,
+}
+
+pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
+    let to = Outputs { workbook: a.out.as_deref(), json: a.json.as_deref(), render: a.render.as_deref() };
+    let input = a.input.job();
+    let named: Vec<PathBuf> = input.inventory.iter().chain(&input.portfolio).chain(&input.request).cloned().collect();
+    job::check_output_paths(&named, to)?;
+    let mut loaded = job::load(host, &input)?;
+    let (reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    for (j, e) in &failures {
+        eprintln!("error: {j}: {e}\n(continuing with the other jurisdictions)");
+    }
+    for r in &reports {
+        print_summary(r);
+        outln!();
+    }
+    write(host, &reports, &failures, to)?;
+    match failures.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(exit::OK),
+    }
+}
+
+/// Builds and writes the outputs, naming each file written.
+pub(crate) fn write(host: &Host, reports: &[Report], failures: &[(String, RunError)], to: Outputs<'_>) -> Result<(), RunError> {
+    if reports.is_empty() {
+        return Ok(());
+    }
+    let files = job::build_outputs(host, reports, failures, to)?;
+    if let Some(r) = reports.iter().find(|r| to.render.is_some() && host.find(&r.plugin.id).is_some_and(|b| b.templates.is_empty())) {
+        eprintln!("note: plugin {} has no report templates; nothing rendered", r.plugin.id);
+    }
+    for path in job::write_files(&files, to.render)? {
+        outln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The headline numbers and findings of one report, for the terminal.
+pub(crate) fn print_summary(r: &Report) {
+    outln!("{} {} ({}), compliance year {}", r.plugin.id, r.plugin.version, r.plugin.origin, r.year);
+    outln!("\n{:<32} {:>18}  {:<6} label", "metric", "value", "unit");
+    for m in &r.metrics {
+        outln!("{:<32} {:>18}  {:<6} {} / {}", m.key, m.value.as_deref().unwrap_or("—"), m.unit, m.label_zh, m.label_en);
+    }
+    if !r.findings.is_empty() {
+        outln!("\nfindings:");
+        for f in &r.findings {
+            outln!("  [{}] {}: {}{}", f.severity, f.code, f.message_en, if f.cells.is_empty() { String::new() } else { format!(" ({})", f.cells.join(", ")) });
+        }
+    }
+    let unverified = r.parameters.iter().filter(|p| p.confidence != "verified").count();
+    outln!(
+        "\n{} parameters used ({} not verified in the official text); fuel used {} of {}",
+        r.parameters.len(),
+        unverified,
+        r.run.fuel_used,
+        r.run.fuel_limit
+    );
+}

@@ -1,0 +1,17 @@
+//! The integration tests, one binary (as wasmtime's `tests/all/`), so the
+//! test build links once. Each module is one area: the CLI, the contract,
+//! the hostile-plugin conformance suite, the cases as data, the samples, the
+//! workbooks read back, the malformed inputs, and each jurisdiction's own.
+
+mod cases;
+mod cli;
+mod common;
+mod conformance;
+mod contract;
+mod event_neutrality;
+mod malformed;
+mod multi;
+mod plugin_guide;
+mod samples;
+mod supply_chain_cati;
+mod workbooks;

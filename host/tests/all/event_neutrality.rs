@@ -3,7 +3,7 @@
 //! figures, and the rendered declaration in Chinese and English, Markdown and
 //! HTML, compared with the committed files in
 //! `report-templates/event-neutrality/golden/` so that any change shows as a
-//! diff. Refresh them with `LVYUE_BLESS=1 cargo test -p lvyue --test event_neutrality`.
+//! diff. Refresh them with `LVYUE_BLESS=1 cargo test -p lvyue --test all event_neutrality::`.
 
 use std::path::{Path, PathBuf};
 
@@ -106,7 +106,7 @@ fn the_rendered_declaration_matches_the_golden_files() {
             stale.push(format!("{} differs from line {line}", path.display()));
         }
     }
-    assert!(stale.is_empty(), "{}\nrefresh with `LVYUE_BLESS=1 cargo test -p lvyue --test event_neutrality` and review the diff", stale.join("\n"));
+    assert!(stale.is_empty(), "{}\nrefresh with `LVYUE_BLESS=1 cargo test -p lvyue --test all event_neutrality::` and review the diff", stale.join("\n"));
     // Both languages state the conclusion and the deadline; HTML escapes user text.
     let doc = |suffix: &str| &docs.iter().find(|(n, _)| n.ends_with(suffix)).unwrap().1;
     assert!(doc("zh.md").contains("已实现碳中和") && doc("zh.md").contains("2024-11-04"));

@@ -1,5 +1,5 @@
 //! The committed sample workbooks match the sample requests they are made from.
-//! Refresh them with `LVYUE_BLESS=1 cargo test -p lvyue --test samples`.
+//! Refresh them with `LVYUE_BLESS=1 cargo test -p lvyue --test all samples::`.
 
 use std::path::Path;
 
@@ -19,7 +19,7 @@ fn sample_workbooks_are_up_to_date() {
                 std::fs::write(&path, &bytes).unwrap();
             } else {
                 let committed = std::fs::read(&path).unwrap_or_default();
-                assert!(committed == bytes, "{} is stale: run `LVYUE_BLESS=1 cargo test -p lvyue --test samples`", path.display());
+                assert!(committed == bytes, "{} is stale: run `LVYUE_BLESS=1 cargo test -p lvyue --test all samples::`", path.display());
             }
         }
     }

@@ -24,7 +24,8 @@
 //! - exact decimals ([`Decimal`], [`dec`], [`fmt_dec`]);
 //! - typed access to input tables and parameters ([`Context`], [`RowView`]);
 //! - an output builder with a trace ([`Output`]);
-//! - the shared input schemas every plugin agrees on ([`schemas`]).
+//! - the shared input schemas every plugin agrees on ([`schemas`]);
+//! - rounding as the rules state it, with a trace step per rounding ([`rounding`]).
 //!
 //! Performance: the host gives every call a fresh instance and throws it away
 //! afterwards, so a plugin need not free the request. Wrapping it in
@@ -43,6 +44,7 @@ pub mod bindings {
 }
 
 #[cfg(feature = "offsets")] pub mod offsets;
+pub mod rounding;
 pub mod schemas;
 
 pub use bindings::exports::lvyue::compliance::plugin::Guest as Plugin;

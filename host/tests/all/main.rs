@@ -5,6 +5,7 @@
 
 mod cases;
 mod cli;
+mod cli_manners;
 mod common;
 mod conformance;
 mod contract;

@@ -146,6 +146,16 @@ fn the_plugin_guide_works_as_written() {
         .unwrap();
     let out = String::from_utf8_lossy(&tampered.stdout);
     assert!(out.contains("refused") && out.contains("signature does not match"), "{out}");
+
+    // A failing case: exit 7, with the project named by a relative path from its parent folder.
+    let cases = work.path().join("acme-levy/rules/acme-levy/cases/levy.toml");
+    let mut text = std::fs::read_to_string(&cases).unwrap_or_else(|e| panic!("{}: {e}", cases.display()));
+    text.push_str("\n[[case]]\nname = \"A deliberately wrong expectation\"\nyear = 2025\n[case.tables]\nemission_sources = [{ facility = \"Plant\", source = \"boiler\", category = \"fuel_combustion\", emissions_t = \"9000\" }]\n[case.expect]\nmetrics = { direct_emissions_t = \"9001\" }\n");
+    std::fs::write(&cases, text).unwrap();
+    let failing = Command::new(&bin).args(["--no-cache", "plugin", "test", "acme-levy"]).current_dir(work.path()).output().unwrap();
+    let out = String::from_utf8_lossy(&failing.stdout);
+    assert_eq!(failing.status.code(), Some(7), "{out}{}", String::from_utf8_lossy(&failing.stderr));
+    assert!(out.contains("FAIL") && out.contains("A deliberately wrong expectation"), "{out}");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! `cn-guangdong`: annual compliance in the Guangdong pilot carbon market
 //! (Shenzhen has its own market, `cn-shenzhen`).
 //!
-//! Offsets up to 10 % of the previous year's actual emissions (CCER, PHCER);
+//! Offsets up to 10 % of the compliance year's verified emissions (CCER,
+//! PHCER; the rules' 「上年度实际碳排放量」 is counted from the June surrender,
+//! so it is the compliance year itself);
 //! at least 70 % of the credits used from Guangdong projects; no credit from a
 //! covered entity's boundary; the covered sectors by year (cement and steel
 //! left for the national market from 2024); 20 June deadline; penalty.
@@ -20,9 +22,14 @@ const SPEC: PilotSpec = PilotSpec {
     id: "cn-guangdong",
     name: ("广东碳排放权交易试点履约", "Guangdong pilot ETS compliance"),
     years: &[2021, 2022, 2023, 2024, 2025],
-    findings: &[("GD_PHCER_ANNUAL_SCOPE", Severity::Info, "碳普惠核证减排量（PHCER）的当年度可用范围、总量和规则由省生态环境厅公布", "The PHCER usable each year (scope, total, rules) is published by the provincial Department of Ecology and Environment")],
+    findings: &[(
+        "GD_PHCER_ANNUAL_SCOPE",
+        Severity::Info,
+        "碳普惠核证减排量（PHCER）的当年度可用范围、总量和规则由省生态环境厅公布",
+        "The PHCER usable each year (scope, total, rules) is published by the provincial Department of Ecology and Environment",
+    )],
     parameters: &[],
-    examples: &[("entity", "prior_year_emissions_t", &["500000"]), ("entity", "sector", &["paper"])],
+    examples: &[("entity", "sector", &["paper"])],
 };
 
 impl lvyue_sdk::Plugin for Pilot {

@@ -104,8 +104,8 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("coverage_threshold_tce", "tce", "纳入门槛（综合能耗）", "Coverage threshold (energy)"),
     ("base_allocation_t", "t", "抵销上限基数：本年度分配配额", "Cap base: allowances allocated this year"),
     ("base_initial_allocation_t", "t", "抵销上限基数：年度初始配额", "Cap base: initial annual allocation"),
-    ("base_emissions_t", "t", "抵销上限基数：本年度排放量", "Cap base: this year's emissions"),
-    ("base_prior_year_emissions_t", "t", "抵销上限基数：上年度排放量", "Cap base: previous year's emissions"),
+    ("base_emissions_t", "t", "抵销上限基数：履约年度核查排放量", "Cap base: the compliance year's verified emissions"),
+    ("base_prior_year_emissions_t", "t", "抵销上限基数：履约年度前一年的排放量", "Cap base: emissions of the year before the compliance year"),
     ("base_obligation_t", "t", "抵销上限基数：应清缴配额量", "Cap base: the obligation"),
     ("offset_cap_t", "t", "抵销上限", "Offset cap"),
     ("offsets_eligible_t", "t", "合格抵销指标持有量", "Eligible offsets held"),
@@ -203,12 +203,12 @@ pub fn entity() -> SheetSpec {
             choice_col("sector", "行业", "Sector", false, SECTORS, "所属行业（用于纳入门槛、纳入行业清单与全国市场判断）", "Sector (coverage threshold, covered-sector list, national market)"),
             quantity("allocation_t", "本年度分配配额", "Allowances allocated this year", "t", false, "本履约年度通过分配取得（核发）的配额量", "Allowances allocated (issued) to the entity for the compliance year"),
             quantity("initial_allocation_t", "年度初始配额", "Initial annual allocation", "t", false, "年度碳排放初始配额（湖北）", "Initial annual allocation (Hubei)"),
-            quantity("prior_year_emissions_t", "上年度实际排放量", "Previous year's emissions", "t", false, "上年度实际（核查）排放量（广东）", "Previous year's actual (verified) emissions (Guangdong)"),
+            quantity("prior_year_emissions_t", "上年度实际排放量", "Previous year's emissions", "t", false, "履约年度前一年的实际（核查）排放量；仅在抵销规则以其为基数时使用。广东的「上年度实际排放量」按6月清缴时点计，即履约年度本身的排放量，不用此列", "Actual (verified) emissions of the year before the compliance year; used only where an offset rule names it as a base. Guangdong's 上年度 is counted from the June surrender, i.e. the compliance year itself: not this column"),
             quantity("energy_tce", "综合能源消费量", "Energy use", "tce", false, "年综合能源消费量（纳入门槛）", "Annual energy use (coverage threshold)"),
             quantity("national_market_year", "纳入全国市场年度", "Year entering the national market", "", false, "单位（或其部分排放源）在全国碳市场首个履约年度；自该年度起，全国市场管理的排放不再计入试点", "First compliance year in the national market for the entity (or its flagged sources); from then the pilot leaves those emissions out"),
         ],
         unique_key: vec![],
-        help: t("履约单位的基本信息：抵销上限基数（分配配额、初始配额、上年度排放）、行业与纳入全国市场的年度。", "The entity: bases of the offset cap (allocation, initial allocation, previous year's emissions), sector and the year it entered the national market."),
+        help: t("履约单位的基本信息：抵销上限基数（分配配额、初始配额；前一年排放仅在规则以其为基数时使用）、行业与纳入全国市场的年度。", "The entity: bases of the offset cap (allocation, initial allocation; the previous year's emissions only where a rule names them), sector and the year it entered the national market."),
     }
 }
 
@@ -670,13 +670,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     for b in &base_names {
         let key = format!("base_{b}_t");
         let (value, step, formula): (Option<Decimal>, u32, Option<&str>) = match b.as_str() {
-            "emissions" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：本年度核查（实际）排放量", en: "Base: this year's verified (actual) emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] }, num(verified), Some("t")), Some("verified_emissions_t")),
+            "emissions" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：履约年度核查（实际）排放量", en: "Base: the compliance year's verified (actual) emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] }, num(verified), Some("t")), Some("verified_emissions_t")),
             "obligation" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：应清缴配额量", en: "Base: the obligation", parameters: &[], inputs: vec![Output::ref_step(s_obl)] }, num(verified), Some("t")), Some("obligation_t")),
             other => {
                 let (field, zh, en, col) = match other {
                     "allocation" => (&ent.allocation, "基数：本年度分配（核发）配额量", "Base: allowances allocated (issued) this year", "allocation_t"),
                     "initial_allocation" => (&ent.initial_allocation, "基数：年度初始配额", "Base: initial annual allocation", "initial_allocation_t"),
-                    _ => (&ent.prior_year_emissions, "基数：上年度实际排放量", "Base: previous year's actual emissions", "prior_year_emissions_t"),
+                    _ => (&ent.prior_year_emissions, "基数：履约年度前一年的实际排放量", "Base: actual emissions of the year before the compliance year", "prior_year_emissions_t"),
                 };
                 let value = field.as_ref().map(|(d, _)| *d);
                 let inputs = field.as_ref().map(|(_, c)| vec![c.clone()]).unwrap_or_default();

@@ -157,7 +157,7 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("OFFSET_OWNER_COVERED", Severity::Warning, "减排量属于被排除市场的重点排放单位", "The credit belongs to a covered entity of an excluded market"),
     ("OFFSET_COVERED_BOUNDARY", Severity::Warning, "减排量产生于本市场纳入单位的排放边界内", "The credit comes from inside a covered entity's boundary in this market"),
     ("OFFSET_BOUNDARY_MARKET_UNKNOWN", Severity::Warning, "项目纳入配额管理但未说明所属市场，按不合格处理", "The project is under allowance management but its market is not given; treated as ineligible"),
-    ("OFFSET_CROSS_MARKET_BOUNDARY", Severity::Warning, "减排量产生于其他市场纳入单位的边界内：重复计算风险（未明文禁止）", "The credit comes from inside another market's covered entity: double-counting risk (not prohibited)"),
+    ("OFFSET_CROSS_MARKET_BOUNDARY", Severity::Warning, "减排量产生于碳市场纳入单位的排放边界内，本市场规则未排除该市场的纳入单位：存在重复计算风险（未明文禁止）", "The credit comes from inside the boundary of an entity covered by a carbon market whose covered entities this market's rules do not exclude: double-counting risk (not prohibited)"),
     ("OFFSET_NOT_PREFERRED_REGION", Severity::Info, "项目不在优先地区（仅为优先，不设上限）", "The project is outside the preferred regions (a preference, not a cap)"),
     ("CREDIT_QUANTITY_FRACTIONAL", Severity::Warning, "持有量不是整吨，计划只使用整吨", "The holding is not whole tonnes; the plan uses whole tonnes only"),
     ("OFFSET_CAP_BINDING", Severity::Info, "合格抵销指标超过抵销上限", "Eligible offsets exceed the cap"),

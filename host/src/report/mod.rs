@@ -5,16 +5,25 @@
 //!
 //! Writers of the report: [`xlsx`] (the compliance workbook), [`render`]
 //! (documents from tera templates); [`formula`] checks and shows the metric
-//! formulas.
+//! formulas. The report carries all they need (the plugin's name, the
+//! descriptions of the codes it uses), so no writer goes back to the host.
+//!
+//! Kinds, severities and confidence marks stay enums until serialised; every
+//! bilingual text is one [`Bilingual`] (`{"zh": …, "en": …}` in JSON). The
+//! flat `*_zh`/`*_en` keys of 0.1 are still written beside them for one
+//! release (see CHANGELOG.md) and will then be removed.
 
 pub mod formula;
 pub mod render;
 pub mod xlsx;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::contract::{Evaluation, Severity, Value};
-use crate::rules::{value_text, ResolvedParameter};
+use crate::contract::{Evaluation, Value};
+pub use crate::rules::{Bilingual, Kind};
+use crate::rules::{ResolvedParameter, value_text};
 use crate::sandbox::Run;
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
@@ -33,12 +42,15 @@ pub struct Report {
     pub findings: Vec<FindingOut>,
     pub trace: Vec<TraceOut>,
     pub tables: Vec<TableOut>,
+    /// What each finding and reason code used in this report means, as the plugin declares it.
+    pub codes: BTreeMap<String, Bilingual>,
     pub run: RunStats,
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
 pub struct PluginStamp {
     pub id: String,
+    pub name: Bilingual,
     pub version: String,
     pub contract: String,
     pub component_sha256: String,
@@ -62,11 +74,11 @@ pub struct InputStamp {
 #[derive(Debug, Serialize, Clone, PartialEq)]
 pub struct MetricOut {
     pub key: String,
-    /// "number", "text", "date", "boolean" or "empty".
-    pub kind: &'static str,
+    pub kind: Kind,
     /// Exact text of the value; null when empty.
     pub value: Option<String>,
     pub unit: String,
+    pub label: Bilingual,
     pub label_zh: String,
     pub label_en: String,
     pub trace_step: Option<u32>,
@@ -87,8 +99,9 @@ pub struct DecisionOut {
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
 pub struct FindingOut {
-    pub severity: &'static str,
+    pub severity: Severity,
     pub code: String,
+    pub message: Bilingual,
     pub message_zh: String,
     pub message_en: String,
     pub cells: Vec<String>,
@@ -98,6 +111,7 @@ pub struct FindingOut {
 pub struct TraceOut {
     pub index: u32,
     pub clause: String,
+    pub description: Bilingual,
     pub description_zh: String,
     pub description_en: String,
     pub parameters: Vec<String>,
@@ -109,6 +123,7 @@ pub struct TraceOut {
 #[derive(Debug, Serialize, Clone, PartialEq)]
 pub struct TableOut {
     pub key: String,
+    pub name: Bilingual,
     pub name_zh: String,
     pub name_en: String,
     pub columns: Vec<ColumnOut>,
@@ -118,10 +133,10 @@ pub struct TableOut {
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
 pub struct ChartOut {
+    pub title: Bilingual,
     pub title_zh: String,
     pub title_en: String,
-    /// "column", "bar" or "pie".
-    pub kind: &'static str,
+    pub kind: ChartKind,
     pub category_column: String,
     pub value_columns: Vec<String>,
 }
@@ -129,6 +144,7 @@ pub struct ChartOut {
 #[derive(Debug, Serialize, Clone, PartialEq)]
 pub struct ColumnOut {
     pub key: String,
+    pub name: Bilingual,
     pub name_zh: String,
     pub name_en: String,
     pub unit: Option<String>,
@@ -143,22 +159,52 @@ pub struct RunStats {
     pub log_truncated: bool,
 }
 
-pub fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Info => "info",
-        Severity::Warning => "warning",
-        Severity::Error => "error",
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<crate::contract::Severity> for Severity {
+    fn from(s: crate::contract::Severity) -> Severity {
+        match s {
+            crate::contract::Severity::Info => Severity::Info,
+            crate::contract::Severity::Warning => Severity::Warning,
+            crate::contract::Severity::Error => Severity::Error,
+        }
     }
 }
 
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Empty => "empty",
-        Value::Number(_) => "number",
-        Value::Text(_) => "text",
-        Value::Date(_) => "date",
-        Value::Boolean(_) => "boolean",
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
     }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of chart a result table asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartKind {
+    Column,
+    Bar,
+    Pie,
+}
+
+fn text(t: crate::contract::TextZhEn) -> Bilingual {
+    Bilingual { zh: t.zh, en: t.en }
 }
 
 fn opt(v: &Value) -> Option<String> {
@@ -179,8 +225,17 @@ pub struct Stamp {
     pub parameters: Vec<ResolvedParameter>,
 }
 
-pub fn build(stamp: Stamp, run: &Run<Evaluation>) -> Report {
-    let e = &run.value;
+/// The report of one run: the stamp, and the plugin's output moved (not copied) into the report's own types.
+/// `declared` holds the descriptions of the codes the plugin declares.
+pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bilingual>) -> Report {
+    let e = run.value;
+    let mut codes = BTreeMap::new();
+    let used = e.findings.iter().map(|f| &f.code).chain(e.decisions.iter().flat_map(|d| &d.reasons));
+    for code in used {
+        if let Some(d) = declared.get(code) {
+            codes.entry(code.clone()).or_insert_with(|| d.clone());
+        }
+    }
     Report {
         tool: format!("lvyue {}", crate::TOOL_VERSION),
         contract: format!("{}@{}", crate::contract::CONTRACT_PACKAGE, crate::contract::CONTRACT_VERSION),
@@ -193,94 +248,93 @@ pub fn build(stamp: Stamp, run: &Run<Evaluation>) -> Report {
         parameters: stamp.parameters,
         metrics: e
             .metrics
-            .iter()
+            .into_iter()
             .map(|m| MetricOut {
-                key: m.key.clone(),
-                kind: kind_of(&m.value),
+                key: m.key,
+                kind: Kind::of(&m.value),
                 value: opt(&m.value),
-                unit: m.unit.clone(),
+                unit: m.unit,
                 label_zh: m.label.zh.clone(),
                 label_en: m.label.en.clone(),
+                label: text(m.label),
                 trace_step: m.trace_step,
-                formula: m.formula.clone(),
+                formula: m.formula,
             })
             .collect(),
         decisions: e
             .decisions
-            .iter()
-            .map(|d| DecisionOut {
-                table: d.table.clone(),
-                row: d.row.clone(),
-                subject: d.subject.clone(),
-                outcome: d.outcome.clone(),
-                amount: d.amount.clone(),
-                unit: d.unit.clone(),
-                reasons: d.reasons.clone(),
-            })
+            .into_iter()
+            .map(|d| DecisionOut { table: d.table, row: d.row, subject: d.subject, outcome: d.outcome, amount: d.amount, unit: d.unit, reasons: d.reasons })
             .collect(),
         findings: e
             .findings
-            .iter()
+            .into_iter()
             .map(|f| FindingOut {
-                severity: severity_name(f.severity),
-                code: f.code.clone(),
+                severity: f.severity.into(),
+                code: f.code,
                 message_zh: f.message.zh.clone(),
                 message_en: f.message.en.clone(),
-                cells: f.cells.clone(),
+                message: text(f.message),
+                cells: f.cells,
             })
             .collect(),
         trace: e
             .trace
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, s)| TraceOut {
                 index: i as u32,
-                clause: s.clause.clone(),
+                clause: s.clause,
                 description_zh: s.description.zh.clone(),
                 description_en: s.description.en.clone(),
-                parameters: s.parameters.clone(),
-                inputs: s.inputs.clone(),
+                description: text(s.description),
+                parameters: s.parameters,
+                inputs: s.inputs,
                 value: opt(&s.value),
-                unit: s.unit.clone(),
+                unit: s.unit,
             })
             .collect(),
         tables: e
             .tables
-            .iter()
+            .into_iter()
             .map(|t| TableOut {
-                key: t.key.clone(),
+                key: t.key,
                 name_zh: t.name.zh.clone(),
                 name_en: t.name.en.clone(),
+                name: text(t.name),
                 columns: t
                     .columns
-                    .iter()
-                    .map(|c| ColumnOut { key: c.key.clone(), name_zh: c.name.zh.clone(), name_en: c.name.en.clone(), unit: c.unit.clone() })
+                    .into_iter()
+                    .map(|c| ColumnOut { key: c.key, name_zh: c.name.zh.clone(), name_en: c.name.en.clone(), name: text(c.name), unit: c.unit })
                     .collect(),
                 rows: t.rows.iter().map(|r| r.iter().map(opt).collect()).collect(),
                 charts: t
                     .charts
-                    .iter()
+                    .into_iter()
                     .map(|c| ChartOut {
                         title_zh: c.title.zh.clone(),
                         title_en: c.title.en.clone(),
+                        title: text(c.title),
                         kind: match c.kind {
-                            crate::contract::ChartKind::Column => "column",
-                            crate::contract::ChartKind::Bar => "bar",
-                            crate::contract::ChartKind::Pie => "pie",
+                            crate::contract::ChartKind::Column => ChartKind::Column,
+                            crate::contract::ChartKind::Bar => ChartKind::Bar,
+                            crate::contract::ChartKind::Pie => ChartKind::Pie,
                         },
-                        category_column: c.category_column.clone(),
-                        value_columns: c.value_columns.clone(),
+                        category_column: c.category_column,
+                        value_columns: c.value_columns,
                     })
                     .collect(),
             })
             .collect(),
-        run: RunStats {
-            fuel_used: run.fuel_used,
-            fuel_limit: run.fuel_limit,
-            peak_memory_bytes: run.peak_memory_bytes,
-            log: run.log.clone(),
-            log_truncated: run.log_truncated,
-        },
+        codes,
+        run: RunStats { fuel_used: run.fuel_used, fuel_limit: run.fuel_limit, peak_memory_bytes: run.peak_memory_bytes, log: run.log, log_truncated: run.log_truncated },
+    }
+}
+
+impl FindingOut {
+    /// A finding made by the host (e.g. the ledger's), with the legacy flat keys filled.
+    pub fn new(severity: Severity, code: &str, message: Bilingual, cells: Vec<String>) -> FindingOut {
+        FindingOut { severity, code: code.to_string(), message_zh: message.zh.clone(), message_en: message.en.clone(), message, cells }
     }
 }
 
@@ -290,14 +344,14 @@ impl Report {
         use std::collections::HashMap;
         let mut values: HashMap<String, rust_decimal::Decimal> = HashMap::new();
         for p in &self.parameters {
-            if p.kind == "number" {
+            if p.kind == Kind::Number {
                 if let Some(d) = crate::decimal::parse(&p.value) {
                     values.insert(p.key.clone(), d);
                 }
             }
         }
         for m in &self.metrics {
-            if let Some(d) = m.value.as_deref().filter(|_| m.kind == "number").and_then(crate::decimal::parse) {
+            if let Some(d) = m.value.as_deref().filter(|_| m.kind == Kind::Number).and_then(crate::decimal::parse) {
                 values.insert(m.key.clone(), d);
             }
         }

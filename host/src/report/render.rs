@@ -64,7 +64,7 @@ fn decimals(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value>
 }
 
 /// The template context for a report.
-pub fn context(report: &Report, plugin_name: (&str, &str)) -> Value {
+pub fn context(report: &Report) -> Value {
     let r = serde_json::to_value(report).expect("report serialises");
     let by_key = |items: &Value, key: &str| -> Value {
         let mut map = serde_json::Map::new();
@@ -85,12 +85,12 @@ pub fn context(report: &Report, plugin_name: (&str, &str)) -> Value {
         "parameters": by_key(&r["parameters"], "key"),
         "tables": by_key(&r["tables"], "key"),
         "findings": findings,
-        "plugin": { "id": report.plugin.id, "version": report.plugin.version, "name_zh": plugin_name.0, "name_en": plugin_name.1 },
+        "plugin": { "id": report.plugin.id, "version": report.plugin.version, "name_zh": report.plugin.name.zh, "name_en": report.plugin.name.en },
     })
 }
 
 /// Renders every template; returns (output file name, text) pairs in template order.
-pub fn render_all(templates: &[(String, String)], report: &Report, plugin_name: (&str, &str)) -> Result<Vec<(String, String)>, RenderError> {
+pub fn render_all(templates: &[(String, String)], report: &Report) -> Result<Vec<(String, String)>, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("thousands", thousands);
     tera.register_filter("decimals", decimals);
@@ -100,7 +100,7 @@ pub fn render_all(templates: &[(String, String)], report: &Report, plugin_name: 
         tera.add_raw_template(name, text).map_err(|e| RenderError { name: name.clone(), message: chain(&e) })?;
         names.push((name.clone(), stem.to_string()));
     }
-    let ctx = tera::Context::from_value(context(report, plugin_name)).map_err(|e| RenderError { name: "context".into(), message: chain(&e) })?;
+    let ctx = tera::Context::from_value(context(report)).map_err(|e| RenderError { name: "context".into(), message: chain(&e) })?;
     let mut out = Vec::new();
     for (name, stem) in names {
         let text = tera.render(&name, &ctx).map_err(|e| RenderError { name: name.clone(), message: chain(&e) })?;

@@ -13,8 +13,7 @@ use rust_xlsxwriter::{
     Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError,
 };
 
-use crate::contract::PluginInfo;
-use crate::report::Report;
+use crate::report::{ChartKind, Kind, Report, Severity};
 
 pub const SUMMARY: &str = "汇总 Summary";
 pub const DECISIONS: &str = "判定 Decisions";
@@ -60,10 +59,10 @@ fn header(ws: &mut Worksheet, s: &Styles, cols: &[(&str, f64)]) -> Result<(), Xl
 }
 
 /// Writes exact decimal text as a number cell (text when it is not a number).
-fn write_value(ws: &mut Worksheet, s: &Styles, row: u32, col: u16, kind: &str, value: Option<&str>) -> Result<(), XlsxError> {
+fn write_value(ws: &mut Worksheet, s: &Styles, row: u32, col: u16, kind: Kind, value: Option<&str>) -> Result<(), XlsxError> {
     match value {
         None => Ok(()),
-        Some(v) if kind == "number" => match v.parse::<f64>() {
+        Some(v) if kind == Kind::Number => match v.parse::<f64>() {
             Ok(f) => ws.write_number_with_format(row, col, f, &s.num).map(|_| ()),
             Err(_) => ws.write_string(row, col, v).map(|_| ()),
         },
@@ -107,32 +106,32 @@ impl SheetNames {
 }
 
 /// Builds the workbook of one report in memory.
-pub fn build(report: &Report, info: Option<&PluginInfo>) -> Result<Vec<u8>, XlsxError> {
+pub fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let mut used = Vec::new();
     let names = SheetNames::new("", &mut used);
-    write_report(&mut wb, report, info, &names, &mut used)?;
+    write_report(&mut wb, report, &names, &mut used)?;
     finish(wb, &[report])
 }
 
 /// Builds one workbook for several jurisdictions: an overview, then each
 /// report's sheets prefixed with its jurisdiction. `failures` are
 /// (jurisdiction, error) pairs shown on the overview.
-pub fn build_many(items: &[(&Report, Option<&PluginInfo>)], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
+pub fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
     let s = styles();
     let mut wb = Workbook::new();
     let mut used = vec![OVERVIEW.to_string()];
-    let all: Vec<SheetNames> = items.iter().map(|(r, _)| SheetNames::new(&format!("{} ", r.jurisdiction), &mut used)).collect();
+    let all: Vec<SheetNames> = items.iter().map(|r| SheetNames::new(&format!("{} ", r.jurisdiction), &mut used)).collect();
     {
         let ws = wb.add_worksheet();
         ws.set_name(OVERVIEW)?;
-        let keys: Vec<&str> = OVERVIEW_METRICS.iter().filter(|k| items.iter().any(|(r, _)| r.metric(k).is_some())).copied().collect();
+        let keys: Vec<&str> = OVERVIEW_METRICS.iter().filter(|k| items.iter().any(|r| r.metric(k).is_some())).copied().collect();
         let mut cols: Vec<(String, f64)> = vec![("辖区 Jurisdiction".into(), 16.0), ("插件 Plugin".into(), 22.0), ("状态 Status".into(), 14.0), ("汇总表 Summary sheet".into(), 26.0)];
         cols.extend(keys.iter().map(|k| (k.to_string(), 18.0)));
         cols.push(("问题 Findings (error/warning)".into(), 16.0));
         let heads: Vec<(&str, f64)> = cols.iter().map(|(n, w)| (n.as_str(), *w)).collect();
         header(ws, &s, &heads)?;
-        for (i, ((r, _), names)) in items.iter().zip(&all).enumerate() {
+        for (i, (r, names)) in items.iter().zip(&all).enumerate() {
             let row = i as u32 + 1;
             ws.write(row, 0, r.jurisdiction.as_str())?;
             ws.write(row, 1, format!("{} {}", r.plugin.id, r.plugin.version))?;
@@ -142,15 +141,15 @@ pub fn build_many(items: &[(&Report, Option<&PluginInfo>)], failures: &[(String,
                 let col = 4 + k as u16;
                 let Some((mi, m)) = r.metrics.iter().enumerate().find(|(_, m)| m.key == *key) else { continue };
                 match m.value.as_deref() {
-                    Some(v) if m.kind == "number" => {
+                    Some(v) if m.kind == Kind::Number => {
                         let f = Formula::new(format!("={}!$D${}", quote_sheet(&names.summary), mi + 2)).set_result(v);
                         ws.write_formula_with_format(row, col, f, &s.num)?;
                     }
                     v => write_value(ws, &s, row, col, m.kind, v)?,
                 }
             }
-            let errors = r.findings.iter().filter(|f| f.severity == "error").count();
-            let warnings = r.findings.iter().filter(|f| f.severity == "warning").count();
+            let errors = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
+            let warnings = r.findings.iter().filter(|f| f.severity == Severity::Warning).count();
             ws.write(row, 4 + keys.len() as u16, format!("{errors}/{warnings}"))?;
         }
         for (i, (j, e)) in failures.iter().enumerate() {
@@ -160,10 +159,10 @@ pub fn build_many(items: &[(&Report, Option<&PluginInfo>)], failures: &[(String,
             ws.write_with_format(row, 3, e.as_str(), &s.wrap)?;
         }
     }
-    for ((r, info), names) in items.iter().zip(&all) {
-        write_report(&mut wb, r, *info, names, &mut used)?;
+    for (r, names) in items.iter().zip(&all) {
+        write_report(&mut wb, r, names, &mut used)?;
     }
-    let reports: Vec<&Report> = items.iter().map(|(r, _)| *r).collect();
+    let reports: Vec<&Report> = items.to_vec();
     finish(wb, &reports)
 }
 
@@ -182,7 +181,7 @@ const OVERVIEW_METRICS: &[&str] = &[
     "penalty_max_cny",
 ];
 
-fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, names: &SheetNames, used: &mut Vec<String>) -> Result<(), XlsxError> {
+fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &mut Vec<String>) -> Result<(), XlsxError> {
     let s = styles();
 
     // Cell addresses for formulas: metrics on Summary, numeric parameters on Parameters used.
@@ -191,7 +190,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
         cells.insert(m.key.clone(), format!("{}!$D${}", quote_sheet(&names.summary), i + 2));
     }
     for (i, p) in report.parameters.iter().enumerate() {
-        if p.kind == "number" {
+        if p.kind == Kind::Number {
             cells.insert(p.key.clone(), format!("{}!$D${}", quote_sheet(&names.parameters), i + 2));
         }
     }
@@ -204,11 +203,11 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
         for (i, m) in report.metrics.iter().enumerate() {
             let r = i as u32 + 1;
             ws.write(r, 0, m.key.as_str())?;
-            ws.write(r, 1, m.label_zh.as_str())?;
-            ws.write(r, 2, m.label_en.as_str())?;
+            ws.write(r, 1, m.label.zh.as_str())?;
+            ws.write(r, 2, m.label.en.as_str())?;
             let live = m.formula.as_deref().and_then(|f| crate::report::formula::parse(f).ok()).and_then(|e| e.to_excel(&cells).ok());
             match (live, m.value.as_deref()) {
-                (Some(excel), Some(v)) if m.kind == "number" => {
+                (Some(excel), Some(v)) if m.kind == Kind::Number => {
                     ws.write_formula_with_format(r, SUMMARY_VALUE_COL, Formula::new(format!("={excel}")).set_result(v), &s.num)?;
                 }
                 _ => write_value(ws, &s, r, SUMMARY_VALUE_COL, m.kind, m.value.as_deref())?,
@@ -224,7 +223,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
         let r = report.metrics.len() as u32 + 2;
         ws.write_with_format(r, 0, format!("{} {} — {}", report.plugin.id, report.plugin.version, report.jurisdiction), &s.bold)?;
         ws.write(r + 1, 0, format!("履约年度 Compliance year {} ({} – {})", report.year, report.period.start, report.period.end))?;
-        let unverified = report.parameters.iter().filter(|p| p.confidence != "verified").count();
+        let unverified = report.parameters.iter().filter(|p| p.confidence != crate::rules::Mark::Verified).count();
         ws.write_with_format(
             r + 2,
             0,
@@ -242,15 +241,15 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
     // ---- the plugin's result tables ---------------------------------------------------
     for t in &report.tables {
         let prefix = names.summary.strip_suffix(SUMMARY).unwrap_or("");
-        let name = unique_name(used, &format!("{prefix}{} {}", t.name_zh, t.name_en));
+        let name = unique_name(used, &format!("{prefix}{} {}", t.name.zh, t.name.en));
         let ws = wb.add_worksheet();
         ws.set_name(&name)?;
         let heads: Vec<String> = t
             .columns
             .iter()
             .map(|c| match &c.unit {
-                Some(u) => format!("{} {} [{u}]", c.name_zh, c.name_en),
-                None => format!("{} {}", c.name_zh, c.name_en),
+                Some(u) => format!("{} {} [{u}]", c.name.zh, c.name.en),
+                None => format!("{} {}", c.name.zh, c.name.en),
             })
             .collect();
         let widths: Vec<(&str, f64)> = heads.iter().map(|h| (h.as_str(), (h.chars().count() as f64 * 1.2).clamp(12.0, 40.0))).collect();
@@ -259,7 +258,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
             for (c, v) in row.iter().enumerate() {
                 let Some(v) = v else { continue };
                 let is_num = t.columns.get(c).is_some_and(|col| col.unit.is_some()) && crate::decimal::parse(v).is_some();
-                write_value(ws, &s, r as u32 + 1, c as u16, if is_num { "number" } else { "text" }, Some(v))?;
+                write_value(ws, &s, r as u32 + 1, c as u16, if is_num { Kind::Number } else { Kind::Text }, Some(v))?;
             }
         }
         let n = t.rows.len() as u32;
@@ -269,21 +268,21 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
             }
             let Some(cat) = t.columns.iter().position(|c| c.key == ch.category_column) else { continue };
             let mut chart = Chart::new(match ch.kind {
-                "bar" => ChartType::Bar,
-                "pie" => ChartType::Pie,
-                _ => ChartType::Column,
+                ChartKind::Bar => ChartType::Bar,
+                ChartKind::Pie => ChartType::Pie,
+                ChartKind::Column => ChartType::Column,
             });
-            chart.title().set_name(&format!("{} / {}", ch.title_zh, ch.title_en));
+            chart.title().set_name(&format!("{} / {}", ch.title.zh, ch.title.en));
             for vc in &ch.value_columns {
                 let Some(val) = t.columns.iter().position(|c| &c.key == vc) else { continue };
                 let col = &t.columns[val];
                 chart
                     .add_series()
-                    .set_name(format!("{} {}", col.name_zh, col.name_en).as_str())
+                    .set_name(format!("{} {}", col.name.zh, col.name.en).as_str())
                     .set_categories((name.as_str(), 1, cat as u16, n, cat as u16))
                     .set_values((name.as_str(), 1, val as u16, n, val as u16));
             }
-            if ch.kind == "pie" {
+            if ch.kind == ChartKind::Pie {
                 chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Right);
             } else {
                 chart.legend().set_hidden();
@@ -298,7 +297,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
         ws.set_name(&names.decisions)?;
         header(ws, &s, &[("表 Table", 18.0), ("行 Row", 22.0), ("对象 Subject", 34.0), ("结论 Outcome", 14.0), ("数量 Amount", 16.0), ("单位 Unit", 8.0), ("原因 Reasons", 30.0), ("依据 Why", 60.0)])?;
         let describe = |code: &str| {
-            info.and_then(|i| i.findings.iter().find(|f| f.code == code)).map(|f| format!("{} / {}", f.description.zh, f.description.en)).unwrap_or_default()
+            report.codes.get(code).map(|d| format!("{} / {}", d.zh, d.en)).unwrap_or_default()
         };
         for (i, d) in report.decisions.iter().enumerate() {
             let r = i as u32 + 1;
@@ -306,7 +305,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
             ws.write(r, 1, d.row.as_str())?;
             ws.write(r, 2, d.subject.as_str())?;
             ws.write(r, 3, d.outcome.as_str())?;
-            write_value(ws, &s, r, 4, "number", d.amount.as_deref())?;
+            write_value(ws, &s, r, 4, Kind::Number, d.amount.as_deref())?;
             ws.write(r, 5, d.unit.as_deref().unwrap_or(""))?;
             ws.write(r, 6, d.reasons.join(", "))?;
             ws.write_with_format(r, 7, d.reasons.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; "), &s.wrap)?;
@@ -321,10 +320,10 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
         header(ws, &s, &[("级别 Severity", 10.0), ("代码 Code", 26.0), ("说明", 60.0), ("Message", 60.0), ("单元格 Cells", 30.0)])?;
         for (i, f) in report.findings.iter().enumerate() {
             let r = i as u32 + 1;
-            ws.write(r, 0, f.severity)?;
+            ws.write(r, 0, f.severity.as_str())?;
             ws.write(r, 1, f.code.as_str())?;
-            ws.write_with_format(r, 2, f.message_zh.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 3, f.message_en.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 2, f.message.zh.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 3, f.message.en.as_str(), &s.wrap)?;
             ws.write(r, 4, f.cells.join(", "))?;
         }
     }
@@ -360,7 +359,7 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
             ws.write(r, 5, p.effective.as_str())?;
             ws.write(r, 6, p.until.as_deref().unwrap_or(""))?;
             ws.write_with_format(r, 7, p.reference.as_str(), &s.wrap)?;
-            ws.write(r, 8, p.confidence)?;
+            ws.write(r, 8, p.confidence.as_str())?;
             ws.write_with_format(r, 9, p.note.as_deref().unwrap_or(""), &s.wrap)?;
             ws.write(r, 10, p.file.as_str())?;
         }
@@ -375,13 +374,13 @@ fn write_report(wb: &mut Workbook, report: &Report, info: Option<&PluginInfo>, n
             let r = i as u32 + 1;
             ws.write_number_with_format(r, 0, t.index as f64, &s.int)?;
             ws.write_with_format(r, 1, t.clause.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 2, t.description_zh.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 3, t.description_en.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 2, t.description.zh.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 3, t.description.en.as_str(), &s.wrap)?;
             ws.write_with_format(r, 4, t.parameters.join(", "), &s.wrap)?;
             // Long input lists are summarised; the JSON report keeps them all.
             let inputs = if t.inputs.len() > 20 { format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len()) } else { t.inputs.join(", ") };
             ws.write_with_format(r, 5, inputs, &s.wrap)?;
-            let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { "number" } else { "text" };
+            let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { Kind::Number } else { Kind::Text };
             write_value(ws, &s, r, 6, kind, t.value.as_deref())?;
             ws.write(r, 7, t.unit.as_deref().unwrap_or(""))?;
         }

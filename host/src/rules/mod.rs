@@ -118,13 +118,13 @@ pub struct DatedValue {
 pub struct ResolvedParameter {
     pub key: String,
     pub name: Bilingual,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub unit: Option<String>,
     pub value: String,
     pub effective: String,
     pub until: Option<String>,
     pub reference: String,
-    pub confidence: &'static str,
+    pub confidence: Mark,
     pub note: Option<String>,
     pub file: String,
     #[serde(skip)]
@@ -155,22 +155,99 @@ pub struct RuleSet {
     pub files: Vec<String>,
 }
 
-pub fn confidence_name(c: Confidence) -> &'static str {
-    match c {
-        Confidence::Verified => "verified",
-        Confidence::Secondary => "secondary",
-        Confidence::Unverified => "unverified",
-        Confidence::Draft => "draft",
+/// How sure a value is: the rules file's confidence mark, kept typed until serialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mark {
+    Verified,
+    Secondary,
+    Unverified,
+    Draft,
+}
+
+impl From<Confidence> for Mark {
+    fn from(c: Confidence) -> Mark {
+        match c {
+            Confidence::Verified => Mark::Verified,
+            Confidence::Secondary => Mark::Secondary,
+            Confidence::Unverified => Mark::Unverified,
+            Confidence::Draft => Mark::Draft,
+        }
     }
 }
 
-pub fn kind_name(k: ValueKind) -> &'static str {
-    match k {
-        ValueKind::Number => "number",
-        ValueKind::Text => "text",
-        ValueKind::Date => "date",
-        ValueKind::Boolean => "boolean",
+impl Mark {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::Verified => "verified",
+            Mark::Secondary => "secondary",
+            Mark::Unverified => "unverified",
+            Mark::Draft => "draft",
+        }
     }
+}
+
+impl std::fmt::Display for Mark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of a value (a parameter, a metric, a cell), typed until serialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Number,
+    Text,
+    Date,
+    Boolean,
+    /// Only a value can be empty, never a declared column or parameter.
+    Empty,
+}
+
+impl From<ValueKind> for Kind {
+    fn from(k: ValueKind) -> Kind {
+        match k {
+            ValueKind::Number => Kind::Number,
+            ValueKind::Text => Kind::Text,
+            ValueKind::Date => Kind::Date,
+            ValueKind::Boolean => Kind::Boolean,
+        }
+    }
+}
+
+impl Kind {
+    /// The kind of a value as it crossed the contract.
+    pub fn of(v: &Value) -> Kind {
+        match v {
+            Value::Empty => Kind::Empty,
+            Value::Number(_) => Kind::Number,
+            Value::Text(_) => Kind::Text,
+            Value::Date(_) => Kind::Date,
+            Value::Boolean(_) => Kind::Boolean,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Number => "number",
+            Kind::Text => "text",
+            Kind::Date => "date",
+            Kind::Boolean => "boolean",
+            Kind::Empty => "empty",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name of a declared kind, as the rules files and `plugins info` write it.
+pub fn kind_name(k: ValueKind) -> &'static str {
+    Kind::from(k).as_str()
 }
 
 /// Renders a contract value as plain text.
@@ -296,13 +373,13 @@ impl RuleSet {
         Ok(ResolvedParameter {
             key: series.key.clone(),
             name: series.name.clone(),
-            kind: kind_name(series.kind),
+            kind: series.kind.into(),
             unit: series.unit.clone(),
             value: value_text(&v.value),
             effective: v.from.clone(),
             until: v.until.clone(),
             reference: v.reference.clone(),
-            confidence: confidence_name(v.confidence),
+            confidence: v.confidence.into(),
             note: v.note.clone(),
             file: series.file.clone(),
             contract_value: v.value.clone(),

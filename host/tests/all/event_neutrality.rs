@@ -79,8 +79,7 @@ fn the_rendered_declaration_matches_the_golden_files() {
     let host = Host::new(HostOptions::default()).unwrap();
     let report = evaluate(&host);
     let bundle = host.find("event-neutrality").expect("the built-in plugin");
-    let name = &bundle.manifest.name;
-    let docs = lvyue::report::render::render_all(&bundle.templates, &report, (&name.zh, &name.en)).expect("the templates render");
+    let docs = lvyue::report::render::render_all(&bundle.templates, &report).expect("the templates render");
     let names: Vec<&str> = docs.iter().map(|(n, _)| n.as_str()).collect();
     for want in [
         "event-neutrality-2023-declaration.zh.md",

@@ -175,7 +175,7 @@ fn libreoffice_recalculates_the_summary_to_the_same_numbers() {
     let lines: Vec<&str> = csv.lines().collect();
     let mut checked = 0;
     for (i, m) in report.metrics.iter().enumerate() {
-        if m.formula.is_none() || m.kind != "number" {
+        if m.formula.is_none() || m.kind != lvyue::report::Kind::Number {
             continue;
         }
         let line = lines[i + 1];

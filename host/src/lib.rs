@@ -21,6 +21,7 @@
 //! only parses arguments and calls these modules.
 
 pub mod atomic;
+pub mod batch;
 pub mod bundle;
 pub mod contract;
 pub mod decimal;
@@ -28,6 +29,7 @@ pub mod host;
 pub mod input;
 pub mod job;
 pub mod kit;
+pub mod ledger;
 pub mod report;
 pub mod rules;
 pub mod samples;

@@ -22,6 +22,16 @@ pub(crate) struct Args {
     /// Render the plugin's report documents (e.g. a declaration in zh and en) into DIR.
     #[arg(long, value_name = "DIR")]
     render: Option<PathBuf>,
+    /// Record the evaluation and its serial uses in this ledger (SQLite); serials an
+    /// earlier evaluation used for another entity, year or claim become findings.
+    #[arg(long, value_name = "FILE", requires = "entity")]
+    ledger: Option<PathBuf>,
+    /// The entity evaluated, as the ledger names it (with --ledger).
+    #[arg(long, requires = "ledger")]
+    entity: Option<String>,
+    /// The surrender plan has been carried out: the ledger records the blocks as surrendered.
+    #[arg(long, requires = "ledger")]
+    surrendered: bool,
 }
 
 pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
@@ -30,7 +40,23 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
     let named: Vec<PathBuf> = input.inventory.iter().chain(&input.portfolio).chain(&input.request).cloned().collect();
     job::check_output_paths(&named, to)?;
     let mut loaded = job::load(host, &input)?;
-    let (reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    if let (Some(path), Some(entity)) = (&a.ledger, &a.entity) {
+        let mut ledger = lvyue::ledger::Ledger::open(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        for r in &mut reports {
+            let Some(l) = loaded.iter().find(|l| l.jurisdiction == r.jurisdiction) else { continue };
+            let rec = lvyue::ledger::bridge::record_report(&mut ledger, host, entity, "evaluate", a.surrendered, l, r)?;
+            eprintln!(
+                "ledger: {entity} {} {} version {}{}, {} serial use(s) recorded, {} used before",
+                r.jurisdiction,
+                r.year,
+                rec.version,
+                if rec.unchanged { " (unchanged)" } else { "" },
+                rec.uses,
+                rec.conflicts.len()
+            );
+        }
+    }
     for (j, e) in &failures {
         eprintln!("error: {j}: {e}\n(continuing with the other jurisdictions)");
     }

@@ -22,8 +22,10 @@ macro_rules! outln {
     ($($t:tt)*) => { $crate::cli::write_out(format_args!($($t)*)) };
 }
 
+mod batch;
 mod demo;
 mod evaluate;
+mod ledger;
 mod plugin;
 mod plugins;
 mod rules;
@@ -121,6 +123,11 @@ enum Command {
     },
     /// Run the main job on the bundled sample data and write the results.
     Demo(demo::Args),
+    /// Evaluate many entities and years (a folder of entity folders, or a manifest) in
+    /// parallel, into a workbook and JSON each and one summary; reruns skip what is unchanged.
+    Batch(batch::Args),
+    /// The ledger of evaluations and serial uses: list, show, diff, export.
+    Ledger(ledger::Args),
 }
 
 /// The input arguments `evaluate` and `validate` share.
@@ -215,6 +222,8 @@ fn run(cli: Cli) -> Result<i32, RunError> {
         Command::Evaluate(a) => evaluate::run(&host(g)?, &a),
         Command::Validate(a) => validate::run(&host(g)?, &a),
         Command::Demo(a) => demo::run(&host(g)?, &a),
+        Command::Batch(a) => batch::run(&host(g)?, &a),
+        Command::Ledger(a) => ledger::run(&a),
     }
 }
 

@@ -117,7 +117,7 @@ pub fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
             .map(|u| {
                 (
                     format!("{} [{}]", u.serial, u.claim.as_str()),
-                    format!("{} {} {}", u.quantity, u.unit, u.status.as_str()),
+                    format!("{} {} {}", u.used, u.unit, u.status.as_str()),
                 )
             })
             .collect()

@@ -30,12 +30,13 @@ const EVALUATION_COLUMNS: [&str; 17] = [
     "infos",
 ];
 
-const USE_COLUMNS: [&str; 13] = [
+const USE_COLUMNS: [&str; 14] = [
     "serial",
     "key",
     "first",
     "last",
     "quantity",
+    "used",
     "unit",
     "instrument",
     "use_status",
@@ -75,6 +76,7 @@ fn use_cells(u: &UseRow) -> Vec<String> {
         u.first.to_string(),
         u.last.to_string(),
         u.quantity.clone(),
+        u.used.clone(),
         u.unit.clone(),
         u.instrument.clone(),
         u.status.as_str().into(),

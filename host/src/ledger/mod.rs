@@ -8,11 +8,14 @@
 //! - [`store`]: the SQLite schema, the interval index, versions and supersession, and
 //!   the overlap search, one transaction per evaluation;
 //! - [`diff`]: what changed between two versions of an entity-year;
-//! - [`export`]: the ledger as CSV or as a workbook.
+//! - [`export`]: the ledger as CSV or as a workbook;
+//! - [`bridge`]: an evaluation's serial uses (from its input and the plugin's
+//!   decisions), its record, and the ledger's findings joined to its report.
 //!
-//! The ledger depends on nothing else in the crate: the caller turns a report into an
-//! [`EvaluationRecord`] and turns each [`Conflict`] into a finding.
+//! Only [`bridge`] knows the rest of the crate: the ledger itself stores records and
+//! answers with [`Conflict`]s.
 
+pub mod bridge;
 pub mod diff;
 pub mod export;
 pub mod serial;
@@ -117,8 +120,11 @@ impl ClaimKind {
 pub struct NewUse {
     /// The serial as written in the input.
     pub serial: String,
-    /// Exact decimal text.
+    /// The row's quantity, exact decimal text: the size of the block as written (it
+    /// confirms that a serial's trailing numbers are a block).
     pub quantity: String,
+    /// How much of it this use takes (planned, surrendered or retired), exact decimal text.
+    pub used: String,
     pub unit: String,
     /// Instrument or credit type from the input (`CCER`, `GREEN_CERTIFICATE`, …), if any.
     pub instrument: String,
@@ -216,6 +222,7 @@ pub struct EarlierUse {
     pub claim: ClaimKind,
     pub serial: String,
     pub quantity: String,
+    pub used: String,
     pub unit: String,
     pub table: String,
     pub row: String,
@@ -281,7 +288,7 @@ impl Conflict {
             e.year,
             e.status.label_zh(),
             e.claim.label_zh(),
-            e.quantity,
+            e.used,
             e.unit,
             e.serial,
             e.row,
@@ -299,7 +306,7 @@ impl Conflict {
             e.year,
             e.status.label_en(),
             e.claim.label_en(),
-            e.quantity,
+            e.used,
             e.unit,
             e.serial,
             e.row,
@@ -356,6 +363,8 @@ pub struct Recorded {
     pub supersedes: Option<i64>,
     /// The current version already had the same digest: nothing new was written.
     pub unchanged: bool,
+    /// Serial uses in the evaluation (blank serials aside).
+    pub uses: usize,
     pub conflicts: Vec<Conflict>,
     pub notes: Vec<SerialNote>,
 }

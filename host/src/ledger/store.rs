@@ -108,6 +108,7 @@ CREATE TABLE serial_use (
     claim           TEXT NOT NULL,
     serial          TEXT NOT NULL,
     quantity        TEXT NOT NULL,
+    used            TEXT NOT NULL,
     unit            TEXT NOT NULL,
     instrument      TEXT NOT NULL,
     tbl             TEXT NOT NULL,
@@ -117,6 +118,13 @@ CREATE TABLE serial_use (
 );
 CREATE INDEX serial_use_live ON serial_use (key_id, lvl, lo, hi) WHERE live = 1;
 CREATE INDEX serial_use_evaluation ON serial_use (evaluation_id);
+CREATE TABLE size_class (
+    lvl     INTEGER PRIMARY KEY,
+    reach   INTEGER NOT NULL
+);
+INSERT INTO size_class (lvl, reach)
+    WITH RECURSIVE c(l) AS (SELECT 0 UNION ALL SELECT l + 1 FROM c WHERE l < 63)
+    SELECT l, CASE l WHEN 63 THEN 9223372036854775807 ELSE (1 << l) - 1 END FROM c;
 "#;
 
 /// An open ledger file.
@@ -168,6 +176,7 @@ pub struct UseRow {
     pub first: u64,
     pub last: u64,
     pub quantity: String,
+    pub used: String,
     pub unit: String,
     pub instrument: String,
     pub status: UseStatus,
@@ -230,6 +239,9 @@ impl Ledger {
             });
         }
         tx.commit()?;
+        conn.execute_batch(
+            "CREATE TEMP TABLE probe (i INTEGER PRIMARY KEY, key TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL);",
+        )?;
         Ok(Ledger { conn, path })
     }
 
@@ -439,7 +451,7 @@ fn evaluation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvaluationRow> {
 }
 
 const USE_SELECT: &str = "SELECT u.id, u.evaluation_id, u.serial, k.key, u.lo, u.hi, u.quantity, u.unit, u.instrument, u.status, u.claim,
-        u.tbl, u.row_ref, u.cell, u.new_forestry, u.live
+        u.tbl, u.row_ref, u.cell, u.new_forestry, u.live, u.used
     FROM serial_use u JOIN serial_key k ON k.id = u.key_id";
 
 fn use_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UseRow> {
@@ -462,6 +474,7 @@ fn use_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UseRow> {
         cell: r.get(13)?,
         new_forestry: r.get(14)?,
         live: r.get(15)?,
+        used: r.get(16)?,
     })
 }
 
@@ -478,6 +491,7 @@ impl UseRow {
         NewUse {
             serial: self.serial.clone(),
             quantity: self.quantity.clone(),
+            used: self.used.clone(),
             unit: self.unit.clone(),
             instrument: self.instrument.clone(),
             status: self.status,
@@ -542,6 +556,7 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
         )?);
     }
     let notes = notes(&rec.uses, &parsed);
+    let uses = parsed.iter().filter(|p| p.is_some()).count();
     let digest = record_digest(rec);
     let current: Option<(i64, i64, String)> = tx
         .prepare_cached("SELECT id, version, digest FROM evaluation WHERE entity = ?1 AND jurisdiction = ?2 AND year = ?3 AND superseded_by IS NULL")?
@@ -555,6 +570,7 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
             version: *version,
             supersedes: None,
             unchanged: true,
+            uses,
             conflicts,
             notes,
         });
@@ -604,8 +620,8 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
     }
     let mut keys: HashMap<String, (i64, i64, i64)> = HashMap::new(); // key -> (id, stored levels, levels)
     let mut insert = tx.prepare_cached(
-        "INSERT INTO serial_use (evaluation_id, key_id, lvl, lo, hi, live, status, claim, serial, quantity, unit, instrument, tbl, row_ref, cell, new_forestry)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT INTO serial_use (evaluation_id, key_id, lvl, lo, hi, live, status, claim, serial, quantity, used, unit, instrument, tbl, row_ref, cell, new_forestry)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
     for (u, p) in rec.uses.iter().zip(&parsed) {
         let Some((range, _)) = p else { continue };
@@ -642,6 +658,7 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
             u.claim.as_str(),
             u.serial,
             u.quantity,
+            u.used,
             u.unit,
             u.instrument,
             u.table,
@@ -661,6 +678,7 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
         version,
         supersedes: current.map(|c| c.0),
         unchanged: false,
+        uses,
         conflicts,
         notes,
     })
@@ -692,75 +710,59 @@ fn find_conflicts(
     uses: &[NewUse],
     parsed: &Parsed,
 ) -> Result<Vec<Conflict>> {
-    let mut out = Vec::new();
-    let mut key_st = conn.prepare_cached("SELECT id, levels FROM serial_key WHERE key = ?1")?;
-    let mut scan = conn.prepare_cached(
-        "SELECT u.id, u.lo, u.hi, u.evaluation_id, e.version, e.entity, e.jurisdiction, e.year, u.status, u.claim, u.serial, u.quantity,
-                u.unit, u.tbl, u.row_ref, u.new_forestry
-         FROM serial_use u JOIN evaluation e ON e.id = u.evaluation_id
-         WHERE u.live = 1 AND u.key_id = ?1 AND u.lvl = ?2 AND u.lo BETWEEN ?3 AND ?4 AND u.hi >= ?5
-           AND NOT (e.entity = ?6 AND e.jurisdiction = ?7 AND e.year = ?8)
-         ORDER BY u.lo, u.id",
-    )?;
-    for (i, p) in parsed.iter().enumerate() {
-        let Some((range, _)) = p else { continue };
-        let Some((kid, levels)) = key_st
-            .query_row([&range.key], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })
-            .optional()?
-        else {
-            continue;
-        };
-        for lvl in 0..64u32 {
-            if levels & (1 << lvl) == 0 {
-                continue;
-            }
-            let reach = if lvl == 0 { 0 } else { (1u64 << lvl) - 1 };
-            let from = range.first.saturating_sub(reach) as i64;
-            let mut rows = scan.query(params![
-                kid,
-                lvl,
-                from,
-                range.last as i64,
-                range.first as i64,
-                entity,
-                jurisdiction,
-                year
-            ])?;
-            while let Some(r) = rows.next()? {
-                let (lo, hi): (i64, i64) = (r.get(1)?, r.get(2)?);
-                let status: String = r.get(8)?;
-                let claim: String = r.get(9)?;
-                let earlier = EarlierUse {
-                    use_id: r.get(0)?,
-                    evaluation_id: r.get(3)?,
-                    version: r.get(4)?,
-                    entity: r.get(5)?,
-                    jurisdiction: r.get(6)?,
-                    year: r.get(7)?,
-                    status: UseStatus::parse(&status).ok_or_else(|| bad_text(8, &status))?,
-                    claim: ClaimKind::parse(&claim).ok_or_else(|| bad_text(9, &claim))?,
-                    serial: r.get(10)?,
-                    quantity: r.get(11)?,
-                    unit: r.get(12)?,
-                    table: r.get(13)?,
-                    row: r.get(14)?,
-                    new_forestry: r.get(15)?,
-                };
-                let (a, b) = (range.first.max(lo as u64), range.last.min(hi as u64));
-                out.push(conflict(
-                    i,
-                    &uses[i],
-                    range,
-                    a,
-                    b,
-                    classify(&uses[i], entity, year, &earlier),
-                    earlier,
-                ));
+    // The new ranges go to a temporary table and one statement joins them to the index:
+    // for each probe, its key, the size classes present under it, and in each class the
+    // blocks starting in the window. CROSS JOIN keeps SQLite to that order.
+    conn.execute("DELETE FROM temp.probe", [])?;
+    {
+        let mut ins = conn.prepare_cached("INSERT INTO temp.probe (i, key, lo, hi) VALUES (?1, ?2, ?3, ?4)")?;
+        for (i, p) in parsed.iter().enumerate() {
+            if let Some((range, _)) = p {
+                ins.execute(params![i as i64, range.key, range.first as i64, range.last as i64])?;
             }
         }
     }
+    let mut out = Vec::new();
+    let mut scan = conn.prepare_cached(
+        "SELECT p.i, u.id, u.lo, u.hi, u.evaluation_id, e.version, e.entity, e.jurisdiction, e.year, u.status, u.claim,
+                u.serial, u.quantity, u.unit, u.tbl, u.row_ref, u.new_forestry, u.used
+         FROM temp.probe p
+         CROSS JOIN serial_key k ON k.key = p.key
+         CROSS JOIN size_class c ON (k.levels >> c.lvl) & 1 = 1
+         CROSS JOIN serial_use u ON u.live = 1 AND u.key_id = k.id AND u.lvl = c.lvl
+                              AND u.lo BETWEEN p.lo - c.reach AND p.hi AND u.hi >= p.lo
+         CROSS JOIN evaluation e ON e.id = u.evaluation_id
+         WHERE NOT (e.entity = ?1 AND e.jurisdiction = ?2 AND e.year = ?3)",
+    )?;
+    let mut rows = scan.query(params![entity, jurisdiction, year])?;
+    while let Some(r) = rows.next()? {
+        let i = r.get::<_, i64>(0)? as usize;
+        let Some((range, _)) = &parsed[i] else { continue };
+        let (lo, hi): (i64, i64) = (r.get(2)?, r.get(3)?);
+        let status: String = r.get(9)?;
+        let claim: String = r.get(10)?;
+        let earlier = EarlierUse {
+            use_id: r.get(1)?,
+            evaluation_id: r.get(4)?,
+            version: r.get(5)?,
+            entity: r.get(6)?,
+            jurisdiction: r.get(7)?,
+            year: r.get(8)?,
+            status: UseStatus::parse(&status).ok_or_else(|| bad_text(9, &status))?,
+            claim: ClaimKind::parse(&claim).ok_or_else(|| bad_text(10, &claim))?,
+            serial: r.get(11)?,
+            quantity: r.get(12)?,
+            unit: r.get(13)?,
+            table: r.get(14)?,
+            row: r.get(15)?,
+            new_forestry: r.get(16)?,
+            used: r.get(17)?,
+        };
+        let (a, b) = (range.first.max(lo as u64), range.last.min(hi as u64));
+        out.push(conflict(i, &uses[i], range, a, b, classify(&uses[i], entity, year, &earlier), earlier));
+    }
+    drop(rows);
+    conn.execute("DELETE FROM temp.probe", [])?;
     out.sort_by_key(|c| (c.new_index, c.earlier.use_id));
     Ok(out)
 }
@@ -833,6 +835,7 @@ fn internal_conflicts(
                 claim: e.claim,
                 serial: e.serial.clone(),
                 quantity: e.quantity.clone(),
+                used: e.used.clone(),
                 unit: e.unit.clone(),
                 table: e.table.clone(),
                 row: e.row.clone(),

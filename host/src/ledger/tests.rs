@@ -8,6 +8,7 @@ fn use_of(serial: &str, quantity: &str, status: UseStatus, claim: ClaimKind, row
     NewUse {
         serial: serial.into(),
         quantity: quantity.into(),
+        used: quantity.into(),
         unit: "t".into(),
         instrument: "CCER".into(),
         status,

@@ -3,6 +3,7 @@
 //! the hostile-plugin conformance suite, the cases as data, the samples, the
 //! workbooks read back, the malformed inputs, and each jurisdiction's own.
 
+mod batch;
 mod cases;
 mod cli;
 mod cli_manners;

@@ -1,0 +1,412 @@
+//! `lvyue batch`: many entities and years in one run.
+//!
+//! - [`manifest`]: what to evaluate (a folder with one subfolder per entity, or a
+//!   manifest), listed without reading any workbook;
+//! - [`summary`]: the summary workbook and CSV, one row per entity, jurisdiction and
+//!   year, a sheet of failures, totals at the bottom.
+//!
+//! Each entity goes through the same library functions as `lvyue evaluate`
+//! ([`crate::job::load`], [`crate::job::evaluate_all`], [`crate::job::build_outputs`],
+//! [`crate::job::write_files`]), on a pool of worker threads; each evaluation has its
+//! own wasmtime store. A worker holds one entity at a time, so memory does not grow
+//! with the number of entities.
+//!
+//! Output folder: `<out>/<entity>/<label>-report.xlsx` and `.json` (label: the year, or
+//! the request file's name), and `<out>/<entity>/.<label>.batch.json`, the entity's
+//! stamp, written last: the digest of what decided the result (input files, options,
+//! plugins and rules), the summary rows and the failures. Every file is written
+//! complete or not at all, so an interrupted or killed batch leaves finished entities
+//! intact; a rerun skips an entity whose stamp digest is unchanged and whose outputs
+//! (and ledger record, with a ledger) are in place, unless `force`.
+
+pub mod manifest;
+pub mod summary;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::host::{Host, RunError};
+use crate::job::{self, JobInput, Outputs};
+use crate::ledger::Ledger;
+use crate::report::Report;
+use manifest::Item;
+use summary::{FailureRow, Row};
+
+/// How a batch runs.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub out_dir: PathBuf,
+    /// Evaluate every entity, even those whose inputs, plugins and rules are unchanged.
+    pub force: bool,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Record the planned surrenders as carried out.
+    pub surrendered: bool,
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Evaluated; failures lists jurisdictions that failed while others succeeded.
+    Done { rows: usize, failures: usize, conflicts: usize },
+    /// Unchanged since the last run.
+    Skipped,
+    /// Not evaluated: its input, plugin or rules failed.
+    Failed(String),
+}
+
+/// Progress events, for a progress bar or log lines.
+pub trait Progress: Sync {
+    fn start(&self, total: usize);
+    fn item(&self, item: &Item, outcome: &Outcome);
+}
+
+/// Totals of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub items: usize,
+    pub evaluated: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Items not started because the run was interrupted.
+    pub not_run: usize,
+    pub conflicts: usize,
+    /// Exit code of the first failed item (in listing order), if any.
+    pub first_failure_code: Option<i32>,
+}
+
+/// The stamp of one entity-year, written after its outputs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stamp {
+    pub tool: String,
+    pub entity: String,
+    pub label: String,
+    pub digest: String,
+    /// (jurisdiction, year, ledger input digest) of each evaluation recorded.
+    pub ledger: Vec<(String, u16, String)>,
+    pub outputs: Vec<String>,
+    pub rows: Vec<Row>,
+    pub failures: Vec<FailureRow>,
+}
+
+/// A file or folder name for an entity: path separators, control characters and
+/// characters Windows refuses become `_`; never empty, never `.` or `..`.
+pub fn safe_name(s: &str) -> String {
+    let mut out: String =
+        s.trim().chars().map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c }).collect();
+    out = out.trim_end_matches(['.', ' ']).to_string();
+    if out.is_empty() || out.starts_with('.') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Where an item's outputs go.
+pub struct Paths {
+    pub dir: PathBuf,
+    pub workbook: PathBuf,
+    pub json: PathBuf,
+    pub stamp: PathBuf,
+}
+
+pub fn paths(out_dir: &Path, item: &Item) -> Paths {
+    let dir = out_dir.join(safe_name(&item.entity));
+    let label = safe_name(&item.label);
+    Paths {
+        workbook: dir.join(format!("{label}-report.xlsx")),
+        json: dir.join(format!("{label}-report.json")),
+        stamp: dir.join(format!(".{label}.batch.json")),
+        dir,
+    }
+}
+
+/// Reads an item's stamp, if there is a readable one.
+pub fn read_stamp(path: &Path) -> Option<Stamp> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// A digest of every plugin and the rules each would use: a changed plugin, rules
+/// folder or override makes every entity run again.
+pub fn environment_digest(host: &Host) -> String {
+    let mut h = Sha256::new();
+    h.update(crate::TOOL_VERSION.as_bytes());
+    for b in host.bundles() {
+        h.update(b.manifest.id.as_bytes());
+        h.update(b.component_sha256().as_bytes());
+        h.update(b.manifest.rules.sha256.as_bytes());
+        for j in &b.manifest.jurisdictions {
+            h.update(j.as_bytes());
+            match host.rules(b, j) {
+                Ok((_, source)) => h.update(source.as_bytes()),
+                Err(e) => h.update(e.to_string().as_bytes()),
+            }
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// The digest of one item: the environment, the entity, what it names and the
+/// contents of its files.
+pub fn item_digest(environment: &str, item: &Item, input: &JobInput, surrendered: bool) -> Result<String, RunError> {
+    let mut h = Sha256::new();
+    let mut field = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    field(environment);
+    field(&item.entity);
+    field(&item.label);
+    field(&input.jurisdictions.join(","));
+    field(&input.year.map(|y| y.to_string()).unwrap_or_default());
+    for (k, v) in &input.options {
+        field(k);
+        field(v);
+    }
+    field(if surrendered { "surrendered" } else { "planned" });
+    for p in input.inventory.iter().chain(&input.portfolio).chain(&input.request) {
+        field(&crate::host::stamp_file(p)?.sha256);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+struct Ctx<'a> {
+    host: &'a Host,
+    opts: &'a BatchOptions,
+    ledger: Option<&'a Mutex<Ledger>>,
+    environment: String,
+}
+
+/// Runs the batch over `items` and writes the summary. Stops taking new items once
+/// `stop` is set; the items under way finish.
+pub fn run(
+    host: &Host,
+    items: &[Item],
+    opts: &BatchOptions,
+    ledger: Option<&Mutex<Ledger>>,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+) -> Result<Totals, RunError> {
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.display())))?;
+    let ctx = Ctx { host, opts, ledger, environment: environment_digest(host) };
+    progress.start(items.len());
+    let next = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; items.len()]);
+    let jobs = opts.jobs.max(1).min(items.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                loop {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(item) = items.get(i) else { break };
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_item(&ctx, item)))
+                        .unwrap_or_else(|_| Outcome::Failed("internal error (a panic); see the log".into()));
+                    progress.item(item, &outcome);
+                    outcomes.lock().expect("lock")[i] = Some(outcome);
+                }
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().expect("lock");
+    let mut totals = Totals { items: items.len(), ..Totals::default() };
+    for o in &outcomes {
+        match o {
+            Some(Outcome::Done { conflicts, .. }) => {
+                totals.evaluated += 1;
+                totals.conflicts += conflicts;
+            }
+            Some(Outcome::Skipped) => totals.skipped += 1,
+            Some(Outcome::Failed(_)) => totals.failed += 1,
+            None => totals.not_run += 1,
+        }
+    }
+    let first = summary::write(&opts.out_dir, items, &outcomes)?;
+    totals.first_failure_code = first;
+    Ok(totals)
+}
+
+/// Removes temporary files an earlier, killed run left in an entity's folder.
+fn clean_partials(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".lvyue-") && name.ends_with(".part") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+fn failure_rows(item: &Item, input: Option<&JobInput>, code: i32, error: &str) -> Vec<FailureRow> {
+    let jurisdictions = input.map(|i| i.jurisdictions.clone()).filter(|j| !j.is_empty()).unwrap_or_else(|| vec![String::new()]);
+    jurisdictions
+        .into_iter()
+        .map(|j| FailureRow { entity: item.entity.clone(), jurisdiction: j, year: item.label.clone(), exit_code: code, error: error.to_string() })
+        .collect()
+}
+
+fn write_stamp(p: &Paths, stamp: &Stamp) -> Result<(), RunError> {
+    let bytes = serde_json::to_vec_pretty(stamp).map_err(|e| RunError::Io(e.to_string()))?;
+    crate::atomic::write(&p.stamp, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", p.stamp.display())))
+}
+
+fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
+    let p = paths(&ctx.opts.out_dir, item);
+    if let Err(e) = std::fs::create_dir_all(&p.dir) {
+        return Outcome::Failed(format!("{}: {e}", p.dir.display()));
+    }
+    clean_partials(&p.dir);
+    let fail = |input: Option<&JobInput>, digest: String, e: &RunError| {
+        let stamp = Stamp {
+            tool: crate::TOOL_VERSION.into(),
+            entity: item.entity.clone(),
+            label: item.label.clone(),
+            digest,
+            ledger: vec![],
+            outputs: vec![],
+            rows: vec![],
+            failures: failure_rows(item, input, e.exit_code(), &e.to_string()),
+        };
+        // The stale outputs of an earlier success would contradict the summary.
+        for old in [&p.workbook, &p.json] {
+            let _ = std::fs::remove_file(old);
+        }
+        match write_stamp(&p, &stamp) {
+            Ok(()) => Outcome::Failed(e.to_string()),
+            Err(w) => Outcome::Failed(format!("{e}; and {w}")),
+        }
+    };
+    let input = match &item.input {
+        Ok(i) => i,
+        Err(e) => return fail(None, String::new(), &RunError::Usage(e.clone())),
+    };
+    let digest = match item_digest(&ctx.environment, item, input, ctx.opts.surrendered) {
+        Ok(d) => d,
+        Err(e) => return fail(Some(input), String::new(), &e),
+    };
+    if !ctx.opts.force && unchanged(ctx, &p, &digest) {
+        return Outcome::Skipped;
+    }
+    match evaluate_item(ctx, item, input, &p, &digest) {
+        Ok(o) => o,
+        Err(e) => fail(Some(input), digest, &e),
+    }
+}
+
+/// Whether an item's last result still stands: same digest, no failure, outputs in
+/// place, and (with a ledger) each evaluation still the ledger's current one.
+fn unchanged(ctx: &Ctx<'_>, p: &Paths, digest: &str) -> bool {
+    let Some(stamp) = read_stamp(&p.stamp) else { return false };
+    if stamp.digest != digest || !stamp.failures.is_empty() || stamp.tool != crate::TOOL_VERSION {
+        return false;
+    }
+    if !stamp.outputs.iter().all(|o| p.dir.join(o).is_file()) {
+        return false;
+    }
+    match ctx.ledger {
+        None => true,
+        Some(l) => {
+            let l = l.lock().expect("lock");
+            stamp.ledger.iter().all(|(j, y, d)| l.current_input_digest(&stamp.entity, j, *y).ok().flatten().as_deref() == Some(d.as_str()))
+        }
+    }
+}
+
+fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest: &str) -> Result<Outcome, RunError> {
+    let host = ctx.host;
+    let mut loaded = job::load(host, input)?;
+    let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    let mut ledger_stamps = Vec::new();
+    let mut conflicts = Vec::with_capacity(reports.len());
+    for report in &mut reports {
+        let mut n = 0;
+        if let Some(ledger) = ctx.ledger {
+            let l = loaded.iter().find(|l| l.jurisdiction == report.jurisdiction).ok_or_else(|| RunError::Io("report without its input".into()))?;
+            let mut ledger = ledger.lock().expect("lock");
+            let recorded = crate::ledger::bridge::record_report(&mut ledger, host, &item.entity, "batch", ctx.opts.surrendered, l, report)?;
+            n = recorded.conflicts.len();
+            let d = crate::ledger::bridge::input_digest(
+                &item.entity,
+                l,
+                &report.plugin.component_sha256,
+                &crate::ledger::bridge::rules_digest(report),
+                ctx.opts.surrendered,
+            );
+            ledger_stamps.push((report.jurisdiction.clone(), report.year, d));
+        }
+        conflicts.push(n);
+    }
+    let to = Outputs { workbook: Some(&p.workbook), json: Some(&p.json), render: None };
+    let files = job::build_outputs(host, &reports, &failures, to)?;
+    job::write_files(&files, None)?;
+    let rows: Vec<Row> = reports.iter().zip(&conflicts).map(|(r, n)| summary_row(item, r, *n, &p.workbook)).collect();
+    let failure_rows: Vec<FailureRow> = failures
+        .iter()
+        .map(|(j, e)| FailureRow { entity: item.entity.clone(), jurisdiction: j.clone(), year: item.label.clone(), exit_code: e.exit_code(), error: e.to_string() })
+        .collect();
+    let outcome = Outcome::Done { rows: rows.len(), failures: failure_rows.len(), conflicts: conflicts.iter().sum() };
+    let name = |f: &Path| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stamp = Stamp {
+        tool: crate::TOOL_VERSION.into(),
+        entity: item.entity.clone(),
+        label: item.label.clone(),
+        // A partial failure is evaluated again next time.
+        digest: if failure_rows.is_empty() { digest.to_string() } else { String::new() },
+        ledger: ledger_stamps,
+        outputs: vec![name(&p.workbook), name(&p.json)],
+        rows,
+        failures: failure_rows,
+    };
+    write_stamp(p, &stamp)?;
+    Ok(outcome)
+}
+
+/// The first metric among `keys` that the report has.
+fn metric(r: &Report, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| r.metric(k).and_then(|m| m.value.clone()))
+}
+
+fn summary_row(item: &Item, r: &Report, conflicts: usize, workbook: &Path) -> Row {
+    let count = |s: &str| r.findings.iter().filter(|f| f.severity.as_str() == s).count() as u32;
+    Row {
+        entity: item.entity.clone(),
+        jurisdiction: r.jurisdiction.clone(),
+        year: r.year.to_string(),
+        obligation_t: metric(r, &["obligation_t"]),
+        allocation_t: metric(r, &["allocation_t"]),
+        allowances_held_t: metric(r, &["allowances_held_t"]),
+        allowances_used_t: metric(r, &["allowances_used_t"]),
+        offsets_held_t: metric(r, &["offsets_eligible_t"]),
+        offsets_used_t: metric(r, &["offsets_used_t", "offsets_retired_t"]),
+        shortfall_t: metric(r, &["shortfall_t", "gap_t"]),
+        deadline: metric(r, &["surrender_deadline", "deadline"]),
+        penalty_min_cny: metric(r, &["penalty_min_cny"]),
+        penalty_max_cny: metric(r, &["penalty_max_cny"]),
+        errors: count("error"),
+        warnings: count("warning"),
+        infos: count("info"),
+        ledger_conflicts: conflicts as u32,
+        status: crate::ledger::bridge::status(r),
+        workbook: workbook.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_names() {
+        assert_eq!(safe_name("甲公司/北京"), "甲公司_北京");
+        assert_eq!(safe_name(".."), "_");
+        assert_eq!(safe_name(" a:b? "), "a_b_");
+        assert_eq!(safe_name(".hidden"), "_.hidden");
+        assert_eq!(safe_name(""), "_");
+    }
+}

@@ -4,7 +4,7 @@
 //! machine, so the same request gives the same report byte for byte.
 //!
 //! Writers of the report: [`xlsx`] (the compliance workbook), [`render`]
-//! (documents from tera templates); [`formula`] checks and shows the metric
+//! (documents from tera templates), [`html`] (the printable result); [`formula`] checks and shows the metric
 //! formulas. The report carries all they need (the plugin's name, the
 //! descriptions of the codes it uses), so no writer goes back to the host.
 //!
@@ -13,7 +13,9 @@
 //! flat `*_zh`/`*_en` keys of 0.1 are still written beside them for one
 //! release (see CHANGELOG.md) and will then be removed.
 
+pub mod answer;
 pub mod formula;
+pub mod html;
 pub mod render;
 pub mod xlsx;
 

@@ -29,7 +29,8 @@ fn list(host: &Host) -> Result<i32, RunError> {
     outln!("{:<20} {:<9} {:<10} {:<12} {:<10} name", "id", "version", "contract", "years", "origin");
     for b in host.bundles() {
         let m = &b.manifest;
-        outln!("{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}", m.id, m.version, b.contract, years_text(&m.years), b.origin.to_string(), m.name.zh, m.name.en);
+        let years = format!("{}{}", years_text(&m.years), if m.years_open_ended { "+" } else { "" });
+        outln!("{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}", m.id, m.version, b.contract.to_string(), years, b.origin.to_string(), m.name.zh, m.name.en);
     }
     for e in host.refused() {
         outln!("refused: {e}");
@@ -45,7 +46,8 @@ fn info(host: &Host, id: &str) -> Result<i32, RunError> {
     outln!("  origin:           {}", b.origin);
     outln!("  contract:         lvyue:compliance@{} (manifest: {})", b.contract, m.contract);
     outln!("  jurisdictions:    {}", m.jurisdictions.join(", "));
-    outln!("  compliance years: {}", years_text(&info.years));
+    let later = if m.years_open_ended { ", and later years the rules cover completely" } else { "" };
+    outln!("  compliance years: {}{later}", years_text(&info.years));
     outln!("  component sha256: {}", m.component.sha256);
     outln!("  rules sha256:     {}", m.rules.sha256);
     for s in &m.legal_source {

@@ -131,3 +131,25 @@ fn rules_changes_prints_what_changed_between_two_years_with_both_references() {
     let same = lvyue_in(dir.path(), &["rules", "cn-ets", "--changes", "2024", "2024", "--json"]);
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&same.stdout).unwrap(), serde_json::json!([]));
 }
+
+#[test]
+fn a_year_after_the_plugins_list_is_evaluated_when_the_rules_cover_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(request()).unwrap();
+    let at = |year: u16| {
+        let path = dir.path().join(format!("r{year}.toml"));
+        std::fs::write(&path, sample.replace("\nyear = 2024", &format!("\nyear = {year}"))).unwrap();
+        lvyue_in(dir.path(), &["evaluate", "--request", path.to_str().unwrap(), "--json", &format!("r{year}.json")])
+    };
+    // cn-ets's logic is open-ended (plugin.toml): 2026 is refused only for what the rules lack, by name.
+    let later = at(2026);
+    assert_eq!(later.status.code(), Some(6), "{}", text(&later));
+    assert!(text(&later).contains("penalty.") && text(&later).contains("2026"), "{}", text(&later));
+    assert!(!text(&later).contains("covers compliance years"), "{}", text(&later));
+    // A year before the plugin's logic is refused as unsupported.
+    let earlier = at(2020);
+    assert_eq!(earlier.status.code(), Some(3), "{}", text(&earlier));
+    assert!(text(&earlier).contains("covers compliance years"), "{}", text(&earlier));
+    let list = lvyue_in(dir.path(), &["plugins"]);
+    assert!(String::from_utf8_lossy(&list.stdout).lines().any(|l| l.starts_with("cn-ets") && l.contains("2021–2025+")), "{}", text(&list));
+}

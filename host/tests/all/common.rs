@@ -124,11 +124,13 @@ pub fn manifest(id: &str, contract: &str, component: &[u8], rules: &[(String, Ve
         name: Bilingual { zh: id.to_string(), en: id.to_string() },
         jurisdictions: vec![id.to_string()],
         years: vec![2024],
+        years_open_ended: false,
         crate_name: Some(id.to_string()),
         legal_source: vec![],
         component: ComponentRef { file: "plugin.wasm".into(), sha256: sha256_hex(component) },
         rules: RulesRef { dir: "rules".into(), sha256: rules_digest(rules) },
         templates: None,
+        input: None,
     }
 }
 

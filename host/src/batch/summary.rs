@@ -111,7 +111,9 @@ fn cells(r: &Row) -> Vec<String> {
 fn failure_cells(f: &FailureRow) -> Vec<String> {
     let mut c = vec![f.entity.clone(), f.jurisdiction.clone(), f.year.clone()];
     c.resize(17, String::new());
-    c.extend(["failed".to_string(), String::new(), f.error.clone()]);
+    // One line per entity in the CSV: the error's lines joined (the failures sheet keeps them).
+    let error = f.error.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    c.extend(["failed".to_string(), String::new(), error]);
     c
 }
 

@@ -60,11 +60,11 @@ fn findings(report: &serde_json::Value, code: &str) -> Vec<String> {
 fn a_batch_finds_serials_used_twice_and_lists_every_entity() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("entities");
-    // Two power companies plan to surrender the same CCER block (the sample's).
-    entity(&input, "甲电厂", "cn-ets-2024.toml", &[]);
-    entity(&input, "乙电厂", "cn-ets-2024.toml", &[]);
-    // An event retires part of that block.
-    entity(&input, "广交会", "event-2023-canton-fair.toml", &[("CCER-EXAMPLE-2024-000001-002000", "CCER-2025-1002-000001-002000")]);
+    // Two Guangdong companies plan to surrender the same blocks (the sample's four).
+    entity(&input, "甲电厂", "guangdong-2024.toml", &[]);
+    entity(&input, "乙电厂", "guangdong-2024.toml", &[]);
+    // An event retires part of one of them.
+    entity(&input, "广交会", "event-2023-canton-fair.toml", &[("CCER-EXAMPLE-2024-000001-002000", "CCER-2025-0101-000001-002000")]);
     // A malformed entity: its request file is not TOML.
     std::fs::create_dir_all(input.join("丁公司")).unwrap();
     std::fs::write(input.join("丁公司/request.toml"), "jurisdiction = \"cn-ets\"\nyear = [not toml").unwrap();
@@ -83,18 +83,21 @@ fn a_batch_finds_serials_used_twice_and_lists_every_entity() {
     let ev = json(&out.join("广交会/request-report.json"));
     assert!(out.join("甲电厂/request-report.xlsx").is_file() && out.join("广交会/request-report.xlsx").is_file());
     assert!(!out.join("丁公司/request-report.xlsx").exists());
-    // Of the two companies, the one recorded second names the first.
-    let twice: Vec<String> = findings(&a, "LEDGER_SERIAL_USED_TWICE").into_iter().chain(findings(&b, "LEDGER_SERIAL_USED_TWICE")).collect();
-    assert_eq!(twice.len(), 1, "{twice:#?}");
-    assert!(twice[0].contains("甲电厂") && twice[0].contains("乙电厂") && twice[0].contains("CCER-2025-1002-000001-150000"), "{}", twice[0]);
-    assert!(twice[0].contains("planned for surrender"), "{}", twice[0]);
+    // Of the two companies, the one recorded second names the first, once per block.
+    let (ta, tb) = (findings(&a, "LEDGER_SERIAL_USED_TWICE"), findings(&b, "LEDGER_SERIAL_USED_TWICE"));
+    assert!(ta.is_empty() || tb.is_empty(), "{ta:#?}\n{tb:#?}");
+    let twice: Vec<String> = ta.into_iter().chain(tb).collect();
+    assert_eq!(twice.len(), 4, "{twice:#?}");
+    let gdph = twice.iter().find(|t| t.contains("GDPH-2024-0001-018000")).expect("the PHCER block");
+    assert!(gdph.contains("甲电厂") && gdph.contains("乙电厂") && gdph.contains("planned for surrender"), "{gdph}");
+    assert!(gdph.contains("shared serials 1–18000 (18000 units)"), "{gdph}");
     // The event's retirement and a company's surrender: two claims on the same units (DC-17),
     // found by whichever was recorded later.
     let claims: Vec<String> = [&a, &b, &ev].iter().flat_map(|r| findings(r, "LEDGER_SERIAL_SEVERAL_CLAIMS")).collect();
     assert!(!claims.is_empty());
     for c in &claims {
         assert!(c.contains("广交会") && (c.contains("甲电厂") || c.contains("乙电厂")) && c.contains("retired"), "{c}");
-        assert!(c.contains("000001–002000"), "{c}");
+        assert!(c.contains("1–2000"), "{c}");
     }
 
     // The summary lists every entity, the failed one with its error, and totals.
@@ -132,15 +135,17 @@ fn a_batch_finds_serials_used_twice_and_lists_every_entity() {
     // A correction: 甲电厂 evaluated again with a smaller block is version 2; diff says what changed.
     let corrected = tmp.path().join("甲-corrected.toml");
     let body = std::fs::read_to_string(input.join("甲电厂/request.toml")).unwrap();
-    std::fs::write(&corrected, body.replace("CCER-2025-1002-000001-150000", "CCER-2025-1002-000001-120000").replace("quantity_t = \"150000\"", "quantity_t = \"120000\"")).unwrap();
+    assert_eq!(body.matches("quantity_t = \"18000\"").count(), 1);
+    std::fs::write(&corrected, body.replace("GDPH-2024-0001-018000", "GDPH-2024-0001-010000").replace("quantity_t = \"18000\"", "quantity_t = \"10000\"")).unwrap();
     let o = run(&["evaluate", "--request", corrected.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--entity", "甲电厂"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("version 2"), "{}", text(&o.stderr));
-    let o = run(&["ledger", "--ledger", ledger.to_str().unwrap(), "diff", "--entity", "甲电厂", "-j", "cn-ets", "--year", "2024"]);
+    let o = run(&["ledger", "--ledger", ledger.to_str().unwrap(), "diff", "--entity", "甲电厂", "-j", "cn-guangdong", "--year", "2024"]);
     let so = text(&o.stdout);
     assert!(o.status.success(), "{so}{}", text(&o.stderr));
-    assert!(so.contains("metric    offsets_used_t: 150000 t → 120000 t"), "{so}");
-    assert!(so.contains("serial    CCER-2025-1002-000001-150000 [compliance]: 150000 t planned → —"), "{so}");
+    assert!(so.contains("serial    GDPH-2024-0001-018000 [compliance]: 18000 t planned → —"), "{so}");
+    assert!(so.contains("serial    GDPH-2024-0001-010000 [compliance]: — → 10000 t planned"), "{so}");
+    assert!(so.contains("input     "), "{so}");
     let o = run(&["ledger", "--ledger", ledger.to_str().unwrap(), "list", "--all", "--entity", "甲电厂"]);
     assert!(text(&o.stdout).contains("superseded by"), "{}", text(&o.stdout));
     let export = tmp.path().join("ledger.xlsx");
@@ -154,8 +159,7 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     let input = tmp.path().join("entities");
     let n = 12;
     for i in 0..n {
-        // Each entity its own block, so every evaluation is clean.
-        entity(&input, &format!("e{i:02}"), "cn-ets-2024.toml", &[("CCER-2025-1002-000001-150000", &format!("CCER-2025-1{i:03}-000001-150000"))]);
+        entity(&input, &format!("e{i:02}"), "guangdong-2024.toml", &[("GDPH-2024-0001-018000", &format!("GDPH-2024-1{i:03}-018000"))]);
     }
     let out = tmp.path().join("out");
     let ledger = tmp.path().join("ledger.sqlite");
@@ -185,10 +189,17 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     let conn = rusqlite::Connection::open(&ledger).unwrap();
     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
-    let (evals, uses): (i64, i64) =
-        conn.query_row("SELECT (SELECT count(*) FROM evaluation), (SELECT count(*) FROM serial_use)", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-    assert_eq!(evals, uses, "one serial use per evaluation");
-    assert!(evals as usize >= finished);
+    // Every evaluation recorded has all four of its serial uses (none half-written).
+    let evals: i64 = conn.query_row("SELECT count(*) FROM evaluation", [], |r| r.get(0)).unwrap();
+    let per_eval: Vec<i64> = conn
+        .prepare("SELECT (SELECT count(*) FROM serial_use u WHERE u.evaluation_id = e.id) FROM evaluation e")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(per_eval.iter().all(|n| *n == 4), "{per_eval:?}");
+    assert!(evals as usize >= finished, "{evals} evaluations recorded, {finished} entities finished");
     drop(conn);
     let done: Vec<bool> = (0..n).map(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file()).collect();
     let mtimes: Vec<Option<std::time::SystemTime>> =

@@ -28,7 +28,8 @@
 use rust_decimal::RoundingStrategy;
 
 use crate::{
-    fmt_dec, num, Context, Decimal, EvaluationError, Output, ParameterSpec, Step, Value, ValueKind,
+    Context, Decimal, EvaluationError, Output, ParameterSpec, Severity, Step, Value, ValueKind,
+    fmt_dec, num,
 };
 
 /// Every rounding parameter's key starts with this.
@@ -95,6 +96,38 @@ impl Mode {
 pub fn round(d: Decimal, places: u32, mode: Mode) -> Decimal {
     d.round_dp_with_strategy(places, mode.strategy())
         .normalize()
+}
+
+/// Reports the rounding parameters among `used` whose value is not verified in
+/// one [`PARAMETER_NOT_VERIFIED`](crate::PARAMETER_NOT_VERIFIED) warning (most
+/// are conventions of this tool; each one's reference is in the parameters
+/// used), and returns the other keys for the plugin's per-parameter report.
+pub fn report_unverified<'a>(out: &mut Output, ctx: &Context, used: &[&'a str]) -> Vec<&'a str> {
+    let (rules, rest): (Vec<&'a str>, Vec<&'a str>) =
+        used.iter().copied().partition(|k| k.starts_with(PREFIX));
+    let weak = ctx.unverified_parameters(&rules);
+    if !weak.is_empty() {
+        let list = weak
+            .iter()
+            .map(|p| format!("{} ({})", p.key, crate::confidence_name(p.confidence)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let conventions = weak
+            .iter()
+            .filter(|p| p.reference.contains("lvyue convention"))
+            .count();
+        let n = weak.len();
+        out.finding(
+            Severity::Warning,
+            crate::PARAMETER_NOT_VERIFIED,
+            crate::t(
+                &format!("{n} 个取整参数的取值未经官方原文核实（其中 {conventions} 个为本工具约定，如「登记系统按整吨划转」），结果依赖这些取整规则：{list}。各参数的出处见所用参数"),
+                &format!("{n} rounding parameters are not verified in the official text ({conventions} of them conventions of this tool, such as \"registries move whole tonnes\"); the results depend on them: {list}. Each one's reference is in the parameters used"),
+            ),
+            vec![],
+        );
+    }
+    rest
 }
 
 /// The parameter holding a rule's decimal places.
@@ -283,7 +316,7 @@ impl Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{dec, Confidence, Parameter, Period, Request};
+    use crate::{Confidence, Parameter, Period, Request, dec};
 
     fn d(s: &str) -> Decimal {
         dec(s).unwrap()

@@ -48,7 +48,7 @@ impl Loaded {
 /// the jurisdictions named (each plugin declares its own sheets).
 pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
     let mut all = if let Some(request) = &a.request {
-        let req = RequestFile::read(request).map_err(|e| RunError::Io(e.to_string()))?;
+        let req = RequestFile::read(request).map_err(|e| RunError::BadInput(vec![e.into()]))?;
         vec![Loaded {
             jurisdiction: req.jurisdiction,
             year: req.year,
@@ -65,6 +65,12 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
         let mut paths = vec![inventory.clone()];
         paths.extend(a.portfolio.clone());
         let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        // A device, a pipe or an oversized file is refused before it is read for its digest.
+        let limits = crate::input::limits::InputLimits::current();
+        let refused: Vec<_> = paths.iter().filter_map(|p| crate::input::guard::check_file(p, &limits).err()).collect();
+        if !refused.is_empty() {
+            return Err(RunError::BadInput(refused));
+        }
         let inputs = paths.iter().map(|p| crate::host::stamp_file(p)).collect::<Result<Vec<_>, _>>()?;
         let mut books = workbook::open_all(&refs).map_err(RunError::BadInput)?;
         let mut out = Vec::new();

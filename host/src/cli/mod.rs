@@ -94,6 +94,11 @@ pub(crate) struct Global {
     /// Wall-clock limit for one plugin call, in seconds (1 to 86400).
     #[arg(long, value_name = "SECS", global = true, value_parser = clap::value_parser!(u64).range(1..=86400))]
     timeout_secs: Option<u64>,
+    /// Raise (or lower) a limit on reading input files, NAME=VALUE, repeatable or comma-separated:
+    /// file-mib (100), part-mib (256), ratio (100), cells (1000000), strings (1000000),
+    /// text-chars (32767), depth (100), secs (60). See docs/workbooks.md.
+    #[arg(long = "input-limit", value_name = "NAME=VALUE", global = true, value_parser = lvyue::input::limits::parse_setting)]
+    input_limits: Vec<lvyue::input::limits::Settings>,
     /// Trust bundles signed by the ed25519 public key in FILE (repeatable; also $LVYUE_TRUSTED_KEYS,
     /// `:`-separated). With any key trusted, unsigned or otherwise signed bundles are refused.
     #[arg(long, value_name = "FILE", global = true)]
@@ -192,8 +197,12 @@ pub(crate) fn write_out(args: std::fmt::Arguments<'_>) {
 /// Parses the command line, runs the command and turns its outcome into the exit code.
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
+    lvyue::input::guard::install_panic_hook(cli.global.verbose > 0);
+    let settings: Vec<(String, u64)> = cli.global.input_limits.iter().flat_map(|s| s.0.clone()).collect();
+    lvyue::input::limits::InputLimits::default().with(&settings).install();
     let level = match cli.global.verbose {
-        0 => "warn",
+        // The spreadsheet reader's own warnings are not the user's business.
+        0 => "warn,calamine=error",
         1 => "info",
         2 => "debug",
         _ => "trace",
@@ -201,6 +210,7 @@ pub(crate) fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LVYUE_LOG").unwrap_or_else(|_| level.into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .init();
     match run(cli) {

@@ -3,13 +3,18 @@
 //! - [`workbook`]: .xlsx/.xlsm/.xls/.ods workbooks, each sheet read once;
 //! - [`request`]: request files (TOML or JSON), the integration path;
 //! - [`units`]: units stated by the user, converted exactly;
-//! - [`template`]: input workbooks generated from a plugin's declaration.
+//! - [`template`]: input workbooks generated from a plugin's declaration;
+//! - [`limits`], [`prescan`], [`guard`]: reading bounded in size, cells, text,
+//!   nesting and time, and isolated from the parser's panics.
 //!
 //! Readers produce [`RawTable`]s; [`check`]
 //! turns them into contract tables or reports every problem at once, each
 //! with the sheet, the cell, the value found and what was expected, in
 //! Chinese and English.
 
+pub mod guard;
+pub mod limits;
+pub mod prescan;
 pub mod request;
 pub mod template;
 pub mod units;
@@ -92,7 +97,11 @@ pub struct InputProblem {
 
 impl fmt::Display for InputProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: found {}; expected {} / {}", self.cell, self.found, self.expected_en, self.expected_zh)
+        match (self.found.is_empty(), self.expected_en.is_empty()) {
+            (false, true) => write!(f, "{}: {}", self.cell, self.found),
+            (true, _) => write!(f, "{}: expected {} / {}", self.cell, self.expected_en, self.expected_zh),
+            (false, false) => write!(f, "{}: found {}; expected {} / {}", self.cell, self.found, self.expected_en, self.expected_zh),
+        }
     }
 }
 
@@ -104,7 +113,7 @@ fn kind_en(k: ValueKind) -> &'static str {
     match k {
         ValueKind::Number => "a number",
         ValueKind::Text => "text",
-        ValueKind::Date => "a date (YYYY-MM-DD or an Excel date)",
+        ValueKind::Date => "a date (YYYY-MM-DD, or an Excel date serial from 1 = 1900-01-01 to 2958465 = 9999-12-31)",
         ValueKind::Boolean => "yes or no",
     }
 }
@@ -113,9 +122,38 @@ fn kind_zh(k: ValueKind) -> &'static str {
     match k {
         ValueKind::Number => "数字",
         ValueKind::Text => "文本",
-        ValueKind::Date => "日期（YYYY-MM-DD 或 Excel 日期）",
+        ValueKind::Date => "日期（YYYY-MM-DD，或 1（1900-01-01）至 2958465（9999-12-31）之间的 Excel 日期序号）",
         ValueKind::Boolean => "是或否",
     }
+}
+
+/// The dates the host passes to plugins: a declared range, so a plugin may add
+/// years or days to any of them without leaving its calendar.
+pub const FIRST_DATE: &str = "1900-01-01";
+pub const LAST_DATE: &str = "2999-12-31";
+
+/// Numbers the host passes to plugins are smaller than this in size (after unit
+/// conversion): one quadrillion tonnes, MWh or yuan is more than any input is,
+/// and a product of two such numbers still fits an exact decimal.
+pub const NUMBER_BOUND: i64 = 1_000_000_000_000_000;
+
+/// At most this many problems are listed; the rest are counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Number text with commas: only well-placed thousands separators are
+/// accepted (`1,234.5`, `-12,345,678`); `12,34`, `1,2,3`, `,5` and the European
+/// `18.422,5` are not numbers. Text without commas is returned as it is.
+pub(crate) fn without_thousands(text: &str) -> Option<String> {
+    let t = text.trim();
+    if !t.contains(',') {
+        return Some(t.to_string());
+    }
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let int = body.split_once('.').map(|(i, _)| i).unwrap_or(body);
+    let mut groups = int.split(',');
+    let first = groups.next()?;
+    let ok = (1..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit()) && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    ok.then(|| t.replace(',', ""))
 }
 
 /// Checks raw tables against the declared sheets. Returns the contract tables
@@ -151,6 +189,19 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
                 problems.push(problem(&t.display, &t.at, stated, "本表已声明的列", "a column of this sheet"));
             }
         }
+        // Each row becomes every declared column: bounded before anything is built.
+        let limits = limits::InputLimits::current();
+        let width = spec.columns.len().max(1) as u64;
+        if (t.rows.len() as u64).saturating_mul(width) > limits.cells {
+            problems.push(problem(
+                &t.display,
+                &t.display,
+                format!("{} rows of {} columns", limits::count(t.rows.len() as u64), width),
+                format!("至多 {} 个单元格（行数 × 本表的列数；可用 --input-limit cells=N 提高上限）", limits::count(limits.cells)),
+                format!("at most {} cells, rows × this sheet's columns ({})", limits::count(limits.cells), limits::raise("cells")),
+            ));
+            continue;
+        }
         let mut rows = Vec::with_capacity(t.rows.len());
         let mut seen: HashMap<Vec<String>, String> = HashMap::new();
         for r in &t.rows {
@@ -168,7 +219,11 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
                 match check_cell(col, &value, unit.as_ref()) {
                     Ok(v) => cells.push(Cell { value: v, source: at }),
                     Err((zh, en)) => {
-                        problems.push(problem(&t.display, &at, value.to_string(), zh, en));
+                        let found = match (&col.kind, &value) {
+                            (ValueKind::Date, RawValue::Number(n)) => format!("{n} (as an Excel date serial)"),
+                            _ => value.to_string(),
+                        };
+                        problems.push(problem(&t.display, &at, found, zh, en));
                         cells.push(Cell { value: Value::Empty, source: at });
                     }
                 }
@@ -199,7 +254,23 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
         }
         tables.push(Table { key: spec.key.clone(), columns: spec.columns.iter().map(|c| c.key.clone()).collect(), rows });
     }
-    if problems.is_empty() { Ok(tables) } else { Err(problems) }
+    if problems.is_empty() { Ok(tables) } else { Err(capped(problems)) }
+}
+
+/// The first [`MAX_PROBLEMS`] problems, and a last line counting the rest.
+pub fn capped(mut problems: Vec<InputProblem>) -> Vec<InputProblem> {
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - MAX_PROBLEMS;
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(InputProblem {
+            sheet: String::new(),
+            cell: "…".into(),
+            found: format!("{} more problems of the same kinds (the first {MAX_PROBLEMS} are listed)", limits::count(more as u64)),
+            expected_zh: String::new(),
+            expected_en: String::new(),
+        });
+    }
+    problems
 }
 
 fn value_key(v: &Value) -> String {
@@ -233,9 +304,10 @@ fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -
     }
     match col.kind {
         ValueKind::Number => {
+            let commas = || ("数字（逗号只能作千位分隔符，如 1,234.5）".to_string(), "a number (commas only as thousands separators, as in 1,234.5)".to_string());
             let d = match v {
                 RawValue::Number(n) => decimal::parse(n),
-                RawValue::Text(t) => decimal::parse(&t.replace(',', "")),
+                RawValue::Text(t) => decimal::parse(&without_thousands(t).ok_or_else(commas)?),
                 _ => None,
             }
             .ok_or_else(expect)?;
@@ -243,6 +315,11 @@ fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -
                 Some((from, to)) => units::convert(d, from, to).ok_or_else(expect)?,
                 None => d,
             };
+            if d.abs() >= Decimal::from(NUMBER_BOUND) {
+                let bound = limits::count(NUMBER_BOUND as u64);
+                let unit = unit.map(|(_, to)| format!(" {to}")).unwrap_or_default();
+                return Err((format!("绝对值小于 {bound}{unit} 的数字"), format!("a number smaller than {bound}{unit} in size")));
+            }
             if let Some(min) = col.minimum.as_deref().and_then(decimal::parse) {
                 if d < min {
                     return Err((format!("不小于 {min} 的数字"), format!("a number not less than {min}")));
@@ -252,6 +329,13 @@ fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -
         }
         ValueKind::Text => {
             let s = match v {
+                RawValue::Text(t) if t.chars().count() as u64 > limits::InputLimits::current().text_chars => {
+                    let n = limits::InputLimits::current().text_chars;
+                    return Err((
+                        format!("至多 {} 个字符的文本（可用 --input-limit text-chars=N 提高上限）", limits::count(n)),
+                        format!("text of at most {} characters ({})", limits::count(n), limits::raise("text-chars")),
+                    ));
+                }
                 RawValue::Text(t) => t.trim().to_string(),
                 RawValue::Number(n) => n.clone(),
                 RawValue::Date(d) => d.clone(),
@@ -264,11 +348,18 @@ fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -
             }
             Ok(Value::Text(s))
         }
-        ValueKind::Date => match v {
-            RawValue::Date(d) if crate::rules::is_iso_date(d) => Ok(Value::Date(d.clone())),
-            RawValue::Text(t) if crate::rules::is_iso_date(t.trim()) => Ok(Value::Date(t.trim().to_string())),
-            _ => Err(expect()),
-        },
+        ValueKind::Date => {
+            let d = match v {
+                RawValue::Date(d) if crate::rules::is_iso_date(d) => d.clone(),
+                RawValue::Text(t) if crate::rules::is_iso_date(t.trim()) => t.trim().to_string(),
+                _ => return Err(expect()),
+            };
+            // ISO dates compare as text.
+            if d.as_str() < FIRST_DATE || d.as_str() > LAST_DATE {
+                return Err((format!("{FIRST_DATE} 至 {LAST_DATE} 之间的日期"), format!("a date from {FIRST_DATE} to {LAST_DATE}")));
+            }
+            Ok(Value::Date(d))
+        }
         ValueKind::Boolean => match v {
             RawValue::Bool(b) => Ok(Value::Boolean(*b)),
             RawValue::Text(t) => match t.trim().to_lowercase().as_str() {

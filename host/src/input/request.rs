@@ -23,7 +23,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::input::{RawCell, RawRow, RawTable, RawValue};
+use crate::input::limits::{self, InputLimits};
+use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
 
 #[derive(Debug, Clone)]
 pub struct RequestFile {
@@ -38,6 +39,13 @@ pub struct RequestFile {
 pub struct RequestError {
     pub file: String,
     pub message: String,
+}
+
+/// A request file's problem is a problem with the input (exit 3), named by its file.
+impl From<RequestError> for InputProblem {
+    fn from(e: RequestError) -> InputProblem {
+        InputProblem { sheet: String::new(), cell: e.file, found: e.message, expected_zh: String::new(), expected_en: String::new() }
+    }
 }
 
 /// A neutral tree both TOML and JSON map onto.
@@ -63,40 +71,132 @@ fn from_toml(v: toml::Value) -> Node {
     }
 }
 
-fn from_json(v: serde_json::Value) -> Node {
-    match v {
-        serde_json::Value::Null => Node::Null,
-        serde_json::Value::Bool(b) => Node::Bool(b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Node::Number(i.to_string()),
-            None => n.as_f64().and_then(crate::decimal::from_f64).map(Node::Number).unwrap_or(Node::Text(n.to_string())),
-        },
-        serde_json::Value::String(s) => Node::Text(s),
-        serde_json::Value::Array(a) => Node::List(a.into_iter().map(from_json).collect()),
-        serde_json::Value::Object(o) => Node::Map(o.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
+
+/// Builds the neutral tree straight from JSON, counting values as it goes, so
+/// a small file of many empty rows (`[{},{},…]`) is refused before it grows.
+struct Counted<'a> {
+    left: &'a std::cell::Cell<u64>,
+    limit: u64,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Counted<'_> {
+    type Value = Node;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Counted<'_> {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Node, E> {
+        self.take()?;
+        Ok(Node::Null)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Node, E> {
+        self.visit_unit()
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Node, E> {
+        self.take()?;
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Node, E> {
+        self.take()?;
+        Ok(Node::Number(v.to_string()))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Node, E> {
+        self.take()?;
+        Ok(match i64::try_from(v) {
+            Ok(i) => Node::Number(i.to_string()),
+            Err(_) => crate::decimal::from_f64(v as f64).map(Node::Number).unwrap_or(Node::Text(v.to_string())),
+        })
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Node, E> {
+        self.take()?;
+        Ok(crate::decimal::from_f64(v).map(Node::Number).unwrap_or(Node::Text(v.to_string())))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Node, E> {
+        self.take()?;
+        Ok(Node::Text(v.to_string()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Node, E> {
+        self.take()?;
+        Ok(Node::Text(v))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        self.take()?;
+        let mut items = Vec::new();
+        while let Some(n) = seq.next_element_seed(Counted { left: self.left, limit: self.limit })? {
+            items.push(n);
+        }
+        Ok(Node::List(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        self.take()?;
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(Counted { left: self.left, limit: self.limit })?;
+            entries.push((k, v));
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+impl Counted<'_> {
+    fn take<E: serde::de::Error>(&self) -> Result<(), E> {
+        match self.left.get().checked_sub(1) {
+            Some(n) => {
+                self.left.set(n);
+                Ok(())
+            }
+            None => Err(E::custom(format!(
+                "more than {} values (rows and cells) for a limit of {} cells ({})",
+                limits::count(self.limit.saturating_mul(2)),
+                limits::count(self.limit),
+                limits::raise("cells")
+            ))),
+        }
     }
 }
 
 impl RequestFile {
+    /// Reads a request file with the limits in force ([`InputLimits::current`]).
     pub fn read(path: &Path) -> Result<RequestFile, RequestError> {
+        RequestFile::read_with(path, &InputLimits::current())
+    }
+
+    /// Reads a request file: a regular file within `file-mib`, UTF-8 (a
+    /// byte-order mark is allowed), TOML or JSON by its extension, with no more
+    /// values than the `cells` limit.
+    pub fn read_with(path: &Path, limits: &InputLimits) -> Result<RequestFile, RequestError> {
         let file = path.display().to_string();
         let err = |m: String| RequestError { file: file.clone(), message: m };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let bytes = crate::input::guard::read_file(path, limits).map_err(|p| err(format!("{}; expected {}", p.found, p.expected_en)))?;
+        let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text (invalid byte at position {})", e.utf8_error().valid_up_to())))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let node = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-            from_json(serde_json::from_str(&text).map_err(|e| err(format!("not valid JSON: {e}")))?)
+            let left = std::cell::Cell::new(limits.cells.saturating_mul(2));
+            let mut de = serde_json::Deserializer::from_str(text);
+            let node = serde::de::DeserializeSeed::deserialize(Counted { left: &left, limit: limits.cells }, &mut de).map_err(|e| err(format!("not valid JSON: {e}")))?;
+            de.end().map_err(|e| err(format!("not valid JSON: {e}")))?;
+            node
         } else {
             from_toml(toml::Value::Table(text.parse::<toml::Table>().map_err(|e| err(format!("not valid TOML: {e}")))?))
         };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or(file.clone());
-        RequestFile::from_node(&name, node).map_err(err)
+        RequestFile::from_node_with(&name, node, limits).map_err(err)
     }
 
     /// Reads a request from a parsed TOML table (test cases embed requests this way).
     pub fn from_toml_table(name: &str, table: toml::Table) -> Result<RequestFile, String> {
-        RequestFile::from_node(name, from_toml(toml::Value::Table(table)))
+        RequestFile::from_node_with(name, from_toml(toml::Value::Table(table)), &InputLimits::current())
     }
 
-    fn from_node(name: &str, node: Node) -> Result<RequestFile, String> {
+    fn from_node_with(name: &str, node: Node, limits: &InputLimits) -> Result<RequestFile, String> {
         let Node::Map(top) = node else { return Err("the request must be a table/object".into()) };
         let mut jurisdiction = None;
         let mut year = None;
@@ -107,6 +207,8 @@ impl RequestFile {
             match (k.as_str(), v) {
                 ("jurisdiction", Node::Text(s)) => jurisdiction = Some(s),
                 ("year", Node::Number(n)) => year = Some(n.parse::<u16>().map_err(|_| format!("year `{n}` is not a year like 2024"))?),
+                ("year", Node::Date(d)) => return Err(format!("year = {d} is a date; write the compliance year as a number like 2024")),
+                ("year", Node::Text(t)) => return Err(format!("year = \"{t}\" is text; write the compliance year as a number like 2024")),
                 ("options", Node::Map(m)) => {
                     for (ok, ov) in m {
                         let text = match ov {
@@ -131,6 +233,14 @@ impl RequestFile {
                 ("tables", Node::Map(m)) => {
                     for (key, rows) in m {
                         let Node::List(rows) = rows else { return Err(format!("tables.{key} must be a list of rows")) };
+                        if rows.len() as u64 > limits.cells {
+                            return Err(format!(
+                                "tables.{key} has {} rows, more than the {} cells read from one table ({})",
+                                limits::count(rows.len() as u64),
+                                limits::count(limits.cells),
+                                limits::raise("cells")
+                            ));
+                        }
                         let mut out = Vec::with_capacity(rows.len());
                         for (i, row) in rows.into_iter().enumerate() {
                             let Node::Map(cells) = row else { return Err(format!("tables.{key}[{}] must be a table of column = value", i + 1)) };

@@ -11,17 +11,54 @@
 //!   dates and ISO text dates both work. Unknown columns are ignored.
 //!
 //! Problems are collected, never fatal one by one, so the user sees all of them.
+//!
+//! Reading is bounded (`super::limits`): the file must be a regular file within
+//! `file-mib`; its structure is scanned first (`super::prescan`) so that no
+//! declared size, position or repeat makes the reader build more than the
+//! limits allow; an .xlsx sheet is streamed cell by cell and only the cells
+//! present are kept (a stray value in XFD1048576 is one cell, not a grid of
+//! seventeen billion); the reader runs on its own thread within `secs`, and a
+//! panic in it is reported as an unreadable workbook (`super::guard`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 
 use calamine::{Data, Reader};
 
 use crate::contract::{SheetSpec, ValueKind};
+use crate::input::guard::{self, Stopped};
+use crate::input::limits::{self, InputLimits};
+use crate::input::prescan::{self, Format, Scan, XlsxLayout};
 use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
 
-/// Spreadsheet error values.
-const EXCEL_ERRORS: &[&str] = &["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!", "#CALC!"];
+/// Spreadsheet error values: the classic seven and the newer ones (dynamic
+/// arrays, data types, linked data), reported per cell alike.
+pub const EXCEL_ERRORS: &[&str] = &[
+    "#DIV/0!",
+    "#N/A",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#UNKNOWN!",
+    "#BUSY!",
+    "#EXTERNAL!",
+    "#PYTHON!",
+    "#TIMEOUT!",
+];
+
+/// The largest Excel date serial: 2958465 is 9999-12-31 (1 is 1900-01-01).
+const LAST_DATE_SERIAL: f64 = 2_958_465.0;
 
 /// How many rows from the top may hold titles before the header.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -30,16 +67,10 @@ fn norm(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace() && *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
 }
 
-/// Column letters for a zero-based index: 0 → A, 26 → AA.
-pub fn col_letter(mut i: u32) -> String {
-    let mut s = String::new();
-    i += 1;
-    while i > 0 {
-        let r = ((i - 1) % 26) as u8;
-        s.insert(0, (b'A' + r) as char);
-        i = (i - 1) / 26;
-    }
-    s
+/// Column letters for a zero-based index: 0 → A, 26 → AA (rust_xlsxwriter's
+/// helper; an index past Excel's last column, XFD, saturates there).
+pub fn col_letter(i: u32) -> String {
+    rust_xlsxwriter::utility::column_number_to_name(i.min(16_383) as u16)
 }
 
 /// Splits "排放量 Emissions [万吨]" into ("排放量 Emissions", Some("万吨")).
@@ -79,15 +110,48 @@ fn column_for(spec: &SheetSpec, header: &str) -> Option<(usize, Option<String>)>
         .map(|i| (i, unit))
 }
 
-fn cell_text(d: &Data) -> Option<String> {
+fn cell_text(d: &Cell) -> Option<String> {
     match d {
-        Data::String(s) => Some(s.clone()),
+        Cell::Data(Data::String(s)) => Some(s.clone()),
         _ => None,
     }
 }
 
+/// A cell as read: a value, or an error value the reader has no name for
+/// (`#SPILL!` in an .xlsx), kept with its text.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Data(Data),
+    Error(String),
+}
+
+/// A sheet as read: only the cells present, by row then column (0-based).
+#[derive(Debug, Default)]
+struct Sparse {
+    rows: BTreeMap<u32, Vec<(u32, Cell)>>,
+}
+
+impl Sparse {
+    fn push(&mut self, (r, c): (u32, u32), cell: Cell) {
+        self.rows.entry(r).or_default().push((c, cell));
+    }
+
+    fn from_range(range: &calamine::Range<Data>) -> Sparse {
+        let mut s = Sparse::default();
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (r, c, d) in range.used_cells() {
+            s.push((r0 + r as u32, c0 + c as u32), Cell::Data(d.clone()));
+        }
+        s
+    }
+}
+
 /// Converts a spreadsheet cell into a raw value for a column of `kind`.
-fn raw_value(d: &Data, kind: ValueKind) -> RawValue {
+fn raw_value(cell: &Cell, kind: ValueKind) -> RawValue {
+    let d = match cell {
+        Cell::Error(e) => return RawValue::Error(e.clone()),
+        Cell::Data(d) => d,
+    };
     match d {
         Data::Empty => RawValue::Empty,
         Data::Int(i) => RawValue::Number(i.to_string()),
@@ -105,16 +169,21 @@ fn raw_value(d: &Data, kind: ValueKind) -> RawValue {
         }
         Data::Bool(b) => RawValue::Bool(*b),
         Data::DateTime(dt) => {
-            if matches!(kind, ValueKind::Date) || dt.is_datetime() {
+            let serial = dt.as_f64();
+            let number = || crate::decimal::from_f64(serial).map(RawValue::Number).unwrap_or_else(|| RawValue::Text(serial.to_string()));
+            if matches!(kind, ValueKind::Number) {
+                // A date-formatted number in a number column: keep the number.
+                number()
+            } else if matches!(kind, ValueKind::Date) || dt.is_datetime() {
+                // Serials before 1 (1900-01-01) or after 9999-12-31 are no dates:
+                // the reader would clamp them to 1899-12-31 or 9999-12-31.
                 let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                if matches!(kind, ValueKind::Number) {
-                    // A date-formatted number in a number column: keep the number.
-                    crate::decimal::from_f64(dt.as_f64()).map(RawValue::Number).unwrap_or(RawValue::Empty)
-                } else {
-                    RawValue::Date(format!("{y:04}-{m:02}-{d:02}"))
+                if !(serial >= 1.0 && serial < LAST_DATE_SERIAL + 1.0) || y < 1900 {
+                    return number();
                 }
+                RawValue::Date(format!("{y:04}-{m:02}-{d:02}"))
             } else {
-                crate::decimal::from_f64(dt.as_f64()).map(RawValue::Number).unwrap_or(RawValue::Empty)
+                number()
             }
         }
         Data::DateTimeIso(s) => {
@@ -126,36 +195,154 @@ fn raw_value(d: &Data, kind: ValueKind) -> RawValue {
     }
 }
 
+/// The file's bytes, shared by the reader and the scans.
+#[derive(Clone)]
+struct Bytes(Arc<[u8]>);
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+type XlsxReader = calamine::Xlsx<Cursor<Bytes>>;
+
+/// Where the sheets come from.
+enum Source {
+    /// .xlsx/.xlsm: each sheet is streamed when first asked for. `None` once
+    /// a read has been stopped (time up or a panic): the reader is gone.
+    Xlsx { reader: Option<Box<XlsxReader>>, bytes: Bytes, layout: Arc<XlsxLayout> },
+    /// .xls and .ods: every sheet was read when the file was opened.
+    Whole,
+}
+
 /// An opened workbook: each sheet is parsed at most once, however many
 /// jurisdictions (each with its own declared sheets) read it.
 pub struct Workbook {
     /// The file name, for messages.
     file: String,
-    reader: calamine::Sheets<std::io::BufReader<std::fs::File>>,
     names: Vec<String>,
-    parsed: HashMap<String, Result<calamine::Range<Data>, String>>,
+    source: Source,
+    limits: InputLimits,
+    /// When reading this file must be done by.
+    deadline: Instant,
+    parsed: HashMap<String, Result<Arc<Sparse>, Vec<InputProblem>>>,
+}
+
+fn unreadable(file: &str, sheet: &str, why: String) -> InputProblem {
+    InputProblem {
+        sheet: sheet.to_string(),
+        cell: if sheet.is_empty() { file.to_string() } else { format!("{file}: {sheet}") },
+        found: format!("an unreadable workbook ({why})"),
+        expected_zh: "可读取的 .xlsx、.xlsm、.xls 或 .ods 工作簿".into(),
+        expected_en: "a readable .xlsx, .xlsm, .xls or .ods workbook".into(),
+    }
+}
+
+/// Why a bounded read stopped, as a problem with the file (and sheet).
+fn stopped(file: &str, sheet: &str, limits: &InputLimits, s: Stopped) -> InputProblem {
+    match s {
+        Stopped::TimedOut => InputProblem {
+            sheet: sheet.to_string(),
+            cell: if sheet.is_empty() { file.to_string() } else { format!("{file}: {sheet}") },
+            found: format!("a workbook that takes more than {} s to read", limits.secs),
+            expected_zh: format!("在 {} 秒内读完的工作簿（可用 --input-limit secs=N 提高上限）", limits.secs),
+            expected_en: format!("a workbook read within {} s ({})", limits.secs, limits::raise("secs")),
+        },
+        Stopped::Panicked(m) => {
+            tracing::info!("{file}: the reader stopped: {m}");
+            unreadable(file, sheet, "the reader stopped on damaged content; run with -v for details".into())
+        }
+    }
 }
 
 impl Workbook {
-    /// Opens the workbook at `path` (.xlsx, .xlsm, .xls, .ods); nothing is parsed yet.
+    /// Opens the workbook at `path` (.xlsx, .xlsm, .xls, .ods, told by its
+    /// content) with the limits in force; .xlsx sheets are read when asked for.
     pub fn open(path: &Path) -> Result<Workbook, Vec<InputProblem>> {
+        Workbook::open_with(path, &InputLimits::current())
+    }
+
+    /// [`Workbook::open`] with these limits.
+    pub fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        let reader = calamine::open_workbook_auto(path).map_err(|e| {
-            vec![InputProblem {
-                sheet: String::new(),
-                cell: file.clone(),
-                found: e.to_string(),
-                expected_zh: "可读取的 .xlsx、.xlsm、.xls 或 .ods 工作簿".into(),
-                expected_en: "a readable .xlsx, .xlsm, .xls or .ods workbook".into(),
-            }]
-        })?;
-        let names = reader.sheet_names();
-        Ok(Workbook { file, reader, names, parsed: HashMap::new() })
+        let deadline = Instant::now() + limits.time();
+        let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());
+        let format = prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
+        let (f, l) = (file.clone(), limits.clone());
+        let b = bytes.clone();
+        let opened = guard::bounded(deadline, move || -> Result<(Vec<String>, Source, HashMap<String, Result<Arc<Sparse>, Vec<InputProblem>>>), InputProblem> {
+            let scan = Scan { file: &f, limits: &l, deadline };
+            match format {
+                Format::Xlsx => {
+                    let layout = prescan::xlsx_open(b.as_ref(), &scan)?;
+                    let reader = XlsxReader::new(Cursor::new(b.clone())).map_err(|e| unreadable(&f, "", e.to_string()))?;
+                    let names = reader.sheet_names();
+                    Ok((names, Source::Xlsx { reader: Some(Box::new(reader)), bytes: b, layout: Arc::new(layout) }, HashMap::new()))
+                }
+                Format::Ods | Format::Xls => {
+                    let mut sheets = if format == Format::Ods {
+                        prescan::ods(b.as_ref(), &scan)?;
+                        calamine::Sheets::Ods(calamine::Ods::new(Cursor::new(b.clone())).map_err(|e| unreadable(&f, "", e.to_string()))?)
+                    } else {
+                        prescan::xls(b.as_ref(), &scan)?;
+                        calamine::Sheets::Xls(calamine::Xls::new(Cursor::new(b.clone())).map_err(|e| unreadable(&f, "", e.to_string()))?)
+                    };
+                    let names = sheets.sheet_names();
+                    let mut parsed = HashMap::new();
+                    for n in &names {
+                        let sheet = sheets.worksheet_range(n).map(|r| Arc::new(Sparse::from_range(&r))).map_err(|e| vec![unreadable(&f, n, e.to_string())]);
+                        parsed.insert(n.clone(), sheet);
+                    }
+                    Ok((names, Source::Whole, parsed))
+                }
+            }
+        });
+        let (names, source, parsed) = match opened {
+            Ok(Ok(x)) => x,
+            Ok(Err(p)) => return Err(vec![p]),
+            Err(s) => return Err(vec![stopped(&file, "", limits, s)]),
+        };
+        Ok(Workbook { file, names, source, limits: limits.clone(), deadline, parsed })
     }
 
     /// The file name the workbook was opened from.
     pub fn file(&self) -> &str {
         &self.file
+    }
+
+    /// The names of its sheets.
+    pub fn sheet_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A sheet's cells, read once.
+    fn sheet(&mut self, sheet: &str) -> Result<Arc<Sparse>, Vec<InputProblem>> {
+        if let Some(done) = self.parsed.get(sheet) {
+            return done.clone();
+        }
+        let result = match &mut self.source {
+            Source::Whole => Err(vec![unreadable(&self.file, sheet, "no such sheet".into())]),
+            Source::Xlsx { reader, bytes, layout } => match reader.take() {
+                None => Err(vec![unreadable(&self.file, sheet, "an earlier read of this file was stopped".into())]),
+                Some(mut r) => {
+                    let (f, l, b, lay, name, deadline) = (self.file.clone(), self.limits.clone(), bytes.clone(), layout.clone(), sheet.to_string(), self.deadline);
+                    let outcome = guard::bounded(deadline, move || {
+                        let read = stream_sheet(&mut r, b.as_ref(), &lay, &f, &name, &l, deadline);
+                        (r, read)
+                    });
+                    match outcome {
+                        Ok((r, read)) => {
+                            *reader = Some(r);
+                            read.map(Arc::new)
+                        }
+                        Err(s) => Err(vec![stopped(&self.file, sheet, &self.limits, s)]),
+                    }
+                }
+            },
+        };
+        self.parsed.insert(sheet.to_string(), result.clone());
+        result
     }
 
     /// Reads every declared sheet found in this workbook.
@@ -175,22 +362,14 @@ impl Workbook {
                 });
                 continue;
             }
-            let reader = &mut self.reader;
-            let range = self.parsed.entry(sheet.clone()).or_insert_with(|| reader.worksheet_range(sheet).map_err(|e| e.to_string()));
-            let range = match range {
-                Ok(r) => r,
-                Err(e) => {
-                    problems.push(InputProblem {
-                        sheet: sheet.to_string(),
-                        cell: sheet.to_string(),
-                        found: e.clone(),
-                        expected_zh: "可读取的工作表".into(),
-                        expected_en: "a readable sheet".into(),
-                    });
+            let cells = match self.sheet(sheet) {
+                Ok(c) => c,
+                Err(mut p) => {
+                    problems.append(&mut p);
                     continue;
                 }
             };
-            match read_sheet(sheet, spec, range) {
+            match read_sheet(sheet, spec, &cells, &self.limits) {
                 Ok(t) => tables.push(t),
                 Err(mut p) => problems.append(&mut p),
             }
@@ -199,21 +378,88 @@ impl Workbook {
     }
 }
 
+/// Streams one .xlsx sheet: its part is scanned first, then its cells are
+/// read one by one and only those present are kept. A cell the reader cannot
+/// read is named from the scan's positions; an error value it has no name for
+/// (`#SPILL!`, `#CALC!`…) is kept as an error value of that cell.
+fn stream_sheet(reader: &mut XlsxReader, bytes: &[u8], layout: &XlsxLayout, file: &str, sheet: &str, limits: &InputLimits, deadline: Instant) -> Result<Sparse, Vec<InputProblem>> {
+    let scan = Scan { file, limits, deadline };
+    let positions = prescan::xlsx_sheet(bytes, layout, sheet, &scan).map_err(|p| vec![p])?.positions;
+    let mut cells = match reader.worksheet_cells_reader(sheet) {
+        Ok(c) => c,
+        // Not a worksheet (a chart sheet): no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Sparse::default()),
+        Err(e) => return Err(vec![unreadable(file, sheet, e.to_string())]),
+    };
+    let mut out = Sparse::default();
+    let mut k = 0usize; // cells returned so far, in the scan's order
+    let mut text: u64 = 0;
+    let mut after_error = false;
+    loop {
+        match cells.next_cell() {
+            Ok(None) => break,
+            Ok(Some(cell)) => {
+                let pos = if after_error { positions.get(k).copied().unwrap_or(cell.get_position()) } else { cell.get_position() };
+                k += 1;
+                let value: Data = cell.get_value().clone().into();
+                if value == Data::Empty {
+                    continue;
+                }
+                if let Data::String(s) = &value {
+                    text += s.len() as u64;
+                    if text > limits.part_bytes() {
+                        return Err(vec![InputProblem {
+                            sheet: sheet.to_string(),
+                            cell: format!("{file}: {sheet}"),
+                            found: format!("more than {} of text", limits::size(limits.part_bytes())),
+                            expected_zh: format!("每个工作表至多 {} MiB 文本（可用 --input-limit part-mib=N 提高上限）", limits.part_mib),
+                            expected_en: format!("at most {} MiB of text in a sheet ({})", limits.part_mib, limits::raise("part-mib")),
+                        }]);
+                    }
+                }
+                out.push(pos, Cell::Data(value));
+            }
+            Err(e) => {
+                let at = positions.get(k).map(|(r, c)| format!("{sheet}!{}{}", col_letter(*c), r + 1));
+                k += 1;
+                match (e, at) {
+                    (calamine::XlsxError::CellError(v), Some(_)) => {
+                        // The stream stays in step: the rest of the cell is skipped.
+                        let (r, c) = positions[k - 1];
+                        out.push((r, c), Cell::Error(v));
+                        after_error = true;
+                    }
+                    (e, Some(at)) => {
+                        return Err(vec![InputProblem {
+                            sheet: sheet.to_string(),
+                            cell: at,
+                            found: format!("an unreadable cell ({e})"),
+                            expected_zh: "可读取的单元格（文件已损坏）".into(),
+                            expected_en: "a readable cell (the file is damaged)".into(),
+                        }]);
+                    }
+                    (e, None) => return Err(vec![unreadable(file, sheet, e.to_string())]),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Reads every declared sheet found in the workbook at `path`.
 pub fn read(path: &Path, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
     Workbook::open(path)?.tables(specs)
 }
 
-fn read_sheet(sheet: &str, spec: &SheetSpec, range: &calamine::Range<Data>) -> Result<RawTable, Vec<InputProblem>> {
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let at = |r: usize, c: usize| format!("{sheet}!{}{}", col_letter(col0 + c as u32), row0 as usize + r + 1);
-    let rows: Vec<&[Data]> = range.rows().collect();
+fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimits) -> Result<RawTable, Vec<InputProblem>> {
+    let at = |r: u32, c: u32| format!("{sheet}!{}{}", col_letter(c), r as u64 + 1);
+    let first = cells.rows.keys().next().copied().unwrap_or(0);
     // The header row: the first row, among the top ones, naming the most declared columns.
-    let mut best: Option<(usize, usize)> = None;
-    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
-        let hits = row.iter().filter_map(cell_text).filter(|h| column_for(spec, h).is_some()).count();
+    let mut best: Option<(u32, usize)> = None;
+    for (&r, row) in cells.rows.range(first..first.saturating_add(HEADER_SEARCH_ROWS as u32)) {
+        let hits = row.iter().filter_map(|(_, c)| cell_text(c)).filter(|h| column_for(spec, h).is_some()).count();
         if hits > 0 && best.is_none_or(|(_, b)| hits > b) {
-            best = Some((i, hits));
+            best = Some((r, hits));
         }
     }
     let names = spec.columns.iter().map(|c| format!("{} / {}", c.name.zh, c.name.en)).collect::<Vec<_>>().join("; ");
@@ -227,24 +473,24 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, range: &calamine::Range<Data>) -> R
         }]);
     };
     let mut problems = Vec::new();
-    let mut by_col: HashMap<usize, usize> = HashMap::new(); // sheet column → spec column
+    let mut by_col: BTreeMap<u32, usize> = BTreeMap::new(); // sheet column → spec column
     let mut units: HashMap<String, String> = HashMap::new();
     let mut seen: HashMap<usize, String> = HashMap::new();
-    for (c, cell) in rows[header].iter().enumerate() {
+    for (c, cell) in cells.rows.get(&header).map(|r| r.as_slice()).unwrap_or_default() {
         let Some(text) = cell_text(cell) else { continue };
         let Some((i, unit)) = column_for(spec, &text) else { continue };
         if let Some(prev) = seen.get(&i) {
             problems.push(InputProblem {
                 sheet: sheet.to_string(),
-                cell: at(header, c),
+                cell: at(header, *c),
                 found: text.clone(),
                 expected_zh: format!("每列只出现一次（已在 {prev}）"),
                 expected_en: format!("each column once (already at {prev})"),
             });
             continue;
         }
-        seen.insert(i, at(header, c));
-        by_col.insert(c, i);
+        seen.insert(i, at(header, *c));
+        by_col.insert(*c, i);
         if let Some(u) = unit {
             units.insert(spec.columns[i].key.clone(), u);
         }
@@ -253,37 +499,48 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, range: &calamine::Range<Data>) -> R
         if col.required && !seen.contains_key(&i) {
             problems.push(InputProblem {
                 sheet: sheet.to_string(),
-                cell: format!("{sheet}!{}", row0 as usize + header + 1),
+                cell: format!("{sheet}!{}", header as u64 + 1),
                 found: "(missing)".into(),
                 expected_zh: format!("表头中的必需列「{}」", col.name.zh),
                 expected_en: format!("the required column \"{}\" in the header row", col.name.en),
             });
         }
     }
+    // Each row is passed on with every declared column: rows × columns is what the host builds.
+    let width = spec.columns.len().max(1) as u64;
     let mut out_rows = Vec::new();
-    for (r, row) in rows.iter().enumerate().skip(header + 1) {
-        let mut cells = BTreeMap::new();
-        for (c, d) in row.iter().enumerate() {
-            let Some(&i) = by_col.get(&c) else { continue };
+    for (&r, row) in cells.rows.range(header.saturating_add(1)..) {
+        let mut values = BTreeMap::new();
+        for (c, d) in row {
+            let Some(&i) = by_col.get(c) else { continue };
             let col = &spec.columns[i];
             let value = raw_value(d, col.kind);
             if value != RawValue::Empty {
-                cells.insert(col.key.clone(), RawCell { value, at: at(r, c) });
+                values.insert(col.key.clone(), RawCell { value, at: at(r, *c) });
             }
         }
-        if cells.is_empty() {
+        if values.is_empty() {
             continue; // a blank row
+        }
+        if (out_rows.len() as u64 + 1).saturating_mul(width) > limits.cells {
+            return Err(vec![InputProblem {
+                sheet: sheet.to_string(),
+                cell: format!("{sheet}!{}", r as u64 + 1),
+                found: format!("more than {} rows of {} columns", limits::count(limits.cells / width), width),
+                expected_zh: format!("至多 {} 个单元格（行数 × 本表的列数；可用 --input-limit cells=N 提高上限）", limits::count(limits.cells)),
+                expected_en: format!("at most {} cells, rows × this sheet's columns ({})", limits::count(limits.cells), limits::raise("cells")),
+            }]);
         }
         // Cells left empty still need a reference for messages.
         for (c, &i) in &by_col {
-            cells.entry(spec.columns[i].key.clone()).or_insert_with(|| RawCell { value: RawValue::Empty, at: at(r, *c) });
+            values.entry(spec.columns[i].key.clone()).or_insert_with(|| RawCell { value: RawValue::Empty, at: at(r, *c) });
         }
-        out_rows.push(RawRow { source: format!("{sheet}!{}", row0 as usize + r + 1), cells });
+        out_rows.push(RawRow { source: format!("{sheet}!{}", r as u64 + 1), cells: values });
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(RawTable { key: spec.key.clone(), display: sheet.to_string(), units, at: format!("{sheet}!{}", row0 as usize + header + 1), rows: out_rows })
+    Ok(RawTable { key: spec.key.clone(), display: sheet.to_string(), units, at: format!("{sheet}!{}", header as u64 + 1), rows: out_rows })
 }
 
 /// Opens several workbooks (e.g. inventory and portfolio), each once.
@@ -299,12 +556,25 @@ pub fn open_all(paths: &[&Path]) -> Result<Vec<Workbook>, Vec<InputProblem>> {
     if problems.is_empty() { Ok(books) } else { Err(problems) }
 }
 
-/// The declared sheets of several opened workbooks; a sheet found in two is a problem.
+/// The declared sheets of several opened workbooks. A sheet found in two is a
+/// problem; so is a workbook the user named that holds none of them (a wrong
+/// or damaged file would otherwise count as an empty one).
 pub fn tables(books: &mut [Workbook], specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
     let mut tables: Vec<(RawTable, String)> = Vec::new();
     let mut problems = Vec::new();
     for book in books.iter_mut() {
         match book.tables(specs) {
+            Ok(ts) if ts.is_empty() && !specs.is_empty() => {
+                let wanted = specs.iter().map(|s| format!("{} / {}", s.name.zh, s.name.en)).collect::<Vec<_>>();
+                let has = if book.names.is_empty() { "no sheets".to_string() } else { format!("the sheets {}", book.names.join(", ")) };
+                problems.push(InputProblem {
+                    sheet: String::new(),
+                    cell: book.file.clone(),
+                    found: format!("none of the sheets this plugin reads ({has})"),
+                    expected_zh: format!("至少一个本插件读取的表：{}", wanted.join("、")),
+                    expected_en: format!("at least one of the sheets this plugin reads: {}", wanted.join(", ")),
+                });
+            }
             Ok(ts) => {
                 for t in ts {
                     if let Some((_, other)) = tables.iter().find(|(x, _)| x.key == t.key) {

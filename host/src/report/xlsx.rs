@@ -59,14 +59,29 @@ fn header(ws: &mut Worksheet, s: &Styles, cols: &[(&str, f64)]) -> Result<(), Xl
 }
 
 /// Writes exact decimal text as a number cell (text when it is not a number).
+/// Excel's longest cell text.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// Text as it fits a cell: longer text (a 32,767-character input joined with
+/// more, a list of twenty thousand cells) is cut with a pointer to the JSON
+/// report, which keeps everything.
+pub fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let note = " … (cut to fit an Excel cell; the JSON report (--json) has it all)";
+    let keep: String = text.chars().take(MAX_CELL_CHARS - note.chars().count()).collect();
+    std::borrow::Cow::Owned(keep + note)
+}
+
 fn write_value(ws: &mut Worksheet, s: &Styles, row: u32, col: u16, kind: Kind, value: Option<&str>) -> Result<(), XlsxError> {
     match value {
         None => Ok(()),
         Some(v) if kind == Kind::Number => match v.parse::<f64>() {
             Ok(f) => ws.write_number_with_format(row, col, f, &s.num).map(|_| ()),
-            Err(_) => ws.write_string(row, col, v).map(|_| ()),
+            Err(_) => ws.write_string(row, col, fit(v)).map(|_| ()),
         },
-        Some(v) => ws.write_string_with_format(row, col, v, &s.text).map(|_| ()),
+        Some(v) => ws.write_string_with_format(row, col, fit(v), &s.text).map(|_| ()),
     }
 }
 
@@ -156,7 +171,7 @@ pub fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Ve
             let row = (items.len() + i) as u32 + 1;
             ws.write(row, 0, j.as_str())?;
             ws.write(row, 2, "failed")?;
-            ws.write_with_format(row, 3, e.as_str(), &s.wrap)?;
+            ws.write_with_format(row, 3, fit(e).as_ref(), &s.wrap)?;
         }
     }
     for (r, names) in items.iter().zip(&all) {
@@ -302,13 +317,13 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
         for (i, d) in report.decisions.iter().enumerate() {
             let r = i as u32 + 1;
             ws.write(r, 0, d.table.as_str())?;
-            ws.write(r, 1, d.row.as_str())?;
-            ws.write(r, 2, d.subject.as_str())?;
+            ws.write(r, 1, fit(&d.row).as_ref())?;
+            ws.write(r, 2, fit(&d.subject).as_ref())?;
             ws.write(r, 3, d.outcome.as_str())?;
             write_value(ws, &s, r, 4, Kind::Number, d.amount.as_deref())?;
             ws.write(r, 5, d.unit.as_deref().unwrap_or(""))?;
-            ws.write(r, 6, d.reasons.join(", "))?;
-            ws.write_with_format(r, 7, d.reasons.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; "), &s.wrap)?;
+            ws.write(r, 6, fit(&d.reasons.join(", ")).as_ref())?;
+            ws.write_with_format(r, 7, fit(&d.reasons.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; ")).as_ref(), &s.wrap)?;
         }
         ws.autofilter(0, 0, report.decisions.len() as u32, 7)?;
     }
@@ -322,9 +337,9 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
             let r = i as u32 + 1;
             ws.write(r, 0, f.severity.as_str())?;
             ws.write(r, 1, f.code.as_str())?;
-            ws.write_with_format(r, 2, f.message.zh.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 3, f.message.en.as_str(), &s.wrap)?;
-            ws.write(r, 4, f.cells.join(", "))?;
+            ws.write_with_format(r, 2, fit(&f.message.zh).as_ref(), &s.wrap)?;
+            ws.write_with_format(r, 3, fit(&f.message.en).as_ref(), &s.wrap)?;
+            ws.write(r, 4, fit(&f.cells.join(", ")).as_ref())?;
         }
     }
 
@@ -374,12 +389,12 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
             let r = i as u32 + 1;
             ws.write_number_with_format(r, 0, t.index as f64, &s.int)?;
             ws.write_with_format(r, 1, t.clause.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 2, t.description.zh.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 3, t.description.en.as_str(), &s.wrap)?;
+            ws.write_with_format(r, 2, fit(&t.description.zh).as_ref(), &s.wrap)?;
+            ws.write_with_format(r, 3, fit(&t.description.en).as_ref(), &s.wrap)?;
             ws.write_with_format(r, 4, t.parameters.join(", "), &s.wrap)?;
             // Long input lists are summarised; the JSON report keeps them all.
             let inputs = if t.inputs.len() > 20 { format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len()) } else { t.inputs.join(", ") };
-            ws.write_with_format(r, 5, inputs, &s.wrap)?;
+            ws.write_with_format(r, 5, fit(&inputs).as_ref(), &s.wrap)?;
             let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { Kind::Number } else { Kind::Text };
             write_value(ws, &s, r, 6, kind, t.value.as_deref())?;
             ws.write(r, 7, t.unit.as_deref().unwrap_or(""))?;
@@ -416,7 +431,7 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
         rows.push(("插件日志 Plugin log".into(), format!("{}{}", report.run.log, if report.run.log_truncated { "\n[truncated]" } else { "" })));
         for (i, (k, v)) in rows.iter().enumerate() {
             ws.write_with_format(i as u32 + 2, 0, k.as_str(), &s.bold)?;
-            ws.write_with_format(i as u32 + 2, 1, v.as_str(), &s.wrap)?;
+            ws.write_with_format(i as u32 + 2, 1, fit(v).as_ref(), &s.wrap)?;
         }
     }
 

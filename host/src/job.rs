@@ -49,10 +49,16 @@ impl Loaded {
 pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
     let mut all = if let Some(request) = &a.request {
         let req = RequestFile::read(request).map_err(|e| RunError::BadInput(vec![e.into()]))?;
+        let mut tables = req.tables;
+        // The targets of the plugin's declared layouts are normalised as if read from its layouts.
+        if let Some(bundle) = host.find(&req.jurisdiction).filter(|b| !b.manifest.layouts().is_empty()) {
+            let info = host.describe(bundle)?;
+            crate::input::layout::normalise(&mut tables, &info.input, bundle.manifest.layouts()).map_err(RunError::BadInput)?;
+        }
         vec![Loaded {
             jurisdiction: req.jurisdiction,
             year: req.year,
-            tables: req.tables,
+            tables,
             options: req.options,
             inputs: vec![crate::host::stamp_file(request)?],
             paths: vec![request.clone()],
@@ -78,7 +84,7 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
             let mut read = || -> Result<Vec<RawTable>, RunError> {
                 let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
                 let info = host.describe(bundle)?;
-                workbook::tables(&mut books, &info.input).map_err(RunError::BadInput)
+                crate::input::layout::tables(&mut books, &info.input, bundle.manifest.layouts()).map_err(RunError::BadInput)
             };
             let (tables, error) = match read() {
                 Ok(t) => (t, None),

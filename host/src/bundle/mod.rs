@@ -3,7 +3,8 @@
 //! ```text
 //! my-plugin/
 //!   plugin.toml          manifest: id, version, contract range, jurisdictions, years,
-//!                        legal sources, sha256 of the component and of the rules
+//!                        legal sources, sha256 of the component and of the rules,
+//!                        and the layouts of the user's tables it reads ([input])
 //!   plugin.wasm          the component (wasm32-wasip2)
 //!   rules/<jurisdiction>/*.toml
 //! ```
@@ -48,6 +49,17 @@ pub struct Manifest {
     /// Report templates (tera), optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<RulesRef>,
+    /// Layouts of the user's own tables the host reads into the plugin's
+    /// declared sheets (`[[input.layout]]`, `crate::input::layout`), optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::input::layout::ManifestInput>,
+}
+
+impl Manifest {
+    /// The layouts this plugin declares (none when the manifest has no `[input]`).
+    pub fn layouts(&self) -> &[crate::input::layout::Layout] {
+        self.input.as_ref().map(|i| i.layout.as_slice()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -148,6 +160,9 @@ impl Bundle {
         let manifest: Manifest =
             toml::from_str(manifest_text).map_err(|e| BundleError::BadManifest { at: at.clone(), message: e.to_string() })?;
         let id = manifest.id.clone();
+        if let Some(input) = &manifest.input {
+            crate::input::layout::validate(input).map_err(|message| BundleError::BadManifest { at: at.clone(), message })?;
+        }
         if manifest.manifest_version != 1 {
             return Err(BundleError::BadManifest { at, message: format!("manifest_version {} is not supported (this lvyue reads 1)", manifest.manifest_version) });
         }

@@ -34,7 +34,12 @@ struct Which {
 
 impl Which {
     fn filter(&self) -> Filter {
-        Filter { entity: self.entity.clone(), jurisdiction: self.jurisdiction.clone(), year: self.year, all_versions: self.all }
+        Filter {
+            entity: self.entity.clone(),
+            jurisdiction: self.jurisdiction.clone(),
+            year: self.year,
+            all_versions: self.all,
+        }
     }
 }
 
@@ -86,7 +91,19 @@ fn io(e: impl std::fmt::Display) -> RunError {
 }
 
 fn header() {
-    outln!("{:>6}  {:<24} {:<18} {:>4} {:>3}  {:<9} {:>5} {:>5} {:>5} {:>5}  recorded", "#", "entity", "jurisdiction", "year", "v", "status", "err", "warn", "info", "uses");
+    outln!(
+        "{:>6}  {:<24} {:<18} {:>4} {:>3}  {:<9} {:>5} {:>5} {:>5} {:>5}  recorded",
+        "#",
+        "entity",
+        "jurisdiction",
+        "year",
+        "v",
+        "status",
+        "err",
+        "warn",
+        "info",
+        "uses"
+    );
 }
 
 fn line(e: &EvaluationRow) {
@@ -103,14 +120,21 @@ fn line(e: &EvaluationRow) {
         e.infos,
         e.uses,
         e.recorded_at,
-        e.superseded_by.map(|s| format!("  (superseded by #{s})")).unwrap_or_default()
+        e.superseded_by
+            .map(|s| format!("  (superseded by #{s})"))
+            .unwrap_or_default()
     );
 }
 
 pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
-    let path = a.ledger.as_ref().ok_or_else(|| RunError::Usage("give the ledger file: lvyue ledger --ledger FILE …".into()))?;
+    let path = a.ledger.as_ref().ok_or_else(|| {
+        RunError::Usage("give the ledger file: lvyue ledger --ledger FILE …".into())
+    })?;
     if !path.is_file() {
-        return Err(RunError::Usage(format!("{}: no such ledger file", path.display())));
+        return Err(RunError::Usage(format!(
+            "{}: no such ledger file",
+            path.display()
+        )));
     }
     let ledger = Ledger::open(path).map_err(io)?;
     match &a.action {
@@ -121,7 +145,10 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
                 line(e);
             }
             let (all, current, uses, live) = ledger.counts().map_err(io)?;
-            outln!("\n{} shown; the ledger holds {all} evaluation(s) ({current} current) and {uses} serial use(s) ({live} live)", rows.len());
+            outln!(
+                "\n{} shown; the ledger holds {all} evaluation(s) ({current} current) and {uses} serial use(s) ({live} live)",
+                rows.len()
+            );
         }
         Action::Show { id, json } => {
             let d = ledger.show(*id).map_err(io)?;
@@ -134,7 +161,12 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
             let r = &d.row;
             header();
             line(r);
-            outln!("\nplugin   {} {} (sha256 {})", r.plugin_id, r.plugin_version, r.plugin_sha256);
+            outln!(
+                "\nplugin   {} {} (sha256 {})",
+                r.plugin_id,
+                r.plugin_version,
+                r.plugin_sha256
+            );
             outln!("rules    sha256 {}", r.rules_sha256);
             outln!("source   {}", r.source);
             for (p, sha) in &d.inputs {
@@ -163,26 +195,53 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
                 );
             }
             if !conflicts.is_empty() {
-                outln!("\noverlaps with other entity-years now ({}):", conflicts.len());
+                outln!(
+                    "\noverlaps with other entity-years now ({}):",
+                    conflicts.len()
+                );
                 for c in &conflicts {
-                    outln!("  [{}] {}", c.check.reference(), c.messages(&r.entity, &r.jurisdiction, r.year).1);
+                    outln!(
+                        "  [{}] {}",
+                        c.check.reference(),
+                        c.messages(&r.entity, &r.jurisdiction, r.year).1
+                    );
                 }
             }
         }
-        Action::Diff { ids, entity, jurisdiction, year, from, to } => {
+        Action::Diff {
+            ids,
+            entity,
+            jurisdiction,
+            year,
+            from,
+            to,
+        } => {
             let (a_id, b_id) = match (ids.as_slice(), entity, jurisdiction, year) {
                 ([x, y], None, None, None) => (*x, *y),
                 ([], Some(e), Some(j), Some(y)) => {
                     let versions = ledger.versions(e, j, *y).map_err(io)?;
                     let find = |v: i64| {
-                        versions.iter().find(|r| r.version == v).map(|r| r.id).ok_or_else(|| RunError::Usage(format!("{e} {j} {y} has no version {v}")))
+                        versions
+                            .iter()
+                            .find(|r| r.version == v)
+                            .map(|r| r.id)
+                            .ok_or_else(|| {
+                                RunError::Usage(format!("{e} {j} {y} has no version {v}"))
+                            })
                     };
-                    let last = versions.last().ok_or_else(|| RunError::Usage(format!("the ledger has no evaluation of {e} {j} {y}")))?;
+                    let last = versions.last().ok_or_else(|| {
+                        RunError::Usage(format!("the ledger has no evaluation of {e} {j} {y}"))
+                    })?;
                     let to_v = to.unwrap_or(last.version);
                     let from_v = from.unwrap_or(to_v - 1);
                     (find(from_v)?, find(to_v)?)
                 }
-                _ => return Err(RunError::Usage("give two evaluation numbers, or --entity, --jurisdiction and --year".into())),
+                _ => {
+                    return Err(RunError::Usage(
+                        "give two evaluation numbers, or --entity, --jurisdiction and --year"
+                            .into(),
+                    ));
+                }
             };
             let changes = diff::diff(&ledger, a_id, b_id).map_err(io)?;
             outln!("#{a_id} → #{b_id}: {} change(s)", changes.len());
@@ -191,11 +250,19 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
             }
         }
         Action::Export { file, which } => {
-            let ext = file.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+            let ext = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(|e| e.to_ascii_lowercase());
             let n = match ext.as_deref() {
                 Some("csv") => export::export_csv(&ledger, &which.filter(), file).map_err(io)?,
                 Some("xlsx") => export::export_xlsx(&ledger, &which.filter(), file).map_err(io)?,
-                _ => return Err(RunError::Usage(format!("{}: export to a .csv or .xlsx file", file.display()))),
+                _ => {
+                    return Err(RunError::Usage(format!(
+                        "{}: export to a .csv or .xlsx file",
+                        file.display()
+                    )));
+                }
             };
             outln!("wrote {} ({n} row(s))", file.display());
         }

@@ -6,7 +6,7 @@ use lvyue_sdk::{dec, num, t, text, Decimal, EvaluationError, Output, ResultColum
 use rust_decimal::MathematicalOps;
 
 use crate::emissions::Emissions;
-use crate::eval::{missing, round_dp, Eval};
+use crate::eval::{missing, Eval};
 use crate::spec::*;
 
 /// The allocation result: `None` fields when allocation was not computed.
@@ -16,10 +16,6 @@ pub struct Allocation {
 }
 
 pub const SECTORS: &[&str] = &["power", "cement", "steel", "aluminium"];
-
-fn floor_if(round: bool, d: Decimal) -> Decimal {
-    if round { d.floor() } else { d }
-}
 
 /// Parses "c0, c1, …" (rule parameter text) into decimals.
 fn coefficients(ev: &mut Eval, expected: usize) -> Result<Vec<Decimal>, EvaluationError> {
@@ -32,10 +28,9 @@ fn coefficients(ev: &mut Eval, expected: usize) -> Result<Vec<Decimal>, Evaluati
 }
 
 /// The peak-shaving correction Ff for load factor `f` (a fraction), per the
-/// year's form in the rules, rounded as the rules say.
+/// year's form in the rules, before rounding (`rounding.ff`).
 fn ff(ev: &mut Eval, f: Decimal) -> Result<Decimal, EvaluationError> {
     let threshold = ev.num(P_FF_THRESHOLD)?;
-    let dp = ev.num(P_FF_DP)?;
     let form = ev.text(P_FF_FORM)?;
     if f >= threshold {
         return Ok(Decimal::ONE);
@@ -57,8 +52,7 @@ fn ff(ev: &mut Eval, f: Decimal) -> Result<Decimal, EvaluationError> {
         }
         other => return Err(EvaluationError::Unsupported(format!("{P_FF_FORM} = \"{other}\": this plugin version knows exponential_below_threshold and double_exponential_below_threshold"))),
     };
-    let dp = u32::try_from(dp.trunc().mantissa()).map_err(|_| EvaluationError::MissingParameter(format!("{P_FF_DP} (expected a whole number)")))?;
-    Ok(round_dp(value, dp))
+    Ok(value)
 }
 
 pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Allocation, EvaluationError> {
@@ -99,14 +93,14 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
             return Err(missing(&key, year));
         }
     }
-    let round = ev.boolean(P_ROUND_DOWN)?;
+    let round = ev.rounding(R_ALLOCATION)?;
     let ff_categories: Vec<String> = ev.text(P_FF_CATEGORIES)?.split(',').map(|s| s.trim().to_string()).collect();
     let mut rows = Vec::new();
     let mut initial_total = Decimal::ZERO;
     let mut gas_top_up_total = Decimal::ZERO;
     let mut initial_inputs = Vec::new();
     let mut gas_inputs = Vec::new();
-    let mut params_used: Vec<String> = vec![P_ROUND_DOWN.into(), P_FF_CATEGORIES.into()];
+    let mut params_used: Vec<String> = vec![P_FF_CATEGORIES.into()];
 
     for row in units.rows() {
         let unit = row.text("facility").unwrap_or("").to_string();
@@ -123,7 +117,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         if row.decimal("heat_supplied_gj").is_some() {
             inputs.push(row.at("heat_supplied_gj"));
         }
-        let mut unit_params: Vec<String> = vec![gen_key.clone(), heat_key.into(), P_ROUND_DOWN.into(), P_FF_CATEGORIES.into()];
+        let mut unit_params: Vec<String> = vec![gen_key.clone(), heat_key.into(), P_FF_CATEGORIES.into()];
 
         let ff_value = if ff_categories.iter().any(|c| *c == category) {
             match load {
@@ -139,10 +133,13 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                     continue;
                 }
                 Some(f) => {
-                    inputs.push(row.at("load_factor"));
-                    unit_params.extend([P_FF_FORM.into(), P_FF_THRESHOLD.into(), P_FF_COEFFICIENTS.into(), P_FF_DP.into()]);
-                    params_used.extend([P_FF_FORM.into(), P_FF_THRESHOLD.into(), P_FF_COEFFICIENTS.into(), P_FF_DP.into()]);
-                    ff(ev, f)?
+                    unit_params.extend([P_FF_FORM.into(), P_FF_THRESHOLD.into(), P_FF_COEFFICIENTS.into()]);
+                    params_used.extend([P_FF_FORM.into(), P_FF_THRESHOLD.into(), P_FF_COEFFICIENTS.into()]);
+                    let raw = ff(ev, f)?;
+                    let rule = ev.rounding(R_FF)?;
+                    let (value, step) = rule.record_if_changed(&mut ev.out, (&format!("{unit} 调峰修正系数 Ff"), &format!("{unit} peak-shaving correction Ff")), raw, None, vec![row.at("load_factor")]);
+                    inputs.push(step.map(Output::ref_step).unwrap_or_else(|| row.at("load_factor")));
+                    value
                 }
                 None => {
                     ev.finding(
@@ -159,8 +156,10 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         } else {
             Decimal::ONE
         };
-        let ae = floor_if(round, qe * be * ff_value);
-        let ah = floor_if(round, qh * bh);
+        let (ae, s_ae) = round.record_if_changed(&mut ev.out, (&format!("{unit} 发电配额"), &format!("{unit} generation allocation")), qe * be * ff_value, Some("t"), inputs.clone());
+        let (ah, s_ah) = round.record_if_changed(&mut ev.out, (&format!("{unit} 供热配额"), &format!("{unit} heat allocation")), qh * bh, Some("t"), inputs.clone());
+        inputs.extend(s_ae.into_iter().chain(s_ah).map(Output::ref_step));
+        unit_params.extend(round.parameters().map(str::to_string));
         let initial = ae + ah;
 
         // Gas units: top up to the unit's verified emissions.
@@ -181,10 +180,11 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                         vec![row.at("facility")],
                     ),
                     Some((e, cells)) => {
-                        let target = floor_if(round, *e);
+                        let (target, s_target) = round.record_if_changed(&mut ev.out, (&format!("{unit} 补发目标（机组核查排放量）"), &format!("{unit} top-up target (unit verified emissions)")), *e, Some("t"), cells.clone());
                         if initial < *e && target > initial {
                             top_up = target - initial;
                             gas_inputs.extend(cells.iter().cloned());
+                            gas_inputs.extend(s_target.map(Output::ref_step));
                             ev.finding(
                                 "GAS_TOP_UP",
                                 t(
@@ -253,7 +253,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
             clause: "国环规气候〔2024〕1号 五(三)1 机组层面豁免 / unit-level exemption for gas units",
             zh: "燃气机组豁免补发 = Σ max(0, 机组核查排放量 − 机组初始配额)",
             en: "Gas-unit top-up = Σ max(0, unit verified emissions − unit initial allocation)",
-            parameters: &[P_GAS_TOP_UP, P_ROUND_DOWN],
+            parameters: &[P_GAS_TOP_UP, &round.places_key, &round.mode_key],
             inputs: [initial_inputs, gas_inputs].concat(),
         },
         num(gas_top_up_total),
@@ -266,28 +266,21 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
     let verified = emissions.verified;
     let entity_initial = initial_total + gas_top_up_total;
     let floor_level = verified * (Decimal::ONE - cap);
-    let cap_top_up = if entity_initial < floor_level { floor_if(round, floor_level - entity_initial) } else { Decimal::ZERO };
-    let s_cap = ev.out.step(
+    let raw_top_up = if entity_initial < floor_level { floor_level - entity_initial } else { Decimal::ZERO };
+    let s_raw = ev.out.step(
         Step {
             clause: "国环规气候〔2024〕1号 五(三)2 配额履约缺口率上限豁免 / entity shortfall-rate cap",
             zh: "初始配额小于核查排放量×(1−缺口率上限)时，补发至该水平",
             en: "If the entity's initial allocation is below verified emissions × (1 − cap), top up to that level",
-            parameters: &[P_SHORTFALL_CAP, P_ROUND_DOWN],
+            parameters: &[P_SHORTFALL_CAP],
             inputs: vec![Output::ref_step(emissions.step), Output::ref_step(s_init), Output::ref_step(s_gas)],
         },
-        num(cap_top_up),
+        num(raw_top_up),
         Some("t"),
     );
-    if round {
-        ev.metric("allocation_cap_top_up_t", num(cap_top_up), s_cap);
-    } else {
-        ev.metric_f(
-            "allocation_cap_top_up_t",
-            num(cap_top_up),
-            s_cap,
-            &format!("max(0, verified_emissions_t * (1 - {P_SHORTFALL_CAP}) - (allocation_units_initial_t + allocation_gas_top_up_t))"),
-        );
-    }
+    let r_cap = round.record(&mut ev.out, ("缺口率上限豁免补发", "Shortfall-rate cap top-up"), raw_top_up, Some("t"), vec![Output::ref_step(s_raw)]);
+    let (cap_top_up, s_cap) = (r_cap.value, r_cap.step);
+    ev.metric_rounded("allocation_cap_top_up_t", &r_cap, Some(&format!("max(0, verified_emissions_t * (1 - {P_SHORTFALL_CAP}) - (allocation_units_initial_t + allocation_gas_top_up_t))")));
     if cap_top_up > Decimal::ZERO {
         ev.finding(
             "SHORTFALL_CAP_TOP_UP",

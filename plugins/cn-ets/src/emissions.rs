@@ -4,16 +4,15 @@
 
 use std::collections::BTreeMap;
 
+use lvyue_sdk::rounding::Rule;
 use lvyue_sdk::{num, t, text, ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value};
 
-use crate::eval::{round_dp, Eval};
+use crate::eval::Eval;
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
 
-/// Computed emissions are carried to 6 decimal places (1 gram of CO2): a
-/// precision of this tool, not a legal rounding rule (the guideline's own
-/// rounding conventions are not modelled).
-const COMPUTED_DP: u32 = 6;
+/// What a source's emissions are called in rounding steps.
+const SOURCE: (&str, &str) = ("排放源排放量", "Source emissions");
 
 const DEFAULT: &str = "default 缺省值";
 const USER: &str = "user 用户填报";
@@ -82,6 +81,8 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     let elec_included = ev.boolean(P_PURCHASED_ELEC)?;
     let heat_included = ev.boolean(P_PURCHASED_HEAT)?;
     let threshold = ev.num(P_THRESHOLD)?;
+    let source_rule = ev.rounding(R_SOURCE)?;
+    let total_rule = ev.rounding(R_TOTAL)?;
 
     let mut verified = Decimal::ZERO;
     let mut verified_inputs = Vec::new();
@@ -102,7 +103,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             "purchased_heat" if !heat_included => Treatment::Memo,
             _ => Treatment::Counted,
         };
-        let c = match compute(ev, &row, category, &mut defaults)? {
+        let c = match compute(ev, &row, category, &mut defaults, &source_rule)? {
             Outcome::Computed(c) => c,
             Outcome::Refused => continue,
             Outcome::NotGiven => {
@@ -210,7 +211,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
         );
     }
 
-    let s = ev.out.step(
+    let s_sum = ev.out.step(
         Step {
             clause: "条例 第三十条；办法 第二十八条 / Regulation Art. 30; Measures Art. 28",
             zh: "核查排放量 = 计入清缴的各排放源排放量之和",
@@ -221,6 +222,8 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
         num(verified),
         Some("tCO2"),
     );
+    let r_total = total_rule.record(&mut ev.out, ("核查排放量（企业排放总量）", "Verified emissions (enterprise total)"), verified, Some("tCO2"), vec![Output::ref_step(s_sum)]);
+    let (verified, s) = (r_total.value, r_total.step);
     ev.metric("verified_emissions_t", num(verified), s);
     let s_memo = ev.out.step(
         Step {
@@ -266,11 +269,12 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
 type DefaultUses = BTreeMap<String, ((String, String), Vec<String>, Vec<String>)>;
 
 /// Emissions of one source row: given, or computed from activity data.
-fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultUses) -> Result<Outcome, EvaluationError> {
-    if let Some(e) = row.decimal("emissions_t") {
+fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
+    if let Some(given) = row.decimal("emissions_t") {
+        let (e, step) = rule.record_if_changed(&mut ev.out, SOURCE, given, Some("tCO2"), vec![row.at("emissions_t")]);
         return Ok(Outcome::Computed(Computed {
             value: e,
-            inputs: vec![row.at("emissions_t")],
+            inputs: vec![step.map(Output::ref_step).unwrap_or_else(|| row.at("emissions_t"))],
             method: "given 填报".into(),
             activity: Value::Empty,
             activity_unit: String::new(),
@@ -279,13 +283,13 @@ fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultU
         }));
     }
     match category {
-        "fuel_combustion" => compute_fuel(ev, row, defaults),
-        "purchased_electricity" => compute_electricity(ev, row),
+        "fuel_combustion" => compute_fuel(ev, row, defaults, rule),
+        "purchased_electricity" => compute_electricity(ev, row, rule),
         _ => Ok(Outcome::NotGiven),
     }
 }
 
-fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses) -> Result<Outcome, EvaluationError> {
+fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
     let consumption = row.decimal("fuel_consumption");
     let heat = row.decimal("activity");
     if consumption.is_none() && heat.is_none() {
@@ -391,7 +395,6 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses) -> Res
         entry.1.extend(blank);
         entry.2.extend(used.iter().cloned());
     }
-    let value = round_dp(value, COMPUTED_DP);
     let mut params: Vec<&str> = used.iter().map(String::as_str).collect();
     params.extend([P_M_CO2, P_M_C]);
     let step = ev.out.step(
@@ -399,9 +402,10 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses) -> Res
         num(value),
         Some("tCO2"),
     );
+    let (value, rounded) = rule.record_if_changed(&mut ev.out, SOURCE, value, Some("tCO2"), vec![Output::ref_step(step)]);
     Ok(Outcome::Computed(Computed {
         value,
-        inputs: vec![Output::ref_step(step)],
+        inputs: vec![Output::ref_step(rounded.unwrap_or(step))],
         method,
         activity,
         activity_unit: unit,
@@ -410,7 +414,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses) -> Res
     }))
 }
 
-fn compute_electricity(ev: &mut Eval, row: &RowView) -> Result<Outcome, EvaluationError> {
+fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outcome, EvaluationError> {
     // `electricity_mwh`, or `activity` read as MWh as the shared schema's help says.
     let (mwh, column) = match (row.decimal("electricity_mwh"), row.decimal("activity")) {
         (Some(m), _) => (m, "electricity_mwh"),
@@ -418,6 +422,8 @@ fn compute_electricity(ev: &mut Eval, row: &RowView) -> Result<Outcome, Evaluati
         (None, None) => return Ok(Outcome::NotGiven),
     };
     let factor = ev.num(P_GRID_FACTOR)?;
+    let mwh_rule = ev.rounding(R_ELECTRICITY)?;
+    let (mwh, s_mwh) = mwh_rule.record_if_changed(&mut ev.out, ("购入电量", "Purchased electricity"), mwh, Some("MWh"), vec![row.at(column)]);
     let value = mwh * factor;
     let step = ev.out.step(
         Step {
@@ -425,14 +431,15 @@ fn compute_electricity(ev: &mut Eval, row: &RowView) -> Result<Outcome, Evaluati
             zh: "购入电力排放 = 购入电量 × 电网排放因子",
             en: "Purchased-electricity emissions = MWh × grid emission factor",
             parameters: &[P_GRID_FACTOR],
-            inputs: vec![row.at(column)],
+            inputs: vec![s_mwh.map(Output::ref_step).unwrap_or_else(|| row.at(column))],
         },
         num(value),
         Some("tCO2"),
     );
+    let (value, rounded) = rule.record_if_changed(&mut ev.out, SOURCE, value, Some("tCO2"), vec![Output::ref_step(step)]);
     Ok(Outcome::Computed(Computed {
         value,
-        inputs: vec![Output::ref_step(step)],
+        inputs: vec![Output::ref_step(rounded.unwrap_or(step))],
         method: "MWh × EF_grid".into(),
         activity: num(mwh),
         activity_unit: "MWh".into(),

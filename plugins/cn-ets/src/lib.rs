@@ -13,7 +13,11 @@
 //!   and aluminium by the year's sector rule ([`allocation`]);
 //! - surrender: CCER eligibility and the 5 % cap, usable allowance vintages,
 //!   the surrender plan from what is held, the shortfall, the deadline,
-//!   carry-over and penalty exposure ([`surrender`]).
+//!   carry-over and penalty exposure ([`surrender`]);
+//! - rounding as `rules/cn-ets/rounding.toml` states it, each a trace step
+//!   (`lvyue_sdk::rounding`): source emissions, the enterprise total, the
+//!   obligation, allocation amounts, the offset cap, holdings used and the
+//!   shortfall in whole tonnes (a shortfall to buy rounds up), money to 0.01 CNY.
 //!
 //! Options: `sector` (power, cement, steel, aluminium; default power),
 //! `carbon_price_cny`, `surrender_date`, `net_sales_2024_2025_t`.
@@ -85,8 +89,8 @@ fn evaluate(ev: &mut Eval) -> Result<(), EvaluationError> {
 
     let emissions = emissions::evaluate(ev, sector)?;
 
-    let obligation = emissions.verified;
-    let s_obl = ev.out.step(
+    let obligation_rule = ev.rounding(R_OBLIGATION)?;
+    let s_raw = ev.out.step(
         Step {
             clause: "办法 第二十八条；条例 第三十条 / Measures Art. 28; Regulation Art. 30",
             zh: "应清缴配额量 = 核查排放量（1吨配额 = 1吨二氧化碳当量）",
@@ -94,10 +98,13 @@ fn evaluate(ev: &mut Eval) -> Result<(), EvaluationError> {
             parameters: &[],
             inputs: vec![Output::ref_step(emissions.step)],
         },
-        num(obligation),
+        num(emissions.verified),
         Some("t"),
     );
-    ev.metric_f("obligation_t", num(obligation), s_obl, "verified_emissions_t");
+    // Allowances are whole tonnes: the obligation as the rules round it.
+    let r_obl = obligation_rule.record(&mut ev.out, ("应清缴配额量", "Obligation"), emissions.verified, Some("t"), vec![Output::ref_step(s_raw)]);
+    let (obligation, s_obl) = (r_obl.value, r_obl.step);
+    ev.metric_rounded("obligation_t", &r_obl, Some("verified_emissions_t"));
 
     let alloc = allocation::evaluate(ev, sector, &emissions)?;
     allocation_gap(ev, obligation, s_obl, &alloc);

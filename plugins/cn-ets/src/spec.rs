@@ -1,5 +1,6 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
+use lvyue_sdk::rounding;
 use lvyue_sdk::schemas::{self, example, with_examples};
 use lvyue_sdk::{t, ColumnSpec, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind};
 
@@ -30,13 +31,28 @@ pub const P_FF_FORM: &str = "allocation.ff.form";
 pub const P_FF_THRESHOLD: &str = "allocation.ff.threshold";
 pub const P_FF_COEFFICIENTS: &str = "allocation.ff.coefficients";
 pub const P_FF_CATEGORIES: &str = "allocation.ff.categories";
-pub const P_FF_DP: &str = "allocation.ff.decimal_places";
-pub const P_ROUND_DOWN: &str = "allocation.round_down_whole_tonnes";
 pub const P_GAS_TOP_UP: &str = "allocation.gas_top_up_to_emissions";
 pub const P_SHORTFALL_CAP: &str = "allocation.shortfall_rate_cap";
 pub const P_INDUSTRY_METHOD: &str = "allocation.industry_method";
 pub const P_HEAT_BM_COAL: &str = "allocation.benchmark.heat.coal";
 pub const P_HEAT_BM_GAS: &str = "allocation.benchmark.heat.gas";
+
+/// Rounding rules (`rounding.<quantity>.places` and `.mode`, rules/cn-ets/rounding.toml).
+pub const R_SOURCE: &str = "rounding.source_emissions";
+pub const R_TOTAL: &str = "rounding.total_emissions";
+pub const R_ELECTRICITY: &str = "rounding.electricity_mwh";
+pub const R_OBLIGATION: &str = "rounding.obligation";
+pub const R_ALLOCATION: &str = "rounding.allocation";
+pub const R_FF: &str = "rounding.ff";
+pub const R_OFFSET_CAP: &str = "rounding.offset_cap";
+pub const R_HOLDINGS: &str = "rounding.holdings_used";
+pub const R_SHORTFALL: &str = "rounding.shortfall";
+pub const R_CARRY_OVER: &str = "rounding.carry_over_limit";
+pub const R_MONEY: &str = "rounding.money";
+/// Roundings every evaluation applies (required: the host refuses to run without them).
+pub const CORE_ROUNDINGS: &[&str] = &[R_SOURCE, R_TOTAL, R_OBLIGATION, R_OFFSET_CAP, R_HOLDINGS, R_SHORTFALL, R_MONEY];
+/// Roundings read only when the input needs them (electricity MWh, allocation, carry-over).
+pub const OPTIONAL_ROUNDINGS: &[&str] = &[R_ELECTRICITY, R_ALLOCATION, R_FF, R_CARRY_OVER];
 
 pub const P_CARRY_VINTAGE_MAX: &str = "allowances.carry_over_vintage_max";
 pub const P_CARRY_BASE: &str = "allowances.carry_over_base_t";
@@ -76,7 +92,7 @@ fn kind_of(key: &str) -> ValueKind {
     match key {
         P_CAP_BASE | P_FF_FORM | P_FF_COEFFICIENTS | P_FF_CATEGORIES | P_INDUSTRY_METHOD => ValueKind::Text,
         P_LEGACY_FILED_BEFORE | P_LEGACY_LAST_USE | P_NEW_CCER_FROM | P_NEW_CCER_REDUCTIONS_AFTER | P_DEADLINE | P_CARRY_APPLY_BY => ValueKind::Date,
-        P_PURCHASED_ELEC | P_PURCHASED_HEAT | P_ROUND_DOWN | P_GAS_TOP_UP => ValueKind::Boolean,
+        P_PURCHASED_ELEC | P_PURCHASED_HEAT | P_GAS_TOP_UP => ValueKind::Boolean,
         _ => ValueKind::Number,
     }
 }
@@ -94,8 +110,6 @@ pub fn parameters() -> Vec<ParameterSpec> {
         P_FF_THRESHOLD,
         P_FF_COEFFICIENTS,
         P_FF_CATEGORIES,
-        P_FF_DP,
-        P_ROUND_DOWN,
         P_GAS_TOP_UP,
         P_SHORTFALL_CAP,
         P_INDUSTRY_METHOD,
@@ -113,10 +127,10 @@ pub fn parameters() -> Vec<ParameterSpec> {
     optional.push(format!("{}*", crate::fuels::DEFAULTS_PREFIX));
     let core_len = keys.len();
     keys.extend(optional);
-    keys.into_iter()
-        .enumerate()
-        .map(|(i, key)| ParameterSpec { kind: kind_of(&key), key, unit: None, required: i < core_len })
-        .collect()
+    let mut specs: Vec<ParameterSpec> = keys.into_iter().enumerate().map(|(i, key)| ParameterSpec { kind: kind_of(&key), key, unit: None, required: i < core_len }).collect();
+    specs.extend(rounding::parameter_specs(CORE_ROUNDINGS, true));
+    specs.extend(rounding::parameter_specs(OPTIONAL_ROUNDINGS, false));
+    specs
 }
 
 // ---- metrics ---------------------------------------------------------------------

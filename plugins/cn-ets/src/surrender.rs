@@ -81,6 +81,9 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     let ob = obligation.value;
 
     // ---- offset cap ----------------------------------------------------------------
+    let cap_rule = ev.rounding(R_OFFSET_CAP)?;
+    let holdings_rule = ev.rounding(R_HOLDINGS)?;
+    let shortfall_rule = ev.rounding(R_SHORTFALL)?;
     let cap = ob * cap_ratio;
     let s_cap = ev.out.step(
         Step {
@@ -93,7 +96,10 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         num(cap),
         Some("t"),
     );
-    ev.metric_f("offset_cap_t", num(cap), s_cap, &format!("obligation_t * {P_CAP_RATIO}"));
+    // Offsets are surrendered in whole tonnes: the cap as the rules round it.
+    let r_cap = cap_rule.record(&mut ev.out, ("CCER抵销上限", "Offset cap"), cap, Some("t"), vec![Output::ref_step(s_cap)]);
+    let (cap, s_cap) = (r_cap.value, r_cap.step);
+    ev.metric_rounded("offset_cap_t", &r_cap, Some(&format!("obligation_t * {P_CAP_RATIO}")));
 
     // ---- offsets: one decision per holding -------------------------------------------
     let surrender_date = opts.surrender_date.unwrap_or(deadline);
@@ -176,7 +182,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     ev.metric("offsets_eligible_t", num(eligible), s_el);
 
     let used = eligible.min(cap).min(ob);
-    let s_used = ev.out.step(
+    let s_used_raw = ev.out.step(
         Step {
             clause: "办法 第二十九条 / Measures Art. 29",
             zh: "使用CCER = min(合格CCER, 抵销上限, 应清缴配额量)",
@@ -187,7 +193,9 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         num(used),
         Some("t"),
     );
-    ev.metric_f("offsets_used_t", num(used), s_used, "min(offsets_eligible_t, offset_cap_t, obligation_t)");
+    let r_used = holdings_rule.record(&mut ev.out, ("使用CCER", "Offsets used"), used, Some("t"), vec![Output::ref_step(s_used_raw)]);
+    let (used, s_used) = (r_used.value, r_used.step);
+    ev.metric_rounded("offsets_used_t", &r_used, Some("min(offsets_eligible_t, offset_cap_t, obligation_t)"));
     let s_unused = ev.out.step(
         Step { clause: "办法 第二十九条 / Measures Art. 29", zh: "合格但未使用的CCER", en: "Eligible offsets not used", parameters: &[], inputs: vec![Output::ref_step(s_el), Output::ref_step(s_used)] },
         num(eligible - used),
@@ -295,7 +303,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     ev.metric("allowances_held_t", num(held), s_held);
     let need = ob - used;
     let allowances_used = held.min(need);
-    let s_au = ev.out.step(
+    let s_au_raw = ev.out.step(
         Step {
             clause: "条例 第十四条 / Regulation Art. 14",
             zh: "清缴配额 = min(可用配额, 应清缴配额量 − 使用CCER)",
@@ -306,7 +314,9 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         num(allowances_used),
         Some("t"),
     );
-    ev.metric_f("allowances_used_t", num(allowances_used), s_au, "min(allowances_held_t, obligation_t - offsets_used_t)");
+    let r_au = holdings_rule.record(&mut ev.out, ("清缴配额", "Allowances used"), allowances_used, Some("t"), vec![Output::ref_step(s_au_raw)]);
+    let (allowances_used, s_au) = (r_au.value, r_au.step);
+    ev.metric_rounded("allowances_used_t", &r_au, Some("min(allowances_held_t, obligation_t - offsets_used_t)"));
     let s_left = ev.out.step(
         Step { clause: "条例 第十四条 / Regulation Art. 14", zh: "清缴后剩余可用配额", en: "Usable allowances left after surrender", parameters: &[], inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)] },
         num(held - allowances_used),
@@ -337,7 +347,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
 
     // ---- shortfall and deadline -------------------------------------------------------
     let shortfall = ob - used - allowances_used;
-    let s_sf = ev.out.step(
+    let s_sf_raw = ev.out.step(
         Step {
             clause: "条例 第十四条 / Regulation Art. 14",
             zh: "缺口 = 应清缴配额量 − 使用CCER − 清缴配额",
@@ -348,7 +358,10 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         num(shortfall),
         Some("t"),
     );
-    ev.metric_f("shortfall_t", num(shortfall), s_sf, "obligation_t - offsets_used_t - allowances_used_t");
+    // What is bought is whole tonnes, rounded as the rules say (up).
+    let r_sf = shortfall_rule.record(&mut ev.out, ("缺口", "Shortfall"), shortfall, Some("t"), vec![Output::ref_step(s_sf_raw)]);
+    let (shortfall, s_sf) = (r_sf.value, r_sf.step);
+    ev.metric_rounded("shortfall_t", &r_sf, Some("obligation_t - offsets_used_t - allowances_used_t"));
     if shortfall > Decimal::ZERO {
         plan_rows.push(vec![text("CEA"), text("buy / 购买"), text(""), num(shortfall)]);
         ev.finding("SHORTFALL", t(&format!("需在 {deadline} 前购入 {shortfall} 吨配额"), &format!("Buy {shortfall} t of allowances before {deadline}")), vec![]);
@@ -430,7 +443,7 @@ fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(D
     let base = ev.num(P_CARRY_BASE)?;
     let multiple = ev.num(P_CARRY_MULTIPLE)?;
     let apply_by = ev.date(P_CARRY_APPLY_BY)?;
-    let limit = opts.net_sales.map(|ns| (base + ns.max(Decimal::ZERO) * multiple).floor());
+    let limit = opts.net_sales.map(|ns| base + ns.max(Decimal::ZERO) * multiple);
     let s = ev.out.step(
         Step {
             clause: "国环规气候〔2024〕1号 附5 三 / 2023–2024 plan annex 5: T = B + NS × R (rounded down)",
@@ -442,6 +455,13 @@ fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(D
         limit.map(num).unwrap_or(Value::Empty),
         Some("t"),
     );
+    let (limit, s) = match limit {
+        Some(l) => {
+            let r = ev.rounding(R_CARRY_OVER)?.record(&mut ev.out, ("最大可结转量", "Carry-over limit"), l, Some("t"), vec![Output::ref_step(s)]);
+            (Some(r.value), r.step)
+        }
+        None => (None, s),
+    };
     ev.metric("carry_over_limit_t", limit.map(num).unwrap_or(Value::Empty), s);
     // After the last surrender that can use them, old vintages only survive by carry-over.
     if year < vmax {
@@ -480,6 +500,8 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
     let fine_min = ev.num(P_FINE_MIN)?;
     let fine_max = ev.num(P_FINE_MAX)?;
     let cut_ratio = ev.num(P_CUT_RATIO)?;
+    let money = ev.rounding(R_MONEY)?;
+    let tonnes = ev.rounding(R_SHORTFALL)?;
     let short = shortfall > Decimal::ZERO;
     let clause = "条例 第二十四条；办法 第四十条 / Regulation Art. 24; Measures Art. 40";
     let price_based = !(mult_min.is_zero() && mult_max.is_zero());
@@ -506,7 +528,8 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
                     num(value),
                     Some("CNY"),
                 );
-                ev.metric_f(key, num(value), s, &formula);
+                let r = money.record(&mut ev.out, ("罚款", "Penalty"), value, Some("CNY"), vec![Output::ref_step(s)]);
+                ev.metric_rounded(key, &r, Some(&formula));
             }
             (false, _) if short => {
                 let s = ev.out.step(
@@ -535,7 +558,7 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
         );
     }
     let cut = shortfall * cut_ratio;
-    let s_cut = ev.out.step(
+    let s_cut_raw = ev.out.step(
         Step {
             clause,
             zh: "逾期未改正的，等量核减次年配额",
@@ -546,6 +569,7 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
         num(cut),
         Some("t"),
     );
-    ev.metric_f("next_allocation_cut_t", num(cut), s_cut, &format!("shortfall_t * {P_CUT_RATIO}"));
+    let r_cut = tonnes.record(&mut ev.out, ("次年配额核减", "Cut of next year's allocation"), cut, Some("t"), vec![Output::ref_step(s_cut_raw)]);
+    ev.metric_rounded("next_allocation_cut_t", &r_cut, Some(&format!("shortfall_t * {P_CUT_RATIO}")));
     Ok(())
 }

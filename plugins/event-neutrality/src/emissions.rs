@@ -9,16 +9,12 @@ use lvyue_sdk::{fmt_dec, num, t, Decimal, Decision, EvaluationError, Output, Res
 
 use crate::eval::{column, filled, round_dp, text_or_empty, Eval};
 use crate::event::Event;
-use crate::spec::{category_metric, CATEGORIES, F_FACTOR, F_FUEL, F_GRID, P_GRID_LEVEL};
+use crate::spec::{category_metric, CATEGORIES, F_FACTOR, F_FUEL, F_GRID, P_GRID_LEVEL, R_SOURCE};
 
 /// Fuels with defaults in rules/event-neutrality/fuels.toml.
 const FUELS: &[&str] = &["natural_gas", "lng", "lpg", "gasoline", "diesel", "kerosene", "fuel_oil"];
 const ELECTRICITY: &[&str] = &["purchased_electricity", "electric_vehicles"];
 const COMBUSTION: &[&str] = &["stationary_combustion", "mobile_combustion"];
-
-/// Fuel-default emissions are rounded to this many decimal places (1 kg): the
-/// factor's 44/12 does not end. Every other product is exact.
-const FUEL_DP: u32 = 3;
 
 /// Units that convert into one another: (unit, dimension, size in the dimension's base unit).
 const CONVERTIBLE: &[(&str, &str, &str)] = &[
@@ -82,6 +78,8 @@ pub struct Rows {
 /// Reads and computes every source row, and the grid factor.
 pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
     let grid = grid_factor(ev, event)?;
+    // Each row's emissions as the rules round them (`rounding.source_emissions`).
+    let rounding = ev.rounding(R_SOURCE)?;
     let mut fuel_factors: BTreeMap<String, (Decimal, String, u32)> = BTreeMap::new();
     let mut out = Vec::new();
     let mut grid_mwh = Decimal::ZERO;
@@ -152,7 +150,7 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
         // override: the result does not depend on it, so it is not marked used.
         let used_before = user.map(|_| ev.used.clone());
         let rule = if is_electricity {
-            grid.as_ref().map(|g| RuleFactor { t_per_unit: g.value, unit: "MWh".into(), origin: g.key.clone(), rounded: false })
+            grid.as_ref().map(|g| RuleFactor { t_per_unit: g.value, unit: "MWh".into(), origin: g.key.clone(), fuel_defaults: false })
         } else {
             rule_factor(ev, cat.key, item.as_deref(), &mut fuel_factors)?
         };
@@ -213,14 +211,14 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
                     continue;
                 };
                 let exact = activity * conv * r.t_per_unit;
-                calc.emissions = if r.rounded { round_dp(exact, FUEL_DP) } else { exact }.normalize();
+                calc.emissions = exact.normalize();
                 calc.factor_kg = Some(r.t_per_unit * conv * Decimal::ONE_THOUSAND);
                 calc.origin = r.origin.clone();
                 calc.confidence = confidence_of(ev, &r.origin);
-                if r.rounded {
-                    if let Some(i) = &item {
-                        fuels_used.insert(i.clone());
-                    }
+                if r.fuel_defaults
+                    && let Some(i) = &item
+                {
+                    fuels_used.insert(i.clone());
                 }
                 if cat.key == "purchased_electricity" {
                     grid_mwh += activity * conv;
@@ -251,6 +249,9 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
                 continue;
             }
         }
+        let (rounded, step) = rounding.record_if_changed(&mut ev.out, (&format!("{label} 排放量"), &format!("{label} emissions")), calc.emissions, Some("tCO2e"), calc.cells.clone());
+        calc.emissions = rounded;
+        calc.cells.extend(step.map(Output::ref_step));
         out.push(calc);
     }
     ev.fail_if_errors()?;
@@ -284,7 +285,8 @@ struct RuleFactor {
     unit: String,
     /// Parameter key(s) it comes from.
     origin: String,
-    rounded: bool,
+    /// Computed from the fuel defaults (NCV × carbon content × oxidation × 44/12).
+    fuel_defaults: bool,
 }
 
 /// The confidence mark of the parameter(s) a factor comes from (the weakest).
@@ -334,12 +336,12 @@ fn rule_factor(ev: &mut Eval, cat: &str, item: Option<&str>, fuels: &mut BTreeMa
             num(value),
             Some(&unit),
         );
-        return Ok(Some(RuleFactor { t_per_unit: value * to_t, unit: per.trim().to_string(), origin: key, rounded: false }));
+        return Ok(Some(RuleFactor { t_per_unit: value * to_t, unit: per.trim().to_string(), origin: key, fuel_defaults: false }));
     }
     let Some(fuel) = item.filter(|i| COMBUSTION.contains(&cat) && FUELS.contains(i)) else { return Ok(None) };
     if let Some((f, unit, _)) = fuels.get(fuel) {
         let origin = fuel_keys(fuel).join(" × ");
-        return Ok(Some(RuleFactor { t_per_unit: *f, unit: unit.clone(), origin, rounded: true }));
+        return Ok(Some(RuleFactor { t_per_unit: *f, unit: unit.clone(), origin, fuel_defaults: true }));
     }
     let keys = fuel_keys(fuel);
     if keys.iter().any(|k| ev.param(k).is_none()) {
@@ -365,7 +367,7 @@ fn rule_factor(ev: &mut Eval, cat: &str, item: Option<&str>, fuels: &mut BTreeMa
         Some(&format!("tCO2/{basis}")),
     );
     fuels.insert(fuel.to_string(), (factor, basis.clone(), step));
-    Ok(Some(RuleFactor { t_per_unit: factor, unit: basis, origin: keys.join(" × "), rounded: true }))
+    Ok(Some(RuleFactor { t_per_unit: factor, unit: basis, origin: keys.join(" × "), fuel_defaults: true }))
 }
 
 fn fuel_keys(fuel: &str) -> Vec<String> {

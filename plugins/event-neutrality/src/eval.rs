@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use lvyue_sdk::rounding::{self, Mode, Rounded, Rule};
 use lvyue_sdk::{dec, t, Context, Decimal, EvaluationError, Output, Parameter, ResultColumn, TextZhEn, Value};
 
 use crate::spec::{FINDINGS, METRICS};
@@ -77,6 +78,25 @@ impl<'a> Eval<'a> {
         self.out.metric_with_formula(key, value, unit, t(zh, en), Some(step), formula);
     }
 
+    /// A rounding rule of the rules (`<key>.places`, `<key>.mode`), marked used.
+    pub fn rounding(&mut self, key: &str) -> Result<Rule, EvaluationError> {
+        let rule = Rule::read(self.ctx, key)?;
+        for k in rule.parameters() {
+            self.used.insert(k.to_string());
+        }
+        Ok(rule)
+    }
+
+    /// A rounded metric: its value and trace step are the rounding's. The
+    /// formula over unrounded operands is stated only when rounding left the
+    /// value as it was (the host checks it exactly and has no rounding function).
+    pub fn metric_rounded(&mut self, key: &str, r: &Rounded, formula: Option<&str>) {
+        match formula.filter(|_| !r.changed()) {
+            Some(f) => self.metric_f(key, lvyue_sdk::num(r.value), r.step, f),
+            None => self.metric(key, lvyue_sdk::num(r.value), r.step),
+        }
+    }
+
     /// A finding with the declared severity of `code`.
     pub fn finding(&mut self, code: &str, message: TextZhEn, cells: Vec<String>) {
         let severity = FINDINGS.iter().find(|f| f.0 == code).map(|f| f.1).unwrap_or_else(|| panic!("finding {code} declared"));
@@ -91,7 +111,9 @@ impl<'a> Eval<'a> {
     /// One PARAMETER_NOT_VERIFIED finding per parameter used whose value is not verified.
     pub fn report_unverified(&mut self) {
         let used: Vec<&str> = self.used.iter().map(String::as_str).collect();
-        self.out.report_unverified(&self.ctx, &used);
+        // The rounding rules (conventions of this tool) in one finding.
+        let rest = rounding::report_unverified(&mut self.out, self.ctx, &used);
+        self.out.report_unverified(self.ctx, &rest);
     }
 }
 
@@ -99,9 +121,10 @@ fn metric_spec(key: &str) -> &'static (&'static str, &'static str, &'static str,
     METRICS.iter().find(|m| m.0 == key).unwrap_or_else(|| panic!("metric {key} declared in METRICS"))
 }
 
-/// Rounds half away from zero to `dp` decimal places.
+/// A number shown to `dp` decimal places in a message or a table column (a
+/// display precision, not a rule: quantities are rounded by the rules' `rounding.*`).
 pub fn round_dp(d: Decimal, dp: u32) -> Decimal {
-    d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    rounding::round(d, dp, Mode::HalfUp)
 }
 
 /// A result-table column.

@@ -8,6 +8,7 @@ use crate::dates;
 use crate::emissions::Totals;
 use crate::eval::{column, filled, Eval};
 use crate::event::Event;
+use crate::spec::R_SHORTFALL;
 use crate::spec::{F_INSTRUMENT, P_CHINA_ONLY, P_CREDIT_DEADLINE, P_FORESTRY_DEADLINE, P_FORESTRY_ROUTE, P_INCLUSION_LEVEL};
 
 /// Credits of "CDM or other mechanisms", eligible only from Chinese projects.
@@ -313,12 +314,15 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
     );
     ev.metric_f("balance_t", num(balance), s_bal, "offsets_eligible_t - emissions_total_t");
     let gap = (total - eligible).max(Decimal::ZERO).normalize();
-    let s_gap = ev.out.step(
+    let s_gap_raw = ev.out.step(
         Step { clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3", zh: "缺口 = max(排放总量 − 合格抵消量, 0)", en: "Gap = max(total − eligible offsets, 0)", parameters: &[], inputs: inputs.clone() },
         num(gap),
         Some("t"),
     );
-    ev.metric_f("gap_t", num(gap), s_gap, "max(emissions_total_t - offsets_eligible_t, 0)");
+    // Credits are retired in whole tonnes: the gap as the rules round it (up).
+    let r_gap = ev.rounding(R_SHORTFALL)?.record(&mut ev.out, ("抵消缺口", "Offset gap"), gap, Some("t"), vec![Output::ref_step(s_gap_raw)]);
+    let (gap, s_gap) = (r_gap.value, r_gap.step);
+    ev.metric_rounded("gap_t", &r_gap, Some("max(emissions_total_t - offsets_eligible_t, 0)"));
     let surplus = (eligible - total).max(Decimal::ZERO).normalize();
     let s_sur = ev.out.step(
         Step { clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3", zh: "盈余 = max(合格抵消量 − 排放总量, 0)", en: "Surplus = max(eligible offsets − total, 0)", parameters: &[], inputs },

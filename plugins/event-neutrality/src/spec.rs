@@ -14,6 +14,9 @@ pub const P_REQUIRES_CERTS: &str = "green_power.requires_certificates";
 pub const P_CERT_WINDOW: &str = "green_power.certificate_window";
 pub const P_GRID_LEVEL: &str = "electricity.grid_factor_level";
 pub const P_MIN_EVALUATORS: &str = "evaluation.min_evaluators";
+/// Rounding rules (`rounding.<quantity>.places` and `.mode`, rules/event-neutrality/rounding.toml).
+pub const R_SOURCE: &str = "rounding.source_emissions";
+pub const R_SHORTFALL: &str = "rounding.shortfall";
 
 /// Families: every parameter under the prefix with a value for the year is passed.
 pub const F_INSTRUMENT: &str = "offsets.instrument.";
@@ -32,6 +35,7 @@ pub fn parameters() -> Vec<ParameterSpec> {
         _ => ValueKind::Number,
     };
     let mut out: Vec<ParameterSpec> = CORE_PARAMS.iter().map(|k| ParameterSpec { key: k.to_string(), kind: kind(k), unit: None, required: true }).collect();
+    out.extend(lvyue_sdk::rounding::parameter_specs(&[R_SOURCE, R_SHORTFALL], true));
     out.push(ParameterSpec { key: format!("{F_INSTRUMENT}*"), kind: ValueKind::Number, unit: Some("rank".into()), required: true });
     for family in [F_GRID, F_FUEL, F_FACTOR] {
         out.push(ParameterSpec { key: format!("{family}*"), kind: ValueKind::Number, unit: None, required: false });

@@ -29,6 +29,10 @@
 //! | `offsets.subcap.<name>` | text | a sub-cap: `types=CCER; origin=nonlocal; base=allocation` (`base=credits_used` for a share of the credits used) |
 //! | `offsets.subcap_ratio.<name>` | number | its ratio |
 //! | `offsets.origin.<name>` | text | an origin rule: `types=CCER; project_types=wind,solar; regions=新疆,广东/梅州,agreement` |
+//! | `offsets.new_ccer_registered_from` | date | a CCER registered on or after it is a new one (the 2023 measures' conditions apply) |
+//! | `offsets.new_ccer_project_start_after` | date | a new CCER's project must have started construction after it (`OFFSET_PROJECT_STARTED_EARLY`) |
+//! | `offsets.new_ccer_crediting_window_years` | number | a new CCER's reductions must be generated within these years before their registration application (`OFFSET_OUTSIDE_CREDITING_WINDOW`) |
+//! | `offsets.carbon_inclusion_types` | text | the pilot's carbon-inclusion types, refused when the same project is held under another type (DC-14, `OFFSET_INCLUSION_OTHER_MECHANISM`) |
 //!
 //! Regions are province names as in [`crate::schemas::PROVINCES`], `省/市`
 //! for a city, `*` for anywhere, `local` and `agreement`.
@@ -47,9 +51,7 @@ pub const PILOT_CREDIT_TYPES: &[&str] = &[
 ];
 
 /// Markets a project owner can be covered by.
-pub const MARKETS: &[&str] = &[
-    "none", "cn-ets", "cn-beijing", "cn-tianjin", "cn-shanghai", "cn-chongqing", "cn-hubei", "cn-guangdong", "cn-shenzhen", "cn-fujian",
-];
+pub const MARKETS: &[&str] = crate::schemas::CARBON_MARKETS;
 
 /// Canonical project types and the spellings that map to them.
 pub const PROJECT_TYPES: &[(&str, &[&str])] = &[
@@ -440,6 +442,13 @@ pub struct Credit {
     pub covered_project: Option<bool>,
     pub quantity: Decimal,
     pub price: Option<Decimal>,
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    /// Dates as the contract passes them (YYYY-MM-DD).
+    pub registered: Option<String>,
+    pub project_start: Option<String>,
+    pub reduction_start: Option<String>,
+    pub reductions_applied: Option<String>,
 }
 
 impl Credit {
@@ -458,8 +467,140 @@ impl Credit {
             covered_project: row.boolean("covered_project"),
             quantity: row.decimal("quantity_t").unwrap_or(Decimal::ZERO),
             price: row.decimal("price_cny"),
+            project_id: txt("project_id"),
+            project_name: txt("project_name"),
+            registered: row.date("registered").map(str::to_string),
+            project_start: row.date("project_start").map(str::to_string),
+            reduction_start: row.date("reduction_start").map(str::to_string),
+            reductions_applied: row.date("reductions_applied").map(str::to_string),
         }
     }
+}
+
+// ---- double counting and the restarted CCER market's registration conditions ----------
+//
+// 温室气体自愿减排交易管理办法（试行）(2023) lets a project register only if its
+// construction started after a cut-off date, and a batch of reductions only if
+// they were generated within a number of years before its registration was
+// applied for. Both numbers are rule parameters; a holding is checked only
+// when it gives the dates the check needs (blank cells: no check, no finding).
+// Guangdong's and Shenzhen's carbon-inclusion (碳普惠) measures issue no credit
+// for a project already under another mechanism (seed 004, DC-14): found here
+// when the holdings list the same project under both.
+
+/// Registration date from which a CCER belongs to the restarted market.
+pub const P_NEW_CCER_FROM: &str = "offsets.new_ccer_registered_from";
+/// A new CCER project must have started construction after this date (exclusive).
+pub const P_NEW_CCER_START_AFTER: &str = "offsets.new_ccer_project_start_after";
+/// A batch of new CCER reductions must be generated within this many years before its registration application.
+pub const P_NEW_CCER_WINDOW_YEARS: &str = "offsets.new_ccer_crediting_window_years";
+/// Credit types of the pilot's own carbon-inclusion scheme that DC-14 concerns.
+pub const P_INCLUSION_TYPES: &str = "offsets.carbon_inclusion_types";
+
+pub const PROJECT_STARTED_EARLY: &str = "OFFSET_PROJECT_STARTED_EARLY";
+pub const OUTSIDE_CREDITING_WINDOW: &str = "OFFSET_OUTSIDE_CREDITING_WINDOW";
+pub const INCLUSION_OTHER_MECHANISM: &str = "OFFSET_INCLUSION_OTHER_MECHANISM";
+
+/// One failed condition of a holding: the code, the input columns it concerns, and why.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub code: &'static str,
+    pub columns: &'static [&'static str],
+    pub zh: String,
+    pub en: String,
+}
+
+fn ymd(date: &str) -> Option<(i32, u32, u32)> {
+    let b = date.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y = date[0..4].parse().ok()?;
+    let m = date[5..7].parse().ok().filter(|m| (1..=12).contains(m))?;
+    let d = date[8..10].parse().ok().filter(|d| (1..=31).contains(d))?;
+    Some((y, m, d))
+}
+
+/// The same calendar day `years` earlier ("YYYY-MM-DD"); 29 February becomes 28 February.
+pub fn years_before(date: &str, years: u32) -> Option<String> {
+    let (y, m, d) = ymd(date)?;
+    let y = y - i32::try_from(years).ok()?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let d = if m == 2 && d == 29 && !leap { 28 } else { d };
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// The registration conditions of a new-regime CCER that the given dates allow
+/// to check: construction started after `start_after`; reductions generated
+/// within `window_years` before the registration application ("以内"
+/// includes the boundary day). Dates are "YYYY-MM-DD" and compare as text.
+pub fn new_ccer_conditions(
+    project_start: Option<&str>,
+    reduction_start: Option<&str>,
+    applied: Option<&str>,
+    start_after: Option<&str>,
+    window_years: Option<u32>,
+) -> Vec<Failure> {
+    let mut out = Vec::new();
+    if let (Some(s), Some(after)) = (project_start, start_after)
+        && s <= after
+    {
+        out.push(Failure {
+            code: PROJECT_STARTED_EARLY,
+            columns: &["project_start"],
+            zh: format!("项目开工建设日期 {s} 不晚于 {after}：温室气体自愿减排项目须于 {after} 之后开工建设"),
+            en: format!("construction started on {s}, not after {after}: a voluntary reduction project must have started construction after {after}"),
+        });
+    }
+    if let (Some(r), Some(a), Some(n)) = (reduction_start, applied, window_years)
+        && let Some(earliest) = years_before(a, n)
+        && r < earliest.as_str()
+    {
+        out.push(Failure {
+            code: OUTSIDE_CREDITING_WINDOW,
+            columns: &["reduction_start", "reductions_applied"],
+            zh: format!("减排量自 {r} 起产生，早于申请登记之日 {a} 前 {n} 年（{earliest}）：每期申请登记的减排量须产生于申请登记之日前 {n} 年以内"),
+            en: format!("reductions generated from {r}, before {earliest} ({n} years before the registration application of {a}): each batch must be generated within {n} years before its application"),
+        });
+    }
+    out
+}
+
+fn norm(s: Option<&str>) -> Option<String> {
+    s.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty())
+}
+
+/// Whether two rows name the same project: the same project id, or the same
+/// project name (trimmed, case ignored). Returns the column that matched.
+pub fn same_project(a_id: Option<&str>, a_name: Option<&str>, b_id: Option<&str>, b_name: Option<&str>) -> Option<&'static str> {
+    match (norm(a_id), norm(b_id)) {
+        (Some(x), Some(y)) if x == y => return Some("project_id"),
+        _ => {}
+    }
+    match (norm(a_name), norm(b_name)) {
+        (Some(x), Some(y)) if x == y => Some("project_name"),
+        _ => None,
+    }
+}
+
+/// DC-14: for each holding of a carbon-inclusion type in `inclusion_types`, the
+/// first other holding of the same project under another credit type.
+pub fn inclusion_overlaps(credits: &[&Credit], inclusion_types: &[String]) -> Vec<Option<(usize, &'static str)>> {
+    credits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if !inclusion_types.contains(&c.credit_type) {
+                return None;
+            }
+            credits.iter().enumerate().find_map(|(j, o)| {
+                if j == i || o.credit_type.is_empty() || inclusion_types.contains(&o.credit_type) {
+                    return None;
+                }
+                same_project(c.project_id.as_deref(), c.project_name.as_deref(), o.project_id.as_deref(), o.project_name.as_deref()).map(|m| (j, m))
+            })
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, Default)]
@@ -524,6 +665,41 @@ mod tests {
         assert_eq!(r.judge(&c).notes, vec![CROSS_MARKET_BOUNDARY]);
         c.owner_market = None;
         assert_eq!(r.judge(&c).reasons, vec![BOUNDARY_MARKET_UNKNOWN]);
+    }
+
+    #[test]
+    fn new_ccer_conditions_at_their_edges() {
+        let after = Some("2012-11-08");
+        assert_eq!(new_ccer_conditions(Some("2012-11-08"), None, None, after, Some(5)).iter().map(|f| f.code).collect::<Vec<_>>(), vec![PROJECT_STARTED_EARLY]);
+        assert!(new_ccer_conditions(Some("2012-11-09"), None, None, after, Some(5)).is_empty());
+        // Five years before 2026-03-01 is 2021-03-01, inside the window.
+        assert!(new_ccer_conditions(None, Some("2021-03-01"), Some("2026-03-01"), after, Some(5)).is_empty());
+        let f = new_ccer_conditions(None, Some("2021-02-28"), Some("2026-03-01"), after, Some(5));
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec![OUTSIDE_CREDITING_WINDOW]);
+        // Nothing to check without the dates or the rule.
+        assert!(new_ccer_conditions(None, Some("2000-01-01"), None, after, Some(5)).is_empty());
+        assert!(new_ccer_conditions(Some("2000-01-01"), None, None, None, None).is_empty());
+        assert_eq!(years_before("2028-02-29", 5).as_deref(), Some("2023-02-28"));
+        assert_eq!(years_before("2028-02-29", 4).as_deref(), Some("2024-02-29"));
+        assert!(years_before("2028-13-01", 1).is_none());
+    }
+
+    #[test]
+    fn carbon_inclusion_from_another_mechanism() {
+        let mk = |t: &str, id: &str, name: &str| Credit {
+            credit_type: t.into(),
+            project_id: Some(id.into()).filter(|s: &String| !s.is_empty()),
+            project_name: Some(name.into()).filter(|s: &String| !s.is_empty()),
+            ..Default::default()
+        };
+        let ph = mk("PHCER", "GD-PH-1", "某屋顶光伏 Rooftop PV");
+        let ccer = mk("CCER", "CCER-01-2024-0001", " 某屋顶光伏 rooftop pv ");
+        let other = mk("CCER", "CCER-01-2024-0002", "Wind");
+        let gd = mk("GDPHCER", "GD-PH-1", "");
+        let types = vec!["PHCER".to_string(), "GDPHCER".to_string()];
+        let found = inclusion_overlaps(&[&ph, &ccer, &other, &gd], &types);
+        assert_eq!(found, vec![Some((1, "project_name")), None, None, None]);
+        assert_eq!(inclusion_overlaps(&[&ph, &other], &types), vec![None, None]);
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub const CREDIT_TYPES: &[&str] = &[
     "CEA", "CCER", "BEA", "BFCER", "PHCER", "TFCER", "FFCER", "CQCER", "SHCERCIR1", "GDPHCER", "SZ-PHCER", "CDM-CER", "PILOT-ALLOWANCE",
 ];
 
+/// Carbon markets a project owner can be covered by: `none`, the national ETS and the pilots.
+pub const CARBON_MARKETS: &[&str] = &[
+    "none", "cn-ets", "cn-beijing", "cn-tianjin", "cn-shanghai", "cn-chongqing", "cn-hubei", "cn-guangdong", "cn-shenzhen", "cn-fujian",
+];
+
 /// Provinces and province-level regions, for origin rules.
 pub const PROVINCES: &[&str] = &[
     "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南",
@@ -254,11 +259,53 @@ pub fn credit_holdings() -> SheetSpec {
                 "纳入配额管理",
                 "Under allowance management",
                 false,
-                "项目排放是否纳入全国或地方配额管理",
-                "Whether the project's emissions are under national or pilot allowance management",
+                "项目排放是否纳入全国或地方配额管理（所属市场见「业主所属碳市场」；未填市场时按全国市场处理）",
+                "Whether the project's emissions are under national or pilot allowance management (the market: Owner's carbon market; none given: treated as the national market)",
             ),
             quantity("quantity_t", "数量", "Quantity", "t", true, "持有量（吨）", "Held (tonnes)"),
             quantity("price_cny", "单价", "Unit price", "CNY/t", false, "可选：单价", "Optional: price per tonne"),
+            // Columns added in schema version 1 without changing the columns above.
+            choice_col(
+                "owner_market",
+                "业主所属碳市场",
+                "Owner's carbon market",
+                false,
+                CARBON_MARKETS,
+                "项目业主作为重点排放单位所纳入的碳市场；none 表示未纳入",
+                "The market whose covered entity owns the project; none if the owner is not covered",
+            ),
+            bool_col(
+                "within_owner_boundary",
+                "位于纳入单位边界内",
+                "Inside the covered entity's boundary",
+                false,
+                "项目是否位于业主（重点排放单位）的排放边界内",
+                "Whether the project lies inside the owner's covered emission boundary",
+            ),
+            text_col(
+                "project_name",
+                "项目名称",
+                "Project name",
+                false,
+                "项目登记名称；与项目编号一起用于识别同一项目在不同机制下的减排量（重复计算检查）",
+                "Registered project name; with the project id it identifies the same project's credits under different mechanisms (double-counting checks)",
+            ),
+            date_col(
+                "project_start",
+                "项目开工建设日期",
+                "Construction start",
+                false,
+                "项目开工建设日期（新CCER的登记条件）；留空则不检查",
+                "Date the project's construction started (a registration condition of new CCER); blank: not checked",
+            ),
+            date_col(
+                "reductions_applied",
+                "减排量登记申请日期",
+                "Reductions registration applied on",
+                false,
+                "本期减排量申请登记之日（新CCER：减排量须产生于该日前规定年限以内）；留空则不检查",
+                "Date registration of this batch of reductions was applied for (new CCER: reductions must be generated within the set number of years before it); blank: not checked",
+            ),
         ],
         &["serial"],
         "持有的减排量，每行一个序列号区段。",

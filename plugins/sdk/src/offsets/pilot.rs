@@ -17,7 +17,6 @@ use crate::{
 };
 
 use super::plan::{self, CapBound, Lot, LotKind};
-use crate::rounding::Rule;
 use super::*;
 
 /// What makes one pilot plugin.
@@ -50,14 +49,6 @@ pub const P_FINE_MIN: &str = "penalty.fixed_fine_min_cny";
 pub const P_FINE_MAX: &str = "penalty.fixed_fine_max_cny";
 pub const P_CUT: &str = "penalty.next_allocation_cut_ratio";
 pub const P_FINE_CAP: &str = "penalty.fine_cap_cny";
-/// Rounding rules (`rounding.<quantity>.places` and `.mode`, rules/<pilot>/rounding.toml).
-pub const R_OBLIGATION: &str = "rounding.obligation";
-pub const R_OFFSET_CAP: &str = "rounding.offset_cap";
-pub const R_HOLDINGS: &str = "rounding.holdings_used";
-pub const R_SHORTFALL: &str = "rounding.shortfall";
-pub const R_MONEY: &str = "rounding.money";
-/// Every evaluation applies them: the host refuses to run without them.
-pub const ROUNDINGS: &[&str] = &[R_OBLIGATION, R_OFFSET_CAP, R_HOLDINGS, R_SHORTFALL, R_MONEY];
 
 fn pspec(key: &str, kind: ValueKind, required: bool) -> ParameterSpec {
     ParameterSpec { key: key.into(), kind, unit: None, required }
@@ -79,6 +70,10 @@ pub fn parameters() -> Vec<ParameterSpec> {
         pspec(&format!("{SUBCAP_PREFIX}*"), Text, false),
         pspec(&format!("{SUBCAP_RATIO_PREFIX}*"), Number, false),
         pspec(&format!("{ORIGIN_PREFIX}*"), Text, false),
+        pspec(P_NEW_CCER_FROM, Date, false),
+        pspec(P_NEW_CCER_START_AFTER, Date, false),
+        pspec(P_NEW_CCER_WINDOW_YEARS, Number, false),
+        pspec(P_INCLUSION_TYPES, Text, false),
         pspec(&format!("{THRESHOLD_T}*"), Number, false),
         pspec(&format!("{THRESHOLD_TCE}*"), Number, false),
         pspec(P_SECTORS, Text, false),
@@ -94,9 +89,6 @@ pub fn parameters() -> Vec<ParameterSpec> {
         pspec(P_CUT, Number, false),
         pspec(P_FINE_CAP, Number, false),
     ]
-    .into_iter()
-    .chain(crate::rounding::parameter_specs(ROUNDINGS, true))
-    .collect()
 }
 
 // ---- metrics ----------------------------------------------------------------------
@@ -170,6 +162,9 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("OFFSET_COVERED_BOUNDARY", Severity::Warning, "减排量产生于本市场纳入单位的排放边界内", "The credit comes from inside a covered entity's boundary in this market"),
     ("OFFSET_BOUNDARY_MARKET_UNKNOWN", Severity::Warning, "项目纳入配额管理但未说明所属市场，按不合格处理", "The project is under allowance management but its market is not given; treated as ineligible"),
     ("OFFSET_CROSS_MARKET_BOUNDARY", Severity::Warning, "减排量产生于碳市场纳入单位的排放边界内，本市场规则未排除该市场的纳入单位：存在重复计算风险（未明文禁止）", "The credit comes from inside the boundary of an entity covered by a carbon market whose covered entities this market's rules do not exclude: double-counting risk (not prohibited)"),
+    ("OFFSET_PROJECT_STARTED_EARLY", Severity::Warning, "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入", "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted"),
+    ("OFFSET_OUTSIDE_CREDITING_WINDOW", Severity::Warning, "新CCER减排量未产生于申请登记之日前规定年限以内，不计入", "New CCER reductions not generated within the set number of years before their registration application; not counted"),
+    ("OFFSET_INCLUSION_OTHER_MECHANISM", Severity::Warning, "碳普惠核证减排量的项目也在其他减排机制下持有减排量：已申报其他机制的项目不再签发碳普惠减排量（重复计算），不计入", "A carbon-inclusion credit's project also has credits under another mechanism: no carbon-inclusion credit is issued for a project already under another mechanism (double counting); not counted"),
     ("OFFSET_NOT_PREFERRED_REGION", Severity::Info, "项目不在优先地区（仅为优先，不设上限）", "The project is outside the preferred regions (a preference, not a cap)"),
     ("CREDIT_QUANTITY_FRACTIONAL", Severity::Warning, "持有量不是整吨，计划只使用整吨", "The holding is not whole tonnes; the plan uses whole tonnes only"),
     ("OFFSET_CAP_BINDING", Severity::Info, "合格抵销指标超过抵销上限", "Eligible offsets exceed the cap"),
@@ -279,24 +274,8 @@ pub fn credit_holdings() -> SheetSpec {
     with_columns(
         s,
         vec![
+            // The owner's market and boundary are shared columns (schemas::credit_holdings).
             text_col("city", "项目所在城市", "Project city", false, "地级市，如 梅州、深圳（用于城市级地域规则）", "Prefecture-level city, e.g. 梅州, 深圳 (city-level origin rules)"),
-            choice_col(
-                "owner_market",
-                "业主所属碳市场",
-                "Owner's carbon market",
-                false,
-                MARKETS,
-                "项目业主作为重点排放单位所纳入的碳市场；none 表示未纳入",
-                "The market whose covered entity owns the project; none if the owner is not covered",
-            ),
-            bool_col(
-                "within_owner_boundary",
-                "位于纳入单位边界内",
-                "Inside the covered entity's boundary",
-                false,
-                "项目是否位于业主（重点排放单位）的排放边界内",
-                "Whether the project lies inside the owner's covered emission boundary",
-            ),
         ],
     )
 }
@@ -409,15 +388,6 @@ impl<'a> Pilot<'a> {
         }
     }
 
-    /// A rounding rule of the rules (`<key>.places`, `<key>.mode`), marked used.
-    pub fn rounding(&mut self, key: &str) -> Result<Rule, EvaluationError> {
-        let rule = Rule::read(self.ctx, key)?;
-        for k in rule.parameters() {
-            self.used_params.insert(k.to_string());
-        }
-        Ok(rule)
-    }
-
     pub fn bool_param(&mut self, key: &str) -> Option<bool> {
         match self.param(key) {
             Some(Value::Boolean(b)) => Some(*b),
@@ -436,8 +406,6 @@ impl<'a> Pilot<'a> {
     /// One PARAMETER_NOT_VERIFIED finding per parameter used whose value is not verified.
     pub fn report_unverified(&mut self) {
         let used: Vec<&str> = self.used_params.iter().map(String::as_str).collect();
-        // The rounding rules (conventions of this tool) in one finding.
-        let used = crate::rounding::report_unverified(&mut self.out, self.ctx, &used);
         for p in self.ctx.unverified_parameters(&used) {
             let mark = crate::confidence_name(p.confidence);
             let note = p.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
@@ -663,15 +631,12 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     );
     p.metric("verified_emissions_t", num(verified), s_ver, Some("pilot_gross_emissions_t - green_power_deduction_t"));
     let _ = green_mwh;
-    let s_obl_raw = p.out.step(
+    let s_obl = p.out.step(
         Step { clause: "试点管理办法：清缴（缴还）与核查排放量相当的配额 / surrender allowances equal to verified emissions", zh: "应清缴配额量 = 试点核查排放量", en: "Obligation = pilot verified emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] },
         num(verified),
         Some("t"),
     );
-    // Allowances are whole tonnes: the obligation as the rules round it.
-    let r_obl = p.rounding(R_OBLIGATION)?.record(&mut p.out, ("应清缴配额量", "Obligation"), verified, Some("t"), vec![Output::ref_step(s_obl_raw)]);
-    let (obligation, s_obl) = (r_obl.value, r_obl.step);
-    p.metric("obligation_t", num(obligation), s_obl, Some("verified_emissions_t").filter(|_| !r_obl.changed()));
+    p.metric("obligation_t", num(verified), s_obl, Some("verified_emissions_t"));
 
     // ---- coverage ----------------------------------------------------------------
     coverage(p, &ent, gross, s_gross)?;
@@ -697,7 +662,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         let key = format!("base_{b}_t");
         let (value, step, formula): (Option<Decimal>, u32, Option<&str>) = match b.as_str() {
             "emissions" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：履约年度核查（实际）排放量", en: "Base: the compliance year's verified (actual) emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] }, num(verified), Some("t")), Some("verified_emissions_t")),
-            "obligation" => (Some(obligation), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：应清缴配额量", en: "Base: the obligation", parameters: &[], inputs: vec![Output::ref_step(s_obl)] }, num(obligation), Some("t")), Some("obligation_t")),
+            "obligation" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：应清缴配额量", en: "Base: the obligation", parameters: &[], inputs: vec![Output::ref_step(s_obl)] }, num(verified), Some("t")), Some("obligation_t")),
             other => {
                 let (field, zh, en, col) = match other {
                     "allocation" => (&ent.allocation, "基数：本年度分配（核发）配额量", "Base: allowances allocated (issued) this year", "allocation_t"),
@@ -729,20 +694,28 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         Some("t"),
     );
     let cap_formula = format!("base_{}_t * {P_CAP_RATIO}", rules.cap_base);
-    // Offsets are surrendered in whole tonnes: caps as the rules round them.
-    let cap_rule = p.rounding(R_OFFSET_CAP)?;
-    let r_cap = cap.map(|c| cap_rule.record(&mut p.out, ("抵销上限", "Offset cap"), c, Some("t"), vec![Output::ref_step(s_cap)]));
-    let (cap, s_cap) = (r_cap.map(|r| r.value), r_cap.map_or(s_cap, |r| r.step));
-    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, r_cap.filter(|r| !r.changed()).map(|_| cap_formula.as_str()));
+    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, cap.map(|_| cap_formula.as_str()));
 
     // Eligibility, one decision per holding (after the plan, with the tonnes used).
     let mut credits: Vec<(Credit, Verdict, Vec<String>)> = Vec::new();
-    for row in credits_table.rows() {
-        let c = Credit::from_row(&row);
-        let v = rules.judge(&c);
+    // Findings with their own message and cells, by holding (other codes get the generic ones).
+    let mut detailed: Vec<Vec<Detail>> = Vec::new();
+    let rows: Vec<_> = credits_table.rows().collect();
+    for row in &rows {
+        let c = Credit::from_row(row);
+        let mut v = rules.judge(&c);
+        let mut d: Vec<Detail> = Vec::new();
+        if !v.reasons.contains(&TYPE_NOT_ACCEPTED) {
+            for f in new_ccer_failures(p, &c)? {
+                v.reasons.push(f.code);
+                d.push((f.code, f.zh, f.en, f.columns.iter().map(|k| row.at(k)).collect()));
+            }
+        }
         let cells = vec![row.at("credit_type"), row.at("province"), row.at("project_type"), row.at("owner_market"), row.at("quantity_t")];
         credits.push((c, v, cells));
+        detailed.push(d);
     }
+    inclusion_other_mechanism(p, &rows, &mut credits, &mut detailed);
     let eligible: Decimal = credits.iter().filter(|(_, v, _)| v.eligible()).map(|(c, _, _)| c.quantity).sum();
     let s_el = p.out.step(
         Step {
@@ -763,7 +736,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     for sc in &rules.subcaps {
         match &sc.base {
             SubCapBase::Base(b) => {
-                let v = base_of(b).map(|x| cap_rule.apply(x * sc.ratio));
+                let v = base_of(b).map(|x| x * sc.ratio);
                 sub_values.push(v);
                 caps.push(CapBound::Absolute(v.unwrap_or(Decimal::ZERO)));
             }
@@ -810,14 +783,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     p.metric("allowances_held_t", num(held), s_held, None);
 
     // ---- the plan ----------------------------------------------------------------
-    let holdings_rule = p.rounding(R_HOLDINGS)?;
     let mut lots: Vec<Lot> = Vec::new();
     let mut lot_credit: Vec<Option<usize>> = Vec::new();
     for (i, (c, v, cells)) in credits.iter().enumerate() {
         if !v.eligible() {
             continue;
         }
-        let (whole, _) = holdings_rule.record_if_changed(&mut p.out, (&format!("{} 可用于清缴的持有量", c.serial), &format!("{} holding usable in the plan", c.serial)), c.quantity, Some("t"), vec![cells[4].clone()]);
+        let whole = c.quantity.floor();
         if whole != c.quantity {
             p.finding("CREDIT_QUANTITY_FRACTIONAL", t(&format!("{}：持有量 {} 吨，计划最多使用 {whole} 吨", c.serial, c.quantity), &format!("{}: {} t held; the plan uses at most {whole} t", c.serial, c.quantity)), vec![cells[4].clone()]);
         }
@@ -830,12 +802,11 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         lots.push(Lot { kind: LotKind::Credit, quantity: whole, cost: c.price, caps: in_caps });
         lot_credit.push(Some(i));
     }
-    for (src, subject, q, pr) in &allowance_lots {
-        let (whole, _) = holdings_rule.record_if_changed(&mut p.out, (&format!("{subject} 可用于清缴的持有量"), &format!("{subject} holding usable in the plan")), *q, Some("t"), vec![src.clone()]);
-        lots.push(Lot { kind: LotKind::Allowance, quantity: whole, cost: *pr, caps: vec![] });
+    for (_, _, q, pr) in &allowance_lots {
+        lots.push(Lot { kind: LotKind::Allowance, quantity: q.floor(), cost: *pr, caps: vec![] });
         lot_credit.push(None);
     }
-    let result = plan::optimise(obligation, &lots, &caps);
+    let result = plan::optimise(verified, &lots, &caps);
     let mut offsets_used = Decimal::ZERO;
     let mut allowances_used = Decimal::ZERO;
     let mut credit_used = vec![Decimal::ZERO; credits.len()];
@@ -871,8 +842,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         }
         let _ = lot;
     }
-    let shortfall_rule = p.rounding(R_SHORTFALL)?;
-    let shortfall = shortfall_rule.apply(result.shortfall);
+    let shortfall = result.shortfall;
     if shortfall > Decimal::ZERO {
         plan_rows.push(vec![text("PILOT-ALLOWANCE"), text("buy / 购买"), text(""), num(shortfall), price.map(num).unwrap_or(Value::Empty), price.map(|x| num(x * shortfall)).unwrap_or(Value::Empty)]);
     }
@@ -898,17 +868,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     p.metric("allowances_unused_t", num(held - allowances_used), s_al, Some("allowances_held_t - allowances_used_t"));
     let s_sf = p.out.step(
         Step { clause: "—", zh: "缺口 = max(0, 应清缴 − 抵销 − 配额)", en: "Shortfall = max(0, obligation − offsets − allowances)", parameters: &[], inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_plan), Output::ref_step(s_au)] },
-        num(result.shortfall),
+        num(shortfall),
         Some("t"),
     );
-    // What is bought is whole tonnes, rounded as the rules say (up).
-    let r_sf = shortfall_rule.record(&mut p.out, ("缺口", "Shortfall"), result.shortfall, Some("t"), vec![Output::ref_step(s_sf)]);
-    let s_sf = r_sf.step;
-    p.metric("shortfall_t", num(shortfall), s_sf, Some("max(0, obligation_t - offsets_used_t - allowances_used_t)").filter(|_| !r_sf.changed()));
+    p.metric("shortfall_t", num(shortfall), s_sf, Some("max(0, obligation_t - offsets_used_t - allowances_used_t)"));
     if let Some(cost) = result.cost {
         let s = p.out.step(Step { clause: method, zh: "所用持有量价值 = Σ 数量 × 单价", en: "Value of holdings used = Σ quantity × price", parameters: &[], inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_au)] }, num(cost), Some("CNY"));
-        let r = p.rounding(R_MONEY)?.record(&mut p.out, ("所用持有量价值", "Value of holdings used"), cost, Some("CNY"), vec![Output::ref_step(s)]);
-        p.metric("plan_cost_cny", num(r.value), r.step, None);
+        p.metric("plan_cost_cny", num(cost), s, None);
     } else if !lots.is_empty() {
         p.finding("PLAN_PRICES_INCOMPLETE", t("部分持有量无价格（单价列或选项 carbon_price_cny）：计划按先抵销、后配额、按行序确定", "Some holdings have no price (price column or option carbon_price_cny): the plan uses offsets first, in row order"), vec![]);
     }
@@ -939,8 +905,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             "not-used"
         };
         for code in v.reasons.iter().filter(|c| **c != TYPE_NOT_ACCEPTED).chain(v.notes.iter().filter(|c| **c != NOT_PREFERRED)) {
-            let (zh, en) = p.describe_code(code);
-            p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), cells.clone());
+            match detailed[i].iter().find(|d| d.0 == *code) {
+                Some((_, zh, en, d_cells)) => p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), d_cells.clone()),
+                None => {
+                    let (zh, en) = p.describe_code(code);
+                    p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), cells.clone());
+                }
+            }
         }
         if v.reasons.contains(&TYPE_NOT_ACCEPTED) {
             p.finding(TYPE_NOT_ACCEPTED, t(&format!("{}：本试点不接受 {} 抵销（接受：{}）", c.serial, c.credit_type, rules.eligible_types.join("、")), &format!("{}: {} is not accepted here (accepted: {})", c.serial, c.credit_type, rules.eligible_types.join(", "))), vec![cells[0].clone()]);
@@ -980,23 +951,19 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         let g_used: Decimal = members.iter().map(|&i| credit_used[i]).sum();
         let ratio_key = format!("{SUBCAP_RATIO_PREFIX}{}", sc.name);
         let metric_key = format!("subcap_{}_t", sc.name);
-        let (raw, formula) = match (&sc.base, sub_values[k]) {
-            (SubCapBase::Base(b), Some(_)) => (base_of(b).map(|x| x * sc.ratio), Some(format!("base_{b}_t * {ratio_key}"))),
+        let (bound, formula) = match (&sc.base, sub_values[k]) {
+            (SubCapBase::Base(b), Some(v)) => (Some(v), Some(format!("base_{b}_t * {ratio_key}"))),
             (SubCapBase::Base(_), None) => (None, None),
             (SubCapBase::CreditsUsed, _) => (Some(offsets_used * sc.ratio), Some(format!("offsets_used_t * {ratio_key}"))),
         };
         let s = p.out.step(
             Step { clause: "试点抵销规定：分项上限 / pilot sub-cap", zh: &sc.text, en: &sc.text, parameters: &[&format!("{SUBCAP_PREFIX}{}", sc.name), &ratio_key], inputs: vec![Output::ref_step(s_plan)] },
-            raw.map(num).unwrap_or(Value::Empty),
+            bound.map(num).unwrap_or(Value::Empty),
             Some("t"),
         );
-        let r = raw.map(|b| cap_rule.record(&mut p.out, (&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name)), b, Some("t"), vec![Output::ref_step(s)]));
-        let (bound, s) = (r.map(|r| r.value), r.map_or(s, |r| r.step));
-        let formula = formula.filter(|_| r.is_some_and(|r| !r.changed()));
         let label = t(&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name));
         match (&formula, bound) {
             (Some(f), Some(b)) => p.out.metric_with_formula(&metric_key, num(b), "t", label, Some(s), f),
-            (None, Some(b)) => p.out.metric(&metric_key, num(b), "t", label, Some(s)),
             _ => p.out.metric(&metric_key, Value::Empty, "t", label, Some(s)),
         }
         cap_rows.push(vec![text(sc.name.clone()), text(sc.text.clone()), bound.map(num).unwrap_or(Value::Empty), num(g_el), num(g_used)]);
@@ -1069,6 +1036,82 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     p.credits = credits.into_iter().zip(credit_used).map(|((c, v, _), u)| (c, v, u)).collect();
     p.rules = Some(rules);
     Ok(())
+}
+
+/// A finding with its own message and cells: (code, zh, en, cells).
+type Detail = (&'static str, String, String, Vec<String>);
+
+fn date_value(p: &Pilot, key: &str) -> Option<String> {
+    match p.ctx.parameter(key).map(|par| &par.value) {
+        Ok(Value::Date(d)) => Some(d.clone()),
+        _ => None,
+    }
+}
+
+/// The registration conditions of a new-regime CCER (`offsets.new_ccer_*`),
+/// checked only when the holding gives the dates a condition needs; the
+/// parameters are marked used only then. A CCER registered before
+/// `offsets.new_ccer_registered_from` is a legacy one, outside these rules.
+fn new_ccer_failures(p: &mut Pilot, c: &Credit) -> Result<Vec<Failure>, EvaluationError> {
+    let can_start = c.project_start.is_some();
+    let can_window = c.reduction_start.is_some() && c.reductions_applied.is_some();
+    let Some(reg) = c.registered.as_deref().filter(|_| c.credit_type == "CCER" && (can_start || can_window)) else { return Ok(Vec::new()) };
+    let Some(from) = date_value(p, P_NEW_CCER_FROM) else { return Ok(Vec::new()) };
+    if reg < from.as_str() {
+        return Ok(Vec::new());
+    }
+    p.used_params.insert(P_NEW_CCER_FROM.into());
+    let start_after = if can_start { date_value(p, P_NEW_CCER_START_AFTER) } else { None };
+    if start_after.is_some() {
+        p.used_params.insert(P_NEW_CCER_START_AFTER.into());
+    }
+    let window = match p.ctx.parameter(P_NEW_CCER_WINDOW_YEARS) {
+        Ok(_) if can_window => {
+            let n = p.num_param(P_NEW_CCER_WINDOW_YEARS)?.unwrap_or_default();
+            match fmt_dec(n).parse::<u32>() {
+                Ok(y) if y > 0 => Some(y),
+                _ => return Err(EvaluationError::MissingParameter(format!("{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"))),
+            }
+        }
+        _ => None,
+    };
+    Ok(new_ccer_conditions(c.project_start.as_deref(), c.reduction_start.as_deref(), c.reductions_applied.as_deref(), start_after.as_deref(), window))
+}
+
+/// DC-14 (Guangdong, Shenzhen): a carbon-inclusion credit whose project also
+/// has credits under another mechanism in the holdings is not counted. Runs
+/// where the rules name the carbon-inclusion types (`offsets.carbon_inclusion_types`).
+fn inclusion_other_mechanism(p: &mut Pilot, rows: &[crate::RowView], credits: &mut [(Credit, Verdict, Vec<String>)], detailed: &mut [Vec<Detail>]) {
+    let types = match p.ctx.parameter(P_INCLUSION_TYPES).map(|par| &par.value) {
+        Ok(Value::Text(text)) => list(text),
+        _ => return,
+    };
+    let found = {
+        let refs: Vec<&Credit> = credits.iter().map(|(c, _, _)| c).collect();
+        inclusion_overlaps(&refs, &types)
+    };
+    for (i, m) in found.into_iter().enumerate() {
+        let Some((j, column)) = m else { continue };
+        if credits[i].1.reasons.contains(&TYPE_NOT_ACCEPTED) {
+            continue;
+        }
+        p.used_params.insert(P_INCLUSION_TYPES.into());
+        let (other, other_type, other_row) = (credits[j].0.serial.clone(), credits[j].0.credit_type.clone(), credits[j].0.source.clone());
+        let c = &credits[i].0;
+        let project = if column == "project_id" { c.project_id.clone() } else { c.project_name.clone() }.unwrap_or_default();
+        let (col_zh, col_en) = if column == "project_id" { ("项目编号", "project id") } else { ("项目名称", "project name") };
+        let zh = format!(
+            "{}（{}）与 {other}（{other_type}，{other_row}）的{col_zh}同为「{project}」：对已申报国内外温室气体自愿减排机制、绿色电力交易或绿色电力证书的项目，不再签发碳普惠核证减排量（清华大学《抵销机制设计》DC-14），不计入",
+            c.credit_type, c.source
+        );
+        let en = format!(
+            "{} ({}) and {other} ({other_type}, {other_row}) have the same {col_en} \"{project}\": no carbon-inclusion credit is issued for a project already under a domestic or foreign voluntary mechanism, green-power trading or green certificates (Tsinghua report DC-14); not counted",
+            c.credit_type, c.source
+        );
+        let cells = vec![rows[i].at(column), rows[i].at("credit_type"), rows[j].at(column), rows[j].at("credit_type")];
+        credits[i].1.reasons.push(INCLUSION_OTHER_MECHANISM);
+        detailed[i].push((INCLUSION_OTHER_MECHANISM, zh, en, cells));
+    }
 }
 
 /// Green power counted as zero-emission: (MWh counted, tonnes deducted, steps).
@@ -1230,8 +1273,6 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     let fine_max = p.num_param(P_FINE_MAX)?;
     let cut = p.num_param(P_CUT)?;
     let fine_cap = p.num_param(P_FINE_CAP)?;
-    let money = p.rounding(R_MONEY)?;
-    let tonnes = p.rounding(R_SHORTFALL)?;
     let clause = "试点罚则 / pilot penalty";
     let short = shortfall > Decimal::ZERO;
     let s_p = price.map(|pr| {
@@ -1247,8 +1288,6 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         let mut inputs = vec![Output::ref_step(s_sf)];
         inputs.extend(s_p.map(Output::ref_step));
         let params = [mult_key, fine_key, P_FINE_CAP];
-        // The amount computed from the price, to be rounded to money.
-        let mut computed: Option<Decimal> = None;
         let (value, formula): (Value, Option<String>) = if !sourced {
             (Value::Empty, None)
         } else if !short {
@@ -1258,10 +1297,8 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
                 (Some(m), Some(pr), f) => {
                     let v = shortfall * pr * m + f.unwrap_or(Decimal::ZERO);
                     let f_text = if f.is_some() { format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}") } else { format!("shortfall_t * carbon_price_cny * {mult_key}") };
-                    let v = fine_cap.map_or(v, |c| v.min(c));
-                    computed = Some(v);
                     match fine_cap {
-                        Some(_) => (num(v), Some(format!("min({f_text}, {P_FINE_CAP})"))),
+                        Some(c) => (num(v.min(c)), Some(format!("min({f_text}, {P_FINE_CAP})"))),
                         None => (num(v), Some(f_text)),
                     }
                 }
@@ -1271,13 +1308,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
             }
         };
         let s = p.out.step(Step { clause, zh: "罚款 = 未清缴量 × 市场均价 × 倍数（+ 固定罚款）", en: "Penalty = unsurrendered × price × multiple (+ fixed fine)", parameters: &params, inputs }, value.clone(), Some("CNY"));
-        match computed {
-            Some(v) => {
-                let r = money.record(&mut p.out, ("罚款", "Penalty"), v, Some("CNY"), vec![Output::ref_step(s)]);
-                p.metric(key, num(r.value), r.step, formula.as_deref().filter(|_| !r.changed()));
-            }
-            None => p.metric(key, value, s, formula.as_deref()),
-        }
+        p.metric(key, value, s, formula.as_deref());
     }
     if short && price.is_none() && (mult_min.is_some() || mult_max.is_some()) {
         p.finding("PENALTY_PRICE_MISSING", t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"), vec![]);
@@ -1287,12 +1318,6 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         None => (Value::Empty, None),
     };
     let s = p.out.step(Step { clause, zh: "次年配额扣减 = 未清缴量 × 倍数", en: "Cut of next year's allocation = unsurrendered × ratio", parameters: &[P_CUT], inputs: vec![Output::ref_step(s_sf)] }, value.clone(), Some("t"));
-    match cut {
-        Some(r) => {
-            let rr = tonnes.record(&mut p.out, ("次年配额扣减", "Cut of next year's allocation"), shortfall * r, Some("t"), vec![Output::ref_step(s)]);
-            p.metric("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().filter(|_| !rr.changed()));
-        }
-        None => p.metric("next_allocation_cut_t", value, s, formula.as_deref()),
-    }
+    p.metric("next_allocation_cut_t", value, s, formula.as_deref());
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::{
 };
 
 use super::plan::{self, CapBound, Lot, LotKind};
+use crate::rounding::Rule;
 use super::*;
 
 /// What makes one pilot plugin.
@@ -49,6 +50,14 @@ pub const P_FINE_MIN: &str = "penalty.fixed_fine_min_cny";
 pub const P_FINE_MAX: &str = "penalty.fixed_fine_max_cny";
 pub const P_CUT: &str = "penalty.next_allocation_cut_ratio";
 pub const P_FINE_CAP: &str = "penalty.fine_cap_cny";
+/// Rounding rules (`rounding.<quantity>.places` and `.mode`, rules/<pilot>/rounding.toml).
+pub const R_OBLIGATION: &str = "rounding.obligation";
+pub const R_OFFSET_CAP: &str = "rounding.offset_cap";
+pub const R_HOLDINGS: &str = "rounding.holdings_used";
+pub const R_SHORTFALL: &str = "rounding.shortfall";
+pub const R_MONEY: &str = "rounding.money";
+/// Every evaluation applies them: the host refuses to run without them.
+pub const ROUNDINGS: &[&str] = &[R_OBLIGATION, R_OFFSET_CAP, R_HOLDINGS, R_SHORTFALL, R_MONEY];
 
 fn pspec(key: &str, kind: ValueKind, required: bool) -> ParameterSpec {
     ParameterSpec { key: key.into(), kind, unit: None, required }
@@ -89,6 +98,9 @@ pub fn parameters() -> Vec<ParameterSpec> {
         pspec(P_CUT, Number, false),
         pspec(P_FINE_CAP, Number, false),
     ]
+    .into_iter()
+    .chain(crate::rounding::parameter_specs(ROUNDINGS, true))
+    .collect()
 }
 
 // ---- metrics ----------------------------------------------------------------------
@@ -388,6 +400,15 @@ impl<'a> Pilot<'a> {
         }
     }
 
+    /// A rounding rule of the rules (`<key>.places`, `<key>.mode`), marked used.
+    pub fn rounding(&mut self, key: &str) -> Result<Rule, EvaluationError> {
+        let rule = Rule::read(self.ctx, key)?;
+        for k in rule.parameters() {
+            self.used_params.insert(k.to_string());
+        }
+        Ok(rule)
+    }
+
     pub fn bool_param(&mut self, key: &str) -> Option<bool> {
         match self.param(key) {
             Some(Value::Boolean(b)) => Some(*b),
@@ -406,6 +427,8 @@ impl<'a> Pilot<'a> {
     /// One PARAMETER_NOT_VERIFIED finding per parameter used whose value is not verified.
     pub fn report_unverified(&mut self) {
         let used: Vec<&str> = self.used_params.iter().map(String::as_str).collect();
+        // The rounding rules (conventions of this tool) in one finding.
+        let used = crate::rounding::report_unverified(&mut self.out, self.ctx, &used);
         for p in self.ctx.unverified_parameters(&used) {
             let mark = crate::confidence_name(p.confidence);
             let note = p.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
@@ -631,12 +654,15 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     );
     p.metric("verified_emissions_t", num(verified), s_ver, Some("pilot_gross_emissions_t - green_power_deduction_t"));
     let _ = green_mwh;
-    let s_obl = p.out.step(
+    let s_obl_raw = p.out.step(
         Step { clause: "试点管理办法：清缴（缴还）与核查排放量相当的配额 / surrender allowances equal to verified emissions", zh: "应清缴配额量 = 试点核查排放量", en: "Obligation = pilot verified emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] },
         num(verified),
         Some("t"),
     );
-    p.metric("obligation_t", num(verified), s_obl, Some("verified_emissions_t"));
+    // Allowances are whole tonnes: the obligation as the rules round it.
+    let r_obl = p.rounding(R_OBLIGATION)?.record(&mut p.out, ("应清缴配额量", "Obligation"), verified, Some("t"), vec![Output::ref_step(s_obl_raw)]);
+    let (obligation, s_obl) = (r_obl.value, r_obl.step);
+    p.metric("obligation_t", num(obligation), s_obl, Some("verified_emissions_t").filter(|_| !r_obl.changed()));
 
     // ---- coverage ----------------------------------------------------------------
     coverage(p, &ent, gross, s_gross)?;
@@ -662,7 +688,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         let key = format!("base_{b}_t");
         let (value, step, formula): (Option<Decimal>, u32, Option<&str>) = match b.as_str() {
             "emissions" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：履约年度核查（实际）排放量", en: "Base: the compliance year's verified (actual) emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] }, num(verified), Some("t")), Some("verified_emissions_t")),
-            "obligation" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：应清缴配额量", en: "Base: the obligation", parameters: &[], inputs: vec![Output::ref_step(s_obl)] }, num(verified), Some("t")), Some("obligation_t")),
+            "obligation" => (Some(obligation), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：应清缴配额量", en: "Base: the obligation", parameters: &[], inputs: vec![Output::ref_step(s_obl)] }, num(obligation), Some("t")), Some("obligation_t")),
             other => {
                 let (field, zh, en, col) = match other {
                     "allocation" => (&ent.allocation, "基数：本年度分配（核发）配额量", "Base: allowances allocated (issued) this year", "allocation_t"),
@@ -694,7 +720,11 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         Some("t"),
     );
     let cap_formula = format!("base_{}_t * {P_CAP_RATIO}", rules.cap_base);
-    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, cap.map(|_| cap_formula.as_str()));
+    // Offsets are surrendered in whole tonnes: caps as the rules round them.
+    let cap_rule = p.rounding(R_OFFSET_CAP)?;
+    let r_cap = cap.map(|c| cap_rule.record(&mut p.out, ("抵销上限", "Offset cap"), c, Some("t"), vec![Output::ref_step(s_cap)]));
+    let (cap, s_cap) = (r_cap.map(|r| r.value), r_cap.map_or(s_cap, |r| r.step));
+    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, r_cap.filter(|r| !r.changed()).map(|_| cap_formula.as_str()));
 
     // Eligibility, one decision per holding (after the plan, with the tonnes used).
     let mut credits: Vec<(Credit, Verdict, Vec<String>)> = Vec::new();
@@ -736,7 +766,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     for sc in &rules.subcaps {
         match &sc.base {
             SubCapBase::Base(b) => {
-                let v = base_of(b).map(|x| x * sc.ratio);
+                let v = base_of(b).map(|x| cap_rule.apply(x * sc.ratio));
                 sub_values.push(v);
                 caps.push(CapBound::Absolute(v.unwrap_or(Decimal::ZERO)));
             }
@@ -783,13 +813,14 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     p.metric("allowances_held_t", num(held), s_held, None);
 
     // ---- the plan ----------------------------------------------------------------
+    let holdings_rule = p.rounding(R_HOLDINGS)?;
     let mut lots: Vec<Lot> = Vec::new();
     let mut lot_credit: Vec<Option<usize>> = Vec::new();
     for (i, (c, v, cells)) in credits.iter().enumerate() {
         if !v.eligible() {
             continue;
         }
-        let whole = c.quantity.floor();
+        let (whole, _) = holdings_rule.record_if_changed(&mut p.out, (&format!("{} 可用于清缴的持有量", c.serial), &format!("{} holding usable in the plan", c.serial)), c.quantity, Some("t"), vec![cells[4].clone()]);
         if whole != c.quantity {
             p.finding("CREDIT_QUANTITY_FRACTIONAL", t(&format!("{}：持有量 {} 吨，计划最多使用 {whole} 吨", c.serial, c.quantity), &format!("{}: {} t held; the plan uses at most {whole} t", c.serial, c.quantity)), vec![cells[4].clone()]);
         }
@@ -802,11 +833,12 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         lots.push(Lot { kind: LotKind::Credit, quantity: whole, cost: c.price, caps: in_caps });
         lot_credit.push(Some(i));
     }
-    for (_, _, q, pr) in &allowance_lots {
-        lots.push(Lot { kind: LotKind::Allowance, quantity: q.floor(), cost: *pr, caps: vec![] });
+    for (src, subject, q, pr) in &allowance_lots {
+        let (whole, _) = holdings_rule.record_if_changed(&mut p.out, (&format!("{subject} 可用于清缴的持有量"), &format!("{subject} holding usable in the plan")), *q, Some("t"), vec![src.clone()]);
+        lots.push(Lot { kind: LotKind::Allowance, quantity: whole, cost: *pr, caps: vec![] });
         lot_credit.push(None);
     }
-    let result = plan::optimise(verified, &lots, &caps);
+    let result = plan::optimise(obligation, &lots, &caps);
     let mut offsets_used = Decimal::ZERO;
     let mut allowances_used = Decimal::ZERO;
     let mut credit_used = vec![Decimal::ZERO; credits.len()];
@@ -842,7 +874,8 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         }
         let _ = lot;
     }
-    let shortfall = result.shortfall;
+    let shortfall_rule = p.rounding(R_SHORTFALL)?;
+    let shortfall = shortfall_rule.apply(result.shortfall);
     if shortfall > Decimal::ZERO {
         plan_rows.push(vec![text("PILOT-ALLOWANCE"), text("buy / 购买"), text(""), num(shortfall), price.map(num).unwrap_or(Value::Empty), price.map(|x| num(x * shortfall)).unwrap_or(Value::Empty)]);
     }
@@ -868,13 +901,17 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     p.metric("allowances_unused_t", num(held - allowances_used), s_al, Some("allowances_held_t - allowances_used_t"));
     let s_sf = p.out.step(
         Step { clause: "—", zh: "缺口 = max(0, 应清缴 − 抵销 − 配额)", en: "Shortfall = max(0, obligation − offsets − allowances)", parameters: &[], inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_plan), Output::ref_step(s_au)] },
-        num(shortfall),
+        num(result.shortfall),
         Some("t"),
     );
-    p.metric("shortfall_t", num(shortfall), s_sf, Some("max(0, obligation_t - offsets_used_t - allowances_used_t)"));
+    // What is bought is whole tonnes, rounded as the rules say (up).
+    let r_sf = shortfall_rule.record(&mut p.out, ("缺口", "Shortfall"), result.shortfall, Some("t"), vec![Output::ref_step(s_sf)]);
+    let s_sf = r_sf.step;
+    p.metric("shortfall_t", num(shortfall), s_sf, Some("max(0, obligation_t - offsets_used_t - allowances_used_t)").filter(|_| !r_sf.changed()));
     if let Some(cost) = result.cost {
         let s = p.out.step(Step { clause: method, zh: "所用持有量价值 = Σ 数量 × 单价", en: "Value of holdings used = Σ quantity × price", parameters: &[], inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_au)] }, num(cost), Some("CNY"));
-        p.metric("plan_cost_cny", num(cost), s, None);
+        let r = p.rounding(R_MONEY)?.record(&mut p.out, ("所用持有量价值", "Value of holdings used"), cost, Some("CNY"), vec![Output::ref_step(s)]);
+        p.metric("plan_cost_cny", num(r.value), r.step, None);
     } else if !lots.is_empty() {
         p.finding("PLAN_PRICES_INCOMPLETE", t("部分持有量无价格（单价列或选项 carbon_price_cny）：计划按先抵销、后配额、按行序确定", "Some holdings have no price (price column or option carbon_price_cny): the plan uses offsets first, in row order"), vec![]);
     }
@@ -951,19 +988,23 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         let g_used: Decimal = members.iter().map(|&i| credit_used[i]).sum();
         let ratio_key = format!("{SUBCAP_RATIO_PREFIX}{}", sc.name);
         let metric_key = format!("subcap_{}_t", sc.name);
-        let (bound, formula) = match (&sc.base, sub_values[k]) {
-            (SubCapBase::Base(b), Some(v)) => (Some(v), Some(format!("base_{b}_t * {ratio_key}"))),
+        let (raw, formula) = match (&sc.base, sub_values[k]) {
+            (SubCapBase::Base(b), Some(_)) => (base_of(b).map(|x| x * sc.ratio), Some(format!("base_{b}_t * {ratio_key}"))),
             (SubCapBase::Base(_), None) => (None, None),
             (SubCapBase::CreditsUsed, _) => (Some(offsets_used * sc.ratio), Some(format!("offsets_used_t * {ratio_key}"))),
         };
         let s = p.out.step(
             Step { clause: "试点抵销规定：分项上限 / pilot sub-cap", zh: &sc.text, en: &sc.text, parameters: &[&format!("{SUBCAP_PREFIX}{}", sc.name), &ratio_key], inputs: vec![Output::ref_step(s_plan)] },
-            bound.map(num).unwrap_or(Value::Empty),
+            raw.map(num).unwrap_or(Value::Empty),
             Some("t"),
         );
+        let r = raw.map(|b| cap_rule.record(&mut p.out, (&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name)), b, Some("t"), vec![Output::ref_step(s)]));
+        let (bound, s) = (r.map(|r| r.value), r.map_or(s, |r| r.step));
+        let formula = formula.filter(|_| r.is_some_and(|r| !r.changed()));
         let label = t(&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name));
         match (&formula, bound) {
             (Some(f), Some(b)) => p.out.metric_with_formula(&metric_key, num(b), "t", label, Some(s), f),
+            (None, Some(b)) => p.out.metric(&metric_key, num(b), "t", label, Some(s)),
             _ => p.out.metric(&metric_key, Value::Empty, "t", label, Some(s)),
         }
         cap_rows.push(vec![text(sc.name.clone()), text(sc.text.clone()), bound.map(num).unwrap_or(Value::Empty), num(g_el), num(g_used)]);
@@ -1273,6 +1314,8 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     let fine_max = p.num_param(P_FINE_MAX)?;
     let cut = p.num_param(P_CUT)?;
     let fine_cap = p.num_param(P_FINE_CAP)?;
+    let money = p.rounding(R_MONEY)?;
+    let tonnes = p.rounding(R_SHORTFALL)?;
     let clause = "试点罚则 / pilot penalty";
     let short = shortfall > Decimal::ZERO;
     let s_p = price.map(|pr| {
@@ -1288,6 +1331,8 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         let mut inputs = vec![Output::ref_step(s_sf)];
         inputs.extend(s_p.map(Output::ref_step));
         let params = [mult_key, fine_key, P_FINE_CAP];
+        // The amount computed from the price, to be rounded to money.
+        let mut computed: Option<Decimal> = None;
         let (value, formula): (Value, Option<String>) = if !sourced {
             (Value::Empty, None)
         } else if !short {
@@ -1297,8 +1342,10 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
                 (Some(m), Some(pr), f) => {
                     let v = shortfall * pr * m + f.unwrap_or(Decimal::ZERO);
                     let f_text = if f.is_some() { format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}") } else { format!("shortfall_t * carbon_price_cny * {mult_key}") };
+                    let v = fine_cap.map_or(v, |c| v.min(c));
+                    computed = Some(v);
                     match fine_cap {
-                        Some(c) => (num(v.min(c)), Some(format!("min({f_text}, {P_FINE_CAP})"))),
+                        Some(_) => (num(v), Some(format!("min({f_text}, {P_FINE_CAP})"))),
                         None => (num(v), Some(f_text)),
                     }
                 }
@@ -1308,7 +1355,13 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
             }
         };
         let s = p.out.step(Step { clause, zh: "罚款 = 未清缴量 × 市场均价 × 倍数（+ 固定罚款）", en: "Penalty = unsurrendered × price × multiple (+ fixed fine)", parameters: &params, inputs }, value.clone(), Some("CNY"));
-        p.metric(key, value, s, formula.as_deref());
+        match computed {
+            Some(v) => {
+                let r = money.record(&mut p.out, ("罚款", "Penalty"), v, Some("CNY"), vec![Output::ref_step(s)]);
+                p.metric(key, num(r.value), r.step, formula.as_deref().filter(|_| !r.changed()));
+            }
+            None => p.metric(key, value, s, formula.as_deref()),
+        }
     }
     if short && price.is_none() && (mult_min.is_some() || mult_max.is_some()) {
         p.finding("PENALTY_PRICE_MISSING", t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"), vec![]);
@@ -1318,6 +1371,12 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         None => (Value::Empty, None),
     };
     let s = p.out.step(Step { clause, zh: "次年配额扣减 = 未清缴量 × 倍数", en: "Cut of next year's allocation = unsurrendered × ratio", parameters: &[P_CUT], inputs: vec![Output::ref_step(s_sf)] }, value.clone(), Some("t"));
-    p.metric("next_allocation_cut_t", value, s, formula.as_deref());
+    match cut {
+        Some(r) => {
+            let rr = tonnes.record(&mut p.out, ("次年配额扣减", "Cut of next year's allocation"), shortfall * r, Some("t"), vec![Output::ref_step(s)]);
+            p.metric("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().filter(|_| !rr.changed()));
+        }
+        None => p.metric("next_allocation_cut_t", value, s, formula.as_deref()),
+    }
     Ok(())
 }

@@ -12,6 +12,8 @@ pub const P_LEGACY_FILED_BEFORE: &str = "offsets.legacy_ccer_filed_before";
 pub const P_LEGACY_LAST_USE: &str = "offsets.legacy_ccer_last_use";
 pub const P_NEW_CCER_FROM: &str = "offsets.new_ccer_registered_from";
 pub const P_NEW_CCER_REDUCTIONS_AFTER: &str = "offsets.new_ccer_reductions_after";
+/// The restarted market's registration conditions (optional: checked when the holding gives the dates).
+pub use lvyue_sdk::offsets::{P_NEW_CCER_START_AFTER, P_NEW_CCER_WINDOW_YEARS};
 pub const P_DEADLINE: &str = "surrender.deadline";
 pub const P_PURCHASED_ELEC: &str = "scope.purchased_electricity_included";
 pub const P_PURCHASED_HEAT: &str = "scope.purchased_heat_included";
@@ -91,7 +93,7 @@ pub const CORE_PARAMS: &[&str] = &[
 fn kind_of(key: &str) -> ValueKind {
     match key {
         P_CAP_BASE | P_FF_FORM | P_FF_COEFFICIENTS | P_FF_CATEGORIES | P_INDUSTRY_METHOD => ValueKind::Text,
-        P_LEGACY_FILED_BEFORE | P_LEGACY_LAST_USE | P_NEW_CCER_FROM | P_NEW_CCER_REDUCTIONS_AFTER | P_DEADLINE | P_CARRY_APPLY_BY => ValueKind::Date,
+        P_LEGACY_FILED_BEFORE | P_LEGACY_LAST_USE | P_NEW_CCER_FROM | P_NEW_CCER_REDUCTIONS_AFTER | P_NEW_CCER_START_AFTER | P_DEADLINE | P_CARRY_APPLY_BY => ValueKind::Date,
         P_PURCHASED_ELEC | P_PURCHASED_HEAT | P_GAS_TOP_UP => ValueKind::Boolean,
         _ => ValueKind::Number,
     }
@@ -119,6 +121,8 @@ pub fn parameters() -> Vec<ParameterSpec> {
         P_CARRY_BASE,
         P_CARRY_MULTIPLE,
         P_CARRY_APPLY_BY,
+        P_NEW_CCER_START_AFTER,
+        P_NEW_CCER_WINDOW_YEARS,
     ];
     let mut optional: Vec<String> = optional_fixed.iter().map(|s| s.to_string()).collect();
     optional.extend(CATEGORIES.iter().map(|c| generation_benchmark_key(c)));
@@ -189,12 +193,15 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("GAS_TOP_UP", Severity::Info, "燃气机组配额补发至核查排放量", "Gas unit topped up to its verified emissions"),
     ("SHORTFALL_CAP_TOP_UP", Severity::Info, "配额补发至核查排放量的80%（缺口率上限）", "Allocation topped up to the shortfall-rate cap"),
     ("OFFSET_NOT_CCER", Severity::Info, "非CCER减排量不可用于全国碳市场清缴", "Only CCER may offset in the national market"),
-    ("OFFSET_COVERED_PROJECT", Severity::Warning, "CCER来自纳入配额管理的项目", "CCER from a project under allowance management"),
+    ("OFFSET_COVERED_PROJECT", Severity::Warning, "CCER来自纳入全国碳市场配额管理的项目（或未说明所属市场），不计入", "CCER from a project under the national market's allowance management (or its market not given); not counted"),
     ("OFFSET_LEGACY_EXPIRED", Severity::Warning, "2017年3月14日前备案的CCER已过使用期限", "Pre-2017 CCER past its last day of use"),
     ("OFFSET_LEGACY_NOT_FILED", Severity::Warning, "CCER备案日期晚于过渡期截止日且早于新CCER登记启用日", "CCER filed after the legacy cut-off but before the new registry opened"),
     ("OFFSET_DATE_MISSING", Severity::Warning, "CCER缺少登记日期，无法判断适用规则", "CCER without a registration date"),
     ("OFFSET_NOT_YET_REGISTERED", Severity::Warning, "CCER登记日期晚于计划清缴日期", "CCER registered after the planned surrender date"),
     ("OFFSET_REDUCTIONS_TOO_EARLY", Severity::Warning, "新CCER减排量产生于2020年9月22日或之前", "New CCER with reductions generated on or before 2020-09-22"),
+    ("OFFSET_PROJECT_STARTED_EARLY", Severity::Warning, "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入", "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted"),
+    ("OFFSET_OUTSIDE_CREDITING_WINDOW", Severity::Warning, "新CCER减排量未产生于申请登记之日前规定年限以内，不计入", "New CCER reductions not generated within the set number of years before their registration application; not counted"),
+    ("OFFSET_PILOT_COVERED_PROJECT", Severity::Warning, "CCER来自纳入地方试点配额管理的项目：可用于全国市场抵销，但新CCER不应登记此类项目，存在重复计算风险，请核实", "CCER from a project under a pilot's allowance management: usable in the national market, but new CCER should not register such projects and it risks double counting; check the data"),
     ("OFFSET_CAP_BINDING", Severity::Info, "合格CCER超过5%上限，部分不可使用", "Eligible CCER exceeds the cap; part is unused"),
     ("ALLOWANCE_NOT_CEA", Severity::Info, "非全国碳排放配额不可用于全国碳市场清缴", "Only national allowances (CEA) may be surrendered"),
     ("ALLOWANCE_FUTURE_VINTAGE", Severity::Info, "不得预支后续年度配额", "Allowances of a later vintage cannot be used (no borrowing)"),

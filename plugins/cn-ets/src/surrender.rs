@@ -1,7 +1,8 @@
 //! Surrender: which credits and allowances may be used, the surrender plan from
 //! what is held, the shortfall, the deadline, carry-over and penalty exposure.
 
-use lvyue_sdk::{dec, fmt_dec, num, t, text, ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, Step, Value};
+use lvyue_sdk::offsets::{new_ccer_conditions, Failure};
+use lvyue_sdk::{dec, fmt_dec, num, t, text, ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value};
 
 use crate::eval::Eval;
 use crate::spec::*;
@@ -58,6 +59,29 @@ pub fn options<'a>(ev: &mut Eval<'a>) -> Options<'a> {
     Options { surrender_date, price, net_sales }
 }
 
+/// The restarted market's registration conditions a holding's dates allow to
+/// check (project start; reductions within the window before the application).
+/// A parameter is read, and so marked used, only when the dates it needs are given.
+fn new_ccer_failures(ev: &mut Eval, row: &RowView) -> Result<Vec<Failure>, EvaluationError> {
+    let start = row.date("project_start");
+    let (from, applied) = (row.date("reduction_start"), row.date("reductions_applied"));
+    let start_after = match start {
+        Some(_) if ev.has(P_NEW_CCER_START_AFTER) => Some(ev.date(P_NEW_CCER_START_AFTER)?),
+        _ => None,
+    };
+    let window = match (from, applied) {
+        (Some(_), Some(_)) if ev.has(P_NEW_CCER_WINDOW_YEARS) => {
+            let n = ev.num(P_NEW_CCER_WINDOW_YEARS)?;
+            match fmt_dec(n).parse::<u32>() {
+                Ok(y) if y > 0 => Some(y),
+                _ => return Err(EvaluationError::MissingParameter(format!("{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"))),
+            }
+        }
+        _ => None,
+    };
+    Ok(new_ccer_conditions(start, from, applied, start_after, window))
+}
+
 struct Usable {
     source: String,
     subject: String,
@@ -112,13 +136,40 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         let serial = row.text("serial").unwrap_or("").to_string();
         let mut reasons: Vec<&str> = Vec::new();
         let mut cells = Vec::new();
+        // Codes with their own message and cells; notes do not block the holding.
+        let mut detailed: Vec<(&'static str, String, String, Vec<String>)> = Vec::new();
+        let mut notes: Vec<&str> = Vec::new();
         if row.text("credit_type") != Some("CCER") {
             reasons.push("OFFSET_NOT_CCER");
             cells.push(row.at("credit_type"));
         } else {
-            if row.boolean("covered_project") == Some(true) {
-                reasons.push("OFFSET_COVERED_PROJECT");
-                cells.push(row.at("covered_project"));
+            // Measures Art. 29 excludes projects under the national market's
+            // allowance management; a pilot-covered project is excluded only from
+            // registration under the 2023 CCER measures, so it is a warning here.
+            let market = row.text("owner_market").map(str::trim).filter(|m| !m.is_empty() && *m != "none");
+            let covered = row.boolean("covered_project") == Some(true) || (market.is_some() && row.boolean("within_owner_boundary") == Some(true));
+            match market.filter(|m| *m != "cn-ets") {
+                _ if !covered => {}
+                None => {
+                    reasons.push("OFFSET_COVERED_PROJECT");
+                    cells.push(row.at("covered_project"));
+                }
+                Some(m) => {
+                    let new_regime = row.date("registered").is_some_and(|r| r >= new_ccer_from);
+                    let (zh, en) = if new_regime {
+                        (
+                            format!("项目纳入 {m} 配额管理：纳入全国和地方碳排放权交易市场配额管理的项目不得申请温室气体自愿减排项目登记（温室气体自愿减排交易管理办法（试行）），该新CCER不应存在，请核实数据；办法第二十九条只排除全国碳市场配额管理的项目，仍计入"),
+                            format!("the project is under {m}'s allowance management: projects under national or local allowance management may not register as voluntary reduction projects (2023 CCER measures), so this new CCER should not exist; check the data. Measures Art. 29 excludes only projects under the national market, so it still counts"),
+                        )
+                    } else {
+                        (
+                            format!("项目纳入 {m} 配额管理：其减排量可能同时体现为该市场配额盈余（重复计算风险，清华大学《抵销机制设计》DC-05）；办法第二十九条只排除全国碳市场配额管理的项目，仍计入"),
+                            format!("the project is under {m}'s allowance management: its reductions may also show as an allowance surplus there (double-counting risk, Tsinghua report DC-05). Measures Art. 29 excludes only projects under the national market, so it still counts"),
+                        )
+                    };
+                    notes.push("OFFSET_PILOT_COVERED_PROJECT");
+                    detailed.push(("OFFSET_PILOT_COVERED_PROJECT", zh, en, vec![row.at("owner_market"), row.at("covered_project"), row.at("within_owner_boundary")]));
+                }
             }
             // ISO dates compare correctly as text.
             match row.date("registered") {
@@ -139,9 +190,15 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
                     } else if reg < new_ccer_from {
                         reasons.push("OFFSET_LEGACY_NOT_FILED");
                         cells.push(row.at("registered"));
-                    } else if row.date("reduction_start").is_some_and(|r| r <= reductions_after) {
-                        reasons.push("OFFSET_REDUCTIONS_TOO_EARLY");
-                        cells.push(row.at("reduction_start"));
+                    } else {
+                        if row.date("reduction_start").is_some_and(|r| r <= reductions_after) {
+                            reasons.push("OFFSET_REDUCTIONS_TOO_EARLY");
+                            cells.push(row.at("reduction_start"));
+                        }
+                        for f in new_ccer_failures(ev, &row)? {
+                            reasons.push(f.code);
+                            detailed.push((f.code, f.zh, f.en, f.columns.iter().map(|k| row.at(k)).collect()));
+                        }
                     }
                 }
             }
@@ -151,11 +208,11 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
             eligible += qty;
             eligible_rows.push(Usable { source: row.source().to_string(), subject: serial.clone(), qty, price: row.decimal("price_cny") });
             eligible_cells.push(row.at("quantity_t"));
-        } else if reasons != ["OFFSET_NOT_CCER"] {
-            for code in &reasons {
-                if *code != "OFFSET_NOT_CCER" {
-                    ev.finding_described(code, &format!("{serial}: "), cells.clone());
-                }
+        }
+        for code in reasons.iter().chain(&notes).filter(|c| **c != "OFFSET_NOT_CCER") {
+            match detailed.iter().find(|d| d.0 == *code) {
+                Some((_, zh, en, d_cells)) => ev.finding(code, t(&format!("{serial}：{zh}"), &format!("{serial}: {en}")), d_cells.clone()),
+                None => ev.finding_described(code, &format!("{serial}: "), cells.clone()),
             }
         }
         ev.out.decision(Decision {
@@ -165,15 +222,19 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
             outcome: if ok { ELIGIBLE } else { INELIGIBLE }.into(),
             amount: Some(fmt_dec(if ok { qty } else { Decimal::ZERO })),
             unit: Some("t".into()),
-            reasons: reasons.iter().map(|s| s.to_string()).collect(),
+            reasons: reasons.iter().chain(&notes).map(|s| s.to_string()).collect(),
         });
     }
+    let el_params: Vec<&str> = [P_LEGACY_FILED_BEFORE, P_LEGACY_LAST_USE, P_NEW_CCER_FROM, P_NEW_CCER_REDUCTIONS_AFTER, P_DEADLINE, P_NEW_CCER_START_AFTER, P_NEW_CCER_WINDOW_YEARS]
+        .into_iter()
+        .filter(|k| ev.used.contains(*k))
+        .collect();
     let s_el = ev.out.step(
         Step {
             clause: "办法 第二十九条；温室气体自愿减排交易管理办法（试行）过渡规定 / Measures Art. 29; CCER transition",
             zh: "合格CCER = 类型为CCER、非配额管理项目、在使用期限内的持有量之和",
             en: "Eligible offsets = CCER not from covered projects and within their period of use",
-            parameters: &[P_LEGACY_FILED_BEFORE, P_LEGACY_LAST_USE, P_NEW_CCER_FROM, P_NEW_CCER_REDUCTIONS_AFTER, P_DEADLINE],
+            parameters: &el_params,
             inputs: eligible_cells,
         },
         num(eligible),

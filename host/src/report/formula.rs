@@ -1,7 +1,11 @@
 //! Metric formulas: how a metric follows from other metrics and parameters.
 //!
 //! Grammar: `expr := term (('+'|'-') term)*`, `term := factor (('*'|'/') factor)*`,
-//! `factor := number | name | '(' expr ')' | '-' factor | ('min'|'max') '(' expr (',' expr)* ')'`.
+//! `factor := number | name | '(' expr ')' | '-' factor | ('min'|'max') '(' expr (',' expr)* ')'
+//!           | ('round'|'roundup'|'rounddown') '(' expr ',' expr ')'`.
+//! The three roundings are the spreadsheet's ROUND (half away from zero),
+//! ROUNDUP (away from zero) and ROUNDDOWN (towards zero) to a whole number of
+//! places from 0 to 28, which may itself be a name (`rounding.money.places`).
 //! A name is a metric key (`obligation_t`) or a rule parameter key
 //! (`offsets.ccer_cap_ratio`). The host evaluates formulas with exact
 //! decimals to check them against the plugin's values, and renders them as
@@ -54,6 +58,9 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The functions a formula may call: (name in the formula, spreadsheet name).
+const FUNCTIONS: &[(&str, &str)] = &[("min", "MIN"), ("max", "MAX"), ("round", "ROUND"), ("roundup", "ROUNDUP"), ("rounddown", "ROUNDDOWN")];
+
 struct Parser {
     tokens: Vec<String>,
     pos: usize,
@@ -105,7 +112,8 @@ impl Parser {
                 Ok(e)
             }
             Some(t) if t == "-" => Ok(Expr::Neg(Box::new(self.factor()?))),
-            Some(t) if (t == "min" || t == "max") && self.peek() == Some("(") => {
+            Some(t) if self.peek() == Some("(") && FUNCTIONS.iter().any(|(name, _)| *name == t) => {
+                let (_, excel) = FUNCTIONS.iter().find(|(name, _)| *name == t).copied().expect("listed");
                 self.pos += 1;
                 let mut args = vec![self.expr()?];
                 while self.peek() == Some(",") {
@@ -113,7 +121,10 @@ impl Parser {
                     args.push(self.expr()?);
                 }
                 self.expect(")")?;
-                Ok(Expr::Call(if t == "min" { "MIN" } else { "MAX" }, args))
+                if excel.starts_with("ROUND") && args.len() != 2 {
+                    return Err(format!("`{t}` takes two arguments (a value and the number of places), found {}", args.len()));
+                }
+                Ok(Expr::Call(excel, args))
             }
             Some(t) if t.starts_with(|c: char| c.is_ascii_digit()) => {
                 crate::decimal::parse(&t).map(Expr::Num).ok_or_else(|| format!("`{t}` is not a number"))
@@ -167,8 +178,23 @@ impl Expr {
             }
             Expr::Call(f, args) => {
                 let vals = args.iter().map(|a| a.eval(values)).collect::<Result<Vec<_>, _>>()?;
-                let it = vals.into_iter();
-                if *f == "MIN" { it.min() } else { it.max() }.ok_or("empty call")?
+                match *f {
+                    "MIN" => vals.into_iter().min().ok_or("empty call")?,
+                    "MAX" => vals.into_iter().max().ok_or("empty call")?,
+                    round => {
+                        use rust_decimal::RoundingStrategy::{AwayFromZero, MidpointAwayFromZero, ToZero};
+                        let places = vals[1];
+                        if places.fract() != Decimal::ZERO || places < Decimal::ZERO || places > Decimal::from(28) {
+                            return Err(format!("{round}: the number of places must be a whole number from 0 to 28, not {places}"));
+                        }
+                        let strategy = match round {
+                            "ROUND" => MidpointAwayFromZero,
+                            "ROUNDUP" => AwayFromZero,
+                            _ => ToZero,
+                        };
+                        vals[0].round_dp_with_strategy(places.try_into().map_err(|_| "places out of range")?, strategy)
+                    }
+                }
             }
         })
     }
@@ -202,6 +228,22 @@ mod tests {
         let cells: HashMap<String, String> = [("held", "B2"), ("obligation", "B3"), ("used", "B4"), ("offsets.ratio", "Params!C5")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         assert_eq!(e.to_excel(&cells).unwrap(), "((MIN(B2,(B3-B4))*Params!C5)+0.1)");
         assert_eq!(e.names(), ["held", "obligation", "used", "offsets.ratio"]);
+    }
+
+    #[test]
+    fn rounds_as_the_spreadsheet_does() {
+        let vals: HashMap<String, Decimal> = [("x", "1000.5"), ("n", "-2.345"), ("p", "2")].iter().map(|(k, v)| (k.to_string(), d(v))).collect();
+        let at = |f: &str| parse(f).unwrap().eval(&vals).unwrap();
+        assert_eq!(at("round(x, 0)"), d("1001"));
+        assert_eq!(at("roundup(x - 0.4, 0)"), d("1001"));
+        assert_eq!(at("rounddown(x, 0)"), d("1000"));
+        assert_eq!(at("round(n, p)"), d("-2.35"));
+        assert_eq!(at("roundup(n, 1)"), d("-2.4"));
+        assert_eq!(at("rounddown(n, 1)"), d("-2.3"));
+        let cells: HashMap<String, String> = [("x", "B2"), ("p", "C3")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(parse("roundup(x, p)").unwrap().to_excel(&cells).unwrap(), "ROUNDUP(B2,C3)");
+        assert!(parse("round(x)").is_err());
+        assert!(parse("round(x, 0.5)").unwrap().eval(&vals).is_err());
     }
 
     #[test]

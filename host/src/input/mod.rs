@@ -1,6 +1,8 @@
 //! Input tables, checked against what a plugin declares it needs.
 //!
 //! - [`workbook`]: .xlsx/.xlsm/.xls/.ods workbooks, each sheet read once;
+//! - [`layout`]: the layouts a plugin declares in its manifest (parameter rows ×
+//!   month columns, vertical forms), read into its ordinary input sheets;
 //! - [`request`]: request files (TOML or JSON), the integration path;
 //! - [`units`]: units stated by the user, converted exactly;
 //! - [`template`]: input workbooks generated from a plugin's declaration;
@@ -13,6 +15,7 @@
 //! Chinese and English.
 
 pub mod guard;
+pub mod layout;
 pub mod limits;
 pub mod prescan;
 pub mod request;

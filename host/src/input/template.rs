@@ -29,6 +29,21 @@ pub fn build(info: &PluginInfo, year: Option<u16>) -> Result<Vec<u8>, XlsxError>
 /// Builds an input workbook with `data` in the data sheets (used for the
 /// bundled samples and by tests); units stated in `data` go into the headers.
 pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) -> Result<Vec<u8>, XlsxError> {
+    build_into(info, year, data, &[], &mut |_| Ok(()))
+}
+
+/// [`build_with_data`] without the sheets keyed in `omit`, and with `extra`
+/// sheets written after the instructions (the official layouts a plugin
+/// declares, `super::layout::template`).
+pub fn build_into(
+    info: &PluginInfo,
+    year: Option<u16>,
+    data: &[RawTable],
+    omit: &[String],
+    extra: &mut dyn FnMut(&mut Workbook) -> Result<(), XlsxError>,
+) -> Result<Vec<u8>, XlsxError> {
+    let kept: Vec<crate::contract::SheetSpec> = info.input.iter().filter(|s| !omit.contains(&s.key)).cloned().collect();
+    let info = &PluginInfo { input: kept, ..info.clone() };
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold();
@@ -81,6 +96,7 @@ pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) 
             r += 1;
         }
     }
+    extra(&mut wb)?;
 
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     for s in &info.input {

@@ -146,6 +146,28 @@ impl Sparse {
     }
 }
 
+/// A sheet's cells as read (only those present), for the declared layouts.
+pub struct Grid(Arc<Sparse>);
+
+impl Grid {
+    /// The rows that hold cells, top to bottom (0-based).
+    pub fn rows(&self) -> Vec<u32> {
+        self.0.rows.keys().copied().collect()
+    }
+
+    /// The columns with a cell in row `r`, left to right (0-based).
+    pub fn columns(&self, r: u32) -> Vec<u32> {
+        let mut cols: Vec<u32> = self.0.rows.get(&r).map(|cells| cells.iter().map(|(c, _)| *c).collect()).unwrap_or_default();
+        cols.sort_unstable();
+        cols
+    }
+
+    /// The value at (`r`, `c`), read as for a column of `kind`.
+    pub fn value(&self, r: u32, c: u32, kind: ValueKind) -> RawValue {
+        self.0.rows.get(&r).and_then(|cells| cells.iter().find(|(cc, _)| *cc == c)).map(|(_, cell)| raw_value(cell, kind)).unwrap_or(RawValue::Empty)
+    }
+}
+
 /// Converts a spreadsheet cell into a raw value for a column of `kind`.
 fn raw_value(cell: &Cell, kind: ValueKind) -> RawValue {
     let d = match cell {
@@ -343,6 +365,12 @@ impl Workbook {
         };
         self.parsed.insert(sheet.to_string(), result.clone());
         result
+    }
+
+    /// A sheet's cells, for the layouts a plugin declares (`super::layout`);
+    /// read once, shared with [`Workbook::tables`].
+    pub fn grid(&mut self, sheet: &str) -> Result<Grid, Vec<InputProblem>> {
+        self.sheet(sheet).map(Grid)
     }
 
     /// Reads every declared sheet found in this workbook.

@@ -55,8 +55,11 @@ pub struct Problem {
     pub lower: Vec<Q>,
     pub upper: Vec<Option<Q>>,
     pub integer: Vec<bool>,
-    pub rows: Vec<(Vec<(usize, Q)>, Cmp, Q)>,
+    pub rows: Vec<Row>,
 }
+
+/// A constraint: coefficients (column, value), the comparison, the right-hand side.
+pub type Row = (Vec<(usize, Q)>, Cmp, Q);
 
 impl Problem {
     pub fn new() -> Self {
@@ -108,6 +111,8 @@ struct Simplex {
     lo: Vec<Q>,
     up: Vec<Option<Q>>,
     is_basic: Vec<bool>,
+    /// Work done, in tableau entries visited (see [`solve_lp_counted`]).
+    work: u64,
 }
 
 impl Simplex {
@@ -215,12 +220,16 @@ impl Simplex {
                 }
             }
             match leave {
-                None => at_upper[j] = increase,
+                None => {
+                    at_upper[j] = increase;
+                    self.work += self.m as u64 + 1;
+                }
                 Some((r, to_upper)) => {
                     let b = self.basis[r];
                     // Exact arithmetic: the leaving variable sits exactly on its bound.
                     self.x[b] = if to_upper { self.up[b].clone().expect("bounded") } else { self.lo[b].clone() };
                     self.pivot(r, j);
+                    self.work += ((self.m + 1) * ncols) as u64;
                     at_upper[b] = to_upper;
                     at_upper[j] = false;
                     let dj = d[j].clone();
@@ -268,6 +277,14 @@ impl Simplex {
 
 /// Solves the LP relaxation exactly.
 pub fn solve_lp(p: &Problem, cost: &[Q]) -> LpOutcome {
+    solve_lp_counted(p, cost, &mut 0)
+}
+
+/// [`solve_lp`], adding the work done to `work`: tableau entries built or
+/// visited by pivots (rows × columns each), bound flips (rows each). Exact
+/// arithmetic makes every entry a rational, so this is what the time (and the
+/// sandbox's fuel) grows with.
+pub fn solve_lp_counted(p: &Problem, cost: &[Q], work: &mut u64) -> LpOutcome {
     let n = p.n();
     let m = p.rows.len();
     for j in 0..n {
@@ -348,65 +365,109 @@ pub fn solve_lp(p: &Problem, cost: &[Q]) -> LpOutcome {
     for &b in &basis {
         is_basic[b] = true;
     }
-    let mut s = Simplex { m, t, basis, x, lo, up, is_basic };
-    if !artificial.is_empty() {
-        let mut c1 = vec![Q::zero(); ncols];
-        for &a in &artificial {
-            c1[a] = Q::one();
+    let mut s = Simplex { m, t, basis, x, lo, up, is_basic, work: (m * ncols) as u64 };
+    let outcome = s.solve(&artificial, n, cost);
+    *work += s.work;
+    outcome
+}
+
+impl Simplex {
+    /// Phase one (when there are artificial columns), then phase two.
+    fn solve(&mut self, artificial: &[usize], n: usize, cost: &[Q]) -> LpOutcome {
+        let s = self;
+        let ncols = s.x.len();
+        if !artificial.is_empty() {
+            let mut c1 = vec![Q::zero(); ncols];
+            for &a in artificial {
+                c1[a] = Q::one();
+            }
+            if let Err(e) = s.run(&c1) {
+                return e;
+            }
+            let infeas: Q = artificial.iter().map(|&a| s.x[a].clone()).fold(Q::zero(), |acc, v| acc + v);
+            if infeas.is_positive() {
+                return LpOutcome::Infeasible;
+            }
+            for &a in artificial {
+                s.up[a] = Some(Q::zero());
+            }
         }
-        if let Err(e) = s.run(&c1) {
+        let mut c2 = vec![Q::zero(); ncols];
+        c2[..n].clone_from_slice(&cost[..n]);
+        if let Err(e) = s.run(&c2) {
             return e;
         }
-        let infeas: Q = artificial.iter().map(|&a| s.x[a].clone()).fold(Q::zero(), |acc, v| acc + v);
-        if infeas.is_positive() {
-            return LpOutcome::Infeasible;
-        }
-        for &a in &artificial {
-            s.up[a] = Some(Q::zero());
-        }
+        let xs: Vec<Q> = s.x[..n].to_vec();
+        let objective = xs.iter().zip(cost).fold(Q::zero(), |acc, (a, c)| acc + a * c);
+        LpOutcome::Optimal { x: xs, objective }
     }
-    let mut c2 = vec![Q::zero(); ncols];
-    c2[..n].clone_from_slice(&cost[..n]);
-    if let Err(e) = s.run(&c2) {
-        return e;
-    }
-    let xs: Vec<Q> = s.x[..n].to_vec();
-    let objective = xs.iter().zip(cost).fold(Q::zero(), |acc, (a, c)| acc + a * c);
-    LpOutcome::Optimal { x: xs, objective }
+}
+
+/// Guards on a branch and bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Search nodes (linear programs solved).
+    pub nodes: usize,
+    /// Work as counted by [`solve_lp_counted`], once a point has been found
+    /// (so that a large program always gets its first point).
+    pub work: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum IlpOutcome {
-    /// `proven` is false when the node limit stopped the search early.
-    Optimal { x: Vec<Q>, objective: Q, proven: bool, nodes: usize },
+    /// `proven` is false when a limit stopped the search early; `work` as in [`solve_lp_counted`].
+    Optimal { x: Vec<Q>, objective: Q, proven: bool, nodes: usize, work: u64 },
     Infeasible,
     Unbounded,
 }
 
 /// Branch and bound (depth first, the lower branch first). `groups` are sets of
 /// variables whose sum must be a whole number: the solver branches on a
-/// fractional group sum first (a row Σ ≤ ⌊v⌋ or Σ ≥ ⌈v⌉), which keeps the tree
+/// fractional group sum first (a bound Σ ≤ ⌊v⌋ or Σ ≥ ⌈v⌉), which keeps the tree
 /// small when many interchangeable columns share a constraint, and only then on
 /// single fractional integer variables.
-pub fn solve_ilp(p: &Problem, cost: &[Q], node_limit: usize, groups: &[Vec<usize>]) -> IlpOutcome {
-    type Node = (Vec<Q>, Vec<Option<Q>>, Vec<(Vec<(usize, Q)>, Cmp, Q)>);
+///
+/// A node carries at most one lower and one upper bound per group (a new
+/// branch replaces the group's earlier bound, it never adds a row), so every
+/// node's program has at most two rows per group more than the root's,
+/// however deep the search goes. A group of one variable is branched on as a
+/// bound of that variable (no row at all).
+///
+/// `limits` are a guard: when one stops the search, the best point found so far
+/// is returned with `proven: false` (or, if none was found, an empty `x`).
+pub fn solve_ilp(p: &Problem, cost: &[Q], limits: Limits, groups: &[Vec<usize>]) -> IlpOutcome {
+    /// Variable bounds, then (lower, upper) bounds on each group's sum.
+    type Node = (Vec<Q>, Vec<Option<Q>>, Vec<(Option<Q>, Option<Q>)>);
     let mut best: Option<(Vec<Q>, Q)> = None;
-    let mut stack: Vec<Node> = vec![(p.lower.clone(), p.upper.clone(), Vec::new())];
+    let mut stack: Vec<Node> = vec![(p.lower.clone(), p.upper.clone(), vec![(None, None); groups.len()])];
     let mut nodes = 0;
+    let mut work = 0u64;
     let mut proven = true;
-    let mut work = p.clone();
+    let mut node = p.clone();
     let base_rows = p.rows.len();
-    while let Some((lo, up, extra)) = stack.pop() {
-        if nodes >= node_limit {
+    // Variables that must be whole: the integer ones and those forming a group alone.
+    let mut whole = p.integer.clone();
+    for g in groups.iter().filter(|g| g.len() == 1) {
+        whole[g[0]] = true;
+    }
+    while let Some((lo, up, gb)) = stack.pop() {
+        if nodes >= limits.nodes || (best.is_some() && work >= limits.work) {
             proven = false;
             break;
         }
         nodes += 1;
-        work.lower = lo;
-        work.upper = up;
-        work.rows.truncate(base_rows);
-        work.rows.extend(extra.iter().cloned());
-        let (x, obj) = match solve_lp(&work, cost) {
+        node.lower = lo;
+        node.upper = up;
+        node.rows.truncate(base_rows);
+        for (g, (glo, gup)) in groups.iter().zip(&gb) {
+            if let Some(u) = gup {
+                node.rows.push((g.iter().map(|&j| (j, Q::one())).collect(), Cmp::Le, u.clone()));
+            }
+            if let Some(l) = glo {
+                node.rows.push((g.iter().map(|&j| (j, -Q::one())).collect(), Cmp::Le, -l.clone()));
+            }
+        }
+        let (x, obj) = match solve_lp_counted(&node, cost, &mut work) {
             LpOutcome::Optimal { x, objective } => (x, objective),
             LpOutcome::Infeasible => continue,
             LpOutcome::Unbounded => return IlpOutcome::Unbounded,
@@ -414,37 +475,36 @@ pub fn solve_ilp(p: &Problem, cost: &[Q], node_limit: usize, groups: &[Vec<usize
         if best.as_ref().is_some_and(|(_, b)| obj >= *b) {
             continue;
         }
-        let group = groups.iter().find_map(|g| {
+        // A fractional group sum (of several variables) first, then a fractional variable.
+        let group = groups.iter().enumerate().filter(|(_, g)| g.len() > 1).find_map(|(k, g)| {
             let sum = g.iter().fold(Q::zero(), |acc, &j| acc + &x[j]);
-            (!sum.is_integer()).then_some((g, sum))
+            (!sum.is_integer()).then_some((k, sum))
         });
-        if let Some((g, sum)) = group {
-            let ones: Vec<(usize, Q)> = g.iter().map(|&j| (j, Q::one())).collect();
-            let minus: Vec<(usize, Q)> = g.iter().map(|&j| (j, -Q::one())).collect();
-            let mut up_rows = extra.clone();
-            up_rows.push((minus, Cmp::Le, -sum.ceil()));
-            stack.push((work.lower.clone(), work.upper.clone(), up_rows));
-            let mut down_rows = extra;
-            down_rows.push((ones, Cmp::Le, sum.floor()));
-            stack.push((work.lower.clone(), work.upper.clone(), down_rows));
+        if let Some((k, sum)) = group {
+            let mut up_bounds = gb.clone();
+            up_bounds[k].0 = Some(sum.ceil());
+            stack.push((node.lower.clone(), node.upper.clone(), up_bounds));
+            let mut down_bounds = gb;
+            down_bounds[k].1 = Some(sum.floor());
+            stack.push((node.lower.clone(), node.upper.clone(), down_bounds));
             continue;
         }
-        match (0..x.len()).find(|&j| p.integer[j] && !x[j].is_integer()) {
+        match (0..x.len()).find(|&j| whole[j] && !x[j].is_integer()) {
             None => best = Some((x, obj)),
             Some(j) => {
-                let mut lo_up = work.lower.clone();
+                let mut lo_up = node.lower.clone();
                 lo_up[j] = x[j].ceil();
-                stack.push((lo_up, work.upper.clone(), extra.clone()));
-                let mut up_dn = work.upper.clone();
+                stack.push((lo_up, node.upper.clone(), gb.clone()));
+                let mut up_dn = node.upper.clone();
                 up_dn[j] = Some(x[j].floor());
-                stack.push((work.lower.clone(), up_dn, extra));
+                stack.push((node.lower.clone(), up_dn, gb));
             }
         }
     }
     match best {
-        Some((x, objective)) => IlpOutcome::Optimal { x, objective, proven, nodes },
+        Some((x, objective)) => IlpOutcome::Optimal { x, objective, proven, nodes, work },
         None if proven => IlpOutcome::Infeasible,
-        None => IlpOutcome::Optimal { x: Vec::new(), objective: Q::zero(), proven: false, nodes },
+        None => IlpOutcome::Optimal { x: Vec::new(), objective: Q::zero(), proven: false, nodes, work },
     }
 }
 
@@ -460,13 +520,13 @@ pub struct Lexicographic {
 
 /// Minimises each objective in turn, keeping the earlier optima as constraints.
 /// `None` when the problem is infeasible (or no integer point was found in time).
-pub fn lexicographic(p: &Problem, objectives: &[Vec<Q>], node_limit: usize, groups: &[Vec<usize>]) -> Option<Lexicographic> {
+pub fn lexicographic(p: &Problem, objectives: &[Vec<Q>], limits: Limits, groups: &[Vec<usize>]) -> Option<Lexicographic> {
     let mut work = p.clone();
     let mut values = Vec::new();
     let mut proven = true;
     let mut x = Vec::new();
     for c in objectives {
-        match solve_ilp(&work, c, node_limit, groups) {
+        match solve_ilp(&work, c, limits, groups) {
             IlpOutcome::Optimal { x: xs, objective, proven: pr, .. } if !xs.is_empty() => {
                 proven &= pr;
                 let coefs: Vec<(usize, Q)> = c.iter().enumerate().filter(|(_, v)| !v.is_zero()).map(|(j, v)| (j, v.clone())).collect();
@@ -502,10 +562,55 @@ mod tests {
             o => panic!("{o:?}"),
         }
         // Integer: the best lattice point has x + y = 2.
-        match solve_ilp(&Problem { integer: vec![true, true], ..p.clone() }, &[qi(-1), qi(-1)], 1000, &[]) {
+        match solve_ilp(&Problem { integer: vec![true, true], ..p.clone() }, &[qi(-1), qi(-1)], Limits { nodes: 1000, work: u64::MAX }, &[]) {
             IlpOutcome::Optimal { objective, proven, .. } => {
                 assert_eq!(objective, qi(-2));
                 assert!(proven);
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn limits_stop_the_search_with_the_best_point_so_far() {
+        // max x + y on 0 ≤ x, y ≤ 10, 2x + 2y ≤ 9: the relaxation is fractional, the optimum 4.
+        let mut p = Problem::new();
+        let x = p.var(qi(0), Some(qi(10)), true);
+        let y = p.var(qi(0), Some(qi(10)), true);
+        p.row(vec![(x, qi(2)), (y, qi(2))], Cmp::Le, qi(9));
+        let cost = [qi(-1), qi(-1)];
+        let unlimited = Limits { nodes: 1000, work: u64::MAX };
+        let IlpOutcome::Optimal { objective, proven: true, nodes, work, .. } = solve_ilp(&p, &cost, unlimited, &[]) else { panic!() };
+        assert_eq!(objective, qi(-4));
+        assert!(nodes > 1 && work > 0);
+        // The work limit counts once a point is found: the search stops at the first one.
+        match solve_ilp(&p, &cost, Limits { nodes: 1000, work: 0 }, &[]) {
+            IlpOutcome::Optimal { x, proven, nodes: n, .. } => {
+                assert!(!proven && n < nodes);
+                assert!(x.iter().all(|v| v.is_integer()) && qi(2) * (&x[0] + &x[1]) <= qi(9));
+            }
+            o => panic!("{o:?}"),
+        }
+        // One node: the fractional root and no point yet.
+        match solve_ilp(&p, &cost, Limits { nodes: 1, work: u64::MAX }, &[]) {
+            IlpOutcome::Optimal { x, proven: false, nodes: 1, .. } if x.is_empty() => {}
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn group_bounds_replace_each_other() {
+        // Two interchangeable columns whose sum must be whole, a fractional right-hand side:
+        // the group is branched on (bounds on x + y), never on x or y alone.
+        let mut p = Problem::new();
+        let x = p.var(qi(0), Some(qi(100)), false);
+        let y = p.var(qi(0), Some(qi(100)), false);
+        p.row(vec![(x, -qi(1)), (y, -qi(1))], Cmp::Le, -(qi(301) / qi(2)));
+        match solve_ilp(&p, &[qi(1), qi(2)], Limits { nodes: 100, work: u64::MAX }, &[vec![x, y]]) {
+            IlpOutcome::Optimal { x: v, objective, proven: true, nodes, .. } => {
+                assert_eq!(&v[0] + &v[1], qi(151));
+                assert_eq!(objective, qi(100) + qi(2) * qi(51));
+                assert!(nodes <= 3, "{nodes}");
             }
             o => panic!("{o:?}"),
         }

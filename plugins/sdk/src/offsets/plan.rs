@@ -2,8 +2,8 @@
 //!
 //! Variables: how many whole tonnes of each holding are surrendered, and the
 //! shortfall to buy. Constraints, all at once:
-//! - holdings used + shortfall ≥ obligation;
-//! - 0 ≤ used ≤ held (whole tonnes: a credit is one tonne);
+//! - holdings used + shortfall ≥ ⌈obligation⌉ (see below);
+//! - 0 ≤ used ≤ ⌊held⌋ (whole tonnes: a credit is one tonne);
 //! - every cap on a group of credits: Σ used in the group ≤ bound (the overall
 //!   cap, per-type and origin sub-caps);
 //! - every share cap: Σ used in the group ≤ ratio × Σ credits used
@@ -14,6 +14,17 @@
 //! carbon price), the lowest value of holdings surrendered; (3) a tie-break
 //! that prefers credits to allowances and earlier rows to later ones, so the
 //! plan is deterministic.
+//!
+//! The obligation may have a fraction (emissions are reported to 0.1 t or
+//! finer) while every plan surrenders whole tonnes. The coverage row therefore
+//! asks for ⌈obligation⌉: for a whole number k of tonnes used, the true
+//! shortfall max(0, obligation − k) and max(0, ⌈obligation⌉ − k) fall and reach
+//! zero together, so both rank plans alike and have the same optimum, and the
+//! program keeps whole-number data. (With the fractional right-hand side the
+//! relaxation could always place the odd half tonne on some holding at almost
+//! no cost, so branch and bound moved it from class to class one tonne at a
+//! time without ever pruning.) The shortfall reported is the true one,
+//! max(0, obligation − tonnes used).
 //!
 //! Holdings with the same kind, caps and price are interchangeable, so they
 //! are aggregated into one column ("piece") and the piece's total is handed
@@ -66,10 +77,31 @@ pub struct PlanResult {
     pub pieces: usize,
     /// Prices were given but too many distinct ones: objective (2) was dropped.
     pub too_many_prices: bool,
+    /// Branch-and-bound nodes searched (each an exact linear program).
+    pub nodes: usize,
+    /// Work done by the search, in tableau entries (see [`lp::solve_lp_counted`]).
+    pub work: u64,
 }
 
-/// Search-node limit for each branch and bound (a guard; small programs finish far below it).
+/// Search-node limit of the branch and bound: a guard only (the plans of the
+/// tests, up to 80 columns, need at most a few dozen nodes).
 pub const NODE_LIMIT: usize = 20_000;
+
+/// Work limit of the branch and bound once a plan has been found, in tableau
+/// entries (see [`lp::solve_lp_counted`]): a guard only. The Guangdong sample's
+/// program takes 2,870 units and about 21 million units of the sandbox's fuel
+/// (some 7,000 a unit), so a search this limit stops has spent about half the
+/// base fuel budget (2·10^9), not all of it.
+///
+/// When a limit stops the search, the plan is the best one found so far (or,
+/// if none was found, allowances alone, in input order) and `proven` is false,
+/// which the pilots report (PLAN_NOT_PROVEN_OPTIMAL).
+pub const WORK_LIMIT: u64 = 150_000;
+
+/// The whole tonnes of a lot the plan may use.
+fn usable(l: &Lot) -> Decimal {
+    l.quantity.max(Decimal::ZERO).floor()
+}
 
 /// Pieces: lots with the same kind, caps and cost, in order of first appearance
 /// (credits before allowances).
@@ -98,7 +130,10 @@ fn pieces(lots: &[Lot]) -> Vec<Vec<usize>> {
 /// hold for any portfolio.
 pub const MAX_PRICED_PIECES: usize = 150;
 
-fn class_of(l: &Lot) -> (LotKind, Vec<usize>) {
+/// A holding's class: its kind and the caps it counts against.
+type Class = (LotKind, Vec<usize>);
+
+fn class_of(l: &Lot) -> Class {
     let mut caps = l.caps.clone();
     caps.sort_unstable();
     caps.dedup();
@@ -109,7 +144,7 @@ fn class_of(l: &Lot) -> (LotKind, Vec<usize>) {
 /// the pieces used are the cheapest, up to the most the class can contribute
 /// (the obligation, and each absolute cap on the class, in whole tonnes).
 fn prune(obligation: Decimal, lots: &[Lot], caps: &[CapBound], groups: Vec<Vec<usize>>) -> Vec<(usize, Vec<usize>)> {
-    let mut classes: Vec<((LotKind, Vec<usize>), Vec<usize>)> = Vec::new();
+    let mut classes: Vec<(Class, Vec<usize>)> = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         let key = class_of(&lots[g[0]]);
         match classes.iter_mut().find(|(k, _)| *k == key) {
@@ -134,7 +169,7 @@ fn prune(obligation: Decimal, lots: &[Lot], caps: &[CapBound], groups: Vec<Vec<u
                 break;
             }
             keep[gi] = true;
-            cum += groups[gi].iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum::<Decimal>();
+            cum += groups[gi].iter().map(|&i| usable(&lots[i])).sum::<Decimal>();
         }
     }
     // Each kept piece with its position among all pieces (its rank in objective 3).
@@ -142,6 +177,11 @@ fn prune(obligation: Decimal, lots: &[Lot], caps: &[CapBound], groups: Vec<Vec<u
 }
 
 pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanResult {
+    optimise_within(obligation, lots, caps, lp::Limits { nodes: NODE_LIMIT, work: WORK_LIMIT })
+}
+
+/// [`optimise`] with other search limits.
+pub fn optimise_within(obligation: Decimal, lots: &[Lot], caps: &[CapBound], limits: lp::Limits) -> PlanResult {
     let mut priced = !lots.is_empty() && lots.iter().all(|l| l.cost.is_some());
     let mut kept = prune(obligation, lots, caps, pieces(lots));
     let mut too_many_prices = false;
@@ -158,13 +198,14 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
     let s = p.var(qi(0), None, false);
     let mut piece_var = Vec::new();
     for g in &groups {
-        let total: Decimal = g.iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum();
+        let total: Decimal = g.iter().map(|&i| usable(&lots[i])).sum();
         piece_var.push(p.var(qi(0), Some(q(total)), true));
     }
-    // Coverage: −Σ used − s ≤ −obligation.
+    // Coverage in whole tonnes: −Σ used − s ≤ −⌈obligation⌉ (s is then the
+    // shortfall rounded up; the true one is computed from the plan below).
     let mut cover: Vec<(usize, Q)> = piece_var.iter().map(|&v| (v, qi(-1))).collect();
     cover.push((s, qi(-1)));
-    p.row(cover, Cmp::Le, -q(obligation.max(Decimal::ZERO)));
+    p.row(cover, Cmp::Le, -q(obligation.max(Decimal::ZERO).ceil()));
     for (c, bound) in caps.iter().enumerate() {
         let member = |g: &Vec<usize>| lots[g[0]].kind == LotKind::Credit && lots[g[0]].caps.contains(&c);
         match bound {
@@ -223,18 +264,17 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
     // One program, not three: the objectives are weighted so that at integer
     // points the order is exactly lexicographic. Between two whole-tonne plans
     // the rank sum differs by less than R = Σ rank × held + 1, the value by a
-    // multiple of 10^-kp (kp: the prices' decimal places) and the shortfall by
-    // a multiple of 10^-ko (ko: the obligation's). So with W2 = R·10^kp + 1 and
-    // W1 = (W2·C + R)·10^ko + 1 (C: the value of everything held), one unit of
-    // a higher objective outweighs any change of the lower ones.
-    let totals: Vec<Q> = groups.iter().map(|g| q(g.iter().map(|&i| lots[i].quantity.max(Decimal::ZERO)).sum())).collect();
+    // multiple of 10^-kp (kp: the prices' decimal places) and the (rounded-up)
+    // shortfall by a whole number. So with W2 = R·10^kp + 1 and
+    // W1 = W2·C + R + 1 (C: the value of everything held), one unit of a
+    // higher objective outweighs any change of the lower ones.
+    let totals: Vec<Q> = groups.iter().map(|g| q(g.iter().map(|&i| usable(&lots[i])).sum())).collect();
     let r_max = totals.iter().zip(&ranks).fold(qi(1), |acc, (t, &r)| acc + t * qi(r as i64 + 1));
     let pow10 = |k: u32| -> Q { num_traits::pow(qi(10), k as usize) };
     let kp = if priced { groups.iter().filter_map(|g| lots[g[0]].cost).map(|c| c.normalize().scale()).max().unwrap_or(0) } else { 0 };
-    let ko = obligation.normalize().scale();
     let c_max = if priced { totals.iter().zip(&groups).fold(qi(0), |acc, (t, g)| acc + t * q(lots[g[0]].cost.unwrap_or_default().abs())) } else { qi(0) };
     let w2 = &r_max * pow10(kp) + qi(1);
-    let w1 = (&w2 * &c_max + &r_max) * pow10(ko) + qi(1);
+    let w1 = &w2 * &c_max + &r_max + qi(1);
     let mut combined = vec![qi(0); n];
     for (k, o) in objectives.iter().enumerate() {
         let w = match (k, objectives.len()) {
@@ -246,55 +286,65 @@ pub fn optimise(obligation: Decimal, lots: &[Lot], caps: &[CapBound]) -> PlanRes
             *c += &w * v;
         }
     }
-    let sol = match lp::solve_ilp(&p, &combined, NODE_LIMIT, &class_vars) {
-        lp::IlpOutcome::Optimal { x, proven, .. } if !x.is_empty() => Some(lp::Lexicographic { x, objectives: Vec::new(), proven }),
-        _ => None,
+    let (sol, nodes, work) = match lp::solve_ilp(&p, &combined, limits, &class_vars) {
+        lp::IlpOutcome::Optimal { x, proven, nodes, work, .. } if !x.is_empty() => (Some(lp::Lexicographic { x, objectives: Vec::new(), proven }), nodes, work),
+        lp::IlpOutcome::Optimal { nodes, work, .. } => (None, nodes, work),
+        _ => (None, 0, 0),
     };
     let mut used = vec![Decimal::ZERO; lots.len()];
-    let (shortfall, proven) = match &sol {
+    let proven = match &sol {
         Some(sol) => {
             for (g, &v) in groups.iter().zip(&piece_var) {
                 let mut left = to_dec(&sol.x[v]);
                 for &i in g {
-                    let take = left.min(lots[i].quantity.max(Decimal::ZERO));
+                    let take = left.min(usable(&lots[i]));
                     used[i] = take;
                     left -= take;
                 }
             }
-            (to_dec(&sol.x[s]), sol.proven)
+            sol.proven
         }
-        // Cannot happen (buying the whole obligation is always feasible); be safe.
-        None => (obligation.max(Decimal::ZERO), false),
+        // Only if a limit stopped the search before any plan was found:
+        // allowances alone, in input order (within every cap), not proven optimal.
+        None => {
+            let mut left = obligation.max(Decimal::ZERO).ceil();
+            for (u, l) in used.iter_mut().zip(lots).filter(|(_, l)| l.kind == LotKind::Allowance) {
+                *u = left.min(usable(l));
+                left -= *u;
+            }
+            false
+        }
     };
+    let shortfall = (obligation.max(Decimal::ZERO) - used.iter().copied().sum::<Decimal>()).max(Decimal::ZERO);
     let all_priced = !lots.is_empty() && lots.iter().all(|l| l.cost.is_some());
     let cost = all_priced.then(|| lots.iter().zip(&used).map(|(l, u)| l.cost.unwrap_or_default() * *u).sum());
-    PlanResult { used, shortfall, cost, proven, priced, pieces: groups.len(), too_many_prices }
+    PlanResult { used, shortfall, cost, proven, priced, pieces: groups.len(), too_many_prices, nodes, work }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn d(i: i64) -> Decimal {
+    pub(super) fn d(i: i64) -> Decimal {
         Decimal::from(i)
     }
 
     /// A small deterministic generator (xorshift), so the tests need no crate.
-    struct Rng(u64);
+    pub(super) struct Rng(pub(super) u64);
     impl Rng {
-        fn next(&mut self) -> u64 {
+        pub(super) fn next(&mut self) -> u64 {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
             self.0
         }
-        fn below(&mut self, n: u64) -> i64 {
+        pub(super) fn below(&mut self, n: u64) -> i64 {
             (self.next() % n) as i64
         }
     }
 
     /// Every integer plan, scored (shortfall, cost, rank), the best kept.
-    fn brute_force(ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Decimal>, Decimal) {
+    pub(super) fn brute_force(ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Decimal>, Decimal) {
         let n = lots.len();
         let mut best: Option<(Decimal, Option<Decimal>, Decimal)> = None;
         let mut x = vec![0i64; n];
@@ -328,7 +378,7 @@ mod tests {
         }
     }
 
-    fn feasible(lots: &[Lot], caps: &[CapBound], used: &[Decimal]) -> bool {
+    pub(super) fn feasible(lots: &[Lot], caps: &[CapBound], used: &[Decimal]) -> bool {
         let credits: Decimal = lots.iter().zip(used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
         caps.iter().enumerate().all(|(c, b)| {
             let g: Decimal = lots.iter().zip(used).filter(|(l, _)| l.kind == LotKind::Credit && l.caps.contains(&c)).map(|(_, u)| *u).sum();
@@ -339,7 +389,7 @@ mod tests {
         }) && lots.iter().zip(used).all(|(l, u)| *u >= Decimal::ZERO && *u <= l.quantity)
     }
 
-    fn score(ob: Decimal, lots: &[Lot], r: &PlanResult) -> (Decimal, Option<Decimal>, Decimal) {
+    pub(super) fn score(ob: Decimal, lots: &[Lot], r: &PlanResult) -> (Decimal, Option<Decimal>, Decimal) {
         let groups = pieces(lots);
         let rank: Decimal = r.used.iter().enumerate().map(|(i, u)| d(groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1) * u).sum();
         let total: Decimal = r.used.iter().sum();
@@ -437,6 +487,10 @@ mod tests {
 }
 
 #[cfg(test)]
+#[path = "plan_props.rs"]
+mod props;
+
+#[cfg(test)]
 mod scale {
     use super::*;
 
@@ -453,7 +507,7 @@ mod scale {
         let caps = vec![CapBound::Absolute(Decimal::new(1_234_567, 2)), CapBound::Share(Decimal::new(3, 1))];
         let t = std::time::Instant::now();
         let r = optimise(Decimal::from(150_000), &lots, &caps);
-        eprintln!("{n} lots, {} pieces: {:?}", r.pieces, t.elapsed());
+        eprintln!("{n} lots, {} pieces, {} nodes, work {}: {:?}", r.pieces, r.nodes, r.work, t.elapsed());
         assert!(r.proven);
         let credits: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
         assert!(credits <= Decimal::from(12_345));
@@ -477,7 +531,7 @@ mod share_scale {
         let caps = vec![CapBound::Absolute(Decimal::from(48_000)), CapBound::Share(Decimal::new(3, 1))];
         let t = std::time::Instant::now();
         let r = optimise(Decimal::from(5_000_000), &lots, &caps);
-        eprintln!("share rule: {} pieces, {:?}, shortfall {}, cost {:?}", r.pieces, t.elapsed(), r.shortfall, r.cost);
+        eprintln!("share rule: {} pieces, {} nodes, work {}, {:?}, shortfall {}, cost {:?}", r.pieces, r.nodes, r.work, t.elapsed(), r.shortfall, r.cost);
         assert!(r.proven);
         let nonlocal: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.caps.contains(&1)).map(|(_, u)| *u).sum();
         let all: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();

@@ -12,7 +12,8 @@
 //! - [`host`]: the engine that joins them: find a plugin, evaluate a request;
 //! - [`job`]: one run from the user's files to the written outputs (inputs read once);
 //! - [`report`]: the result: its model (JSON), the compliance workbook, rendered
-//!   documents and metric formulas;
+//!   documents, the printable HTML result and metric formulas;
+//! - [`serve`]: the local web page and JSON API (`lvyue serve`), on top of [`job`];
 //! - [`kit`]: the plugin authoring kit (`lvyue plugin …`);
 //! - [`samples`]: the bundled sample inputs behind `lvyue demo`;
 //! - [`decimal`], [`atomic`]: exact decimals at the boundary; complete-or-absent file writes.
@@ -34,6 +35,7 @@ pub mod report;
 pub mod rules;
 pub mod samples;
 pub mod sandbox;
+pub mod serve;
 
 /// Bundles embedded at build time by `host/build.rs`.
 pub mod builtin {

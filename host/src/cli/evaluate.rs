@@ -22,12 +22,20 @@ pub(crate) struct Args {
     /// Render the plugin's report documents (e.g. a declaration in zh and en) into DIR.
     #[arg(long, value_name = "DIR")]
     render: Option<PathBuf>,
+    /// Write the printable result (HTML for A4: the answer first, findings, charts, the parameters
+    /// with their sources, a signature block); print it or "Save as PDF" from a browser.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// The language of the printable result.
+    #[arg(long, value_name = "LANG", default_value = "zh", value_parser = ["zh", "en"], requires = "html")]
+    html_lang: String,
     /// Record the evaluation and its serial uses in this ledger (SQLite); serials an
     /// earlier evaluation used for another entity, year or claim become findings.
     #[arg(long, value_name = "FILE", requires = "entity")]
     ledger: Option<PathBuf>,
-    /// The entity evaluated, as the ledger names it (with --ledger).
-    #[arg(long, requires = "ledger")]
+    /// The entity evaluated, as the ledger names it (with --ledger) and as the printable
+    /// result's header shows it (with --html).
+    #[arg(long)]
     entity: Option<String>,
     /// The surrender plan has been carried out: the ledger records the blocks as surrendered.
     #[arg(long, requires = "ledger")]
@@ -39,6 +47,12 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
     let input = a.input.job();
     let named: Vec<PathBuf> = input.inventory.iter().chain(&input.portfolio).chain(&input.request).cloned().collect();
     job::check_output_paths(&named, to)?;
+    if let Some(html) = &a.html {
+        job::check_output_paths(&named, Outputs { workbook: Some(html), ..Outputs::default() })?;
+        if [&a.out, &a.json].iter().any(|o| o.as_ref() == Some(html)) {
+            return Err(RunError::Usage(format!("--html names {}, as --out or --json does; give each its own file", html.display())));
+        }
+    }
     let mut loaded = job::load(host, &input)?;
     let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
     if let (Some(path), Some(entity)) = (&a.ledger, &a.entity) {
@@ -65,6 +79,13 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
         outln!();
     }
     write(host, &reports, &failures, to)?;
+    if let Some(path) = a.html.as_deref().filter(|_| !reports.is_empty()) {
+        let failed: Vec<(String, String)> = failures.iter().map(|(j, e)| (j.clone(), e.to_string())).collect();
+        let lang = lvyue::report::html::Lang::parse(&a.html_lang).expect("clap checks the language");
+        let doc = lvyue::report::html::Document { reports: &reports, failures: &failed, entity: a.entity.as_deref(), lang };
+        lvyue::atomic::write(path, lvyue::report::html::document(&doc).as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        outln!("wrote {}", path.display());
+    }
     match failures.into_iter().next() {
         Some((_, e)) => Err(e),
         None => Ok(exit::OK),

@@ -29,6 +29,7 @@ mod ledger;
 mod plugin;
 mod plugins;
 mod rules;
+mod serve;
 mod template;
 mod validate;
 
@@ -133,6 +134,8 @@ enum Command {
     Batch(batch::Args),
     /// The ledger of evaluations and serial uses: list, show, diff, export.
     Ledger(ledger::Args),
+    /// A local web page (and a JSON API, docs/api.md) to evaluate workbooks in a browser.
+    Serve(serve::Args),
 }
 
 /// The input arguments `evaluate` and `validate` share.
@@ -234,6 +237,7 @@ fn run(cli: Cli) -> Result<i32, RunError> {
         Command::Demo(a) => demo::run(&host(g)?, &a),
         Command::Batch(a) => batch::run(&host(g)?, &a),
         Command::Ledger(a) => ledger::run(&a),
+        Command::Serve(a) => serve::run(host(g)?, &a),
     }
 }
 

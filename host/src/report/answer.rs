@@ -37,7 +37,7 @@ pub const HEADLINES: &[&str] = &[
 ];
 
 /// How many metrics stand in for the headlines when a report has none of them.
-const FALLBACK_HEADLINES: usize = 8;
+pub const FALLBACK_HEADLINES: usize = 8;
 
 /// Thousands separators and the exact decimals: 3551367.5 → 3,551,367.5.
 fn grouped(v: &str) -> String {
@@ -56,8 +56,9 @@ fn grouped(v: &str) -> String {
     format!("{sign}{out}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())
 }
 
-/// The one-sentence answer of a compliance report (zh, en), when it has an obligation and a shortfall.
-fn sentence(report: &Report) -> Option<(String, String)> {
+/// The one-sentence answer of a compliance report (zh, en), when it has an obligation and a shortfall
+/// (also the printable result's, `report::html`).
+pub fn sentence(report: &Report) -> Option<(String, String)> {
     let value = |k: &str| report.metric(k).and_then(|m| m.value.clone());
     let (obligation, shortfall) = (value("obligation_t")?, value("shortfall_t")?);
     let deadline = value("surrender_deadline");

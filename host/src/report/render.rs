@@ -32,10 +32,16 @@ fn thousands(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
         Value::Null => return Ok(Value::String(String::new())),
         other => return Ok(other.clone()),
     };
-    let (sign, rest) = text.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", &text));
+    Ok(Value::String(group_thousands(&text)))
+}
+
+/// Exact decimal text with its digits grouped (`1234567.5` → `1,234,567.5`);
+/// anything that is not a decimal number is returned as it is.
+pub fn group_thousands(text: &str) -> String {
+    let (sign, rest) = text.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", text));
     let (int, frac) = rest.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((rest, None));
-    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) {
-        return Ok(Value::String(text));
+    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.is_none_or(|f| f.chars().all(|c| c.is_ascii_digit())) {
+        return text.to_string();
     }
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
@@ -44,7 +50,7 @@ fn thousands(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
         }
         grouped.push(c);
     }
-    Ok(Value::String(format!("{sign}{grouped}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())))
+    format!("{sign}{grouped}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())
 }
 
 fn decimals(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {

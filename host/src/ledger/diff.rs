@@ -48,7 +48,25 @@ pub fn diff(ledger: &Ledger, from: i64, to: i64) -> Result<Vec<Change>> {
 
 pub fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
     let mut out = Vec::new();
-    pairs(&mut out, "input", &a.inputs, &b.inputs);
+    // Inputs by position (inventory, portfolio; or the request file): a corrected file
+    // often has another name.
+    for i in 0..a.inputs.len().max(b.inputs.len()) {
+        let side = |v: &[(String, String)]| {
+            v.get(i)
+                .map(|(p, sha)| format!("{p} (sha256 {})", &sha[..sha.len().min(12)]))
+                .unwrap_or_default()
+        };
+        if a.inputs.get(i).map(|x| &x.1) != b.inputs.get(i).map(|x| &x.1)
+            || a.inputs.get(i).map(|x| &x.0) != b.inputs.get(i).map(|x| &x.0)
+        {
+            out.push(Change {
+                what: "input",
+                key: format!("#{}", i + 1),
+                from: side(&a.inputs),
+                to: side(&b.inputs),
+            });
+        }
+    }
     pairs(&mut out, "option", &a.options, &b.options);
     let (ra, rb) = (&a.row, &b.row);
     for (key, x, y) in [

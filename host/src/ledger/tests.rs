@@ -325,7 +325,12 @@ fn a_correction_supersedes_and_the_diff_shows_it() {
             .any(|c| c.what == what && c.key == key && c.from == from && c.to == to)
     };
     assert!(
-        has("input", "inventory.xlsx", "a-inv", "b-inv"),
+        has(
+            "input",
+            "#1",
+            "inventory.xlsx (sha256 a-inv)",
+            "inventory.xlsx (sha256 b-inv)"
+        ),
         "{lines:#?}"
     );
     assert!(

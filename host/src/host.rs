@@ -12,7 +12,7 @@ use crate::contract::{Period, PluginInfo, Request};
 use crate::input::{InputProblem, RawTable};
 use crate::report::{self, InputStamp, PluginStamp, Report, Stamp};
 use crate::rules::{ResolvedParameter, RuleSet, RulesError};
-use crate::sandbox::{Limits, PluginFailure, PreparedPlugin, Sandbox};
+use crate::sandbox::{Call, Limits, PluginFailure, PreparedPlugin, Sandbox};
 
 /// Exit codes of the `lvyue` command. Scripts depend on them.
 pub mod exit {
@@ -333,10 +333,17 @@ impl Host {
 
     /// Evaluates one request. Errors are reported; the host stays usable.
     pub fn evaluate(&self, job: &Evaluate<'_>) -> Result<Report, RunError> {
+        self.evaluate_with(job, Call::Newest)
+    }
+
+    /// Evaluates one request with the given call of the plugin: its newest
+    /// (what [`Host::evaluate`] does) or 1.0's `evaluate` with rows (the
+    /// compatibility tests compare the two).
+    pub fn evaluate_with(&self, job: &Evaluate<'_>, call: Call) -> Result<Report, RunError> {
         let (request, bundle, _info, params, rules_source) = self.build_request(job)?;
         let (plugin, _) = self.prepare(bundle)?;
         let id = bundle.manifest.id.clone();
-        let run = plugin.evaluate(&self.limits, &request).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
+        let run = plugin.evaluate_with(&self.limits, &request, call).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
         let evaluation = match run.value {
             Ok(e) => e,
             Err(crate::contract::EvaluationError::InvalidInput(findings)) => {

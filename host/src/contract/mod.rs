@@ -2,12 +2,16 @@
 //! and the version check made on a component's bytes before it is compiled.
 //!
 //! One module per released contract version (`since_v1_0` for
-//! `plugins/wit/lvyue-compliance-1.0.0/`), as Zed's `wasm_host/wit/since_v*.rs`:
-//! each holds its generated bindings and the conversions at its edge.
+//! `plugins/wit/lvyue-compliance-1.0.0/`, `since_v1_1` for 1.1.0), as Zed's
+//! `wasm_host/wit/since_v*.rs`: each holds its generated bindings and the
+//! conversions at its edge. The host's own types are 1.0's (1.1 adds to 1.0
+//! and changes nothing in it); [`packing`] has 1.1's packed forms.
 
 use std::fmt;
 
+pub mod packing;
 mod since_v1_0;
+pub mod since_v1_1;
 
 pub use self::since_v1_0::*;
 
@@ -16,7 +20,9 @@ pub const CONTRACT_PACKAGE: &str = "lvyue:compliance";
 /// The interface a plugin exports.
 pub const CONTRACT_INTERFACE: &str = "plugin";
 /// The newest contract version this host implements.
-pub const CONTRACT_VERSION: Version = Version { major: 1, minor: 0, patch: 0 };
+pub const CONTRACT_VERSION: Version = Version { major: 1, minor: 1, patch: 0 };
+/// Contract 1.1.0: the first with tables as columns (`evaluate-columns`).
+pub const V1_1: Version = Version { major: 1, minor: 1, patch: 0 };
 
 /// A semantic version `major.minor.patch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

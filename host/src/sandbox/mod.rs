@@ -18,7 +18,7 @@ use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::contract::{CompliancePluginPre, Evaluation, EvaluationError, PluginInfo, Request, Value};
+use crate::contract::{self, CompliancePluginPre, Evaluation, EvaluationError, PluginInfo, Request, Value, Version};
 
 /// Limits for one plugin call. Defaults suit a 100,000-row inventory.
 #[derive(Debug, Clone)]
@@ -152,10 +152,28 @@ impl Sandbox {
     }
 
     /// Links a compiled component. Fails if it does not implement the contract's world.
+    /// The bindings are those of the contract version the component exports:
+    /// a 1.0 plugin is called with rows, a 1.1 plugin with columns.
     pub fn prepare(&self, component: &Component) -> anyhow::Result<PreparedPlugin> {
+        let version = exported_version(&self.engine, component)?;
         let pre = self.linker.instantiate_pre(component)?;
-        Ok(PreparedPlugin { pre: CompliancePluginPre::new(pre)?, sandbox: self.clone() })
+        let pre = if version >= contract::V1_1 {
+            Pre::V1_1(contract::since_v1_1::CompliancePluginPre::new(pre)?)
+        } else {
+            Pre::V1_0(CompliancePluginPre::new(pre)?)
+        };
+        Ok(PreparedPlugin { pre, version, sandbox: self.clone() })
     }
+}
+
+/// The contract version a compiled component exports.
+fn exported_version(engine: &Engine, component: &Component) -> anyhow::Result<Version> {
+    let prefix = format!("{}/{}@", contract::CONTRACT_PACKAGE, contract::CONTRACT_INTERFACE);
+    let ty = component.component_type();
+    let found = ty.exports(engine).find_map(|(name, _)| name.strip_prefix(&prefix).and_then(Version::parse));
+    let version = found.ok_or_else(|| anyhow::anyhow!("exports no `{prefix}<version>` interface"))?;
+    anyhow::ensure!(version.runs_on(contract::CONTRACT_VERSION), "{}", contract::ContractError::Incompatible { found: version, host: contract::CONTRACT_VERSION });
+    Ok(version)
 }
 
 /// Settings that also key the compiled-component cache.
@@ -172,30 +190,86 @@ pub fn engine_config() -> Config {
 /// A plugin linked and ready to instantiate; each call gets a fresh store.
 #[derive(Clone)]
 pub struct PreparedPlugin {
-    pre: CompliancePluginPre<PluginState>,
+    pre: Pre,
+    version: Version,
     sandbox: Sandbox,
 }
 
+/// The bindings of the contract version the plugin exports.
+#[derive(Clone)]
+enum Pre {
+    V1_0(CompliancePluginPre<PluginState>),
+    V1_1(contract::since_v1_1::CompliancePluginPre<PluginState>),
+}
+
+/// An instance of either version.
+enum Bindings {
+    V1_0(contract::CompliancePlugin),
+    V1_1(contract::since_v1_1::CompliancePlugin),
+}
+
+/// What an evaluation returned, before the 1.1 columns are checked and unpacked.
+enum Out {
+    Rows(Result<Evaluation, EvaluationError>),
+    Columns(Result<contract::since_v1_1::wit::Evaluation, EvaluationError>),
+}
+
+/// Which of a plugin's calls evaluates: 1.1 plugins have both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// The plugin's newest: `evaluate-columns` for 1.1 plugins, `evaluate` for 1.0.
+    Newest,
+    /// `evaluate` with rows, as a 1.0 host calls it (every 1.x plugin has it).
+    Rows,
+}
+
 impl PreparedPlugin {
-    pub fn describe(&self, limits: &Limits) -> Result<Run<PluginInfo>, PluginFailure> {
-        self.call(limits, 0, |bindings, store| bindings.lvyue_compliance_plugin().call_describe(store))
+    /// The contract version the plugin exports.
+    pub fn contract_version(&self) -> Version {
+        self.version
     }
 
+    pub fn describe(&self, limits: &Limits) -> Result<Run<PluginInfo>, PluginFailure> {
+        self.call(limits, 0, |bindings, store| match bindings {
+            Bindings::V1_0(b) => b.lvyue_compliance_plugin().call_describe(store),
+            Bindings::V1_1(b) => b.lvyue_compliance_plugin().call_describe(store),
+        })
+    }
+
+    /// Evaluates a request with the plugin's newest call.
     pub fn evaluate(&self, limits: &Limits, request: &Request) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
+        self.evaluate_with(limits, request, Call::Newest)
+    }
+
+    /// Evaluates a request with the given call (tests compare the two).
+    pub fn evaluate_with(&self, limits: &Limits, request: &Request, call: Call) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
         let cells: u64 = request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum();
-        let run = self.call(limits, cells, |bindings, store| bindings.lvyue_compliance_plugin().call_evaluate(store, request))?;
-        if let Ok(evaluation) = &run.value {
+        let columns = match (&self.pre, call) {
+            (Pre::V1_1(_), Call::Newest) => Some(contract::since_v1_1::to_columns(request).map_err(PluginFailure::Contract)?),
+            _ => None,
+        };
+        let run = self.call(limits, cells, |bindings, store| match (bindings, &columns) {
+            (Bindings::V1_1(b), Some(columns)) => b.lvyue_compliance_plugin().call_evaluate_columns(store, columns).map(Out::Columns),
+            (Bindings::V1_1(b), None) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
+            (Bindings::V1_0(b), _) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
+        })?;
+        let value = match run.value {
+            Out::Rows(value) => value,
+            Out::Columns(Err(e)) => Err(e),
+            Out::Columns(Ok(e)) => {
+                // The counts first: a claimed row count is cheap to lie about.
+                let rows = e.tables.iter().map(|t| t.rows as usize).sum::<usize>() + e.decisions.tables.ends.len();
+                check_counts(limits, e.findings.severities.len(), e.trace.clauses.ends.len(), rows)?;
+                Ok(contract::since_v1_1::from_columns(e).map_err(PluginFailure::Contract)?)
+            }
+        };
+        if let Ok(evaluation) = &value {
             check_result_counts(limits, evaluation)?;
         }
-        Ok(run)
+        Ok(Run { value, fuel_used: run.fuel_used, fuel_limit: run.fuel_limit, peak_memory_bytes: run.peak_memory_bytes, log: run.log, log_truncated: run.log_truncated })
     }
 
-    fn call<T>(
-        &self,
-        limits: &Limits,
-        cells: u64,
-        f: impl FnOnce(&crate::contract::CompliancePlugin, &mut Store<PluginState>) -> wasmtime::Result<T>,
-    ) -> Result<Run<T>, PluginFailure> {
+    fn call<T>(&self, limits: &Limits, cells: u64, f: impl FnOnce(&Bindings, &mut Store<PluginState>) -> wasmtime::Result<T>) -> Result<Run<T>, PluginFailure> {
         let log = CappedLog::new(limits.log_bytes);
         let wasi = deny_all_wasi(&log);
         let limiter = Limiter::new(limits);
@@ -208,9 +282,11 @@ impl PreparedPlugin {
         store.epoch_deadline_trap();
         store.set_hostcall_fuel(limits.result_bytes);
 
-        let outcome = self
-            .pre
-            .instantiate(&mut store)
+        let instance = match &self.pre {
+            Pre::V1_0(pre) => pre.instantiate(&mut store).map(Bindings::V1_0),
+            Pre::V1_1(pre) => pre.instantiate(&mut store).map(Bindings::V1_1),
+        };
+        let outcome = instance
             .map_err(|e| classify(e, &store, limits, fuel_limit, &log, true))
             .and_then(|bindings| f(&bindings, &mut store).map_err(|e| classify(e, &store, limits, fuel_limit, &log, false)));
         let fuel_used = fuel_limit - store.get_fuel().unwrap_or(0);
@@ -227,17 +303,22 @@ impl PreparedPlugin {
     }
 }
 
-fn check_result_counts(limits: &Limits, e: &Evaluation) -> Result<(), PluginFailure> {
+fn check_counts(limits: &Limits, findings: usize, trace: usize, rows: usize) -> Result<(), PluginFailure> {
     let over = |what: &str, n: usize, cap: usize| {
         (n > cap).then(|| PluginFailure::ResultCap(format!("{n} {what} returned, the cap is {cap}")))
     };
-    let rows: usize = e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len();
-    if let Some(f) = over("findings", e.findings.len(), limits.max_findings)
-        .or_else(|| over("trace steps", e.trace.len(), limits.max_trace_steps))
+    match over("findings", findings, limits.max_findings)
+        .or_else(|| over("trace steps", trace, limits.max_trace_steps))
         .or_else(|| over("decisions and table rows", rows, limits.max_result_rows))
     {
-        return Err(f);
+        Some(f) => Err(f),
+        None => Ok(()),
     }
+}
+
+fn check_result_counts(limits: &Limits, e: &Evaluation) -> Result<(), PluginFailure> {
+    let rows: usize = e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len();
+    check_counts(limits, e.findings.len(), e.trace.len(), rows)?;
     // Every decimal the plugin returns must be exact decimal text.
     let bad = e
         .metrics

@@ -72,7 +72,7 @@ fn plugins_list_and_info() {
     let o = lvyue(&["plugins", "info", "cn-ets"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    for needle in ["component sha256:", "lvyue:compliance@1.0.0", "compliance years: 2021–2025", "emission_sources", "credit_holdings", "quantity_t", "offsets.ccer_cap_ratio", "obligation_t"] {
+    for needle in ["component sha256:", "lvyue:compliance@1.1.0", "compliance years: 2021–2025", "emission_sources", "credit_holdings", "quantity_t", "offsets.ccer_cap_ratio", "obligation_t"] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
     let o = lvyue(&["plugins", "info", "nowhere"]);

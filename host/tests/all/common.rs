@@ -47,18 +47,55 @@ fn wasm_target_dir() -> PathBuf {
     target.join("wasm")
 }
 
+/// The contract versions the SDK builds plugins for. The conformance suite
+/// runs each test once per version (`<test>::contract_1_1`, `::contract_1_0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contract {
+    /// The SDK's default: lvyue:compliance@1.1.0, called with columns.
+    V1_1,
+    /// The SDK with feature `contract-1-0`: the frozen 1.0.0, called with rows.
+    V1_0,
+}
+
+thread_local! {
+    static CONTRACT: std::cell::Cell<Contract> = const { std::cell::Cell::new(Contract::V1_1) };
+}
+
+/// Runs `f` with the hostile plugins built for contract `c` (per test thread).
+pub fn with_contract<R>(c: Contract, f: impl FnOnce() -> R) -> R {
+    CONTRACT.with(|v| v.set(c));
+    f()
+}
+
+/// The contract the current test's hostile plugins are built for.
+pub fn contract() -> Contract {
+    CONTRACT.with(|v| v.get())
+}
+
 /// Builds every hostile crate for wasm32-wasip2 in one nested cargo
-/// invocation (once per test process) and returns the folder of the `.wasm`
-/// files.
+/// invocation per contract version (once per test process) and returns the
+/// folder of the `.wasm` files: the SDK's default (1.1) into `<target>/wasm`,
+/// 1.0 (SDK feature `contract-1-0`) into `<target>/wasm-contract-1.0`.
 pub fn built() -> &'static Path {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let result = BUILT.get_or_init(|| {
-        let target_dir = wasm_target_dir();
+    built_for(contract())
+}
+
+pub fn built_for(contract: Contract) -> &'static Path {
+    static BUILT_1_1: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    static BUILT_1_0: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let (cell, target_dir, features) = match contract {
+        Contract::V1_1 => (&BUILT_1_1, wasm_target_dir(), None),
+        Contract::V1_0 => (&BUILT_1_0, wasm_target_dir().with_file_name("wasm-contract-1.0"), Some("lvyue-sdk/contract-1-0")),
+    };
+    let result = cell.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.current_dir(root()).args(["build", "--release", "--target", TARGET, "--target-dir"]).arg(&target_dir);
         for (_, package) in hostile_crates() {
             cmd.args(["-p", &package]);
+        }
+        if let Some(f) = features {
+            cmd.args(["--features", f]);
         }
         // As in host/build.rs: do not pass this build's settings to the plugin build.
         for (k, _) in std::env::vars_os() {
@@ -75,7 +112,7 @@ pub fn built() -> &'static Path {
         let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if !output.status.success() {
             return Err(format!(
-                "building the hostile plugins for {TARGET} failed:\n{}",
+                "building the hostile plugins for {TARGET} ({contract:?}) failed:\n{}",
                 String::from_utf8_lossy(&output.stderr)
             ));
         }
@@ -87,7 +124,8 @@ pub fn built() -> &'static Path {
     }
 }
 
-/// The component of hostile crate `name` (its folder name, e.g. "panic").
+/// The component of hostile crate `name` (its folder name, e.g. "panic"),
+/// built for the current test's contract.
 pub fn component(name: &str) -> Vec<u8> {
     let path = built().join(format!("hostile_{}.wasm", name.replace('-', "_")));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -146,9 +184,15 @@ pub fn bundle_with_contract(parent: &Path, name: &str, contract: &str) -> PathBu
     dir
 }
 
-/// Writes the bundle of hostile crate `name` (contract "^1.0.0") into `parent/<id>/`.
+/// Writes the bundle of hostile crate `name` into `parent/<id>/`, declaring
+/// the contract it is built for: the current test's for the SDK's plugins,
+/// 1.0.0 for `contract-1-0` and 1.1.0 for `broken-columns` (wit-bindgen alone).
 pub fn bundle(parent: &Path, name: &str) -> PathBuf {
-    bundle_with_contract(parent, name, "^1.0.0")
+    let contract = match (name, contract()) {
+        ("contract-1-0", _) | (_, Contract::V1_0) if name != "broken-columns" => "^1.0.0",
+        _ => "^1.1.0",
+    };
+    bundle_with_contract(parent, name, contract)
 }
 
 /// Small limits: every attack is contained within seconds.

@@ -18,20 +18,42 @@
 //! | contract 2.0.0                 | refused before compiling (`BundleError`)       |
 //! | bundle edited after packing    | `BundleError::DigestMismatch`                  |
 //!
-//! The plugins are built once per test process by one nested cargo call
-//! (see `crate::common::built`).
+//! | a 1.1 result whose lengths lie  | `PluginFailure::Contract`, or `ResultCap`      |
+//!
+//! Every test that runs a plugin built with the SDK runs twice: with the
+//! plugins built for contract 1.1 (`<test>::contract_1_1`, called with
+//! columns) and for the frozen 1.0 (`<test>::contract_1_0`, SDK feature
+//! `contract-1-0`, called with rows). The plugins are built once per test
+//! process and version by one nested cargo call (see `crate::common::built`).
 
 
 
 use std::time::{Duration, Instant};
 
-use crate::common::{bundle, bundle_with_contract, evaluate, host, id, metric, test_limits};
+use crate::common::{bundle, bundle_with_contract, evaluate, host, id, metric, test_limits, with_contract, Contract};
 use lvyue::bundle::{Bundle, BundleError};
-use lvyue::contract::{ContractError, Version};
+use lvyue::contract::{ContractError, Version, CONTRACT_VERSION};
 use lvyue::host::RunError;
 use lvyue::sandbox::{Limits, PluginFailure};
 
 const MIB: usize = 1 << 20;
+
+/// `both_contracts!(test)` next to `fn test()`: the module `test` with one
+/// `#[test]` per contract version the SDK builds for.
+macro_rules! both_contracts {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn contract_1_1() {
+                super::with_contract(super::Contract::V1_1, super::$name)
+            }
+            #[test]
+            fn contract_1_0() {
+                super::with_contract(super::Contract::V1_0, super::$name)
+            }
+        }
+    };
+}
 
 /// Request options, e.g. `[("mode", "many")]`.
 type Options = &'static [(&'static str, &'static str)];
@@ -61,7 +83,7 @@ fn expect_failure(host: &lvyue::host::Host, name: &str, options: &[(&str, &str)]
 
 // ---- CPU --------------------------------------------------------------------------
 
-#[test]
+both_contracts!(infinite_loop_runs_out_of_fuel);
 fn infinite_loop_runs_out_of_fuel() {
     let limits = Limits { wall_clock: Duration::from_secs(60), ..test_limits() };
     let (failure, text) = fails("infinite-loop", limits.clone(), &[]);
@@ -75,7 +97,7 @@ fn infinite_loop_runs_out_of_fuel() {
     assert!(text.starts_with("plugin hostile-infinite-loop ran out of fuel: used its budget of 200000000 units"), "{text}");
 }
 
-#[test]
+both_contracts!(slow_sleep_hits_the_wall_clock_deadline);
 fn slow_sleep_hits_the_wall_clock_deadline() {
     // Fuel enough for hours of napping: only the epoch deadline can stop it.
     let limits = Limits { fuel_base: 1_000_000_000_000, wall_clock: Duration::from_secs(2), ..test_limits() };
@@ -92,7 +114,7 @@ fn slow_sleep_hits_the_wall_clock_deadline() {
 
 // ---- memory -----------------------------------------------------------------------
 
-#[test]
+both_contracts!(memory_bomb_hits_the_memory_cap);
 fn memory_bomb_hits_the_memory_cap() {
     let (failure, text) = fails("memory-bomb", Limits { memory_bytes: 64 * MIB, ..test_limits() }, &[]);
     match failure {
@@ -105,14 +127,14 @@ fn memory_bomb_hits_the_memory_cap() {
     assert!(text.starts_with("plugin hostile-memory-bomb exceeded the memory cap of 67108864 bytes across all its linear memories"), "{text}");
 }
 
-#[test]
+both_contracts!(unbounded_recursion_overflows_the_stack);
 fn unbounded_recursion_overflows_the_stack() {
     let (failure, text) = fails("recursion", test_limits(), &[]);
     assert!(matches!(failure, PluginFailure::StackOverflow), "expected StackOverflow, got {failure:?}");
     assert_eq!(text, "plugin hostile-recursion overflowed its stack (unbounded recursion?)");
 }
 
-#[test]
+both_contracts!(recursion_overflowing_rusts_shadow_stack_is_a_stack_overflow);
 fn recursion_overflowing_rusts_shadow_stack_is_a_stack_overflow() {
     // With a buffer in each frame, Rust's shadow stack in linear memory
     // overflows first: the guest then faults out of bounds, deep in a
@@ -124,7 +146,7 @@ fn recursion_overflowing_rusts_shadow_stack_is_a_stack_overflow() {
 
 // ---- results ----------------------------------------------------------------------
 
-#[test]
+both_contracts!(a_billion_findings_are_contained);
 fn a_billion_findings_are_contained() {
     let limits = test_limits();
     let (failure, text) = fails("billion-findings", limits.clone(), &[]);
@@ -144,7 +166,7 @@ fn a_billion_findings_are_contained() {
     }
 }
 
-#[test]
+both_contracts!(findings_over_the_cap_are_refused);
 fn findings_over_the_cap_are_refused() {
     let limits = Limits { max_findings: 100_000, result_bytes: 64 * MIB, ..test_limits() };
     let (failure, text) = fails("billion-findings", limits, &[("mode", "many")]);
@@ -155,7 +177,7 @@ fn findings_over_the_cap_are_refused() {
     assert_eq!(text, "plugin hostile-billion-findings exceeded the result cap: 150000 findings returned, the cap is 100000");
 }
 
-#[test]
+both_contracts!(a_gigabyte_string_hits_the_memory_cap);
 fn a_gigabyte_string_hits_the_memory_cap() {
     let (failure, text) = fails("huge-string", test_limits(), &[("mode", "gigabyte")]);
     match failure {
@@ -169,7 +191,7 @@ fn a_gigabyte_string_hits_the_memory_cap() {
     assert!(text.starts_with("plugin hostile-huge-string exceeded the memory cap of 67108864 bytes"), "{text}");
 }
 
-#[test]
+both_contracts!(a_string_over_the_result_bytes_is_refused);
 fn a_string_over_the_result_bytes_is_refused() {
     // 40 MiB fits in guest memory (64 MiB) but not in the 16 MiB the host copies out.
     let limits = Limits { result_bytes: 16 * MIB, memory_bytes: 64 * MIB, ..test_limits() };
@@ -199,7 +221,7 @@ fn assert_error(report: &lvyue::report::Report, key: &str) {
     assert!(seen.starts_with("error: "), "{key}: the plugin got through: {seen}");
 }
 
-#[test]
+both_contracts!(files_are_out_of_reach);
 fn files_are_out_of_reach() {
     let r = snoop("file");
     for key in ["file.read_passwd", "file.list_root", "file.list_cwd", "file.create"] {
@@ -207,7 +229,7 @@ fn files_are_out_of_reach() {
     }
 }
 
-#[test]
+both_contracts!(environment_and_arguments_are_empty);
 fn environment_and_arguments_are_empty() {
     let r = snoop("env");
     assert_eq!(metric(&r, "env.vars_count"), "0", "vars: {}", metric(&r, "env.vars"));
@@ -220,7 +242,7 @@ fn environment_and_arguments_are_empty() {
     assert!(cwd.starts_with("error: ") || cwd == "ok: /" || cwd == "ok: ", "cwd: {cwd}");
 }
 
-#[test]
+both_contracts!(clocks_are_fixed);
 fn clocks_are_fixed() {
     let r = snoop("clock");
     // The wall clock reads the Unix epoch and stays there while real time passes.
@@ -231,7 +253,7 @@ fn clocks_are_fixed() {
     assert_eq!(metric(&r, "clock.mono_elapsed_ns"), "0");
 }
 
-#[test]
+both_contracts!(sockets_are_refused);
 fn sockets_are_refused() {
     let r = snoop("socket");
     for key in ["socket.tcp_connect", "socket.tcp_listen", "socket.udp_bind", "socket.udp_send", "socket.dns"] {
@@ -241,7 +263,7 @@ fn sockets_are_refused() {
 
 // ---- panics -------------------------------------------------------------------------
 
-#[test]
+both_contracts!(a_panic_is_reported_with_its_message);
 fn a_panic_is_reported_with_its_message() {
     let (failure, text) = fails("panic", test_limits(), &[]);
     match &failure {
@@ -251,7 +273,7 @@ fn a_panic_is_reported_with_its_message() {
     assert!(text.starts_with("plugin hostile-panic panicked: rules table corrupt: 42 (at "), "{text}");
 }
 
-#[test]
+both_contracts!(an_abort_is_a_trap_that_says_which);
 fn an_abort_is_a_trap_that_says_which() {
     // No panic message to report: the trap itself leads the message, then
     // where it happened.
@@ -280,12 +302,12 @@ fn a_future_contract_is_refused_by_its_manifest_range() {
         BundleError::ContractRange { id, wanted, host, .. } => {
             assert_eq!(id, "hostile-future-contract");
             assert_eq!(wanted, "^2.0.0");
-            assert_eq!(*host, Version { major: 1, minor: 0, patch: 0 });
+            assert_eq!(*host, CONTRACT_VERSION);
         }
         other => panic!("expected ContractRange, got {other:?}"),
     }
     assert!(text.contains("plugin hostile-future-contract"), "{text}");
-    assert!(text.contains("needs contract ^2.0.0; this lvyue implements lvyue:compliance@1.0.0"), "{text}");
+    assert!(text.contains("needs contract ^2.0.0; this lvyue implements lvyue:compliance@1.1.0"), "{text}");
     assert!(text.contains("Upgrade lvyue"), "{text}");
 
     // A host loading it records the refusal and says so when asked for the plugin.
@@ -295,7 +317,7 @@ fn a_future_contract_is_refused_by_its_manifest_range() {
     match evaluate(&host, "hostile-future-contract", &[]) {
         Err(RunError::Refused { plugin, reason }) => {
             assert_eq!(plugin, "hostile-future-contract");
-            assert!(reason.contains("^2.0.0") && reason.contains("1.0.0"), "{reason}");
+            assert!(reason.contains("^2.0.0") && reason.contains("1.1.0"), "{reason}");
         }
         other => panic!("expected Refused, got {other:?}"),
     }
@@ -311,13 +333,13 @@ fn a_future_contract_behind_a_lying_manifest_is_refused_by_the_export_check() {
         BundleError::Contract { id, source: ContractError::Incompatible { found, host }, .. } => {
             assert_eq!(id, "hostile-future-contract");
             assert_eq!(*found, Version { major: 2, minor: 0, patch: 0 });
-            assert_eq!(*host, Version { major: 1, minor: 0, patch: 0 });
+            assert_eq!(*host, CONTRACT_VERSION);
         }
         other => panic!("expected Contract(Incompatible), got {other:?}"),
     }
     assert!(text.contains("plugin hostile-future-contract"), "{text}");
     assert!(text.contains("built against contract lvyue:compliance@2.0.0"), "{text}");
-    assert!(text.contains("this lvyue implements lvyue:compliance@1.0.0"), "{text}");
+    assert!(text.contains("this lvyue implements lvyue:compliance@1.1.0"), "{text}");
 
     // Refused at load, so the host never compiles or runs it.
     let host = host(vec![bundle_dir], test_limits());
@@ -326,7 +348,7 @@ fn a_future_contract_behind_a_lying_manifest_is_refused_by_the_export_check() {
     assert!(matches!(evaluate(&host, "hostile-future-contract", &[]), Err(RunError::Refused { .. })));
 }
 
-#[test]
+both_contracts!(a_component_changed_after_packing_is_refused);
 fn a_component_changed_after_packing_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let bundle_dir = bundle(dir.path(), "well-behaved");
@@ -349,7 +371,7 @@ fn a_component_changed_after_packing_is_refused() {
     assert!(text.contains("plugin hostile-well-behaved") && text.contains("component digest mismatch"), "{text}");
 }
 
-#[test]
+both_contracts!(rules_changed_after_packing_are_refused);
 fn rules_changed_after_packing_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let bundle_dir = bundle(dir.path(), "well-behaved");
@@ -364,12 +386,12 @@ fn rules_changed_after_packing_are_refused() {
 
 // ---- the host carries on ---------------------------------------------------------------
 
+both_contracts!(the_host_carries_on_after_every_failure);
 /// Every attack in turn against ONE host; after each, the same host evaluates
 /// a well-behaved plugin and (built in) cn-ets as if nothing had happened.
-#[test]
 fn the_host_carries_on_after_every_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let names = ["well-behaved", "infinite-loop", "slow-sleep", "memory-bomb", "recursion", "billion-findings", "huge-string", "panic", "snoop"];
+    let names = ["well-behaved", "infinite-loop", "slow-sleep", "memory-bomb", "recursion", "billion-findings", "huge-string", "panic", "snoop", "contract-1-0", "broken-columns"];
     let mut dirs: Vec<_> = names.iter().map(|n| bundle(dir.path(), n)).collect();
     // Two refused bundles: a future contract and a tampered component.
     dirs.push(bundle_with_contract(dir.path(), "future-contract", "^1.0.0"));
@@ -397,6 +419,8 @@ fn the_host_carries_on_after_every_failure() {
     let benign = |after: &str| {
         let r = evaluate(&host, "hostile-well-behaved", &[]).unwrap_or_else(|e| panic!("after {after}: the well-behaved plugin failed: {e}"));
         assert_eq!(metric(&r, "answer"), "42", "after {after}");
+        let r = evaluate(&host, "hostile-contract-1-0", &[]).unwrap_or_else(|e| panic!("after {after}: the frozen 1.0 plugin failed: {e}"));
+        assert_eq!(metric(&r, "rows"), "0", "after {after}");
         let r = host
             .evaluate(&lvyue::host::Evaluate {
                 jurisdiction: &sample.jurisdiction,
@@ -423,6 +447,8 @@ fn the_host_carries_on_after_every_failure() {
         ("huge-string", &[("mode", "40mib")], |f| matches!(f, PluginFailure::ResultCap(_))),
         ("panic", &[], |f| matches!(f, PluginFailure::Panic(m) if m.contains("rules table corrupt: 42"))),
         ("panic", &[("mode", "abort")], |f| matches!(f, PluginFailure::Trap(_))),
+        ("broken-columns", &[], |f| matches!(f, PluginFailure::Contract(_))),
+        ("broken-columns", &[("mode", "rows")], |f| matches!(f, PluginFailure::ResultCap(_))),
     ];
     for (name, options, check) in attacks {
         let label = format!("{name} {options:?}");
@@ -443,7 +469,7 @@ fn the_host_carries_on_after_every_failure() {
     benign("the refused future-contract");
 }
 
-#[test]
+both_contracts!(failure_messages_name_the_plugin_and_the_limit);
 fn failure_messages_name_the_plugin_and_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let names = ["infinite-loop", "memory-bomb", "recursion", "billion-findings", "huge-string", "panic"];
@@ -465,5 +491,33 @@ fn failure_messages_name_the_plugin_and_the_limit() {
     for (name, options, prefix) in expected {
         let (_, text) = expect_failure(&host, name, options);
         assert!(text.starts_with(prefix), "{name}: the message\n  {text}\ndoes not start with\n  {prefix}");
+    }
+}
+
+// ---- contract 1.1: columns that lie ----------------------------------------------------
+
+#[test]
+fn columns_that_break_the_contract_are_refused() {
+    // Each lie is found before anything is built from it.
+    let cases: &[(&str, &str)] = &[
+        ("ends", "string ends are not increasing within the buffer"),
+        ("boundary", "on character boundaries"),
+        ("count", "result table broken column c0: 2 strings for 3 entries"),
+        ("scale", "scale 40 is over 28"),
+        ("lists", "findings.cells: list ends are not increasing"),
+    ];
+    for (mode, needle) in cases {
+        let (failure, text) = fails("broken-columns", test_limits(), &[("mode", mode)]);
+        match &failure {
+            PluginFailure::Contract(m) => assert!(m.contains(needle), "{mode}: {m}"),
+            other => panic!("{mode}: expected Contract, got {other:?}"),
+        }
+        assert!(text.starts_with("plugin hostile-broken-columns broke the contract: "), "{text}");
+    }
+    // A row count is cheap to claim: the result caps are checked before it is believed.
+    let (failure, _) = fails("broken-columns", test_limits(), &[("mode", "rows")]);
+    match &failure {
+        PluginFailure::ResultCap(d) => assert_eq!(d, "4294967295 decisions and table rows returned, the cap is 2000000"),
+        other => panic!("expected ResultCap, got {other:?}"),
     }
 }

@@ -10,6 +10,7 @@ mod cli_manners;
 mod common;
 mod conformance;
 mod contract;
+mod contract_versions;
 mod corpus;
 mod event_neutrality;
 mod fuzz;

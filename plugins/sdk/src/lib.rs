@@ -20,20 +20,37 @@
 //! ```
 //!
 //! What the SDK gives:
-//! - the contract types (`bindings`, re-exported at the top level);
+//! - the contract types (`bindings`, re-exported at the top level), with the
+//!   request's tables as the SDK's own [`Table`] (see below);
 //! - exact decimals ([`Decimal`], [`dec`], [`fmt_dec`]);
 //! - typed access to input tables and parameters ([`Context`], [`RowView`]);
 //! - an output builder with a trace ([`Output`]);
 //! - the shared input schemas every plugin agrees on ([`schemas`]);
 //! - rounding as the rules state it, with a trace step per rounding ([`rounding`]).
 //!
+//! Contract versions: the SDK builds against `lvyue:compliance@1.1.0`
+//! ([`CONTRACT_VERSION`]) and exports both of its calls from the same plugin
+//! code: `evaluate-columns`, where the host passes tables as columns and the
+//! SDK reads them in place ([`columns`]), and 1.0's `evaluate`, with rows.
+//! With the feature `contract-1-0` it builds against the frozen 1.0.0
+//! contract instead (the host's compatibility tests build plugins both ways).
+//!
 //! Performance: the host gives every call a fresh instance and throws it away
 //! afterwards, so a plugin need not free the request. Wrapping it in
-//! `std::mem::ManuallyDrop` skips freeing its strings one by one (for
-//! 100,000 input rows that is 15–20 % of the call's time and 40 % of its fuel;
-//! see docs/benchmarks.md). The results are the same.
+//! `std::mem::ManuallyDrop` skips freeing it (with 1.0's rows, for 100,000
+//! input rows that was 15–20 % of the call's time and 40 % of its fuel; with
+//! 1.1's columns it is a few large buffers). The results are the same.
 
 pub mod bindings {
+    #[cfg(not(feature = "contract-1-0"))]
+    wit_bindgen::generate!({
+        path: "../wit/lvyue-compliance-1.1.0",
+        world: "compliance-plugin",
+        pub_export_macro: true,
+        export_macro_name: "export_plugin_bindings",
+        default_bindings_module: "lvyue_sdk::bindings",
+    });
+    #[cfg(feature = "contract-1-0")]
     wit_bindgen::generate!({
         path: "../wit/lvyue-compliance-1.0.0",
         world: "compliance-plugin",
@@ -43,26 +60,197 @@ pub mod bindings {
     });
 }
 
+pub mod columns;
 #[cfg(feature = "offsets")] pub mod offsets;
 pub mod rounding;
 pub mod schemas;
 
-pub use bindings::exports::lvyue::compliance::plugin::Guest as Plugin;
 pub use bindings::lvyue::compliance::types::{
     Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec,
-    Metric, MetricSpec, Parameter, ParameterSpec, Period, PluginInfo, Request, ResultColumn,
-    ResultTable, Row, Severity, SheetSpec, Table, TextZhEn, TraceStep, Value, ValueKind,
+    Metric, MetricSpec, Parameter, ParameterSpec, Period, PluginInfo, ResultColumn,
+    ResultTable, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value, ValueKind,
 };
 pub use rust_decimal::Decimal;
 
 use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
 
+use columns::Packed;
+
+/// A plugin: what it is and needs ([`Plugin::describe`]) and the
+/// evaluation of one request ([`Plugin::evaluate`]). Export it with
+/// [`export_plugin!`]; the SDK answers each of the contract's calls with these two.
+pub trait Plugin {
+    fn describe() -> PluginInfo;
+    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError>;
+}
+
+/// One evaluation request: the period, the resolved parameters, the input
+/// tables and the options. The contract's `request`, with the tables as the
+/// SDK's [`Table`] (read in place from the host's columns).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub jurisdiction: String,
+    pub period: Period,
+    pub parameters: Vec<Parameter>,
+    pub tables: Vec<Table>,
+    /// Free options, e.g. ("carbon_price_cny", "95.5").
+    pub options: Vec<(String, String)>,
+}
+
+/// One input table: its sheet key, its column keys and its rows.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The sheet-spec key.
+    pub key: String,
+    /// Column keys, in the order of each row's cells.
+    pub columns: Vec<String>,
+    pub rows: Rows,
+}
+
+impl Table {
+    /// The reference of a cell, e.g. "Emission sources!C12", by row index and
+    /// column key: computed from where the table came from (contract 1.1
+    /// passes no reference per cell). Empty when there is no such cell.
+    pub fn cell_ref(&self, row: usize, column: &str) -> String {
+        let Some(j) = self.columns.iter().position(|c| c == column) else { return String::new() };
+        self.rows.cell_ref(row, j)
+    }
+}
+
+/// The rows of a [`Table`]: those the host passed (as columns, read in place,
+/// or as 1.0 rows), then any a plugin adds with [`Rows::push`].
+#[derive(Clone, Default)]
+pub struct Rows {
+    packed: Option<Rc<Packed>>,
+    rows: Vec<Row>,
+}
+
+impl Rows {
+    pub(crate) fn packed(p: Rc<Packed>) -> Rows {
+        Rows { packed: Some(p), rows: Vec::new() }
+    }
+
+    fn packed_len(&self) -> usize {
+        self.packed.as_ref().map_or(0, |p| p.rows)
+    }
+
+    pub fn len(&self) -> usize {
+        self.packed_len() + self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds a row after the others.
+    pub fn push(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+
+    /// Row `i` as a record (1.0's form), made on request.
+    pub fn get(&self, i: usize) -> Option<Row> {
+        match &self.packed {
+            Some(p) if i < p.rows => Some(p.row(i)),
+            _ => self.rows.get(i - self.packed_len()).cloned(),
+        }
+    }
+
+    /// The reference of row `i`, column index `j`.
+    fn cell_ref(&self, i: usize, j: usize) -> String {
+        match &self.packed {
+            Some(p) if i < p.rows => p.origin.cell_ref(i, j),
+            _ => self.rows.get(i - self.packed_len()).and_then(|r| r.cells.get(j)).map(|c| c.source.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+impl From<Vec<Row>> for Rows {
+    fn from(rows: Vec<Row>) -> Rows {
+        Rows { packed: None, rows }
+    }
+}
+
+impl fmt::Debug for Rows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rows").field("packed", &self.packed).field("rows", &self.rows).finish()
+    }
+}
+
+impl Request {
+    /// A 1.0 request (rows).
+    pub fn from_rows(r: bindings::lvyue::compliance::types::Request) -> Request {
+        Request {
+            jurisdiction: r.jurisdiction,
+            period: r.period,
+            parameters: r.parameters,
+            tables: r.tables.into_iter().map(|t| Table { key: t.key, columns: t.columns, rows: t.rows.into() }).collect(),
+            options: r.options,
+        }
+    }
+}
+
+/// What [`export_plugin!`] calls; not for plugin code.
+#[doc(hidden)]
+pub mod export {
+    use super::*;
+
+    pub fn evaluate_rows<P: Plugin>(req: bindings::lvyue::compliance::types::Request) -> Result<Evaluation, EvaluationError> {
+        P::evaluate(Request::from_rows(req))
+    }
+
+    #[cfg(not(feature = "contract-1-0"))]
+    pub fn evaluate_columns<P: Plugin>(
+        req: bindings::lvyue::compliance::columns::Request,
+    ) -> Result<bindings::lvyue::compliance::columns::Evaluation, EvaluationError> {
+        P::evaluate(columns::wire::request(req)).map(columns::wire::evaluation)
+    }
+}
+
 /// Exports a type implementing [`Plugin`] as the component's `plugin` interface.
+#[cfg(not(feature = "contract-1-0"))]
 #[macro_export]
 macro_rules! export_plugin {
     ($ty:ident) => {
-        $crate::bindings::export_plugin_bindings!($ty with_types_in $crate::bindings);
+        const _: () = {
+            struct LvyueExport;
+            impl $crate::bindings::exports::lvyue::compliance::plugin::Guest for LvyueExport {
+                fn describe() -> $crate::PluginInfo {
+                    <$ty as $crate::Plugin>::describe()
+                }
+                fn evaluate(request: $crate::bindings::lvyue::compliance::types::Request) -> Result<$crate::Evaluation, $crate::EvaluationError> {
+                    $crate::export::evaluate_rows::<$ty>(request)
+                }
+                fn evaluate_columns(
+                    request: $crate::bindings::lvyue::compliance::columns::Request,
+                ) -> Result<$crate::bindings::lvyue::compliance::columns::Evaluation, $crate::EvaluationError> {
+                    $crate::export::evaluate_columns::<$ty>(request)
+                }
+            }
+            $crate::bindings::export_plugin_bindings!(LvyueExport with_types_in $crate::bindings);
+        };
+    };
+}
+
+/// Exports a type implementing [`Plugin`] as the component's `plugin` interface (contract 1.0).
+#[cfg(feature = "contract-1-0")]
+#[macro_export]
+macro_rules! export_plugin {
+    ($ty:ident) => {
+        const _: () = {
+            struct LvyueExport;
+            impl $crate::bindings::exports::lvyue::compliance::plugin::Guest for LvyueExport {
+                fn describe() -> $crate::PluginInfo {
+                    <$ty as $crate::Plugin>::describe()
+                }
+                fn evaluate(request: $crate::bindings::lvyue::compliance::types::Request) -> Result<$crate::Evaluation, $crate::EvaluationError> {
+                    $crate::export::evaluate_rows::<$ty>(request)
+                }
+            }
+            $crate::bindings::export_plugin_bindings!(LvyueExport with_types_in $crate::bindings);
+        };
     };
 }
 
@@ -70,6 +258,10 @@ macro_rules! export_plugin {
 pub const PARAMETER_NOT_VERIFIED: &str = "PARAMETER_NOT_VERIFIED";
 
 /// The contract version this SDK builds against.
+#[cfg(not(feature = "contract-1-0"))]
+pub const CONTRACT_VERSION: &str = "1.1.0";
+/// The contract version this SDK builds against.
+#[cfg(feature = "contract-1-0")]
 pub const CONTRACT_VERSION: &str = "1.0.0";
 
 /// The name of a confidence mark, as written in rules files.
@@ -139,7 +331,8 @@ pub fn text(s: impl Into<String>) -> Value {
 ///         rows: vec![Row {
 ///             source: "Sources!2".into(),
 ///             cells: vec![Cell { value: Value::Number("1000".into()), source: "Sources!F2".into() }],
-///         }],
+///         }]
+///         .into(),
 ///     }],
 ///     options: vec![],
 /// };
@@ -235,7 +428,20 @@ impl<'a> TableView<'a> {
 
     pub fn rows(&self) -> impl Iterator<Item = RowView<'a>> + 'a {
         let table = self.table;
-        table.into_iter().flat_map(|t| t.rows.iter().map(move |r| RowView { columns: &t.columns, row: r }))
+        table.into_iter().flat_map(|t| {
+            let packed = t.rows.packed.as_deref();
+            let n = packed.map_or(0, |p| p.rows);
+            let columns: &'a [String] = &t.columns;
+            (0..n)
+                .map(move |i| RowView { columns, at: At::Packed(packed.expect("rows counted from it"), i) })
+                .chain(t.rows.rows.iter().map(move |r| RowView { columns, at: At::Row(r) }))
+        })
+    }
+
+    /// The reference of a cell by row index and column key, e.g.
+    /// "Emission sources!C12" (empty if there is no such cell).
+    pub fn cell_ref(&self, row: usize, column: &str) -> String {
+        self.table.map(|t| t.cell_ref(row, column)).unwrap_or_default()
     }
 }
 
@@ -243,50 +449,91 @@ impl<'a> TableView<'a> {
 #[derive(Clone, Copy)]
 pub struct RowView<'a> {
     columns: &'a [String],
-    row: &'a Row,
+    at: At<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum At<'a> {
+    /// Row `usize` of a table the host passed as columns.
+    Packed(&'a Packed, usize),
+    /// A row passed as a record (contract 1.0) or added by the plugin.
+    Row(&'a Row),
 }
 
 impl<'a> RowView<'a> {
-    /// Where the row came from, e.g. "Holdings!7".
-    pub fn source(&self) -> &'a str {
-        &self.row.source
+    #[inline]
+    fn index(&self, key: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == key)
     }
 
-    pub fn cell(&self, key: &str) -> Option<&'a Cell> {
-        let i = self.columns.iter().position(|c| c == key)?;
-        self.row.cells.get(i)
+    /// Where the row came from, e.g. "Holdings!7".
+    pub fn source(&self) -> &'a str {
+        match self.at {
+            At::Packed(p, i) => p.row_source(i),
+            At::Row(r) => &r.source,
+        }
+    }
+
+    /// The cell of a column: its value and its reference.
+    pub fn cell(&self, key: &str) -> Option<Cell> {
+        let j = self.index(key)?;
+        match self.at {
+            At::Packed(p, i) => Some(Cell { value: p.columns.get(j)?.value(i), source: p.origin.cell_ref(i, j) }),
+            At::Row(r) => r.cells.get(j).cloned(),
+        }
     }
 
     /// The cell reference of a column, e.g. "Holdings!F7" (empty if absent).
     pub fn at(&self, key: &str) -> String {
-        self.cell(key).map(|c| c.source.clone()).unwrap_or_default()
+        let Some(j) = self.index(key) else { return String::new() };
+        match self.at {
+            At::Packed(p, i) if j < p.columns.len() => p.origin.cell_ref(i, j),
+            At::Packed(..) => String::new(),
+            At::Row(r) => r.cells.get(j).map(|c| c.source.clone()).unwrap_or_default(),
+        }
     }
 
     pub fn decimal(&self, key: &str) -> Option<Decimal> {
-        match &self.cell(key)?.value {
-            Value::Number(n) => dec(n),
-            _ => None,
+        let j = self.index(key)?;
+        match self.at {
+            At::Packed(p, i) => p.columns.get(j)?.decimal(i),
+            At::Row(r) => match &r.cells.get(j)?.value {
+                Value::Number(n) => dec(n),
+                _ => None,
+            },
         }
     }
 
     pub fn text(&self, key: &str) -> Option<&'a str> {
-        match &self.cell(key)?.value {
-            Value::Text(s) => Some(s.as_str()),
-            _ => None,
+        let j = self.index(key)?;
+        match self.at {
+            At::Packed(p, i) => p.columns.get(j)?.text(i),
+            At::Row(r) => match &r.cells.get(j)?.value {
+                Value::Text(s) => Some(s.as_str()),
+                _ => None,
+            },
         }
     }
 
     pub fn date(&self, key: &str) -> Option<&'a str> {
-        match &self.cell(key)?.value {
-            Value::Date(s) => Some(s.as_str()),
-            _ => None,
+        let j = self.index(key)?;
+        match self.at {
+            At::Packed(p, i) => p.columns.get(j)?.date(i),
+            At::Row(r) => match &r.cells.get(j)?.value {
+                Value::Date(s) => Some(s.as_str()),
+                _ => None,
+            },
         }
     }
 
     pub fn boolean(&self, key: &str) -> Option<bool> {
-        match &self.cell(key)?.value {
-            Value::Boolean(b) => Some(*b),
-            _ => None,
+        let j = self.index(key)?;
+        match self.at {
+            At::Packed(p, i) => p.columns.get(j)?.boolean(i),
+            At::Row(r) => match &r.cells.get(j)?.value {
+                Value::Boolean(b) => Some(*b),
+                _ => None,
+            },
         }
     }
 }

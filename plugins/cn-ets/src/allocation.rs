@@ -280,7 +280,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
     );
     let r_cap = round.record(&mut ev.out, ("缺口率上限豁免补发", "Shortfall-rate cap top-up"), raw_top_up, Some("t"), vec![Output::ref_step(s_raw)]);
     let (cap_top_up, s_cap) = (r_cap.value, r_cap.step);
-    ev.metric_rounded("allocation_cap_top_up_t", &r_cap, Some(&format!("max(0, verified_emissions_t * (1 - {P_SHORTFALL_CAP}) - (allocation_units_initial_t + allocation_gas_top_up_t))")));
+    ev.metric_rounded("allocation_cap_top_up_t", &round, &r_cap, Some(&format!("max(0, verified_emissions_t * (1 - {P_SHORTFALL_CAP}) - (allocation_units_initial_t + allocation_gas_top_up_t))")));
     if cap_top_up > Decimal::ZERO {
         ev.finding(
             "SHORTFALL_CAP_TOP_UP",

@@ -104,7 +104,7 @@ fn evaluate(ev: &mut Eval) -> Result<(), EvaluationError> {
     // Allowances are whole tonnes: the obligation as the rules round it.
     let r_obl = obligation_rule.record(&mut ev.out, ("应清缴配额量", "Obligation"), emissions.verified, Some("t"), vec![Output::ref_step(s_raw)]);
     let (obligation, s_obl) = (r_obl.value, r_obl.step);
-    ev.metric_rounded("obligation_t", &r_obl, Some("verified_emissions_t"));
+    ev.metric_rounded("obligation_t", &obligation_rule, &r_obl, Some("verified_emissions_t"));
 
     let alloc = allocation::evaluate(ev, sector, &emissions)?;
     allocation_gap(ev, obligation, s_obl, &alloc);

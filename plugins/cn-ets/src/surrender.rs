@@ -123,7 +123,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     // Offsets are surrendered in whole tonnes: the cap as the rules round it.
     let r_cap = cap_rule.record(&mut ev.out, ("CCER抵销上限", "Offset cap"), cap, Some("t"), vec![Output::ref_step(s_cap)]);
     let (cap, s_cap) = (r_cap.value, r_cap.step);
-    ev.metric_rounded("offset_cap_t", &r_cap, Some(&format!("obligation_t * {P_CAP_RATIO}")));
+    ev.metric_rounded("offset_cap_t", &cap_rule, &r_cap, Some(&format!("obligation_t * {P_CAP_RATIO}")));
 
     // ---- offsets: one decision per holding -------------------------------------------
     let surrender_date = opts.surrender_date.unwrap_or(deadline);
@@ -256,7 +256,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     );
     let r_used = holdings_rule.record(&mut ev.out, ("使用CCER", "Offsets used"), used, Some("t"), vec![Output::ref_step(s_used_raw)]);
     let (used, s_used) = (r_used.value, r_used.step);
-    ev.metric_rounded("offsets_used_t", &r_used, Some("min(offsets_eligible_t, offset_cap_t, obligation_t)"));
+    ev.metric_rounded("offsets_used_t", &holdings_rule, &r_used, Some("min(offsets_eligible_t, offset_cap_t, obligation_t)"));
     let s_unused = ev.out.step(
         Step { clause: "办法 第二十九条 / Measures Art. 29", zh: "合格但未使用的CCER", en: "Eligible offsets not used", parameters: &[], inputs: vec![Output::ref_step(s_el), Output::ref_step(s_used)] },
         num(eligible - used),
@@ -377,7 +377,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     );
     let r_au = holdings_rule.record(&mut ev.out, ("清缴配额", "Allowances used"), allowances_used, Some("t"), vec![Output::ref_step(s_au_raw)]);
     let (allowances_used, s_au) = (r_au.value, r_au.step);
-    ev.metric_rounded("allowances_used_t", &r_au, Some("min(allowances_held_t, obligation_t - offsets_used_t)"));
+    ev.metric_rounded("allowances_used_t", &holdings_rule, &r_au, Some("min(allowances_held_t, obligation_t - offsets_used_t)"));
     let s_left = ev.out.step(
         Step { clause: "条例 第十四条 / Regulation Art. 14", zh: "清缴后剩余可用配额", en: "Usable allowances left after surrender", parameters: &[], inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)] },
         num(held - allowances_used),
@@ -422,7 +422,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     // What is bought is whole tonnes, rounded as the rules say (up).
     let r_sf = shortfall_rule.record(&mut ev.out, ("缺口", "Shortfall"), shortfall, Some("t"), vec![Output::ref_step(s_sf_raw)]);
     let (shortfall, s_sf) = (r_sf.value, r_sf.step);
-    ev.metric_rounded("shortfall_t", &r_sf, Some("obligation_t - offsets_used_t - allowances_used_t"));
+    ev.metric_rounded("shortfall_t", &shortfall_rule, &r_sf, Some("obligation_t - offsets_used_t - allowances_used_t"));
     if shortfall > Decimal::ZERO {
         plan_rows.push(vec![text("CEA"), text("buy / 购买"), text(""), num(shortfall)]);
         ev.finding("SHORTFALL", t(&format!("需在 {deadline} 前购入 {shortfall} 吨配额"), &format!("Buy {shortfall} t of allowances before {deadline}")), vec![]);
@@ -590,7 +590,7 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
                     Some("CNY"),
                 );
                 let r = money.record(&mut ev.out, ("罚款", "Penalty"), value, Some("CNY"), vec![Output::ref_step(s)]);
-                ev.metric_rounded(key, &r, Some(&formula));
+                ev.metric_rounded(key, &money, &r, Some(&formula));
             }
             (false, _) if short => {
                 let s = ev.out.step(
@@ -631,6 +631,6 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
         Some("t"),
     );
     let r_cut = tonnes.record(&mut ev.out, ("次年配额核减", "Cut of next year's allocation"), cut, Some("t"), vec![Output::ref_step(s_cut_raw)]);
-    ev.metric_rounded("next_allocation_cut_t", &r_cut, Some(&format!("shortfall_t * {P_CUT_RATIO}")));
+    ev.metric_rounded("next_allocation_cut_t", &tonnes, &r_cut, Some(&format!("shortfall_t * {P_CUT_RATIO}")));
     Ok(())
 }

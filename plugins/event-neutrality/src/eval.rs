@@ -87,12 +87,12 @@ impl<'a> Eval<'a> {
         Ok(rule)
     }
 
-    /// A rounded metric: its value and trace step are the rounding's. The
-    /// formula over unrounded operands is stated only when rounding left the
-    /// value as it was (the host checks it exactly and has no rounding function).
-    pub fn metric_rounded(&mut self, key: &str, r: &Rounded, formula: Option<&str>) {
-        match formula.filter(|_| !r.changed()) {
-            Some(f) => self.metric_f(key, lvyue_sdk::num(r.value), r.step, f),
+    /// A rounded metric: its value and trace step are the rounding's; the
+    /// formula over unrounded operands is wrapped in the rule's rounding
+    /// (`roundup(…, rounding.shortfall.places)`), which the host checks exactly.
+    pub fn metric_rounded(&mut self, key: &str, rule: &Rule, r: &Rounded, formula: Option<&str>) {
+        match formula {
+            Some(f) => self.metric_f(key, lvyue_sdk::num(r.value), r.step, &rule.wrap_formula(f)),
             None => self.metric(key, lvyue_sdk::num(r.value), r.step),
         }
     }

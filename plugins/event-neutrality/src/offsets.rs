@@ -320,9 +320,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         Some("t"),
     );
     // Credits are retired in whole tonnes: the gap as the rules round it (up).
-    let r_gap = ev.rounding(R_SHORTFALL)?.record(&mut ev.out, ("抵消缺口", "Offset gap"), gap, Some("t"), vec![Output::ref_step(s_gap_raw)]);
+    let gap_rule = ev.rounding(R_SHORTFALL)?;
+    let r_gap = gap_rule.record(&mut ev.out, ("抵消缺口", "Offset gap"), gap, Some("t"), vec![Output::ref_step(s_gap_raw)]);
     let (gap, s_gap) = (r_gap.value, r_gap.step);
-    ev.metric_rounded("gap_t", &r_gap, Some("max(emissions_total_t - offsets_eligible_t, 0)"));
+    ev.metric_rounded("gap_t", &gap_rule, &r_gap, Some("max(emissions_total_t - offsets_eligible_t, 0)"));
     let surplus = (eligible - total).max(Decimal::ZERO).normalize();
     let s_sur = ev.out.step(
         Step { clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3", zh: "盈余 = max(合格抵消量 − 排放总量, 0)", en: "Surplus = max(eligible offsets − total, 0)", parameters: &[], inputs },

@@ -67,6 +67,16 @@ impl Mode {
         }
     }
 
+    /// The metric-formula function that rounds this way (the spreadsheet's
+    /// ROUND, ROUNDUP, ROUNDDOWN): `round`, `roundup` or `rounddown`.
+    pub fn function(self) -> &'static str {
+        match self {
+            Mode::HalfUp => "round",
+            Mode::Up => "roundup",
+            Mode::Down => "rounddown",
+        }
+    }
+
     fn zh(self) -> &'static str {
         match self {
             Mode::HalfUp => "四舍五入",
@@ -187,7 +197,7 @@ pub struct Rounded {
 
 impl Rounded {
     /// Whether rounding changed the value (a formula over unrounded operands
-    /// then no longer gives it).
+    /// then gives it only wrapped by [`Rule::wrap_formula`]).
     pub fn changed(&self) -> bool {
         self.before != self.value
     }
@@ -245,6 +255,13 @@ impl Rule {
     /// Rounds without recording anything.
     pub fn apply(&self, d: Decimal) -> Decimal {
         round(d, self.places, self.mode)
+    }
+
+    /// A metric formula over unrounded operands, rounded as this rule rounds:
+    /// `roundup(<inner>, rounding.shortfall.places)`. The host checks it
+    /// exactly against the rounded value and writes it as a live formula.
+    pub fn wrap_formula(&self, inner: &str) -> String {
+        format!("{}({inner}, {})", self.mode.function(), self.places_key)
     }
 
     /// What the rule does, in words: (zh, en).
@@ -411,7 +428,20 @@ mod tests {
         );
         assert!(s.description.en.contains("0.1 → 1"), "{}", s.description.en);
         assert_eq!(s.inputs, ["trace:0"]);
+        assert_eq!(
+            rule.wrap_formula("obligation_t - offsets_used_t"),
+            "roundup(obligation_t - offsets_used_t, rounding.shortfall.places)"
+        );
         assert!(matches!(&s.value, Value::Number(n) if n == "1"));
+    }
+
+    #[test]
+    fn each_mode_names_its_spreadsheet_function() {
+        let names: Vec<_> = Mode::NAMES
+            .iter()
+            .map(|n| Mode::parse(n).unwrap().function())
+            .collect();
+        assert_eq!(names, ["round", "roundup", "rounddown"]);
     }
 
     #[test]

@@ -660,9 +660,10 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         Some("t"),
     );
     // Allowances are whole tonnes: the obligation as the rules round it.
-    let r_obl = p.rounding(R_OBLIGATION)?.record(&mut p.out, ("应清缴配额量", "Obligation"), verified, Some("t"), vec![Output::ref_step(s_obl_raw)]);
+    let obligation_rule = p.rounding(R_OBLIGATION)?;
+    let r_obl = obligation_rule.record(&mut p.out, ("应清缴配额量", "Obligation"), verified, Some("t"), vec![Output::ref_step(s_obl_raw)]);
     let (obligation, s_obl) = (r_obl.value, r_obl.step);
-    p.metric("obligation_t", num(obligation), s_obl, Some("verified_emissions_t").filter(|_| !r_obl.changed()));
+    p.metric("obligation_t", num(obligation), s_obl, Some(obligation_rule.wrap_formula("verified_emissions_t").as_str()));
 
     // ---- coverage ----------------------------------------------------------------
     coverage(p, &ent, gross, s_gross)?;
@@ -724,7 +725,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let cap_rule = p.rounding(R_OFFSET_CAP)?;
     let r_cap = cap.map(|c| cap_rule.record(&mut p.out, ("抵销上限", "Offset cap"), c, Some("t"), vec![Output::ref_step(s_cap)]));
     let (cap, s_cap) = (r_cap.map(|r| r.value), r_cap.map_or(s_cap, |r| r.step));
-    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, r_cap.filter(|r| !r.changed()).map(|_| cap_formula.as_str()));
+    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, r_cap.map(|_| cap_rule.wrap_formula(&cap_formula)).as_deref());
 
     // Eligibility, one decision per holding (after the plan, with the tonnes used).
     let mut credits: Vec<(Credit, Verdict, Vec<String>)> = Vec::new();
@@ -907,7 +908,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     // What is bought is whole tonnes, rounded as the rules say (up).
     let r_sf = shortfall_rule.record(&mut p.out, ("缺口", "Shortfall"), result.shortfall, Some("t"), vec![Output::ref_step(s_sf)]);
     let s_sf = r_sf.step;
-    p.metric("shortfall_t", num(shortfall), s_sf, Some("max(0, obligation_t - offsets_used_t - allowances_used_t)").filter(|_| !r_sf.changed()));
+    p.metric("shortfall_t", num(shortfall), s_sf, Some(shortfall_rule.wrap_formula("max(0, obligation_t - offsets_used_t - allowances_used_t)").as_str()));
     if let Some(cost) = result.cost {
         let s = p.out.step(Step { clause: method, zh: "所用持有量价值 = Σ 数量 × 单价", en: "Value of holdings used = Σ quantity × price", parameters: &[], inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_au)] }, num(cost), Some("CNY"));
         let r = p.rounding(R_MONEY)?.record(&mut p.out, ("所用持有量价值", "Value of holdings used"), cost, Some("CNY"), vec![Output::ref_step(s)]);
@@ -1000,7 +1001,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         );
         let r = raw.map(|b| cap_rule.record(&mut p.out, (&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name)), b, Some("t"), vec![Output::ref_step(s)]));
         let (bound, s) = (r.map(|r| r.value), r.map_or(s, |r| r.step));
-        let formula = formula.filter(|_| r.is_some_and(|r| !r.changed()));
+        let formula = formula.filter(|_| r.is_some()).map(|f| cap_rule.wrap_formula(&f));
         let label = t(&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name));
         match (&formula, bound) {
             (Some(f), Some(b)) => p.out.metric_with_formula(&metric_key, num(b), "t", label, Some(s), f),
@@ -1358,7 +1359,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         match computed {
             Some(v) => {
                 let r = money.record(&mut p.out, ("罚款", "Penalty"), v, Some("CNY"), vec![Output::ref_step(s)]);
-                p.metric(key, num(r.value), r.step, formula.as_deref().filter(|_| !r.changed()));
+                p.metric(key, num(r.value), r.step, formula.as_deref().map(|f| money.wrap_formula(f)).as_deref());
             }
             None => p.metric(key, value, s, formula.as_deref()),
         }
@@ -1374,7 +1375,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     match cut {
         Some(r) => {
             let rr = tonnes.record(&mut p.out, ("次年配额扣减", "Cut of next year's allocation"), shortfall * r, Some("t"), vec![Output::ref_step(s)]);
-            p.metric("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().filter(|_| !rr.changed()));
+            p.metric("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().map(|f| tonnes.wrap_formula(f)).as_deref());
         }
         None => p.metric("next_allocation_cut_t", value, s, formula.as_deref()),
     }

@@ -46,7 +46,8 @@ num-traits = { version = "0.2", optional = true }
 
 [features]
 default = ["offsets"]
-offsets = ["dep:num-bigint", "dep:num-rational", "dep:num-traits"]"#;
+offsets = ["dep:num-bigint", "dep:num-rational", "dep:num-traits"]
+contract-1-0 = []"#;
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && id.starts_with(|c: char| c.is_ascii_lowercase())

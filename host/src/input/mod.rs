@@ -152,7 +152,10 @@ pub(crate) fn without_thousands(text: &str) -> Option<String> {
         return Some(t.to_string());
     }
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let int = body.split_once('.').map(|(i, _)| i).unwrap_or(body);
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if frac.contains(',') {
+        return None;
+    }
     let mut groups = int.split(',');
     let first = groups.next()?;
     let ok = (1..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit()) && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));

@@ -180,7 +180,7 @@ fn scan_xml(
     scan: &Scan<'_>,
     sheet: &str,
     part: &str,
-    visit: &mut dyn FnMut(&Event<'_>, &[String]) -> Result<(), InputProblem>,
+    visit: &mut dyn FnMut(&Event<'_>, usize) -> Result<(), InputProblem>,
 ) -> Result<(), InputProblem> {
     let l = scan.limits;
     let f = zip.by_index(index).map_err(|e| scan.damaged(sheet, format!("part {part} that cannot be unzipped ({e})")))?;
@@ -196,7 +196,8 @@ fn scan_xml(
         c.expand_empty_elements = true;
     }
     let mut buf = Vec::with_capacity(4096);
-    let mut stack: Vec<String> = Vec::new();
+    // Only the depth is kept (the reader checks that end tags match their starts).
+    let mut depth = 0usize;
     let mut events: u64 = 0;
     loop {
         buf.clear();
@@ -220,31 +221,31 @@ fn scan_xml(
             scan.time_up()?;
         }
         match &event {
-            Event::Start(e) => {
-                stack.push(e.name().as_ref().to_string());
-                if stack.len() as u64 > l.depth {
+            Event::Start(_) => {
+                depth += 1;
+                if depth as u64 > l.depth {
                     return Err(scan.over(
                         sheet,
-                        format!("XML in {part} nested {} deep", stack.len()),
+                        format!("XML in {part} nested {depth} deep"),
                         "层嵌套的 XML",
                         "XML elements nested in one another",
                         l.depth,
                         "depth",
                     ));
                 }
-                visit(&event, &stack)?;
+                visit(&event, depth)?;
             }
             Event::End(_) => {
-                visit(&event, &stack)?;
-                stack.pop();
+                visit(&event, depth)?;
+                depth = depth.saturating_sub(1);
             }
             Event::Eof => {
-                if let Some(open) = stack.last() {
-                    return Err(scan.damaged(sheet, format!("damaged XML in {part}: it ends inside <{open}>")));
+                if depth > 0 {
+                    return Err(scan.damaged(sheet, format!("damaged XML in {part}: it ends with {depth} element(s) left open")));
                 }
                 return Ok(());
             }
-            _ => visit(&event, &stack)?,
+            _ => visit(&event, depth)?,
         }
     }
 }
@@ -259,8 +260,8 @@ fn text_chars(event: &Event<'_>) -> u64 {
     }
 }
 
-fn local(e: &BytesStart<'_>) -> String {
-    e.local_name().as_ref().to_string()
+fn local<'a>(e: &'a BytesStart<'_>) -> &'a str {
+    e.local_name().into_inner()
 }
 
 /// An attribute by its local name (the prefix ignored), unescaped.
@@ -269,6 +270,9 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
 }
 
 fn unescaped(v: &str) -> String {
+    if !v.contains('&') {
+        return v.to_string();
+    }
     quick_xml::escape::unescape(v).map(|v| v.into_owned()).unwrap_or_else(|_| v.to_string())
 }
 
@@ -404,9 +408,9 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
         let mut strings: u64 = 0;
         let mut chars: u64 = 0;
         let mut phonetic = 0usize;
-        scan_xml(&mut zip, i, scan, "", &sst_path, &mut |ev, stack| {
+        scan_xml(&mut zip, i, scan, "", &sst_path, &mut |ev, depth| {
             match ev {
-                Event::Start(e) => match local(e).as_str() {
+                Event::Start(e) => match local(e) {
                     "sst" => {
                         if let Some(n) = attr(e, "uniqueCount").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
                             if n.len() > 18 || n.parse::<u64>().unwrap_or(u64::MAX) > l.strings {
@@ -421,10 +425,10 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
                             return Err(scan.over("", format!("more than {} shared strings in {sst_path}", limits::count(l.strings)), "个共享字符串", "shared strings", l.strings, "strings"));
                         }
                     }
-                    "rPh" => phonetic = stack.len(),
+                    "rPh" => phonetic = depth,
                     _ => {}
                 },
-                Event::End(_) if phonetic == stack.len() => phonetic = 0,
+                Event::End(_) if phonetic == depth => phonetic = 0,
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if phonetic == 0 => {
                     chars += text_chars(ev);
                     if chars > l.text_chars {
@@ -471,7 +475,7 @@ pub fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_
         let mut skip_depth = 0usize; // inside <f> or <rPh>: text not counted
         let mut chars: u64 = 0;
         let mut current = (0u64, 0u64);
-        scan_xml(&mut zip, i, scan, sheet, path, &mut |ev, stack| {
+        scan_xml(&mut zip, i, scan, sheet, path, &mut |ev, depth| {
             match ev {
                 Event::Start(e) => {
                     let name = local(e);
@@ -487,7 +491,7 @@ pub fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_
                     }
                     if cell_depth > 0 {
                         if skip_depth == 0 && (name == "f" || name == "rPh") {
-                            skip_depth = stack.len();
+                            skip_depth = depth;
                         }
                         return Ok(());
                     }
@@ -517,19 +521,19 @@ pub fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_
                             return Err(scan.over(sheet, format!("more than {} cells", limits::count(l.cells)), "个单元格（每个工作表）", "cells in a sheet", l.cells, "cells"));
                         }
                         current = pos;
-                        cell_depth = stack.len();
+                        cell_depth = depth;
                         chars = 0;
                     }
                 }
                 Event::End(e) => {
-                    if skip_depth == stack.len() {
+                    if skip_depth == depth {
                         skip_depth = 0;
                     }
-                    if cell_depth > 0 && cell_depth == stack.len() {
+                    if cell_depth > 0 && cell_depth == depth {
                         cell_depth = 0;
                         col += 1;
                     } else if cell_depth == 0 && in_data {
-                        let name = e.local_name().as_ref().to_string();
+                        let name = e.local_name().into_inner();
                         if name == "row" {
                             row += 1;
                             col = 0;
@@ -605,13 +609,13 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
     let l = scan.limits;
     for i in parts.get("content.xml").cloned().unwrap_or_default() {
         let mut t = OdsTable::default();
-        scan_xml(&mut zip, i, scan, "", "content.xml", &mut |ev, stack| {
+        scan_xml(&mut zip, i, scan, "", "content.xml", &mut |ev, depth| {
             match ev {
                 Event::Start(e) => {
-                    let name = e.name().as_ref().to_string();
-                    match name.as_str() {
+                    let name = e.name().into_inner();
+                    match name {
                         "table:table" if t.depth == 0 => {
-                            t = OdsTable { depth: stack.len(), name: attr_q(e, "table:name").unwrap_or_default(), ..OdsTable::default() };
+                            t = OdsTable { depth: depth, name: attr_q(e, "table:name").unwrap_or_default(), ..OdsTable::default() };
                         }
                         "table:table-row" if t.depth > 0 && t.cell_depth == 0 => {
                             let repeat = repeat_attr(e, "table:number-rows-repeated").ok_or_else(|| scan.damaged(&t.name, "a damaged table:number-rows-repeated".into()))?;
@@ -632,14 +636,14 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                             let first = t.col;
                             t.col = (t.col + repeat).min(MAX_COLS);
                             t.cell_repeat = t.col - first;
-                            t.cell_depth = stack.len();
+                            t.cell_depth = depth;
                             t.cell_chars = 0;
                             if filled && t.cell_repeat > 0 {
                                 t.row_first.get_or_insert(first);
                                 t.row_last = t.col - 1;
                             }
                         }
-                        "office:annotation" if t.cell_depth > 0 && t.note_depth == 0 => t.note_depth = stack.len(),
+                        "office:annotation" if t.cell_depth > 0 && t.note_depth == 0 => t.note_depth = depth,
                         "text:s" if t.cell_depth > 0 && t.note_depth == 0 => {
                             let spaces = repeat_attr(e, "text:c").ok_or_else(|| scan.damaged(&t.name, "a damaged text:c".into()))?;
                             t.add_chars(spaces, scan, l)?;
@@ -648,16 +652,16 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                     }
                 }
                 Event::End(e) => {
-                    let name = e.name().as_ref().to_string();
-                    if t.note_depth == stack.len() {
+                    let name = e.name().into_inner();
+                    if t.note_depth == depth {
                         t.note_depth = 0;
                     }
-                    if t.cell_depth == stack.len() && (name == "table:table-cell" || name == "table:covered-table-cell") {
+                    if t.cell_depth == depth && (name == "table:table-cell" || name == "table:covered-table-cell") {
                         t.cell_depth = 0;
                         t.row_text = t.row_text.saturating_add(t.cell_chars.saturating_mul(t.cell_repeat));
                     } else if t.depth > 0 && t.cell_depth == 0 && name == "table:table-row" {
                         t.end_row(scan, l)?;
-                    } else if t.depth == stack.len() && name == "table:table" {
+                    } else if t.depth == depth && name == "table:table" {
                         t.end_table(scan, l)?;
                         t = OdsTable::default();
                     }

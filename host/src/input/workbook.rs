@@ -177,7 +177,7 @@ fn raw_value(cell: &Cell, kind: ValueKind) -> RawValue {
     match d {
         Data::Empty => RawValue::Empty,
         Data::Int(i) => RawValue::Number(i.to_string()),
-        Data::Float(f) => crate::decimal::from_f64(*f).map(RawValue::Number).unwrap_or_else(|| RawValue::Text(f.to_string())),
+        Data::Float(f) => crate::decimal::from_f64(*f).map(RawValue::Number).unwrap_or_else(|| RawValue::Text(format!("{f:e}"))),
         Data::String(s) => {
             let t = s.trim();
             if t.is_empty() {
@@ -192,7 +192,7 @@ fn raw_value(cell: &Cell, kind: ValueKind) -> RawValue {
         Data::Bool(b) => RawValue::Bool(*b),
         Data::DateTime(dt) => {
             let serial = dt.as_f64();
-            let number = || crate::decimal::from_f64(serial).map(RawValue::Number).unwrap_or_else(|| RawValue::Text(serial.to_string()));
+            let number = || crate::decimal::from_f64(serial).map(RawValue::Number).unwrap_or_else(|| RawValue::Text(format!("{serial:e}")));
             if matches!(kind, ValueKind::Number) {
                 // A date-formatted number in a number column: keep the number.
                 number()

@@ -1,6 +1,7 @@
 //! Surrender: which credits and allowances may be used, the surrender plan from
 //! what is held, the shortfall, the deadline, carry-over and penalty exposure.
 
+use lvyue_sdk::dates::is_iso_date;
 use lvyue_sdk::offsets::{new_ccer_conditions, Failure};
 use lvyue_sdk::{dec, fmt_dec, num, t, text, ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value};
 
@@ -14,14 +15,6 @@ const INELIGIBLE: &str = "ineligible";
 pub struct Obligation {
     pub value: Decimal,
     pub step: u32,
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
-        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
-        && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
 }
 
 /// Validated options: the planned surrender date and the net sales for carry-over.

@@ -62,6 +62,7 @@ pub mod bindings {
 
 pub mod columns;
 #[cfg(feature = "offsets")] pub mod offsets;
+pub mod dates;
 pub mod rounding;
 pub mod schemas;
 

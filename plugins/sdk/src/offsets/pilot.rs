@@ -17,6 +17,7 @@ use crate::{
 };
 
 use super::plan::{self, CapBound, Lot, LotKind};
+use crate::dates::is_iso_date;
 use crate::rounding::Rule;
 use super::*;
 
@@ -444,14 +445,6 @@ impl<'a> Pilot<'a> {
             );
         }
     }
-}
-
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
-        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
-        && matches!(s[8..10].parse::<u8>(), Ok(1..=31))
 }
 
 /// The entity row's values.

@@ -12,22 +12,10 @@
 /// ```
 pub fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10
-        || !b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
-    {
+    if b.len() != 10 || !b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() }) {
         return false;
     }
-    let (Ok(year), Ok(month), Ok(day)) = (
-        s[0..4].parse::<u32>(),
-        s[5..7].parse::<u32>(),
-        s[8..10].parse::<u32>(),
-    ) else {
+    let (Ok(year), Ok(month), Ok(day)) = (s[0..4].parse::<u32>(), s[5..7].parse::<u32>(), s[8..10].parse::<u32>()) else {
         return false;
     };
     (1..=days_in_month(year, month)).contains(&day)

@@ -142,7 +142,7 @@ impl Bits {
     }
 
     pub fn push(&mut self, on: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
         if on {

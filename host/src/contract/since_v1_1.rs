@@ -227,10 +227,11 @@ fn parse_row(source: &str, sheet: &str, style: wit::RowStyle) -> Option<u32> {
 
 /// The sheet and style of a row reference: "Sheet!12" or "file:table[3]".
 fn guess_style(source: &str) -> Option<(&str, wit::RowStyle)> {
-    if let Some((sheet, n)) = source.rsplit_once('!') {
-        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
-            return Some((sheet, wit::RowStyle::SheetRow));
-        }
+    if let Some((sheet, n)) = source.rsplit_once('!')
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some((sheet, wit::RowStyle::SheetRow));
     }
     let inner = source.strip_suffix(']')?;
     let (sheet, n) = inner.rsplit_once('[')?;
@@ -683,9 +684,11 @@ pub fn rows_of(t: &wit::Table) -> Result<Table, String> {
             wit::RowStyle::SheetRow => format!("{}!{}", o.sheet, number(i)),
             wit::RowStyle::Indexed => format!("{}[{}]", o.sheet, number(i)),
         };
-        let cells = (0..t.columns.len())
-            .map(|j| Cell {
-                value: values[j][i].clone(),
+        let cells = values
+            .iter()
+            .enumerate()
+            .map(|(j, column)| Cell {
+                value: column[i].clone(),
                 source: exception(i, j).unwrap_or_else(|| match &o.columns[j] {
                     wit::ColumnOrigin::Letter(l) => format!("{}!{l}{}", o.sheet, number(i)),
                     wit::ColumnOrigin::Field(f) => format!("{row_ref}.{f}"),

@@ -211,7 +211,7 @@ enum Bindings {
 /// What an evaluation returned, before the 1.1 columns are checked and unpacked.
 enum Out {
     Rows(Result<Evaluation, EvaluationError>),
-    Columns(Result<contract::since_v1_1::wit::Evaluation, EvaluationError>),
+    Columns(Result<Box<contract::since_v1_1::wit::Evaluation>, EvaluationError>),
 }
 
 /// Which of a plugin's calls evaluates: 1.1 plugins have both.
@@ -249,7 +249,7 @@ impl PreparedPlugin {
             _ => None,
         };
         let run = self.call(limits, cells, |bindings, store| match (bindings, &columns) {
-            (Bindings::V1_1(b), Some(columns)) => b.lvyue_compliance_plugin().call_evaluate_columns(store, columns).map(Out::Columns),
+            (Bindings::V1_1(b), Some(columns)) => b.lvyue_compliance_plugin().call_evaluate_columns(store, columns).map(|r| Out::Columns(r.map(Box::new))),
             (Bindings::V1_1(b), None) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
             (Bindings::V1_0(b), _) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
         })?;
@@ -260,7 +260,7 @@ impl PreparedPlugin {
                 // The counts first: a claimed row count is cheap to lie about.
                 let rows = e.tables.iter().map(|t| t.rows as usize).sum::<usize>() + e.decisions.tables.ends.len();
                 check_counts(limits, e.findings.severities.len(), e.trace.clauses.ends.len(), rows)?;
-                Ok(contract::since_v1_1::from_columns(e).map_err(PluginFailure::Contract)?)
+                Ok(contract::since_v1_1::from_columns(*e).map_err(PluginFailure::Contract)?)
             }
         };
         if let Ok(evaluation) = &value {

@@ -157,13 +157,11 @@ impl Bits {
 
     #[inline]
     pub fn push(&mut self, on: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
-        if on {
-            if let Some(b) = self.bytes.last_mut() {
-                *b |= 1 << (self.len % 8);
-            }
+        if on && let Some(b) = self.bytes.last_mut() {
+            *b |= 1 << (self.len % 8);
         }
         self.len += 1;
     }

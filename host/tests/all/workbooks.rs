@@ -160,14 +160,14 @@ fn libreoffice_recalculates_the_summary_to_the_same_numbers() {
     let out = dir.path().join("out");
     let status = Command::new(soffice)
         .arg(format!("-env:UserInstallation=file://{}", profile.display()))
-        .args(["--headless", "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,1", "--outdir"])
+        .args(["--headless", "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2", "--outdir"])
         .arg(&out)
         .arg(&path)
         .output()
         .expect("run LibreOffice");
     assert!(status.status.success(), "LibreOffice failed: {}", String::from_utf8_lossy(&status.stderr));
     let csv = std::fs::read_to_string(out.join("zeroed.csv")).or_else(|_| {
-        // Newer LibreOffice names per-sheet exports after the sheet.
+        // Newer LibreOffice names per-sheet exports after the sheet. The Summary is the second sheet (after the answer).
         let f = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("Summary")).unwrap();
         std::fs::read_to_string(f)
     });

@@ -75,6 +75,15 @@ pub struct Rows {
     pub grid_mwh_step: u32,
 }
 
+/// A product of two inputs beyond exact decimals (each can be up to 10^15): an error naming the cells.
+fn too_large(ev: &mut Eval, label: &str, what: &str, cells: Vec<String>) {
+    ev.finding(
+        "VALUE_TOO_LARGE",
+        t(&format!("{label}：{what} 超出可精确计算的范围"), &format!("{label}: {what} is too large to compute exactly")),
+        cells,
+    );
+}
+
 /// Reads and computes every source row, and the grid factor.
 pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
     let grid = grid_factor(ev, event)?;
@@ -98,7 +107,13 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
         // Activity: the quantity, or trips × distance (person-km) for travel.
         let quantity = row.decimal("quantity");
         let pkm = match (row.decimal("trips"), row.decimal("distance_km")) {
-            (Some(n), Some(d)) => Some(n * d),
+            (Some(n), Some(d)) => match n.checked_mul(d) {
+                Some(p) => Some(p),
+                None => {
+                    too_large(ev, &label, "trips × distance_km", vec![row.at("trips"), row.at("distance_km")]);
+                    continue;
+                }
+            },
             _ => None,
         };
         let activity = match (quantity, pkm) {
@@ -176,7 +191,11 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
         match (user, rule) {
             (Some(f), rule) => {
                 let named = filled(row.text("factor_source")).unwrap_or("未注明 not stated").to_string();
-                calc.emissions = (activity * f / Decimal::ONE_THOUSAND).normalize();
+                let Some(kg) = activity.checked_mul(f) else {
+                    too_large(ev, &label, "activity × factor", calc.cells.iter().cloned().chain([row.at("factor")]).collect());
+                    continue;
+                };
+                calc.emissions = (kg / Decimal::ONE_THOUSAND).normalize();
                 calc.factor_kg = Some(f);
                 calc.origin = format!("user: {named}");
                 calc.confidence = "user-supplied".into();

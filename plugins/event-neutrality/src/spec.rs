@@ -142,6 +142,7 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("DATE_ORDER", Severity::Error, "日期先后顺序不正确", "Dates are in the wrong order"),
     ("ACTIVITY_MISSING", Severity::Error, "排放源缺少活动数据", "An emission source has no activity data"),
     ("ACTIVITY_CONFLICT", Severity::Error, "活动数据与人次×距离不一致", "Activity data and trips × distance disagree"),
+    ("VALUE_TOO_LARGE", Severity::Error, "数值之积超出可精确计算的范围", "A product of the values is too large to compute exactly"),
     ("UNIT_MISMATCH", Severity::Error, "活动数据单位不适用于该类别或排放因子", "The activity unit does not fit the category or the factor"),
     ("FACTOR_MISSING", Severity::Error, "规则库中无有出处的排放因子，须填写用户排放因子", "No sourced factor in the rules: a user factor is required"),
     ("GRID_FACTOR_MISSING", Severity::Error, "该年度无已发布的电网排放因子，须填写用户排放因子", "No published grid factor for the year: a user factor is required"),

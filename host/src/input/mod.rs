@@ -459,6 +459,34 @@ mod tests {
     }
 
     #[test]
+    fn commas_only_as_thousands_separators() {
+        assert_eq!(without_thousands("1,234.5").as_deref(), Some("1234.5"));
+        assert_eq!(without_thousands("-12,345,678").as_deref(), Some("-12345678"));
+        assert_eq!(without_thousands("18422.5").as_deref(), Some("18422.5"));
+        for bad in ["18.422,5", "12,34", "1,2,3", ",5", "1,234,56", "1234,567", "1,234.5,6"] {
+            assert_eq!(without_thousands(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_passed_to_plugins_stay_in_their_declared_ranges() {
+        let raw = |cells: &[(&str, RawValue)]| RawTable {
+            key: "h".into(),
+            display: "Holdings".into(),
+            units: HashMap::new(),
+            at: "Holdings!1".into(),
+            rows: vec![row(2, &[&[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CEA".into()))], cells].concat())],
+        };
+        let ok = check(&[spec()], &[raw(&[("qty", RawValue::Text("999,999,999,999,999".into())), ("date", RawValue::Date("2999-12-31".into()))])]);
+        assert!(ok.is_ok(), "{ok:?}");
+        let p = check(&[spec()], &[raw(&[("qty", RawValue::Number("1000000000000000".into())), ("date", RawValue::Date("9999-12-31".into()))])]).unwrap_err();
+        assert!(p[0].expected_en.contains("smaller than 1,000,000,000,000,000"), "{p:?}");
+        assert!(p[1].expected_en.contains("from 1900-01-01 to 2999-12-31"), "{p:?}");
+        let p = check(&[spec()], &[raw(&[("qty", RawValue::Number("1".into())), ("date", RawValue::Number("0".into()))])]).unwrap_err();
+        assert_eq!(p[0].found, "0 (as an Excel date serial)");
+    }
+
+    #[test]
     fn a_missing_required_sheet_is_a_problem() {
         let problems = check(&[spec()], &[]).unwrap_err();
         assert_eq!(problems.len(), 1);

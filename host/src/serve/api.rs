@@ -320,7 +320,41 @@ fn parse_option(s: &str) -> Result<(String, String), ApiError> {
     }
 }
 
-/// Reads the body of `validate` or `evaluate` (within the upload cap).
+/// One field of the form into the upload.
+fn take_field(up: &mut Upload, name: &str, file_name: Option<String>, data: Bytes) -> Result<(), ApiError> {
+    let text = || String::from_utf8(data.to_vec()).map_err(|_| ApiError::usage(format!("field `{name}` is not UTF-8 text")));
+    match name {
+        "jurisdiction" => up.jurisdictions.extend(text()?.split(',').map(|j| j.trim().to_string()).filter(|j| !j.is_empty())),
+        "year" => up.year = Some(text()?),
+        "option" => {
+            for line in text()?.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                up.options.push(parse_option(line)?);
+            }
+        }
+        "entity" => up.entity = Some(text()?.trim().to_string()).filter(|e| !e.is_empty()),
+        "inventory" | "portfolio" | "request" => {
+            if data.is_empty() && file_name.as_deref().unwrap_or("").is_empty() {
+                return Ok(()); // an empty file input of a form
+            }
+            let file = file_name.unwrap_or_else(|| format!("{name}.xlsx"));
+            let slot = match name {
+                "inventory" => &mut up.inventory,
+                "portfolio" => &mut up.portfolio,
+                _ => &mut up.request,
+            };
+            if slot.is_some() {
+                return Err(ApiError::usage(format!("field `{name}` is given twice")));
+            }
+            *slot = Some((file, data));
+        }
+        other => return Err(ApiError::usage(format!("unknown field `{other}`; see docs/api.md"))),
+    }
+    Ok(())
+}
+
+/// Reads the body of `validate` or `evaluate` (within the upload cap). A
+/// request refused for what it says is still read to its end, so that the
+/// client, still sending, gets the answer and not a closed connection.
 async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
     let media = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let media = media.split(';').next().unwrap_or("").trim().to_string();
@@ -328,6 +362,7 @@ async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
     match media.as_str() {
         "multipart/form-data" => {
             let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::usage(format!("not a multipart form: {}", e.body_text())))?;
+            let mut refused = None;
             loop {
                 let field = match form.next_field().await {
                     Ok(Some(f)) => f,
@@ -337,34 +372,12 @@ async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
                 let name = field.name().unwrap_or("").to_string();
                 let file_name = field.file_name().map(str::to_string);
                 let data = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
-                let text = || String::from_utf8(data.to_vec()).map_err(|_| ApiError::usage(format!("field `{name}` is not UTF-8 text")));
-                match name.as_str() {
-                    "jurisdiction" => up.jurisdictions.extend(text()?.split(',').map(|j| j.trim().to_string()).filter(|j| !j.is_empty())),
-                    "year" => up.year = Some(text()?),
-                    "option" => {
-                        let t = text()?;
-                        for line in t.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                            up.options.push(parse_option(line)?);
-                        }
-                    }
-                    "entity" => up.entity = Some(text()?.trim().to_string()).filter(|e| !e.is_empty()),
-                    "inventory" | "portfolio" | "request" => {
-                        if data.is_empty() && file_name.as_deref().unwrap_or("").is_empty() {
-                            continue; // an empty file input of a form
-                        }
-                        let file = file_name.unwrap_or_else(|| format!("{name}.xlsx"));
-                        let slot = match name.as_str() {
-                            "inventory" => &mut up.inventory,
-                            "portfolio" => &mut up.portfolio,
-                            _ => &mut up.request,
-                        };
-                        if slot.is_some() {
-                            return Err(ApiError::usage(format!("field `{name}` is given twice")));
-                        }
-                        *slot = Some((file, data));
-                    }
-                    other => return Err(ApiError::usage(format!("unknown field `{other}`; see docs/api.md"))),
+                if refused.is_none() {
+                    refused = take_field(&mut up, &name, file_name, data).err();
                 }
+            }
+            if let Some(e) = refused {
+                return Err(e);
             }
         }
         "application/json" | "application/toml" | "text/toml" | "text/plain" => {
@@ -374,8 +387,11 @@ async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
                 .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(limit) } else { ApiError::usage(e.body_text()) })?;
             up.request = Some((format!("request.{ext}"), bytes));
         }
-        "" => return Err(ApiError::usage("no Content-Type: send multipart/form-data, or a request as application/json or application/toml")),
-        other => return Err(ApiError::usage(format!("Content-Type {other}: send multipart/form-data, or a request as application/json or application/toml"))),
+        other => {
+            let what = if other.is_empty() { "no Content-Type".to_string() } else { format!("Content-Type {other}") };
+            discard(req.into_body(), limit).await;
+            return Err(ApiError::usage(format!("{what}: send multipart/form-data, or a request as application/json or application/toml")));
+        }
     }
     Ok(up)
 }
@@ -555,16 +571,23 @@ enum Format {
 
 async fn evaluate(State(s): State<Arc<Shared>>, Query(q): Query<EvaluateQuery>, req: Request) -> Response {
     let format = match q.format.as_deref().unwrap_or("json") {
-        "json" => Format::Json,
-        "xlsx" => Format::Xlsx,
-        "html" => Format::Html,
-        "all" => Format::All,
-        other => return ApiError::usage(format!("format `{other}`: expected json, xlsx, html or all")).into_response(),
+        "json" => Ok(Format::Json),
+        "xlsx" => Ok(Format::Xlsx),
+        "html" => Ok(Format::Html),
+        "all" => Ok(Format::All),
+        other => Err(ApiError::usage(format!("format `{other}`: expected json, xlsx, html or all"))),
     };
     let lang = match q.lang.as_deref().map(Lang::parse) {
-        None => Lang::Zh,
-        Some(Some(l)) => l,
-        Some(None) => return ApiError::usage("lang: expected zh or en").into_response(),
+        None => Ok(Lang::Zh),
+        Some(Some(l)) => Ok(l),
+        Some(None) => Err(ApiError::usage("lang: expected zh or en")),
+    };
+    let (format, lang) = match (format, lang) {
+        (Ok(f), Ok(l)) => (f, l),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = tokio::time::timeout(s.config.request_timeout, discard(req.into_body(), s.config.max_upload_bytes)).await;
+            return e.into_response();
+        }
     };
     with_slot(s, req, move |host, dir, up| {
         let staged = stage(dir, up)?;

@@ -18,5 +18,8 @@ mod malformed;
 mod multi;
 mod plugin_guide;
 mod samples;
+mod serve;
+mod serve_browser;
+mod serve_load;
 mod supply_chain_cati;
 mod workbooks;

@@ -200,7 +200,7 @@ fn raw_value(cell: &Cell, kind: ValueKind) -> RawValue {
                 // Serials before 1 (1900-01-01) or after 9999-12-31 are no dates:
                 // the reader would clamp them to 1899-12-31 or 9999-12-31.
                 let (y, m, d, ..) = dt.to_ymd_hms_milli();
-                if !(serial >= 1.0 && serial < LAST_DATE_SERIAL + 1.0) || y < 1900 {
+                if !(1.0..LAST_DATE_SERIAL + 1.0).contains(&serial) || y < 1900 {
                     return number();
                 }
                 RawValue::Date(format!("{y:04}-{m:02}-{d:02}"))
@@ -237,6 +237,10 @@ enum Source {
     /// .xls and .ods: every sheet was read when the file was opened.
     Whole,
 }
+
+/// What opening a workbook gives: its sheet names, where its sheets come
+/// from, and the sheets already read (all of them for .xls and .ods).
+type Opened = (Vec<String>, Source, HashMap<String, Result<Arc<Sparse>, Vec<InputProblem>>>);
 
 /// An opened workbook: each sheet is parsed at most once, however many
 /// jurisdictions (each with its own declared sheets) read it.
@@ -293,7 +297,7 @@ impl Workbook {
         let format = prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
         let (f, l) = (file.clone(), limits.clone());
         let b = bytes.clone();
-        let opened = guard::bounded(deadline, move || -> Result<(Vec<String>, Source, HashMap<String, Result<Arc<Sparse>, Vec<InputProblem>>>), InputProblem> {
+        let opened = guard::bounded(deadline, move || -> Result<Opened, InputProblem> {
             let scan = Scan { file: &f, limits: &l, deadline };
             match format {
                 Format::Xlsx => {

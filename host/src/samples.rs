@@ -3,7 +3,9 @@
 //! (`<name>-inventory.xlsx`, and `<name>-portfolio.xlsx` when the plugin reads
 //! portfolio sheets), made by the same code as the templates, so the two never
 //! drift apart (`host/tests/samples.rs` checks the committed files;
-//! `LVYUE_BLESS=1` rewrites them).
+//! `LVYUE_BLESS=1` rewrites them). A sample with month-by-month rows for a
+//! layout its plugin declares (`cn-ets-2024-plant*.toml`) has its inventory
+//! written in the official layout, months as columns, as carbon managers keep it.
 
 use std::path::Path;
 
@@ -18,8 +20,17 @@ pub fn workbooks(host: &Host, name: &str, req: &RequestFile) -> Result<Vec<(Stri
     let build = |part: &crate::contract::PluginInfo| {
         crate::input::template::build_with_data(part, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))
     };
+    // A sample with rows for a declared layout's sheet is written as the user keeps
+    // it: the inventory in the official layout (`crate::input::layout::template`).
+    let layouts = bundle.manifest.layouts();
+    let official = req.tables.iter().any(|t| !t.rows.is_empty() && layouts.iter().any(|l| l.target == t.key));
+    let inventory_bytes = if official {
+        crate::input::layout::template::build(&inventory, layouts, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))?
+    } else {
+        build(&inventory)?
+    };
     let stem = name.trim_end_matches(".toml");
-    let mut out = vec![(format!("{stem}-inventory.xlsx"), build(&inventory)?)];
+    let mut out = vec![(format!("{stem}-inventory.xlsx"), inventory_bytes)];
     if !portfolio.input.is_empty() {
         out.push((format!("{stem}-portfolio.xlsx"), build(&portfolio)?));
     }

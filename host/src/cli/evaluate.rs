@@ -22,6 +22,11 @@ pub(crate) struct Args {
     /// Render the plugin's report documents (e.g. a declaration in zh and en) into DIR.
     #[arg(long, value_name = "DIR")]
     render: Option<PathBuf>,
+    /// Year to date: forecast the year from the months up to YYYY-MM (month-by-month input;
+    /// without it, a year with months missing at the end is forecast from the last month with
+    /// data). Passed to the plugin as the option as_of.
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    as_of: Option<String>,
     /// Write the printable result (HTML for A4: the answer first, findings, charts, the parameters
     /// with their sources, a signature block); print it or "Save as PDF" from a browser.
     #[arg(long, value_name = "FILE")]
@@ -44,7 +49,11 @@ pub(crate) struct Args {
 
 pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
     let to = Outputs { workbook: a.out.as_deref(), json: a.json.as_deref(), render: a.render.as_deref() };
-    let input = a.input.job();
+    let mut input = a.input.job();
+    if let Some(month) = &a.as_of {
+        input.options.retain(|(k, _)| k != "as_of");
+        input.options.push(("as_of".into(), month.clone()));
+    }
     let named: Vec<PathBuf> = input.inventory.iter().chain(&input.portfolio).chain(&input.request).cloned().collect();
     job::check_output_paths(&named, to)?;
     if let Some(html) = &a.html {
@@ -90,6 +99,12 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
         Some((_, e)) => Err(e),
         None => Ok(exit::OK),
     }
+}
+
+/// `YYYY-MM`, checked before any plugin work.
+fn parse_month(s: &str) -> Result<String, String> {
+    let ok = s.len() == 7 && s.as_bytes()[4] == b'-' && s[..4].bytes().all(|b| b.is_ascii_digit()) && matches!(s[5..].parse::<u8>(), Ok(1..=12));
+    if ok { Ok(s.to_string()) } else { Err("expected a month YYYY-MM, e.g. 2025-09".into()) }
 }
 
 /// Builds and writes the outputs, naming each file written.

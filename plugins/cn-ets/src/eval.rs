@@ -29,6 +29,12 @@ impl<'a> Eval<'a> {
         Eval { ctx, out: Output::default(), used: BTreeSet::new() }
     }
 
+    /// The same state (trace, findings, parameters used) over another request:
+    /// the month-by-month input expanded into annual rows (`crate::monthly`).
+    pub fn rebind<'b>(self, ctx: &'b Context<'b>) -> Eval<'b> {
+        Eval { ctx, out: self.out, used: self.used }
+    }
+
     pub fn year(&self) -> u16 {
         self.ctx.year()
     }

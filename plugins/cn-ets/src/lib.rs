@@ -19,13 +19,20 @@
 //!   obligation, allocation amounts, the offset cap, holdings used and the
 //!   shortfall in whole tonnes (a shortfall to buy rounds up), money to 0.01 CNY.
 //!
+//! - month-by-month input (the official tables, months as columns, read by the
+//!   host from the layouts in `plugin.toml`): the guideline's monthly checks,
+//!   the annual rows they give, and a forecast for the year from the months so
+//!   far ([`monthly`]).
+//!
 //! Options: `sector` (power, cement, steel, aluminium; default power),
-//! `carbon_price_cny`, `surrender_date`, `net_sales_2024_2025_t`.
+//! `carbon_price_cny`, `surrender_date`, `net_sales_2024_2025_t`, `as_of`
+//! (YYYY-MM: forecast the year from the months up to it).
 
 mod allocation;
 mod emissions;
 mod eval;
 mod fuels;
+mod monthly;
 mod spec;
 mod surrender;
 
@@ -63,8 +70,19 @@ impl lvyue_sdk::Plugin for CnEts {
         }
         let ctx = Context::new(&req);
         let mut ev = Eval::new(&ctx);
+        // Month-by-month input becomes the annual rows the steps read.
+        let Some(expanded) = monthly::expand(&mut ev)? else {
+            evaluate(&mut ev)?;
+            let mut evaluation = ev.out.finish();
+            monthly::finish(&ctx, &mut evaluation, None)?;
+            return Ok(evaluation);
+        };
+        let ctx = Context::new(&expanded.request);
+        let mut ev = ev.rebind(&ctx);
         evaluate(&mut ev)?;
-        Ok(ev.out.finish())
+        let mut evaluation = ev.out.finish();
+        monthly::finish(&ctx, &mut evaluation, expanded.forecast.as_ref())?;
+        Ok(evaluation)
     }
 }
 

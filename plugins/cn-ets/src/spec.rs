@@ -123,6 +123,7 @@ pub fn parameters() -> Vec<ParameterSpec> {
         P_CARRY_APPLY_BY,
         P_NEW_CCER_START_AFTER,
         P_NEW_CCER_WINDOW_YEARS,
+        crate::monthly::P_EVIDENCE_DAYS,
     ];
     let mut optional: Vec<String> = optional_fixed.iter().map(|s| s.to_string()).collect();
     optional.extend(CATEGORIES.iter().map(|c| generation_benchmark_key(c)));
@@ -165,6 +166,7 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("penalty_min_cny", "CNY", "罚款下限", "Penalty, minimum"),
     ("penalty_max_cny", "CNY", "罚款上限", "Penalty, maximum"),
     ("next_allocation_cut_t", "t", "次年配额核减", "Cut of next year's allocation"),
+    ("shortfall_cost_cny", "CNY", "购买缺口的成本（缺口 × 碳价）", "Cost of buying the shortfall (shortfall × carbon price)"),
 ];
 
 pub fn metrics() -> Vec<MetricSpec> {
@@ -212,6 +214,21 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline"),
     ("PENALTY_PRICE_MISSING", Severity::Info, "未提供碳价，无法计算罚款金额", "No carbon price given; penalty not computed"),
     ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
+    // Month-by-month input (crate::monthly).
+    ("EMISSIONS_DATA_MISSING", Severity::Error, "没有排放数据（排放源表或按月参数）", "No emissions data (emission sources or monthly parameters)"),
+    ("MONTHLY_AND_ANNUAL", Severity::Error, "同一排放源或机组既按年又按月填报", "A source or unit given both as annual rows and month by month"),
+    ("UNIT_CATEGORY_MISSING", Severity::Error, "按月填报发电数据的机组缺少机组类别", "A unit with monthly production data has no category"),
+    ("NCV_MODE_CHANGED", Severity::Warning, "低位发热量的获取方式在年内改变", "The net calorific value's mode changes during the year"),
+    ("MEASURED_REVERTS_TO_DEFAULT", Severity::Warning, "实测值之后改用缺省值", "A measured value reverts to a default"),
+    ("DEFAULT_CARBON_CONTENT", Severity::Warning, "燃煤未实测含碳量，采用保守缺省值", "Coal carbon content not measured; the conservative default is used"),
+    ("MONTH_MISSING", Severity::Warning, "缺少某月数据", "A month's data are missing"),
+    ("ANNUAL_MISMATCH", Severity::Warning, "全年值与各月数据不符", "The year's value differs from what the months give"),
+    ("MONTH_OVERDUE", Severity::Warning, "月度数据超过上传期限未上传", "A month's data are past their upload deadline"),
+    ("FORECAST", Severity::Info, "结果为按已有月份外推的全年预测", "The results are a forecast for the year from the months so far"),
+    ("DATA_AFTER_AS_OF", Severity::Info, "预测截止月之后的数据未使用", "Data after the as-of month are not used"),
+    ("AS_OF_WITHOUT_MONTHS", Severity::Info, "给出了 as_of 但没有按月数据", "as_of given without month-by-month data"),
+    ("MONTHLY_ITEM_NOT_READ", Severity::Info, "按月表中有本插件不读取的信息项", "The monthly table has items this plugin does not read"),
+    ("MONTHLY_OTHER_YEAR", Severity::Info, "按月表中有其他年度的数据", "The monthly table has data of other years"),
 ];
 
 pub fn findings() -> Vec<FindingSpec> {
@@ -313,5 +330,7 @@ pub fn input() -> Vec<SheetSpec> {
             ("price_cny", &["78"]),
         ],
     );
-    vec![sources, generating_units(), allowances, credits]
+    // Not required: month-by-month parameters (the official tables) may give the emissions instead.
+    let sources = SheetSpec { required: false, ..sources };
+    vec![sources, generating_units(), crate::monthly::monthly_parameters(), crate::monthly::generating_unit_info(), allowances, credits]
 }

@@ -754,6 +754,9 @@ pub fn normalise(
     if problems.is_empty() {
         Ok(())
     } else {
+        // One problem per cell and kind: a unit cell serves twelve months.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|p| seen.insert((p.cell.clone(), p.expected_en.clone())));
         Err(crate::input::capped(problems))
     }
 }

@@ -357,6 +357,12 @@ pub fn read(
         .map(|n| text::fold_label(n))
         .collect();
     let declares = |k: &str| target.columns.iter().any(|c| c.key == k);
+    let mode_choices: Vec<String> = target
+        .columns
+        .iter()
+        .find(|c| c.key == role::VALUE_MODE)
+        .map(|c| c.choices.clone())
+        .unwrap_or_default();
 
     let mut problems = Vec::new();
     let mut rows_out = Vec::new();
@@ -367,6 +373,16 @@ pub fn read(
     let mut fuel_col_last: Option<(String, String)> = None;
 
     for r in grid.rows().into_iter().filter(|&r| r > head.row) {
+        // A header repeated below (an English header row, a page's repeated header): skipped.
+        if grid
+            .columns(r)
+            .into_iter()
+            .filter(|&c| month_of_cell(grid, r, c).is_some())
+            .count()
+            >= 3
+        {
+            continue;
+        }
         let has_values =
             value_cols
                 .iter()
@@ -467,6 +483,30 @@ pub fn read(
         };
         let modes = match extra(Column::ValueMode) {
             Some((t, a)) => match modes_by_month(&t) {
+                // Each mode one the target allows: reported once for the cell, not once a month.
+                Ok(m)
+                    if !mode_choices.is_empty()
+                        && m.iter().flatten().any(|x| !mode_choices.contains(x)) =>
+                {
+                    let bad = m
+                        .iter()
+                        .flatten()
+                        .find(|x| !mode_choices.contains(x))
+                        .cloned()
+                        .unwrap_or_default();
+                    let list = mode_choices.join(", ");
+                    problems.push(problem(
+                        sheet,
+                        &a,
+                        format!(
+                            "\"{bad}\" ({})",
+                            item.map(|i| i.label()).unwrap_or_else(|| name_text.clone())
+                        ),
+                        format!("以下之一：{list}"),
+                        format!("one of: {list}"),
+                    ));
+                    None
+                }
                 Ok(m) => Some((m, a)),
                 Err(why) => {
                     problems.push(problem(sheet, &a, why, "获取方式：实测值、计算值、设计值或缺省值；分月不同时写作 1-6月：实测值；7-12月：缺省值", "a value mode (实测值 measured, 计算值 calculated, 设计值 design, 缺省值 default); by month as 1-6月：实测值；7-12月：缺省值"));

@@ -493,8 +493,17 @@ fn annual_cell(
     match item.annual {
         Annual::Sum => {
             let total: Decimal = by_month.values().copied().sum();
-            let f = Formula::new(format!("=SUM({a}{here}:{b}{here})"))
-                .set_result(crate::decimal::format(total));
+            // Blank while no month is filled; cached as the forms' "--" (a cached empty
+            // text reads as 0), so an empty template gives no year rows.
+            let result = if by_month.is_empty() {
+                "--".to_string()
+            } else {
+                crate::decimal::format(total)
+            };
+            let f = Formula::new(format!(
+                "=IF(COUNT({a}{here}:{b}{here})=0,\"\",SUM({a}{here}:{b}{here}))"
+            ))
+            .set_result(result);
             ws.write_formula_with_format(r, col, f, &s.annual)?;
         }
         Annual::WeightedMean => {
@@ -534,7 +543,7 @@ fn annual_cell(
                 crate::decimal::format((num / den).round_dp(12))
             };
             let _ = percent;
-            let f = Formula::new(format!("=IF(SUM({a}{wr}:{b}{wr})=0,\"--\",SUMPRODUCT({a}{here}:{b}{here},{a}{wr}:{b}{wr})/SUM({a}{wr}:{b}{wr}))")).set_result(result);
+            let f = Formula::new(format!("=IF(COUNT({a}{here}:{b}{here})=0,\"--\",IF(SUM({a}{wr}:{b}{wr})=0,\"--\",SUMPRODUCT({a}{here}:{b}{here},{a}{wr}:{b}{wr})/SUM({a}{wr}:{b}{wr})))")).set_result(result);
             ws.write_formula_with_format(r, col, f, &s.annual)?;
         }
         Annual::None => {
@@ -628,6 +637,13 @@ fn form_sheet(
             match value {
                 RawValue::Number(n) => {
                     ws.write_number_with_format(r, 1, n.parse().unwrap_or(0.0), &s.num)?;
+                }
+                // A number item given as text (a request file's "660") is written as a number.
+                RawValue::Text(t)
+                    if item.kind == super::ItemKind::Number
+                        && crate::decimal::parse(&t).is_some() =>
+                {
+                    ws.write_number_with_format(r, 1, t.parse().unwrap_or(0.0), &s.num)?;
                 }
                 RawValue::Empty => {
                     ws.write_blank(r, 1, &s.text)?;

@@ -35,13 +35,13 @@ fn serve_under_load_loses_and_mixes_up_nothing() {
     let host = lvyue::host::Host::new(lvyue::host::HostOptions::default()).unwrap();
     let (name, req) = sample_request();
     let sources = req.tables.iter().position(|t| t.key == "emission_sources").unwrap();
-    let row = req.tables[sources]
-        .rows
-        .iter()
-        .position(|r| matches!(r.cells.get("emissions_t").map(|c| &c.value), Some(lvyue::input::RawValue::Number(_))))
-        .expect("a source given as emissions");
-    let lvyue::input::RawValue::Number(given) = &req.tables[sources].rows[row].cells["emissions_t"].value else { unreachable!() };
-    let given: Decimal = given.parse().unwrap();
+    // The last source given directly as emissions (a number, or a number written as text).
+    let given_at = |r: &lvyue::input::RawRow| match r.cells.get("emissions_t").map(|c| &c.value) {
+        Some(lvyue::input::RawValue::Number(t) | lvyue::input::RawValue::Text(t)) => t.parse::<Decimal>().ok(),
+        _ => None,
+    };
+    let row = req.tables[sources].rows.iter().rposition(|r| given_at(r).is_some()).expect("a source given as emissions");
+    let given = given_at(&req.tables[sources].rows[row]).unwrap();
     let portfolio = std::fs::read(portfolio()).unwrap();
     let inputs: Vec<Input> = (0..EVALUATIONS)
         .map(|i| {

@@ -9,7 +9,7 @@ use crate::dates;
 use crate::emissions::Rows;
 use crate::eval::{column, filled, Eval};
 use crate::event::Event;
-use crate::spec::{P_CERT_WINDOW, P_REQUIRES_CERTS};
+use crate::spec::{P_CERT_LEGACY_BEFORE, P_CERT_LEGACY_UNTIL, P_CERT_VALIDITY_YEARS, P_CERT_WINDOW, P_REQUIRES_CERTS};
 
 pub struct Green {
     pub covered: Decimal,
@@ -30,6 +30,57 @@ impl Green {
                 Some(f) => ev.metric_f(key, value, step, f),
                 None => ev.metric(key, value, step),
             }
+        }
+    }
+}
+
+/// Certificate validity (可再生能源绿色电力证书核发和交易规则, 2024): `years` from the
+/// production month, that month included; electricity produced before
+/// `legacy_before` stays valid at least to `legacy_until`.
+struct Validity {
+    years: i32,
+    legacy: Option<(time::Date, time::Date)>,
+}
+
+impl Validity {
+    /// The rules' validity for the year, if they give one; marks the parameters used.
+    fn read(ev: &mut Eval) -> Result<Option<Validity>, EvaluationError> {
+        let Some(p) = ev.param(P_CERT_VALIDITY_YEARS) else { return Ok(None) };
+        let years = match &p.value {
+            Value::Number(n) => n.parse::<i32>().ok().filter(|y| (1..100).contains(y)),
+            _ => None,
+        }
+        .ok_or_else(|| EvaluationError::MissingParameter(format!("{P_CERT_VALIDITY_YEARS} (expected a whole number of years)")))?;
+        ev.used.insert(P_CERT_VALIDITY_YEARS.into());
+        let date = |ev: &mut Eval, key: &str| match ev.param(key).map(|p| &p.value) {
+            Some(Value::Date(d)) => {
+                ev.used.insert(key.to_string());
+                dates::parse(d)
+            }
+            _ => None,
+        };
+        let legacy = match (date(ev, P_CERT_LEGACY_BEFORE), date(ev, P_CERT_LEGACY_UNTIL)) {
+            (Some(b), Some(u)) => Some((b, u)),
+            _ => None,
+        };
+        Ok(Some(Validity { years, legacy }))
+    }
+
+    /// Whether electricity produced on `produced` gets the extended validity.
+    fn extended(&self, produced: time::Date) -> bool {
+        self.legacy.is_some_and(|(before, _)| produced < before)
+    }
+
+    /// The last day a certificate for electricity produced on `produced` may be retired.
+    fn last_day(&self, produced: time::Date) -> time::Date {
+        // Months counted from year 0: the production month plus 12 × years − 1.
+        let last_month = produced.year() * 12 + i32::from(u8::from(produced.month())) - 1 + self.years * 12 - 1;
+        let next = last_month + 1;
+        let first_of_next = time::Date::from_calendar_date(next.div_euclid(12), time::Month::try_from((next.rem_euclid(12) + 1) as u8).expect("a month"), 1).expect("a date");
+        let end = first_of_next.previous_day().expect("a date");
+        match self.legacy {
+            Some((before, until)) if produced < before => end.max(until),
+            _ => end,
         }
     }
 }
@@ -105,6 +156,8 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
 
     // ---- certificates -------------------------------------------------------------
     let certs: Vec<_> = ev.ctx.table("green_certificates").rows().collect();
+    // Read only when a certificate gives its retirement date.
+    let validity = if certs.iter().any(|r| r.date("retirement_date").is_some() && r.date("generated_from").is_some()) { Validity::read(ev)? } else { None };
     let mut matched = Decimal::ZERO;
     let mut matched_cells = Vec::new();
     let mut status: Vec<(usize, Vec<&'static str>)> = Vec::new();
@@ -142,6 +195,30 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
                 );
             }
         }
+        if let (Some(v), Some(f), Some(on)) = (&validity, from, row.date("retirement_date").and_then(dates::parse)) {
+            let last = v.last_day(f);
+            if on > last {
+                reasons.push("GREEN_CERT_EXPIRED");
+                let month = format!("{:04}-{:02}", f.year(), u8::from(f.month()));
+                let several = to.is_some_and(|to| (to.year(), to.month()) != (f.year(), f.month()));
+                let (block_zh, block_en) = if several { ("（多月区段按最早生产月计）", " (a block of several months counts from its first month)") } else { ("", "") };
+                let (rule_zh, rule_en) = match v.legacy {
+                    Some((before, _)) if v.extended(f) => (
+                        format!("{} 前生产的电量，有效期延至该日", dates::format(before)),
+                        format!("electricity produced before {} is valid to that day", dates::format(before)),
+                    ),
+                    _ => (format!("自电量生产自然月（含）起 {} 年", v.years), format!("{} years from the production month, that month included", v.years)),
+                };
+                ev.finding(
+                    "GREEN_CERT_EXPIRED",
+                    t(
+                        &format!("绿证 {id}：电量生产于 {month}{block_zh}，有效期至 {}（{rule_zh}），核销日期 {} 已过有效期：超过有效期的绿证不能支撑绿电主张，不计入", dates::format(last), dates::format(on)),
+                        &format!("Certificate {id}: electricity produced in {month}{block_en}, valid until {} ({rule_en}); retired on {}, after its validity, so it cannot back a green-power claim and does not count", dates::format(last), dates::format(on)),
+                    ),
+                    vec![row.at("generated_from"), row.at("retirement_date")],
+                );
+            }
+        }
         if row.boolean("retired") != Some(true) {
             reasons.push("GREEN_CERT_NOT_RETIRED");
             ev.finding(
@@ -157,12 +234,13 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
         status.push((i, reasons));
     }
     ev.fail_if_errors()?;
+    let matched_params: Vec<&str> = [P_CERT_WINDOW, P_CERT_VALIDITY_YEARS, P_CERT_LEGACY_BEFORE, P_CERT_LEGACY_UNTIL].into_iter().filter(|k| ev.used.contains(*k)).collect();
     let s_matched = ev.out.step(
         Step {
             clause: CLAUSE,
-            zh: "已核销且生产期间相符的绿证电量（1张绿证 = 1 MWh）",
-            en: "Retired certificates generated in the right period (1 certificate = 1 MWh)",
-            parameters: &[P_CERT_WINDOW],
+            zh: "已核销、生产期间相符且在有效期内的绿证电量（1张绿证 = 1 MWh）",
+            en: "Retired certificates generated in the right period, within their validity (1 certificate = 1 MWh)",
+            parameters: &matched_params,
             inputs: matched_cells,
         },
         num(matched),

@@ -14,6 +14,8 @@ use crate::spec::{F_INSTRUMENT, P_CHINA_ONLY, P_CREDIT_DEADLINE, P_FORESTRY_DEAD
 /// Credits of "CDM or other mechanisms", eligible only from Chinese projects.
 const OTHER_MECHANISMS: &[&str] = &["CDM_CER", "VCS", "GS", "OTHER"];
 const FORESTRY_SINK: &str = "FORESTRY_SINK";
+/// Credits issued for reductions (not allowances or sinks): DC-08 compares them with green certificates.
+const CREDIT_INSTRUMENTS: &[&str] = &["CCER", "CARBON_INCLUSION", "CDM_CER", "VCS", "GS", "OTHER"];
 
 const CLAUSE_TYPES: &str = "大型活动碳中和实施指南（试行） 第三条及抵消方式推荐顺序 / Art. 3 and the recommended order";
 const CLAUSE_RETIRE: &str = "大型活动碳中和实施指南（试行）：应在相应注册登记机构注销，可追溯并提供证明 / retired in the registry, traceable, with proof";
@@ -83,6 +85,8 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
     let mut table_rows = Vec::new();
     let mut rank_keys: Vec<String> = Vec::new();
     let rows: Vec<_> = ev.ctx.table("offsets").rows().collect();
+    // Green certificates of the input, for DC-08.
+    let certs: Vec<_> = ev.ctx.table("green_certificates").rows().collect();
     for row in rows {
         let instrument = row.text("instrument").unwrap_or("").to_string();
         let qty = row.decimal("quantity_t").unwrap_or(Decimal::ZERO);
@@ -174,6 +178,38 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
                 );
             }
         }
+        // DC-08: a credit and a green certificate for the same project and period
+        // (the credit's vintage year within the certificate's generation period).
+        let vintage = row.decimal("vintage").and_then(|v| fmt_dec(v).parse::<i32>().ok());
+        if let (true, Some(v)) = (CREDIT_INSTRUMENTS.contains(&instrument.as_str()), vintage) {
+            for cert in &certs {
+                let (Some(f), Some(to)) = (cert.date("generated_from").and_then(dates::parse), cert.date("generated_to").and_then(dates::parse)) else { continue };
+                if v < f.year() || v > to.year() {
+                    continue;
+                }
+                let Some(column) = lvyue_sdk::offsets::same_project(row.text("project_id"), row.text("project_name"), cert.text("project_id"), cert.text("project_name")) else { continue };
+                let cert_id = cert.text("certificate_id").unwrap_or("");
+                let project = row.text(column).unwrap_or("").trim();
+                let (col_zh, col_en) = if column == "project_id" { ("项目编号", "project id") } else { ("项目名称", "project name") };
+                reason(
+                    "GREEN_CERT_CREDIT_OVERLAP",
+                    format!(
+                        "{col_zh}「{project}」与绿证 {cert_id}（{}，电量生产 {}—{}）相同，减排量年份 {v} 在该期间内：同一电量的环境权益既有绿证又有减排量（清华大学《抵销机制设计》DC-08）",
+                        cert.source(),
+                        dates::format(f),
+                        dates::format(to)
+                    ),
+                    format!(
+                        "its {col_en} \"{project}\" is that of certificate {cert_id} ({}, generated {} to {}) and its vintage {v} lies in that period: the same electricity's attribute has both a certificate and a credit (Tsinghua report DC-08)",
+                        cert.source(),
+                        dates::format(f),
+                        dates::format(to)
+                    ),
+                    vec![row.at(column), row.at("vintage"), cert.at(column), cert.at("generated_from"), cert.at("generated_to")],
+                );
+                break;
+            }
+        }
         // Double counting (DC-19 for new forestry sinks; DC-03/DC-17 otherwise).
         if row.boolean("claimed_elsewhere") == Some(true) {
             if new_forestry || instrument == FORESTRY_SINK {
@@ -235,7 +271,7 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         }
         let outcome = if counted {
             "eligible"
-        } else if codes.iter().any(|c| matches!(*c, "OFFSET_DOUBLE_CLAIMED" | "FORESTRY_DOUBLE_COUNTED")) {
+        } else if codes.iter().any(|c| matches!(*c, "OFFSET_DOUBLE_CLAIMED" | "FORESTRY_DOUBLE_COUNTED" | "GREEN_CERT_CREDIT_OVERLAP")) {
             "double-counted"
         } else if codes.contains(&"OFFSET_NOT_RETIRED") {
             "not-retired"

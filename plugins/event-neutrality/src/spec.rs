@@ -17,6 +17,10 @@ pub const P_MIN_EVALUATORS: &str = "evaluation.min_evaluators";
 /// Rounding rules (`rounding.<quantity>.places` and `.mode`, rules/event-neutrality/rounding.toml).
 pub const R_SOURCE: &str = "rounding.source_emissions";
 pub const R_SHORTFALL: &str = "rounding.shortfall";
+/// Green certificate validity (optional: checked when a certificate gives its retirement date).
+pub const P_CERT_VALIDITY_YEARS: &str = "green_power.certificate_validity_years";
+pub const P_CERT_LEGACY_BEFORE: &str = "green_power.certificate_legacy_generated_before";
+pub const P_CERT_LEGACY_UNTIL: &str = "green_power.certificate_legacy_valid_until";
 
 /// Families: every parameter under the prefix with a value for the year is passed.
 pub const F_INSTRUMENT: &str = "offsets.instrument.";
@@ -35,6 +39,9 @@ pub fn parameters() -> Vec<ParameterSpec> {
         _ => ValueKind::Number,
     };
     let mut out: Vec<ParameterSpec> = CORE_PARAMS.iter().map(|k| ParameterSpec { key: k.to_string(), kind: kind(k), unit: None, required: true }).collect();
+    for (key, kind) in [(P_CERT_VALIDITY_YEARS, ValueKind::Number), (P_CERT_LEGACY_BEFORE, ValueKind::Date), (P_CERT_LEGACY_UNTIL, ValueKind::Date)] {
+        out.push(ParameterSpec { key: key.to_string(), kind, unit: None, required: false });
+    }
     out.extend(lvyue_sdk::rounding::parameter_specs(&[R_SOURCE, R_SHORTFALL], true));
     out.push(ParameterSpec { key: format!("{F_INSTRUMENT}*"), kind: ValueKind::Number, unit: Some("rank".into()), required: true });
     for family in [F_GRID, F_FUEL, F_FACTOR] {
@@ -154,6 +161,7 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("GREEN_CERT_SHORTFALL", Severity::Warning, "绿电电量无足额已核销绿证对应，差额按电网因子计入", "Green power not covered by retired certificates counts at the grid factor"),
     ("GREEN_CERT_NOT_RETIRED", Severity::Warning, "绿证未核销，不计入", "A certificate is not retired and does not count"),
     ("GREEN_CERT_PERIOD", Severity::Warning, "绿证对应电量的生产期间不符，不计入", "A certificate's generation period does not fit; it does not count"),
+    ("GREEN_CERT_EXPIRED", Severity::Warning, "绿证核销时已超过有效期，不计入", "The certificate was retired after its validity ended; it does not count"),
     ("GREEN_CERT_SURPLUS", Severity::Info, "已核销绿证超过主张的绿电电量", "Retired certificates exceed the green power claimed"),
     ("GREEN_POWER_EXCEEDS_USE", Severity::Warning, "主张的绿电电量超过按电网因子核算的用电量", "Green power claimed exceeds the electricity accounted at the grid factor"),
     ("GREEN_POWER_RESIDUAL_MIX", Severity::Info, "其余电量采用平均电网因子，含已售绿电属性", "The rest of the electricity uses the average grid factor, which still contains sold green attributes"),
@@ -166,6 +174,7 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("OFFSET_EVIDENCE_MISSING", Severity::Warning, "缺少注销证据（登记机构、序列号或注销日期），不计入", "Retirement evidence missing (registry, serial or date); does not count"),
     ("OFFSET_LATE", Severity::Warning, "注销日期晚于碳中和完成期限，不计入", "Retired after the deadline; does not count"),
     ("OFFSET_DOUBLE_CLAIMED", Severity::Error, "同一减排量已在他处登记或声明（重复计算），不计入", "The same reduction is registered or claimed elsewhere (double counting); does not count"),
+    ("GREEN_CERT_CREDIT_OVERLAP", Severity::Error, "同一项目、同一期间的电量既有绿证又有减排量（重复计算），该减排量不计入", "A credit and a green certificate cover the same project and period (double counting); the credit does not count"),
     ("FORESTRY_DOUBLE_COUNTED", Severity::Error, "新建林业项目碳汇用于碳中和后又在他处登记或使用，不计入", "A new forestry sink used for this event is registered or used again elsewhere; does not count"),
     ("OFFSET_LOW_PRIORITY", Severity::Info, "使用了推荐顺序最末位的减排量", "Credits of the lowest recommended priority are used"),
     ("NOT_NEUTRAL", Severity::Warning, "合格抵消量不足，尚未实现碳中和", "Eligible offsets fall short: not carbon neutral"),
@@ -192,6 +201,9 @@ pub fn input() -> Vec<SheetSpec> {
             ("generated_to", &["2024-05-31"]),
             ("province", &["广东"]),
             ("retired", &["是"]),
+            ("retirement_date", &["2024-06-15"]),
+            ("project_id", &["GD-PV-2023-0088"]),
+            ("project_name", &["某光伏电站 A solar plant"]),
         ],
     );
     vec![schemas::event_facts(), schemas::event_emissions(), schemas::green_power_purchases(), certificates, schemas::retired_offsets()]

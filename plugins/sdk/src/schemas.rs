@@ -328,6 +328,17 @@ pub fn green_certificates() -> SheetSpec {
             date_col("generated_to", "生产截止日", "Generated to", true, "对应电量生产期间截止", "End of the generation period"),
             choice_col("province", "电源所在省份", "Plant province", false, PROVINCES, "发电项目所在省份", "Province of the plant"),
             bool_col("retired", "已核销", "Retired", true, "是否已为本主体核销", "Retired for this entity"),
+            // Columns added in schema version 1 without changing the columns above.
+            date_col(
+                "retirement_date",
+                "核销日期",
+                "Retirement date",
+                false,
+                "绿证核销（声明完成绿色电力消费）的日期；用于判断绿证是否在有效期内，留空则不检查",
+                "Date the certificate was retired (green-power consumption declared); checks it was still valid, blank: not checked",
+            ),
+            text_col("project_id", "发电项目编号", "Plant project id", false, "发电项目编号；用于发现同一电量的绿证与减排量（重复计算）", "Id of the generating project; finds a certificate and a credit for the same electricity (double counting)"),
+            text_col("project_name", "发电项目名称", "Plant project name", false, "发电项目名称；与项目编号作用相同", "Name of the generating project; used like the project id"),
         ],
         &["certificate_id"],
         "持有或已核销的绿色电力证书。",

@@ -270,7 +270,7 @@ impl Host {
         let mut ok: Vec<ResolvedParameter> = Vec::new();
         let mut errors = Vec::new();
         let mut check_kind = |r: ResolvedParameter, p: &crate::contract::ParameterSpec, errors: &mut Vec<RulesError>| {
-            if r.kind != crate::rules::kind_name(p.kind) {
+            if r.kind != p.kind.into() {
                 errors.push(RulesError::Invalid {
                     file: r.file.clone(),
                     message: format!("parameter {} is a {} in the rules but the plugin reads a {}", r.key, r.kind, crate::rules::kind_name(p.kind)),
@@ -309,7 +309,8 @@ impl Host {
             None => RunError::NotFound(job.jurisdiction.to_string()),
         })?;
         let info = self.describe(bundle)?;
-        if !info.years.contains(&job.year) {
+        let open_ended = bundle.manifest.years_open_ended && info.years.iter().max().is_some_and(|last| job.year > *last);
+        if !info.years.contains(&job.year) && !open_ended {
             return Err(RunError::Unsupported(format!(
                 "plugin {} {} covers compliance years {}, not {}",
                 info.id,
@@ -340,7 +341,7 @@ impl Host {
     /// (what [`Host::evaluate`] does) or 1.0's `evaluate` with rows (the
     /// compatibility tests compare the two).
     pub fn evaluate_with(&self, job: &Evaluate<'_>, call: Call) -> Result<Report, RunError> {
-        let (request, bundle, _info, params, rules_source) = self.build_request(job)?;
+        let (request, bundle, info, params, rules_source) = self.build_request(job)?;
         let (plugin, _) = self.prepare(bundle)?;
         let id = bundle.manifest.id.clone();
         let run = plugin.evaluate_with(&self.limits, &request, call).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
@@ -378,6 +379,7 @@ impl Host {
         let stamp = Stamp {
             plugin: PluginStamp {
                 id: bundle.manifest.id.clone(),
+                name: crate::rules::Bilingual { zh: bundle.manifest.name.zh.clone(), en: bundle.manifest.name.en.clone() },
                 version: bundle.manifest.version.clone(),
                 contract: bundle.contract.to_string(),
                 component_sha256: bundle.manifest.component.sha256.clone(),
@@ -392,7 +394,8 @@ impl Host {
             options: job.options.to_vec(),
             parameters: params,
         };
-        let report = report::build(stamp, &run);
+        let declared = info.findings.iter().map(|f| (f.code.clone(), crate::rules::Bilingual { zh: f.description.zh.clone(), en: f.description.en.clone() })).collect();
+        let report = report::build(stamp, run, &declared);
         report.check_formulas().map_err(|m| RunError::Failed { plugin: id, failure: PluginFailure::Contract(m) })?;
         Ok(report)
     }

@@ -145,11 +145,10 @@ pub struct Outputs<'a> {
 pub fn build_outputs(host: &Host, reports: &[Report], failures: &[(String, RunError)], to: Outputs<'_>) -> Result<Vec<(PathBuf, Vec<u8>)>, RunError> {
     let mut files = Vec::new();
     if let Some(path) = to.workbook {
-        let infos = reports.iter().map(|r| host.find(&r.plugin.id).map(|b| host.describe(b)).transpose()).collect::<Result<Vec<_>, _>>()?;
         let bytes = if reports.len() == 1 && failures.is_empty() {
-            crate::report::xlsx::build(&reports[0], infos[0].as_ref())
+            crate::report::xlsx::build(&reports[0])
         } else {
-            let items: Vec<_> = reports.iter().zip(&infos).map(|(r, i)| (r, i.as_ref())).collect();
+            let items: Vec<&Report> = reports.iter().collect();
             let failed: Vec<(String, String)> = failures.iter().map(|(j, e)| (j.clone(), e.to_string())).collect();
             crate::report::xlsx::build_many(&items, &failed)
         }
@@ -171,9 +170,7 @@ pub fn build_outputs(host: &Host, reports: &[Report], failures: &[(String, RunEr
     if let Some(dir) = to.render {
         for report in reports {
             let bundle = host.find(&report.plugin.id).ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
-            let name = &bundle.manifest.name;
-            let docs = crate::report::render::render_all(&bundle.templates, report, (&name.zh, &name.en))
-                .map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
+            let docs = crate::report::render::render_all(&bundle.templates, report).map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
             for (file, text) in docs {
                 files.push((dir.join(file), text.into_bytes()));
             }

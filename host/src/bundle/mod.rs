@@ -40,6 +40,12 @@ pub struct Manifest {
     pub name: crate::rules::Bilingual,
     pub jurisdictions: Vec<String>,
     pub years: Vec<u16>,
+    /// The plugin's logic holds after its last listed year too: a later year
+    /// is evaluated when the rules give every parameter the plugin requires
+    /// (a year they lack is refused naming the missing parameters, exit 6), so
+    /// a new year's values need no plugin build.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub years_open_ended: bool,
     #[serde(default, rename = "crate", skip_serializing_if = "Option::is_none")]
     pub crate_name: Option<String>,
     #[serde(default)]

@@ -127,15 +127,15 @@ pub(crate) fn print_summary(r: &Report) {
     outln!("{} {} ({}), compliance year {}", r.plugin.id, r.plugin.version, r.plugin.origin, r.year);
     outln!("\n{:<32} {:>18}  {:<6} label", "metric", "value", "unit");
     for m in &r.metrics {
-        outln!("{:<32} {:>18}  {:<6} {} / {}", m.key, m.value.as_deref().unwrap_or("—"), m.unit, m.label_zh, m.label_en);
+        outln!("{:<32} {:>18}  {:<6} {} / {}", m.key, m.value.as_deref().unwrap_or("—"), m.unit, m.label.zh, m.label.en);
     }
     if !r.findings.is_empty() {
         outln!("\nfindings:");
         for f in &r.findings {
-            outln!("  [{}] {}: {}{}", f.severity, f.code, f.message_en, if f.cells.is_empty() { String::new() } else { format!(" ({})", f.cells.join(", ")) });
+            outln!("  [{}] {}: {}{}", f.severity, f.code, f.message.en, if f.cells.is_empty() { String::new() } else { format!(" ({})", f.cells.join(", ")) });
         }
     }
-    let unverified = r.parameters.iter().filter(|p| p.confidence != "verified").count();
+    let unverified = r.parameters.iter().filter(|p| p.confidence != lvyue::rules::Mark::Verified).count();
     outln!(
         "\n{} parameters used ({} not verified in the official text); fuel used {} of {}",
         r.parameters.len(),

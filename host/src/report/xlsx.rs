@@ -1,11 +1,17 @@
 //! The compliance workbook: the report as sheets a professional trusts.
 //!
-//! Summary (live formulas with their results cached), the plugin's result
+//! The answer first ([`super::answer`]: in words and numbers, zh and en, with
+//! a signature and stamp block, one A4 page), then the Summary (live formulas with their results cached), the plugin's result
 //! tables with their charts, decisions per input row, findings, parameters
 //! used, trace and run info; bilingual labels, number formats, frozen
 //! headers, column widths. Document properties carry the tool version, the
 //! plugin id, version and digest and the input digests. The creation time is
 //! fixed, so the same input gives a byte-identical file.
+//!
+//! Every sheet prints: A4, the answer portrait on one page, the others
+//! landscape and fitted to the page width with their header row repeated;
+//! the header names the jurisdiction, year, plugin version and rules digest,
+//! the footer the page number and count.
 
 use std::collections::HashMap;
 
@@ -105,6 +111,7 @@ fn unique_name(used: &mut Vec<String>, wanted: &str) -> String {
 
 /// The names of one report's standard sheets (prefixed in a multi-jurisdiction workbook).
 pub struct SheetNames {
+    pub answer: String,
     pub summary: String,
     pub decisions: String,
     pub findings: String,
@@ -116,7 +123,7 @@ pub struct SheetNames {
 impl SheetNames {
     fn new(prefix: &str, used: &mut Vec<String>) -> SheetNames {
         let mut name = |base: &str| unique_name(used, &format!("{prefix}{base}"));
-        SheetNames { summary: name(SUMMARY), decisions: name(DECISIONS), findings: name(FINDINGS), parameters: name(PARAMETERS), trace: name(TRACE), run: name(RUN) }
+        SheetNames { answer: name(super::answer::ANSWER), summary: name(SUMMARY), decisions: name(DECISIONS), findings: name(FINDINGS), parameters: name(PARAMETERS), trace: name(TRACE), run: name(RUN) }
     }
 }
 
@@ -208,6 +215,13 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
         if p.kind == Kind::Number {
             cells.insert(p.key.clone(), format!("{}!$D${}", quote_sheet(&names.parameters), i + 2));
         }
+    }
+
+    // ---- the answer, first -----------------------------------------------------------
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(&names.answer)?;
+        super::answer::write(ws, report, &cells)?;
     }
 
     // ---- Summary -------------------------------------------------------------------
@@ -462,5 +476,26 @@ fn finish(mut wb: Workbook, reports: &[&Report]) -> Result<Vec<u8>, XlsxError> {
         .set_custom_property("rules_sha256", rules.as_str())
         .set_custom_property("input_sha256", inputs.as_str());
     wb.set_properties(&props);
+    let rules = reports.iter().map(|r| format!("{} {} rules {}", r.plugin.id, r.plugin.version, r.plugin.rules_sha256.get(..12).unwrap_or(""))).collect::<Vec<_>>().join("; ");
+    for ws in wb.worksheets_mut() {
+        print_setup(ws, &title, &rules);
+    }
     wb.save_to_buffer()
+}
+
+/// Print settings of one sheet (see the module doc). `&` is the header codes' escape.
+fn print_setup(ws: &mut Worksheet, title: &str, rules: &str) {
+    let esc = |s: &str| s.replace('&', "&&");
+    ws.set_paper_size(9); // A4
+    ws.set_header(format!("&L&9{}&R&9{}", esc(title), esc(rules)));
+    ws.set_footer("&L&9&A&R&9第 &P 页，共 &N 页 Page &P of &N");
+    ws.set_margins(0.5, 0.5, 0.7, 0.7, 0.3, 0.3);
+    if ws.name().ends_with(super::answer::ANSWER) {
+        ws.set_print_fit_to_pages(1, 1);
+        ws.set_print_center_horizontally(true);
+    } else {
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        let _ = ws.set_repeat_rows(0, 0);
+    }
 }

@@ -18,6 +18,8 @@ mod layouts;
 mod malformed;
 mod multi;
 mod plugin_guide;
+mod print;
+mod rules_map;
 mod samples;
 mod serve;
 mod serve_browser;

@@ -6,8 +6,8 @@
 //! LVYUE_BENCH_QUICK=1 cargo bench -p lvyue --bench batch    # smoke run: 24 entities, 100,000 blocks
 //! ```
 //!
-//! Entities are the bundled national ETS sample (inventory and portfolio workbooks,
-//! 13 and 9 rows), one folder each. Measured:
+//! Entities are the bundled Guangdong sample (inventory and portfolio workbooks,
+//! as bundled), one folder each. Measured:
 //!
 //! 1. per entity: the batch on one worker vs the native work on the same files
 //!    (calamine reads both workbooks, rust_xlsxwriter writes every cell read) — target ≤ 1.5×;
@@ -46,8 +46,8 @@ fn samples() -> PathBuf {
 
 /// `n` entity folders, each with the sample's inventory and portfolio.
 fn make_entities(root: &Path, n: usize) {
-    let inv = std::fs::read(samples().join("cn-ets-2024-inventory.xlsx")).unwrap();
-    let port = std::fs::read(samples().join("cn-ets-2024-portfolio.xlsx")).unwrap();
+    let inv = std::fs::read(samples().join("guangdong-2024-inventory.xlsx")).unwrap();
+    let port = std::fs::read(samples().join("guangdong-2024-portfolio.xlsx")).unwrap();
     for i in 0..n {
         let d = root.join(format!("entity-{i:05}"));
         std::fs::create_dir_all(&d).unwrap();
@@ -220,7 +220,7 @@ fn main() {
     let cache = tmp.path().join("cache");
     let input = tmp.path().join("entities");
     let defaults = Defaults {
-        jurisdictions: vec!["cn-ets".into()],
+        jurisdictions: vec!["cn-guangdong".into()],
         year: Some(2024),
         options: vec![],
     };
@@ -257,7 +257,7 @@ fn main() {
                     let status = Command::new(exe)
                         .arg("--cache-dir")
                         .arg(&cache)
-                        .args(["evaluate", "-j", "cn-ets", "--year", "2024", "--inventory"])
+                        .args(["evaluate", "-j", "cn-guangdong", "--year", "2024", "--inventory"])
                         .arg(d.join("inventory.xlsx"))
                         .arg("--portfolio")
                         .arg(d.join("portfolio.xlsx"))
@@ -303,7 +303,7 @@ fn main() {
                     .arg(dir)
                     .arg("--out-dir")
                     .arg(out)
-                    .args(["-j", "cn-ets", "--year", "2024", "--jobs", "2"]);
+                    .args(["-j", "cn-guangdong", "--year", "2024", "--jobs", "2"]);
                 c
             };
             let (t_few, m_few) = peak_rss(cmd(&few_dir, &tmp.path().join("mem-few")));

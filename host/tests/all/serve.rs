@@ -212,6 +212,19 @@ fn without_input_paths(mut v: Value) -> Value {
     v
 }
 
+/// A TOML request as JSON (dates as ISO text).
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
 #[test]
 fn serve_the_page_and_the_read_only_routes() {
     let t = Instant::now();
@@ -318,13 +331,17 @@ fn serve_evaluates_as_the_command_line_does() {
     let kinds: Vec<&str> = all["files"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"workbook") && kinds.contains(&"json") && kinds.contains(&"printable"), "{kinds:?}");
 
-    // A request as JSON, as `lvyue evaluate --request` reads it.
+    // The sample's request, as TOML and as JSON, as `lvyue evaluate --request` reads it.
     let toml_text = std::fs::read_to_string(samples().join(format!("{SAMPLE}.toml"))).unwrap();
-    let request: Value = serde_json::to_value(toml_text.parse::<toml::Table>().unwrap()).unwrap();
-    let r = c.post(server.url("/api/evaluate")).json(&request).send().unwrap();
+    let r = c.post(server.url("/api/evaluate")).header("content-type", "application/toml").body(toml_text.clone()).send().unwrap();
     assert_eq!(r.status(), 200);
     let from_request: Value = r.json().unwrap();
     assert_eq!(from_request["metrics"], served["metrics"], "a request and its workbooks give the same numbers");
+    let request = toml_to_json(toml::Value::Table(toml_text.parse::<toml::Table>().unwrap()));
+    let r = c.post(server.url("/api/evaluate")).json(&request).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let from_json: Value = r.json().unwrap();
+    assert_eq!(from_json["metrics"], served["metrics"], "the request as JSON gives the same numbers");
 
     // Validate only.
     let r = c.post(server.url("/api/validate")).multipart(sample_form()).send().unwrap();

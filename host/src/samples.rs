@@ -40,7 +40,8 @@ pub fn workbooks(host: &Host, name: &str, req: &RequestFile) -> Result<Vec<(Stri
 /// The bundled samples as (file name, parsed request), the national ETS first.
 pub fn bundled() -> Result<Vec<(String, RequestFile)>, RunError> {
     let mut samples: Vec<&(&str, &str)> = crate::builtin::SAMPLES.iter().collect();
-    samples.sort_by_key(|(name, _)| (!name.starts_with("cn-ets"), *name));
+    // By stem, so a sample comes before its variants (cn-ets-2024, then cn-ets-2024-plant…).
+    samples.sort_by_key(|(name, _)| (!name.starts_with("cn-ets"), name.trim_end_matches(".toml")));
     samples
         .into_iter()
         .map(|(name, text)| {

@@ -354,6 +354,21 @@ fn fold_name(s: &str) -> String {
         .collect()
 }
 
+/// Whether a sheet's name is one of an ordinary declared sheet's (as the
+/// workbook reader matches them: Chinese, English, key, both, the template's name).
+fn names_sheet(spec: &SheetSpec, sheet: &str) -> bool {
+    let n = fold_name(sheet);
+    [
+        spec.name.zh.clone(),
+        spec.name.en.clone(),
+        spec.key.clone(),
+        format!("{} {}", spec.name.zh, spec.name.en),
+        crate::input::template::sheet_name(&spec.name.zh, &spec.name.en),
+    ]
+    .iter()
+    .any(|c| fold_name(c) == n)
+}
+
 /// The layout a sheet has, if any: the one whose declared name the sheet's
 /// name equals or contains (the longest such name wins).
 pub fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
@@ -435,6 +450,10 @@ pub fn tables(
         let mut found = 0usize;
         let names: Vec<String> = book.sheet_names().to_vec();
         for name in &names {
+            // A sheet named as an ordinary declared sheet is read as one, whatever a layout calls itself.
+            if specs.iter().any(|s| names_sheet(s, name)) {
+                continue;
+            }
             let Some(layout) = layout_of(name, layouts) else {
                 continue;
             };

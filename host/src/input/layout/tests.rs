@@ -64,6 +64,7 @@ id = "units"
 kind = "form"
 target = "unit_info"
 name = { zh = "附表C.2 机组信息表", en = "Table C.2" }
+sheets = ["Unit info"]
 
 [layout.group]
 name = { zh = "机组", en = "Unit" }
@@ -469,4 +470,25 @@ fn sheets_are_matched_by_the_declared_names() {
         Some("units")
     );
     assert!(layout_of("排放源 Emission sources", &ls).is_none());
+}
+
+#[test]
+fn a_sheet_named_as_an_ordinary_sheet_is_read_as_one() {
+    // "Unit info" is both the target sheet's own name and a name of the form layout.
+    let path = temp("ordinary");
+    let mut wb = Writer::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Unit info").unwrap();
+    ws.write_row(0, 0, ["facility", "category", "capacity"])
+        .unwrap();
+    ws.write_row(1, 0, ["U1", "I"]).unwrap();
+    ws.write(1, 2, 600.0).unwrap();
+    wb.save(&path).unwrap();
+    let tables = read(&path).unwrap_or_else(|p| panic!("{p:#?}"));
+    let t = tables.iter().find(|t| t.key == "unit_info").unwrap();
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(
+        t.rows[0].cells["category"].value,
+        RawValue::Text("I".into())
+    );
 }

@@ -86,7 +86,8 @@ fn demo_runs_on_the_bundled_sample() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("cn-ets-2024-report.json")).unwrap()).unwrap();
     let metric = |k: &str| report["metrics"].as_array().unwrap().iter().find(|m| m["key"] == k).unwrap_or_else(|| panic!("{k}"))["value"].clone();
-    assert_eq!(metric("verified_emissions_t"), "3551367.298388");
+    // The guideline rounds the enterprise total to a whole tonne (rules/cn-ets/rounding.toml).
+    assert_eq!(metric("verified_emissions_t"), "3551367");
     assert_eq!(metric("offset_cap_t"), "177568.3649194");
     assert_eq!(metric("surrender_deadline"), "2025-12-31");
     for key in ["obligation_t", "offsets_eligible_t", "offsets_used_t", "allowances_used_t", "shortfall_t", "penalty_min_cny", "penalty_max_cny"] {
@@ -183,7 +184,8 @@ fn a_rules_override_changes_the_result_and_is_recorded() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let cap = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "offset_cap_t").unwrap();
-    assert_eq!(cap["value"], "355136.7298388");
+    // 10 % of 3,551,367 t, rounded down to whole tonnes (rounding.offset_cap).
+    assert_eq!(cap["value"], "355136");
     assert!(r["plugin"]["rules_source"].as_str().unwrap().contains("sha256"), "{}", r["plugin"]);
 
     // Remove a parameter the plugin requires: exit 6, naming it.
@@ -260,7 +262,8 @@ note = "Stricter than the Measures, by the group's choice"
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let cap = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "offset_cap_t").unwrap();
     let obligation = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "obligation_t").unwrap();
-    let want = obligation["value"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap() * rust_decimal::Decimal::new(2, 2);
+    // 2 % of the obligation, rounded down to whole tonnes (rounding.offset_cap).
+    let want = (obligation["value"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap() * rust_decimal::Decimal::new(2, 2)).floor();
     assert_eq!(cap["value"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(), want);
     let p = r["parameters"].as_array().unwrap().iter().find(|p| p["key"] == "offsets.ccer_cap_ratio").unwrap();
     assert_eq!(p["confidence"], "unverified");

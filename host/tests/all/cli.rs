@@ -88,7 +88,9 @@ fn demo_runs_on_the_bundled_sample() {
     let metric = |k: &str| report["metrics"].as_array().unwrap().iter().find(|m| m["key"] == k).unwrap_or_else(|| panic!("{k}"))["value"].clone();
     // The guideline rounds the enterprise total to a whole tonne (rules/cn-ets/rounding.toml).
     assert_eq!(metric("verified_emissions_t"), "3551367");
-    assert_eq!(metric("offset_cap_t"), "177568.3649194");
+    assert_eq!(metric("offset_cap_t"), "177568");
+    assert_eq!(metric("shortfall_t"), "31367");
+    assert_eq!(metric("penalty_min_cny"), "14507237.5");
     assert_eq!(metric("surrender_deadline"), "2025-12-31");
     for key in ["obligation_t", "offsets_eligible_t", "offsets_used_t", "allowances_used_t", "shortfall_t", "penalty_min_cny", "penalty_max_cny"] {
         assert!(metric(key).is_string(), "{key}");

@@ -5,7 +5,10 @@
 use std::path::Path;
 
 /// (folder under plugins/wit, SHA-256 of its compliance.wit)
-const RELEASED: &[(&str, &str)] = &[("lvyue-compliance-1.0.0", "74862e47adfcbc075f1e560d71fd61be048d71c09585127db3eb79adbfdcedbd")];
+const RELEASED: &[(&str, &str)] = &[
+    ("lvyue-compliance-1.0.0", "74862e47adfcbc075f1e560d71fd61be048d71c09585127db3eb79adbfdcedbd"),
+    ("lvyue-compliance-1.1.0", "258315e833b05e6716a364af866803c6d71eb381d61a4955d01749ed3ac76155"),
+];
 
 #[test]
 fn released_contracts_are_frozen() {

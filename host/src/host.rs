@@ -302,6 +302,18 @@ impl Host {
         if errors.is_empty() { Ok(ok) } else { Err(RunError::Rules(errors)) }
     }
 
+    /// Whether the rules' problems for a year stop the plugin: a parameter it
+    /// requires has no value, or the rules are malformed. An optional parameter
+    /// without a value (a rule that starts later) does not. `lvyue rules` exits
+    /// 6 and `GET /api/rules` answers 409 on it.
+    pub fn rules_block(&self, info: &PluginInfo, missing: &[RulesError]) -> bool {
+        let required = |key: &str| info.parameters.iter().any(|p| p.required && (p.key == key || p.key.strip_suffix('*').is_some_and(|prefix| key.starts_with(prefix))));
+        missing.iter().any(|m| match m {
+            RulesError::Missing { key, .. } => required(key),
+            _ => true,
+        })
+    }
+
     /// Builds the request without running it (for `validate` and benchmarks).
     pub fn build_request(&self, job: &Evaluate<'_>) -> Result<(Request, &Bundle, PluginInfo, Vec<ResolvedParameter>, String), RunError> {
         let bundle = self.find(job.jurisdiction).ok_or_else(|| match self.refusal_for(job.jurisdiction) {

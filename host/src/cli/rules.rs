@@ -51,12 +51,7 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
     // requires has no value. An optional one without a value (a rule that
     // starts later) is only a warning.
     let info = host.describe(b)?;
-    let required = |key: &str| info.parameters.iter().any(|p| p.required && (p.key == key || p.key.strip_suffix('*').is_some_and(|prefix| key.starts_with(prefix))));
-    let blocking = missing.iter().any(|m| match m {
-        lvyue::rules::RulesError::Missing { key, .. } => required(key),
-        _ => true,
-    });
-    Ok(if blocking { exit::RULES } else { exit::OK })
+    Ok(if host.rules_block(&info, &missing) { exit::RULES } else { exit::OK })
 }
 
 /// `--changes FROM TO`: each changed parameter with both years' value,

@@ -237,6 +237,7 @@ async fn rules(State(s): State<Arc<Shared>>, UrlPath(j): UrlPath<String>, Query(
         let b = s.host.find(&j).ok_or_else(|| RunError::NotFound(j.clone()))?;
         let (rules, source) = s.host.rules(b, &j)?;
         let (params, missing) = rules.resolve_all(year);
+        let blocking = s.host.rules_block(&s.host.describe(b)?, &missing);
         let missing: Vec<String> = missing.iter().map(|e| e.to_string()).collect();
         let mut body = json!({
             "jurisdiction": j,
@@ -246,13 +247,13 @@ async fn rules(State(s): State<Arc<Shared>>, UrlPath(j): UrlPath<String>, Query(
             "parameters": params,
             "missing": missing,
         });
-        if missing.is_empty() {
+        if !blocking {
             return Ok(axum::Json(body).into_response());
         }
-        // As `lvyue rules` exits 6 when a parameter has no value for the year.
+        // As `lvyue rules` exits 6 when a parameter the plugin requires has no value for the year.
         body["error"] = json!("rules");
         body["exit_code"] = json!(exit::RULES);
-        body["message"] = json!(format!("{} parameter(s) have no value for {year}", missing.len()));
+        body["message"] = json!(format!("{} parameter(s) have no value for {year}, and the plugin requires one of them at least", missing.len()));
         let mut res = (StatusCode::CONFLICT, axum::Json(body)).into_response();
         res.headers_mut().insert(EXIT_CODE_HEADER, HeaderValue::from(exit::RULES));
         Ok(res)

@@ -249,7 +249,7 @@ fn serve_the_page_and_the_read_only_routes() {
     // Plugins: every built-in, with its years and the sheets of each workbook.
     let v: Value = c.get(server.url("/api/plugins")).send().unwrap().json().unwrap();
     let ets = v["plugins"].as_array().unwrap().iter().find(|p| p["id"] == JURISDICTION).expect("the sample's plugin listed");
-    assert!(ets["years"].as_array().unwrap().iter().any(|y| y.to_string() == YEAR), "{ets:#}");
+    assert!(ets["years"].as_array().unwrap().iter().any(|y| y.as_u64() == YEAR.parse().ok()), "{ets:#}");
     assert!(ets["sheets"].as_array().unwrap().iter().any(|s| s["workbook"] == "portfolio"), "{ets:#}");
     assert!(ets.get("error").is_none(), "{ets:#}");
     let one: Value = c.get(server.url(&format!("/api/plugins/{JURISDICTION}"))).send().unwrap().json().unwrap();

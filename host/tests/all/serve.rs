@@ -33,7 +33,16 @@ pub fn binary() -> PathBuf {
 impl Server {
     /// Starts `lvyue [global] serve --listen 127.0.0.1:0 [args]` and waits for its address.
     pub fn start(global: &[&str], args: &[&str]) -> Server {
-        let mut child = Command::new(binary())
+        Server::start_with(global, args, None)
+    }
+
+    /// As [`Server::start`], with the server's temporary folder (`TMPDIR`) in `tmp`.
+    pub fn start_with(global: &[&str], args: &[&str], tmp: Option<&Path>) -> Server {
+        let mut cmd = Command::new(binary());
+        if let Some(dir) = tmp {
+            cmd.env("TMPDIR", dir);
+        }
+        let mut child = cmd
             .args(global)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -293,7 +302,8 @@ fn serve_the_page_and_the_read_only_routes() {
 #[test]
 fn serve_evaluates_as_the_command_line_does() {
     let t = Instant::now();
-    let mut server = Server::start(&[], &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(&[], &[], Some(tmp.path()));
     let c = client();
     let (inv, port) = (inventory(), portfolio());
 
@@ -350,13 +360,8 @@ fn serve_evaluates_as_the_command_line_does() {
     assert_eq!(v["ok"], true);
     assert!(v["checked"][0]["rows"].as_u64().unwrap() > 0, "{v:#}");
 
-    // Nothing is left in the temporary folder.
-    let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("lvyue-serve-"))
-        .filter(|e| e.metadata().and_then(|m| m.modified()).is_ok_and(|m| m.elapsed().unwrap_or_default() < t.elapsed()))
-        .collect();
+    // Nothing is left in the server's temporary folder.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
     assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
     server.assert_serving();
     eprintln!("serve: evaluations in {:.1} s", t.elapsed().as_secs_f64());

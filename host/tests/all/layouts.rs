@@ -92,13 +92,32 @@ fn the_sample_plant_gives_its_annual_twins_numbers() {
         ),
     )
     .unwrap();
-    // And the same months as records in a request file.
+    // And the same months as records in a request file, and in the records template's sheets.
     let records = run(&host, request("cn-ets-2024-plant.toml")).unwrap();
+    let bundle = host.find("cn-ets").unwrap();
+    let (inventory, _) = lvyue::input::template::split(&host.describe(bundle).unwrap());
+    let req = lvyue::input::request::RequestFile::read(&samples().join("cn-ets-2024-plant.toml"))
+        .unwrap();
+    let dir = temp("records");
+    let sheet = dir.join("records.xlsx");
+    std::fs::write(
+        &sheet,
+        lvyue::input::template::build_with_data(&inventory, Some(2024), &req.tables).unwrap(),
+    )
+    .unwrap();
+    let mut input = workbooks(
+        "cn-ets-2024-plant-inventory.xlsx",
+        "cn-ets-2024-portfolio.xlsx",
+        options_of("cn-ets-2024.toml"),
+    );
+    input.inventory = Some(sheet);
+    let as_records = run(&host, input).unwrap();
     let expected = metrics(&twin);
     assert!(expected.len() > 20, "{expected:?}");
     for (name, report) in [
         ("official layout", &official),
         ("monthly records", &records),
+        ("records workbook", &as_records),
     ] {
         let got = metrics(report);
         let differ: Vec<String> = expected

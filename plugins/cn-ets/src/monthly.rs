@@ -138,7 +138,7 @@ pub fn monthly_parameters() -> SheetSpec {
                 schemas::text_col(
                     "group",
                     "机组",
-                    "Unit",
+                    "Unit or facility",
                     false,
                     "机组或设施编号，与机组信息表的「机组编号」一致",
                     "Generating unit or facility id, as in the unit information",

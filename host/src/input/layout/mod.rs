@@ -612,6 +612,7 @@ pub fn normalise(
         }
         // 2. Units: items that follow no other first, then those that do.
         let mut chosen: HashMap<(String, String, String, String), usize> = HashMap::new();
+        let mut resolved_units: UnitMemo = HashMap::new();
         for pass in 0..2 {
             for (row, k) in t.rows.iter_mut().zip(&known) {
                 let Some(k) = *k else { continue };
@@ -719,7 +720,17 @@ pub fn normalise(
                         chosen.get(&k).copied()
                     })
                 });
-                let choice = match resolve_unit(item, layout, &stated, &key.1, followed) {
+                // The same unit text, fuel and followed unit resolve alike: once per table.
+                let memo = (k, stated.clone(), key.1.clone(), followed);
+                let resolved = match resolved_units.get(&memo) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let r = resolve_unit(item, layout, &stated, &key.1, followed);
+                        resolved_units.insert(memo, r.clone());
+                        r
+                    }
+                };
+                let choice = match resolved {
                     Ok(c) => c,
                     Err((zh, en)) => {
                         problems.push(problem(
@@ -780,7 +791,12 @@ pub fn normalise(
     }
 }
 
+/// Unit resolutions by (item, unit as stated, fuel, the followed item's choice).
+type UnitMemo =
+    HashMap<(usize, String, String, Option<usize>), Result<UnitChoice, (String, String)>>;
+
 /// The unit a row's value is in, and which of the item's alternatives it is.
+#[derive(Clone)]
 struct UnitChoice {
     index: usize,
     stated: String,

@@ -39,21 +39,10 @@ pub const HEADLINES: &[&str] = &[
 /// How many metrics stand in for the headlines when a report has none of them.
 pub const FALLBACK_HEADLINES: usize = 8;
 
-/// Thousands separators and the exact decimals: 3551367.5 → 3,551,367.5.
+/// Thousands separators and the exact decimals: 3551367.5 → 3,551,367.5 (the
+/// same grouping as the rendered documents).
 fn grouped(v: &str) -> String {
-    let (sign, digits) = v.strip_prefix('-').map_or(("", v), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
-    if !int.bytes().all(|b| b.is_ascii_digit()) {
-        return v.to_string();
-    }
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())
+    super::render::group_thousands(v)
 }
 
 /// The one-sentence answer of a compliance report (zh, en), when it has an obligation and a shortfall

@@ -160,6 +160,40 @@ fn the_sample_plant_gives_its_annual_twins_numbers() {
         .iter()
         .find(|s| s.description.en.contains("fuel heat"))
         .expect("a heat step");
+    // Each value's mode, data source and evidence file are carried into the trace…
+    for said in [
+        "value mode 实测值",
+        "data source 入炉煤皮带秤计量台账",
+        "evidence 2024年入炉煤低位发热量化验报告.pdf",
+    ] {
+        assert!(
+            heat.description.en.contains(said),
+            "{said} not in {}",
+            heat.description.en
+        );
+    }
+    assert!(
+        heat.description.zh.contains("获取方式 实测值"),
+        "{}",
+        heat.description.zh
+    );
+    // …and listed per cell.
+    let used = official
+        .tables
+        .iter()
+        .find(|t| t.key == "monthly_parameters")
+        .expect("the months used");
+    assert_eq!(used.rows.len(), 120);
+    let jan = used
+        .rows
+        .iter()
+        .find(|r| r.last().and_then(|c| c.as_deref()) == Some("附表C.3 化石燃料燃烧排放表!C8"))
+        .expect("C8");
+    assert!(
+        jan.iter().any(|c| c.as_deref() == Some("实测值"))
+            && jan.iter().any(|c| c.as_deref() == Some("20.943")),
+        "{jan:?}"
+    );
     for cell in [
         "附表C.3 化石燃料燃烧排放表!C7",
         "附表C.3 化石燃料燃烧排放表!C8",
@@ -219,7 +253,12 @@ fn nine_months_forecast_the_year_with_the_method_stated() {
         .contains(&m.key.as_str());
         assert_eq!(labelled, !exempt, "{}: {}", m.key, m.label.en);
     }
-    assert!(r.tables.iter().all(|t| t.name.en.ends_with("(forecast)")));
+    // Every table is a forecast but the months used, which are actual values.
+    assert!(
+        r.tables
+            .iter()
+            .all(|t| t.name.en.ends_with("(forecast)") != (t.key == "monthly_parameters"))
+    );
     // The forecast is the nine months × 12/9: coal heat and gas consumption scaled.
     let step = r
         .trace

@@ -334,6 +334,9 @@ struct Cellv {
     at: String,
     mode: Option<String>,
     mode_at: String,
+    unit: Option<String>,
+    source: Option<String>,
+    evidence: Option<String>,
 }
 
 type Months = BTreeMap<u32, Cellv>;
@@ -506,6 +509,9 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
                     at: row.at("value"),
                     mode: row.text("value_mode").map(str::to_string),
                     mode_at: row.at("value_mode"),
+                    unit: row.text("unit").map(str::to_string),
+                    source: row.text("data_source").map(str::to_string),
+                    evidence: row.text("evidence").map(str::to_string),
                 };
                 data.months
                     .entry((g, f, item))
@@ -608,6 +614,7 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
     }
 
     // 3. The guideline's checks.
+    ev.out.table(monthly_table(&data, year, upto));
     check_annual(ev, &data);
     check_modes(ev, &data, year, upto);
     check_missing_months(ev, &data, year, upto);
@@ -972,6 +979,35 @@ fn fuel_source(
         get(MOISTURE_AD),
         get(OXIDATION),
     );
+    let fc_map: BTreeMap<u32, Cellv> = fc.iter().cloned().collect();
+    let prov_fc = provenance([("消耗量", "consumption", cells_of(&fc_map))]);
+    let prov_heat = provenance([
+        ("消耗量", "consumption", cells_of(&fc_map)),
+        ("低位发热量", "net calorific value", cells_of(&ncv)),
+    ]);
+    let prov_all = provenance([
+        ("消耗量", "consumption", cells_of(&fc_map)),
+        ("低位发热量", "net calorific value", cells_of(&ncv)),
+        (
+            "单位热值含碳量",
+            "carbon content per unit heat",
+            cells_of(&cc),
+        ),
+        (
+            "收到基元素碳含量",
+            "element carbon, as received",
+            cells_of(&car),
+        ),
+        (
+            "空气干燥基元素碳含量",
+            "element carbon, air-dried",
+            cells_of(&cad),
+        ),
+        ("干燥基元素碳含量", "element carbon, dry", cells_of(&cd)),
+        ("收到基水分", "moisture, as received", cells_of(&mar)),
+        ("空气干燥基水分", "moisture, air-dried", cells_of(&mad)),
+        ("碳氧化率", "oxidation rate", cells_of(&of)),
+    ]);
     let fuel = fuels::find(f);
     let fuel_ref = fuel.map(FuelRef::Known);
     let label = format!("{g} {f}");
@@ -1061,10 +1097,13 @@ fn fuel_source(
             let s = ev.out.step(
                 Step {
                     clause: "核算指南 附表C.3 / accounting guideline, Table C.3",
-                    zh: &format!("{label} 燃料消耗量{} = Σ 各月消耗量", ytd_word.0),
+                    zh: &format!(
+                        "{label} 燃料消耗量{} = Σ 各月消耗量{}",
+                        ytd_word.0, prov_fc.0
+                    ),
                     en: &format!(
-                        "{label} fuel consumption{} = Σ monthly consumption",
-                        ytd_word.1
+                        "{label} fuel consumption{} = Σ monthly consumption{}",
+                        ytd_word.1, prov_fc.1
                     ),
                     parameters: &[],
                     inputs: fc_cells.clone(),
@@ -1132,8 +1171,8 @@ fn fuel_source(
             let s = ev.out.step(
                 Step {
                     clause: "核算指南 6.2.2.4：年度低位发热量按月消耗量加权 / accounting guideline 6.2.2.4, annual NCV weighted by monthly consumption",
-                    zh: &format!("{label} 燃料热量{} = Σ 各月消耗量 × 各月低位发热量（GJ）", ytd_word.0),
-                    en: &format!("{label} fuel heat{} = Σ monthly consumption × monthly net calorific value (GJ)", ytd_word.1),
+                    zh: &format!("{label} 燃料热量{} = Σ 各月消耗量 × 各月低位发热量（GJ）{}", ytd_word.0, prov_heat.0),
+                    en: &format!("{label} fuel heat{} = Σ monthly consumption × monthly net calorific value (GJ){}", ytd_word.1, prov_heat.1),
                     parameters: &prefs,
                     inputs: cells,
                 },
@@ -1280,8 +1319,8 @@ fn fuel_source(
     let s = ev.out.step(
         Step {
             clause: "企业温室气体排放核算与报告指南 发电设施：化石燃料燃烧排放，按月计算 / power-facility accounting guideline, fuel combustion month by month",
-            zh: &format!("{label} 排放量{} = Σ 各月（消耗量 × 收到基元素碳含量，或 消耗量 × 低位发热量 × 单位热值含碳量）× 碳氧化率 × 44/12", ytd_word.0),
-            en: &format!("{label} emissions{} = Σ months (consumption × element carbon as received, or consumption × NCV × carbon per unit heat) × oxidation rate × 44/12", ytd_word.1),
+            zh: &format!("{label} 排放量{} = Σ 各月（消耗量 × 收到基元素碳含量，或 消耗量 × 低位发热量 × 单位热值含碳量）× 碳氧化率 × 44/12{}", ytd_word.0, prov_all.0),
+            en: &format!("{label} emissions{} = Σ months (consumption × element carbon as received, or consumption × NCV × carbon per unit heat) × oxidation rate × 44/12{}", ytd_word.1, prov_all.1),
             parameters: &prefs,
             inputs: cells,
         },
@@ -1323,11 +1362,16 @@ fn electricity_source(
     let total: Decimal = months.iter().map(|(_, c)| c.value).sum();
     let used: Vec<u32> = months.iter().map(|(m, _)| *m).collect();
     let fac = factor(data, g, "", PURCHASED_ELECTRICITY, year, as_of, &used);
+    let prov = provenance([(
+        "购入使用电量",
+        "purchased electricity",
+        months.iter().map(|(_, c)| c).collect(),
+    )]);
     let s = ev.out.step(
         Step {
             clause: "核算指南 购入使用电量 / purchased electricity",
-            zh: &format!("{g} 购入使用电量 = Σ 各月"),
-            en: &format!("{g} purchased electricity = Σ months"),
+            zh: &format!("{g} 购入使用电量 = Σ 各月{}", prov.0),
+            en: &format!("{g} purchased electricity = Σ months{}", prov.1),
             parameters: &[],
             inputs: cells.clone(),
         },
@@ -1393,11 +1437,12 @@ fn unit_row(
         let total: Decimal = months.iter().map(|(_, c)| c.value).sum();
         let used: Vec<u32> = months.iter().map(|(m, _)| *m).collect();
         let fac = factor(data, g, "", item, year, as_of, &used);
+        let prov = provenance([(zh, en, months.iter().map(|(_, c)| c).collect())]);
         let s = ev.out.step(
             Step {
                 clause: "核算指南 生产数据 / accounting guideline, production data",
-                zh: &format!("{g} {zh} = Σ 各月"),
-                en: &format!("{g} {en} = Σ months"),
+                zh: &format!("{g} {zh} = Σ 各月{}", prov.0),
+                en: &format!("{g} {en} = Σ months{}", prov.1),
                 parameters: &[],
                 inputs: cells,
             },
@@ -1447,11 +1492,16 @@ fn unit_row(
         }
         if !denom.is_zero() {
             let v = numer / denom;
+            let prov = provenance([(
+                "负荷（出力）系数",
+                "load factor",
+                lf.iter().map(|(_, c)| c).collect(),
+            )]);
             let s = ev.out.step(
                 Step {
                     clause: "负荷（出力）系数 = 发电量 /（额定功率 × 运行小时数）：各月按运行小时数加权 / load factor, the months weighted by running hours",
-                    zh: &format!("{g} 负荷（出力）系数 = Σ 各月负荷系数 × {} / Σ {}", by.0, by.0),
-                    en: &format!("{g} load factor = Σ monthly load factor × {} / Σ {}", by.1, by.1),
+                    zh: &format!("{g} 负荷（出力）系数 = Σ 各月负荷系数 × {} / Σ {}{}", by.0, by.0, prov.0),
+                    en: &format!("{g} load factor = Σ monthly load factor × {} / Σ {}{}", by.1, by.1, prov.1),
                     parameters: &[],
                     inputs: cells,
                 },
@@ -1462,6 +1512,117 @@ fn unit_row(
         }
     }
     out
+}
+
+// ---- provenance -----------------------------------------------------------------
+
+/// The value modes, data sources and evidence of the months used, for a
+/// step's description: "消耗量：获取方式 实测值；数据来源 …；支撑材料 …".
+fn provenance<'a>(
+    parts: impl IntoIterator<Item = (&'a str, &'a str, Vec<&'a Cellv>)>,
+) -> (String, String) {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for (name_zh, name_en, cells) in parts {
+        let distinct = |f: &dyn Fn(&Cellv) -> Option<&String>| {
+            let mut v: Vec<&str> = Vec::new();
+            for c in &cells {
+                if let Some(x) = f(c).map(String::as_str).filter(|x| !x.is_empty())
+                    && !v.contains(&x)
+                {
+                    v.push(x);
+                }
+            }
+            v.join("、")
+        };
+        let (mode, source, evidence) = (
+            distinct(&|c| c.mode.as_ref()),
+            distinct(&|c| c.source.as_ref()),
+            distinct(&|c| c.evidence.as_ref()),
+        );
+        if mode.is_empty() && source.is_empty() && evidence.is_empty() {
+            continue;
+        }
+        let or_none = |s: &str| {
+            if s.is_empty() {
+                "—".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        zh.push(format!(
+            "{name_zh}：获取方式 {}；数据来源 {}；支撑材料 {}",
+            or_none(&mode),
+            or_none(&source),
+            or_none(&evidence)
+        ));
+        en.push(format!(
+            "{name_en}: value mode {}; data source {}; evidence {}",
+            or_none(&mode),
+            or_none(&source),
+            or_none(&evidence)
+        ));
+    }
+    if zh.is_empty() {
+        return (String::new(), String::new());
+    }
+    (
+        format!("（{}）", zh.join("。")),
+        format!(" ({})", en.join(". ")),
+    )
+}
+
+fn cells_of(m: &BTreeMap<u32, Cellv>) -> Vec<&Cellv> {
+    m.values().collect()
+}
+
+/// Every month's value used, with its value mode, data source, evidence and cell.
+fn monthly_table(data: &Data, year: u16, upto: u32) -> lvyue_sdk::ResultTable {
+    let col = |key: &str, zh: &str, en: &str| lvyue_sdk::ResultColumn {
+        key: key.into(),
+        name: t(zh, en),
+        unit: None,
+    };
+    let mut rows = Vec::new();
+    for ((g, f, item), years) in &data.months {
+        for (y, months) in years {
+            for (m, c) in months.range(..=if *y == year { upto } else { 12 }) {
+                let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or(Value::Empty);
+                rows.push(vec![
+                    text(g.as_str()),
+                    text(f.as_str()),
+                    text(item.as_str()),
+                    num(Decimal::from(*y)),
+                    num(Decimal::from(*m)),
+                    num(c.value),
+                    opt(&c.unit),
+                    opt(&c.mode),
+                    opt(&c.source),
+                    opt(&c.evidence),
+                    text(c.at.as_str()),
+                ]);
+            }
+        }
+    }
+    lvyue_sdk::ResultTable {
+        key: "monthly_parameters".into(),
+        name: t("月度参数（所用数值）", "Monthly parameters used"),
+        columns: vec![
+            col("group", "机组或设施", "Unit or facility"),
+            col("fuel", "燃料品种", "Fuel"),
+            col("item", "信息项", "Item"),
+            col("year", "年度", "Year"),
+            col("month", "月份", "Month"),
+            col("value", "数值", "Value"),
+            col("unit", "单位", "Unit"),
+            col("value_mode", "获取方式", "Value mode"),
+            col("data_source", "数据来源", "Data source"),
+            col("evidence", "支撑材料", "Evidence"),
+            col("cell", "单元格", "Cell"),
+        ],
+        rows,
+        charts: vec![],
+    }
 }
 
 // ---- checks ---------------------------------------------------------------------
@@ -1679,7 +1840,12 @@ pub fn finish(
         metric.label.zh = format!("{}（预测，截至{year}年{m}月）", metric.label.zh);
         metric.label.en = format!("{} (forecast, as of {year}-{m:02})", metric.label.en);
     }
-    for table in evaluation.tables.iter_mut() {
+    // The months used are actual values, not a forecast.
+    for table in evaluation
+        .tables
+        .iter_mut()
+        .filter(|t| t.key != "monthly_parameters")
+    {
         table.name.zh = format!("{}（预测）", table.name.zh);
         table.name.en = format!("{} (forecast)", table.name.en);
     }

@@ -54,17 +54,27 @@ pub fn sentence(report: &Report) -> Option<(String, String)> {
     let by_zh = deadline.as_deref().map(|d| format!("须在 {d} 前")).unwrap_or_else(|| "须".into());
     let by_en = deadline.as_deref().map(|d| format!(" by {d}")).unwrap_or_default();
     let none_short = crate::decimal::parse(&shortfall).is_some_and(|d| d.is_zero());
-    Some(if none_short {
+    // A year-to-date run (`--as-of`, passed to the plugin as the option `as_of`) is a forecast, and says so.
+    let (zh, en) = sentence_final(&obligation, &shortfall, &by_zh, &by_en, none_short);
+    Some(match report.options.iter().find(|(k, _)| k == "as_of") {
+        Some((_, month)) => (format!("预测（截至 {month}）— {zh}"), format!("Forecast (as of {month}) — {en}")),
+        None => (zh, en),
+    })
+}
+
+/// The answer's words for a final (not forecast) year.
+fn sentence_final(obligation: &str, shortfall: &str, by_zh: &str, by_en: &str, none_short: bool) -> (String, String) {
+    if none_short {
         (
-            format!("结论：{by_zh}清缴 {} 吨；现有持有量足以履约，无需购买。", grouped(&obligation)),
-            format!("Answer: surrender {} t{by_en}; the holdings cover the obligation, nothing to buy.", grouped(&obligation)),
+            format!("结论：{by_zh}清缴 {} 吨；现有持有量足以履约，无需购买。", grouped(obligation)),
+            format!("Answer: surrender {} t{by_en}; the holdings cover the obligation, nothing to buy.", grouped(obligation)),
         )
     } else {
         (
-            format!("结论：{by_zh}清缴 {} 吨；尚缺 {} 吨，需购买补足。", grouped(&obligation), grouped(&shortfall)),
-            format!("Answer: surrender {} t{by_en}; buy {} t to close the shortfall.", grouped(&obligation), grouped(&shortfall)),
+            format!("结论：{by_zh}清缴 {} 吨；尚缺 {} 吨，需购买补足。", grouped(obligation), grouped(shortfall)),
+            format!("Answer: surrender {} t{by_en}; buy {} t to close the shortfall.", grouped(obligation), grouped(shortfall)),
         )
-    })
+    }
 }
 
 /// Writes the answer sheet. `summary_cells` maps metric keys to their Summary cells.

@@ -110,95 +110,143 @@ impl DatesOut {
     }
 }
 
-fn kind_of(v: &Value) -> Option<ValueKind> {
-    match v {
-        Value::Empty => None,
-        Value::Number(_) => Some(ValueKind::Number),
-        Value::Text(_) => Some(ValueKind::Text),
-        Value::Date(_) => Some(ValueKind::Date),
-        Value::Boolean(_) => Some(ValueKind::Boolean),
+/// The kinds of the columns of a table, seen row by row: one kind, several
+/// (`mixed`), and the text bytes (to size the buffers once).
+pub struct KindScan {
+    kinds: Vec<Option<ValueKind>>,
+    mixed: Vec<bool>,
+    bytes: Vec<usize>,
+}
+
+impl KindScan {
+    pub fn new(columns: usize) -> KindScan {
+        KindScan { kinds: vec![None; columns], mixed: vec![false; columns], bytes: vec![0; columns] }
+    }
+
+    #[inline]
+    pub fn see(&mut self, j: usize, v: &Value) {
+        let k = match v {
+            Value::Empty => return,
+            Value::Number(_) => ValueKind::Number,
+            Value::Text(t) => {
+                self.bytes[j] += t.len();
+                ValueKind::Text
+            }
+            Value::Date(_) => ValueKind::Date,
+            Value::Boolean(_) => ValueKind::Boolean,
+        };
+        match self.kinds[j] {
+            None => self.kinds[j] = Some(k),
+            Some(a) if a != k => self.mixed[j] = true,
+            _ => {}
+        }
+    }
+
+    /// One builder per column, for `rows` rows.
+    pub fn builders(&self, rows: usize) -> Vec<ColumnOut> {
+        (0..self.kinds.len()).map(|j| ColumnOut::new(self.kinds[j], self.mixed[j], rows, self.bytes[j])).collect()
+    }
+}
+
+enum Builder {
+    Numbers(NumbersOut),
+    Texts(TextsOut),
+    Dates(DatesOut),
+    Booleans(Bits),
+    Mixed { kinds: Vec<ValueKind>, numbers: NumbersOut, texts: TextsOut, dates: DatesOut, booleans: Bits },
+}
+
+/// A column under construction, its kind decided beforehand ([`KindScan`]).
+pub struct ColumnOut {
+    present: Bits,
+    values: Builder,
+}
+
+impl ColumnOut {
+    fn new(kind: Option<ValueKind>, mixed: bool, rows: usize, text_bytes: usize) -> ColumnOut {
+        let values = match (mixed, kind.unwrap_or(ValueKind::Text)) {
+            (true, _) => Builder::Mixed {
+                kinds: Vec::with_capacity(rows),
+                numbers: NumbersOut::default(),
+                texts: TextsOut { data: String::with_capacity(text_bytes), ends: Vec::new() },
+                dates: DatesOut::default(),
+                booleans: Bits::default(),
+            },
+            (false, ValueKind::Number) => Builder::Numbers(NumbersOut::with_capacity(rows)),
+            (false, ValueKind::Text) => Builder::Texts(TextsOut { data: String::with_capacity(text_bytes), ends: Vec::with_capacity(rows) }),
+            (false, ValueKind::Date) => Builder::Dates(DatesOut { days: Vec::with_capacity(rows), texts: TextsOut::default() }),
+            (false, ValueKind::Boolean) => Builder::Booleans(Bits::with_capacity(rows)),
+        };
+        ColumnOut { present: Bits::with_capacity(rows), values }
+    }
+
+    /// Adds the next row's value (of the kind scanned, or empty).
+    #[inline]
+    pub fn push(&mut self, v: &Value) {
+        self.present.push(!matches!(v, Value::Empty));
+        match (&mut self.values, v) {
+            (Builder::Numbers(out), Value::Number(t)) => out.push(t),
+            (Builder::Numbers(out), _) => out.push_empty(),
+            (Builder::Texts(out), Value::Text(t)) => out.push(t),
+            (Builder::Texts(out), _) => out.push(""),
+            (Builder::Dates(out), Value::Date(t)) => out.push(t),
+            (Builder::Dates(out), _) => out.days.push(0),
+            (Builder::Booleans(out), v) => out.push(matches!(v, Value::Boolean(true))),
+            (Builder::Mixed { kinds, numbers, texts, dates, booleans }, v) => {
+                let k = match v {
+                    Value::Empty => return,
+                    Value::Number(t) => {
+                        numbers.push(t);
+                        ValueKind::Number
+                    }
+                    Value::Text(t) => {
+                        texts.push(t);
+                        ValueKind::Text
+                    }
+                    Value::Date(t) => {
+                        dates.push(t);
+                        ValueKind::Date
+                    }
+                    Value::Boolean(b) => {
+                        booleans.push(*b);
+                        ValueKind::Boolean
+                    }
+                };
+                kinds.push(k);
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<wit::Column, String> {
+        let values = match self.values {
+            Builder::Numbers(n) => wit::ColumnValues::Numbers(n.finish()?),
+            Builder::Texts(t) => wit::ColumnValues::Texts(t.finish()?),
+            Builder::Dates(d) => wit::ColumnValues::Dates(d.finish()?),
+            Builder::Booleans(b) => wit::ColumnValues::Booleans(b.into_bytes()),
+            Builder::Mixed { kinds, numbers, texts, dates, booleans } => wit::ColumnValues::Mixed(wit::MixedValues {
+                kinds,
+                numbers: numbers.finish()?,
+                texts: texts.finish()?,
+                dates: dates.finish()?,
+                booleans: booleans.into_bytes(),
+            }),
+        };
+        Ok(wit::Column { present: self.present.into_bytes(), values })
     }
 }
 
 /// Packs values (one per row) as a column: one typed list when they are of
 /// one kind, `mixed` otherwise.
 pub fn pack_column<'v>(values: impl Iterator<Item = &'v Value> + Clone) -> Result<wit::Column, String> {
-    let n = values.clone().count();
-    let mut kind: Option<ValueKind> = None;
-    let mut mixed = false;
+    let mut scan = KindScan::new(1);
+    let mut rows = 0;
     for v in values.clone() {
-        match (kind, kind_of(v)) {
-            (_, None) => {}
-            (None, k) => kind = k,
-            (Some(a), Some(b)) if a != b => {
-                mixed = true;
-                break;
-            }
-            _ => {}
-        }
+        scan.see(0, v);
+        rows += 1;
     }
-    let mut present = Bits::with_capacity(n);
-    let values = if mixed {
-        let mut kinds = Vec::new();
-        let (mut numbers, mut texts, mut dates, mut booleans) = (NumbersOut::default(), TextsOut::default(), DatesOut::default(), Bits::default());
-        for v in values {
-            present.push(!matches!(v, Value::Empty));
-            match v {
-                Value::Empty => continue,
-                Value::Number(t) => numbers.push(t),
-                Value::Text(t) => texts.push(t),
-                Value::Date(t) => dates.push(t),
-                Value::Boolean(b) => booleans.push(*b),
-            }
-            kinds.push(kind_of(v).expect("not empty"));
-        }
-        wit::ColumnValues::Mixed(wit::MixedValues { kinds, numbers: numbers.finish()?, texts: texts.finish()?, dates: dates.finish()?, booleans: booleans.into_bytes() })
-    } else {
-        match kind.unwrap_or(ValueKind::Text) {
-            ValueKind::Number => {
-                let mut out = NumbersOut::with_capacity(n);
-                for v in values {
-                    present.push(!matches!(v, Value::Empty));
-                    match v {
-                        Value::Number(t) => out.push(t),
-                        _ => out.push_empty(),
-                    }
-                }
-                wit::ColumnValues::Numbers(out.finish()?)
-            }
-            ValueKind::Text => {
-                let mut out = TextsOut::with_capacity(n);
-                for v in values {
-                    present.push(!matches!(v, Value::Empty));
-                    out.push(match v {
-                        Value::Text(t) => t,
-                        _ => "",
-                    });
-                }
-                wit::ColumnValues::Texts(out.finish()?)
-            }
-            ValueKind::Date => {
-                let mut out = DatesOut { days: Vec::with_capacity(n), texts: TextsOut::default() };
-                for v in values {
-                    present.push(!matches!(v, Value::Empty));
-                    match v {
-                        Value::Date(t) => out.push(t),
-                        _ => out.days.push(0),
-                    }
-                }
-                wit::ColumnValues::Dates(out.finish()?)
-            }
-            ValueKind::Boolean => {
-                let mut out = Bits::with_capacity(n);
-                for v in values {
-                    present.push(!matches!(v, Value::Empty));
-                    out.push(matches!(v, Value::Boolean(true)));
-                }
-                wit::ColumnValues::Booleans(out.into_bytes())
-            }
-        }
-    };
-    Ok(wit::Column { present: present.into_bytes(), values })
+    let mut out = scan.builders(rows).pop().expect("one column");
+    values.for_each(|v| out.push(v));
+    out.finish()
 }
 
 /// The rest of `s` after the decimal digits of `n` (no leading zeros).
@@ -278,43 +326,52 @@ fn follows(cell: &str, sheet: &str, style: wit::RowStyle, n: u32, origin: &wit::
     }
 }
 
-/// The origin of a table: the pattern its references follow, and the
-/// references that do not follow it as exceptions. Computing a reference
-/// from the origin gives back exactly the reference the host read.
-pub fn origin_of(table: &Table) -> Result<wit::Origin, String> {
+/// A table as columns with its origin: the pattern its references follow,
+/// and the references that do not follow it as exceptions. Computing a
+/// reference from the origin gives back exactly the reference the host read.
+/// Two passes over the rows, each reading a row's cells once.
+pub fn pack_table(table: &Table) -> Result<wit::Table, String> {
+    let rows = u32::try_from(table.rows.len()).map_err(|_| format!("table {} has more than 2^32 rows", table.key))?;
+    let width = table.columns.len();
     let (sheet, style) = table.rows.iter().find_map(|r| guess_style(&r.source)).unwrap_or(("", wit::RowStyle::SheetRow));
     let mut numbers = Vec::with_capacity(table.rows.len());
     let mut exceptions: Vec<(u32, u32, &str)> = Vec::new();
-    let width = table.columns.len() as u32;
+    let mut scan = KindScan::new(width);
     let mut next = 1u32;
     for (i, row) in table.rows.iter().enumerate() {
+        if row.cells.len() != width {
+            return Err(format!("table {}: row {} has {} cells for {width} columns", table.key, row.source, row.cells.len()));
+        }
         let n = match parse_row(&row.source, sheet, style) {
             Some(n) => n,
             None => {
-                exceptions.push((i as u32, width, &row.source));
+                exceptions.push((i as u32, width as u32, &row.source));
                 next
             }
         };
         numbers.push(n);
         next = n.saturating_add(1);
+        for (j, cell) in row.cells.iter().enumerate() {
+            scan.see(j, &cell.value);
+        }
     }
     let first_row = numbers.first().copied().unwrap_or(1);
     let consecutive = numbers.iter().enumerate().all(|(i, &n)| n as u64 == first_row as u64 + i as u64);
-    let mut columns = Vec::with_capacity(table.columns.len());
-    for (j, key) in table.columns.iter().enumerate() {
-        let guessed = table
-            .rows
-            .iter()
-            .zip(&numbers)
-            .find_map(|(r, &n)| r.cells.get(j).and_then(|c| guess_column(&c.source, sheet, style, n)))
-            .unwrap_or_else(|| wit::ColumnOrigin::Absent(key.clone()));
-        columns.push(guessed);
-    }
+    // Each column's pattern, from the first cell that follows one.
+    let columns: Vec<wit::ColumnOrigin> = (0..width)
+        .map(|j| {
+            table
+                .rows
+                .iter()
+                .zip(&numbers)
+                .find_map(|(r, &n)| guess_column(&r.cells[j].source, sheet, style, n))
+                .unwrap_or_else(|| wit::ColumnOrigin::Absent(table.columns[j].clone()))
+        })
+        .collect();
+    let mut out = scan.builders(table.rows.len());
     for (i, (row, &n)) in table.rows.iter().zip(&numbers).enumerate() {
-        if row.cells.len() != table.columns.len() {
-            return Err(format!("table {}: row {} has {} cells for {} columns", table.key, row.source, row.cells.len(), table.columns.len()));
-        }
-        for (j, (cell, origin)) in row.cells.iter().zip(&columns).enumerate() {
+        for (j, ((cell, origin), column)) in row.cells.iter().zip(&columns).zip(&mut out).enumerate() {
+            column.push(&cell.value);
             if !follows(&cell.source, sheet, style, n, origin) {
                 exceptions.push((i as u32, j as u32, &cell.source));
             }
@@ -322,41 +379,33 @@ pub fn origin_of(table: &Table) -> Result<wit::Origin, String> {
     }
     exceptions.sort_by_key(|(r, c, _)| (*r, *c));
     let mut refs = TextsOut::with_capacity(exceptions.len());
-    let (mut rows, mut cols) = (Vec::with_capacity(exceptions.len()), Vec::with_capacity(exceptions.len()));
+    let (mut ex_rows, mut ex_cols) = (Vec::with_capacity(exceptions.len()), Vec::with_capacity(exceptions.len()));
     for (r, c, s) in exceptions {
-        rows.push(r);
-        cols.push(c);
+        ex_rows.push(r);
+        ex_cols.push(c);
         refs.push(s);
     }
-    Ok(wit::Origin {
+    let origin = wit::Origin {
         sheet: sheet.to_string(),
         style,
         first_row,
         row_numbers: if consecutive { Vec::new() } else { numbers },
         columns,
-        exception_rows: rows,
-        exception_columns: cols,
+        exception_rows: ex_rows,
+        exception_columns: ex_cols,
         exceptions: refs.finish()?,
-    })
+    };
+    let values = out.into_iter().map(ColumnOut::finish).collect::<Result<_, _>>()?;
+    Ok(wit::Table { key: table.key.clone(), columns: table.columns.clone(), rows, values, origin })
 }
 
 /// The host's request as contract 1.1's columnar request.
 pub fn to_columns(request: &Request) -> Result<wit::Request, String> {
-    let mut tables = Vec::with_capacity(request.tables.len());
-    for t in &request.tables {
-        let rows = u32::try_from(t.rows.len()).map_err(|_| format!("table {} has more than 2^32 rows", t.key))?;
-        let mut values = Vec::with_capacity(t.columns.len());
-        for j in 0..t.columns.len() {
-            let cells = t.rows.iter().map(move |r| r.cells.get(j).map(|c| &c.value).unwrap_or(&Value::Empty));
-            values.push(pack_column(cells)?);
-        }
-        tables.push(wit::Table { key: t.key.clone(), columns: t.columns.clone(), rows, values, origin: origin_of(t)? });
-    }
     Ok(wit::Request {
         jurisdiction: request.jurisdiction.clone(),
         period: request.period.clone(),
         parameters: request.parameters.clone(),
-        tables,
+        tables: request.tables.iter().map(pack_table).collect::<Result<_, _>>()?,
         options: request.options.clone(),
     })
 }
@@ -727,7 +776,7 @@ mod tests {
             ("Sources!3", &[("Sources!B3", num("-0")), ("Sources!3, Fuel", Value::Empty), ("Sources!D3", Value::Empty)]),
             ("Sources!5", &[("Sources!B5", Value::Empty), ("Sources!5, Fuel", Value::Empty), ("Sources!D5", Value::Text("数".into()))]),
         ]);
-        let o = origin_of(&t).unwrap();
+        let o = pack_table(&t).unwrap().origin;
         assert_eq!(o.sheet, "Sources");
         assert_eq!(o.first_row, 2);
         assert_eq!(o.row_numbers, [2, 3, 5], "a blank row skipped");
@@ -754,7 +803,7 @@ mod tests {
             ),
             ("Months!C7", &[("Months!C7", Value::Boolean(true)), ("Months!A7", Value::Empty), ("Months!B1", Value::Empty)]),
         ]);
-        let o = origin_of(&t).unwrap();
+        let o = pack_table(&t).unwrap().origin;
         assert_eq!(o.style, wit::RowStyle::Indexed);
         assert_eq!(o.columns[0], wit::ColumnOrigin::Field("a".into()));
         assert!(!o.exception_rows.is_empty());

@@ -184,6 +184,10 @@ pub fn engine_config() -> Config {
     config.epoch_interruption(true);
     config.max_wasm_stack(1 << 20);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // For profiling with `perf`: name the guest's functions (docs/benchmarks.md).
+    if std::env::var_os("LVYUE_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
 

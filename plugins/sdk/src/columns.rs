@@ -339,21 +339,26 @@ impl Origin {
     }
 
     fn push_row_ref(&self, out: &mut String, i: usize) {
-        use fmt::Write;
-        let n = self.row_number(i);
-        let _ = if self.indexed { write!(out, "{}[{n}]", self.sheet) } else { write!(out, "{}!{n}", self.sheet) };
+        out.push_str(&self.sheet);
+        out.push(if self.indexed { '[' } else { '!' });
+        push_u32(out, self.row_number(i));
+        if self.indexed {
+            out.push(']');
+        }
     }
 
     /// The reference of the cell in row `i`, column `j`, e.g. "Emission sources!C12".
     pub(crate) fn cell_ref(&self, i: usize, j: usize) -> String {
-        use fmt::Write;
         if let Some(e) = self.exception(i, j) {
             return e.to_string();
         }
-        let mut s = String::with_capacity(self.sheet.len() + 12);
+        let mut s = String::with_capacity(self.sheet.len() + 24);
         match &self.columns[j] {
             ColumnOrigin::Letter(l) => {
-                let _ = write!(s, "{}!{l}{}", self.sheet, self.row_number(i));
+                s.push_str(&self.sheet);
+                s.push('!');
+                s.push_str(l);
+                push_u32(&mut s, self.row_number(i));
             }
             ColumnOrigin::Field(f) => {
                 self.push_row_ref(&mut s, i);
@@ -368,6 +373,23 @@ impl Origin {
         }
         s
     }
+}
+
+/// Appends the decimal digits of `n` (without the formatting machinery: a
+/// reference is made for nearly every input row).
+#[inline]
+fn push_u32(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
 /// An input table as the host packed it: columns, and the origin of its references.
@@ -720,95 +742,142 @@ pub(crate) mod wire {
         }
     }
 
-    fn kind_of(v: &Value) -> Option<ValueKind> {
-        match v {
-            Value::Empty => None,
-            Value::Number(_) => Some(ValueKind::Number),
-            Value::Text(_) => Some(ValueKind::Text),
-            Value::Date(_) => Some(ValueKind::Date),
-            Value::Boolean(_) => Some(ValueKind::Boolean),
+    /// The kinds of the columns of a table, seen row by row, and their text bytes.
+    struct KindScan {
+        kinds: Vec<Option<ValueKind>>,
+        mixed: Vec<bool>,
+        bytes: Vec<usize>,
+    }
+
+    impl KindScan {
+        fn new(columns: usize) -> KindScan {
+            KindScan { kinds: vec![None; columns], mixed: vec![false; columns], bytes: vec![0; columns] }
+        }
+
+        #[inline]
+        fn see(&mut self, j: usize, v: &Value) {
+            let k = match v {
+                Value::Empty => return,
+                Value::Number(_) => ValueKind::Number,
+                Value::Text(t) => {
+                    self.bytes[j] += t.len();
+                    ValueKind::Text
+                }
+                Value::Date(_) => ValueKind::Date,
+                Value::Boolean(_) => ValueKind::Boolean,
+            };
+            match self.kinds[j] {
+                None => self.kinds[j] = Some(k),
+                Some(a) if a != k => self.mixed[j] = true,
+                _ => {}
+            }
+        }
+
+        fn builders(&self, rows: usize) -> Vec<ColumnOut> {
+            (0..self.kinds.len()).map(|j| ColumnOut::new(self.kinds[j], self.mixed[j], rows, self.bytes[j])).collect()
+        }
+    }
+
+    enum Builder {
+        Numbers(NumbersOut),
+        Texts(TextsOut),
+        Dates(DatesOut),
+        Booleans(Bits),
+        Mixed { kinds: Vec<ValueKind>, numbers: NumbersOut, texts: TextsOut, dates: DatesOut, booleans: Bits },
+    }
+
+    /// A column under construction, its kind decided beforehand.
+    struct ColumnOut {
+        present: Bits,
+        values: Builder,
+    }
+
+    impl ColumnOut {
+        fn new(kind: Option<ValueKind>, mixed: bool, rows: usize, text_bytes: usize) -> ColumnOut {
+            let values = match (mixed, kind.unwrap_or(ValueKind::Text)) {
+                (true, _) => Builder::Mixed {
+                    kinds: Vec::with_capacity(rows),
+                    numbers: NumbersOut::default(),
+                    texts: TextsOut::with_capacity(0, text_bytes),
+                    dates: DatesOut::default(),
+                    booleans: Bits::default(),
+                },
+                (false, ValueKind::Number) => Builder::Numbers(NumbersOut::with_capacity(rows)),
+                (false, ValueKind::Text) => Builder::Texts(TextsOut::with_capacity(rows, text_bytes)),
+                (false, ValueKind::Date) => Builder::Dates(DatesOut { days: Vec::with_capacity(rows), texts: TextsOut::default() }),
+                (false, ValueKind::Boolean) => Builder::Booleans(Bits::with_capacity(rows)),
+            };
+            ColumnOut { present: Bits::with_capacity(rows), values }
+        }
+
+        #[inline]
+        fn push(&mut self, v: &Value) {
+            self.present.push(!matches!(v, Value::Empty));
+            match (&mut self.values, v) {
+                (Builder::Numbers(out), Value::Number(t)) => out.push(t),
+                (Builder::Numbers(out), _) => {
+                    out.mantissas.push(0);
+                    out.scales.push(0);
+                }
+                (Builder::Texts(out), Value::Text(t)) => out.push(t),
+                (Builder::Texts(out), _) => out.push(""),
+                (Builder::Dates(out), Value::Date(t)) => out.push(t),
+                (Builder::Dates(out), _) => out.days.push(0),
+                (Builder::Booleans(out), v) => out.push(matches!(v, Value::Boolean(true))),
+                (Builder::Mixed { kinds, numbers, texts, dates, booleans }, v) => {
+                    let k = match v {
+                        Value::Empty => return,
+                        Value::Number(t) => {
+                            numbers.push(t);
+                            ValueKind::Number
+                        }
+                        Value::Text(t) => {
+                            texts.push(t);
+                            ValueKind::Text
+                        }
+                        Value::Date(t) => {
+                            dates.push(t);
+                            ValueKind::Date
+                        }
+                        Value::Boolean(b) => {
+                            booleans.push(*b);
+                            ValueKind::Boolean
+                        }
+                    };
+                    kinds.push(k);
+                }
+            }
+        }
+
+        fn finish(self) -> wit::Column {
+            let values = match self.values {
+                Builder::Numbers(n) => wit::ColumnValues::Numbers(n.finish()),
+                Builder::Texts(t) => wit::ColumnValues::Texts(t.finish()),
+                Builder::Dates(d) => wit::ColumnValues::Dates(d.finish()),
+                Builder::Booleans(b) => wit::ColumnValues::Booleans(b.into_bytes()),
+                Builder::Mixed { kinds, numbers, texts, dates, booleans } => wit::ColumnValues::Mixed(wit::MixedValues {
+                    kinds,
+                    numbers: numbers.finish(),
+                    texts: texts.finish(),
+                    dates: dates.finish(),
+                    booleans: booleans.into_bytes(),
+                }),
+            };
+            wit::Column { present: self.present.into_bytes(), values }
         }
     }
 
     /// Values (one per row) as a column: one typed list when they are of one kind.
     pub(crate) fn pack_column<'v>(values: impl Iterator<Item = &'v Value> + Clone) -> wit::Column {
-        let mut n = 0usize;
-        let mut kind: Option<ValueKind> = None;
-        let mut mixed = false;
+        let mut scan = KindScan::new(1);
+        let mut rows = 0;
         for v in values.clone() {
-            n += 1;
-            match (kind, kind_of(v)) {
-                (_, None) => {}
-                (None, k) => kind = k,
-                (Some(a), Some(b)) if a != b => mixed = true,
-                _ => {}
-            }
+            scan.see(0, v);
+            rows += 1;
         }
-        let mut present = Bits::with_capacity(n);
-        let values = if mixed {
-            let mut kinds = Vec::with_capacity(n);
-            let (mut numbers, mut texts, mut dates, mut booleans) = (NumbersOut::default(), TextsOut::default(), DatesOut::default(), Bits::default());
-            for v in values {
-                present.push(!matches!(v, Value::Empty));
-                match v {
-                    Value::Empty => continue,
-                    Value::Number(t) => numbers.push(t),
-                    Value::Text(t) => texts.push(t),
-                    Value::Date(t) => dates.push(t),
-                    Value::Boolean(b) => booleans.push(*b),
-                }
-                if let Some(k) = kind_of(v) {
-                    kinds.push(k);
-                }
-            }
-            wit::ColumnValues::Mixed(wit::MixedValues { kinds, numbers: numbers.finish(), texts: texts.finish(), dates: dates.finish(), booleans: booleans.into_bytes() })
-        } else {
-            match kind.unwrap_or(ValueKind::Text) {
-                ValueKind::Number => {
-                    let mut out = NumbersOut::with_capacity(n);
-                    for v in values {
-                        present.push(!matches!(v, Value::Empty));
-                        match v {
-                            Value::Number(t) => out.push(t),
-                            _ => {
-                                out.mantissas.push(0);
-                                out.scales.push(0);
-                            }
-                        }
-                    }
-                    wit::ColumnValues::Numbers(out.finish())
-                }
-                ValueKind::Text => {
-                    let bytes = values.clone().map(|v| if let Value::Text(t) = v { t.len() } else { 0 }).sum();
-                    let mut out = TextsOut::with_capacity(n, bytes);
-                    for v in values {
-                        present.push(!matches!(v, Value::Empty));
-                        out.push(if let Value::Text(t) = v { t } else { "" });
-                    }
-                    wit::ColumnValues::Texts(out.finish())
-                }
-                ValueKind::Date => {
-                    let mut out = DatesOut { days: Vec::with_capacity(n), texts: TextsOut::default() };
-                    for v in values {
-                        present.push(!matches!(v, Value::Empty));
-                        match v {
-                            Value::Date(t) => out.push(t),
-                            _ => out.days.push(0),
-                        }
-                    }
-                    wit::ColumnValues::Dates(out.finish())
-                }
-                ValueKind::Boolean => {
-                    let mut out = Bits::with_capacity(n);
-                    for v in values {
-                        present.push(!matches!(v, Value::Empty));
-                        out.push(matches!(v, Value::Boolean(true)));
-                    }
-                    wit::ColumnValues::Booleans(out.into_bytes())
-                }
-            }
-        };
-        wit::Column { present: present.into_bytes(), values }
+        let mut out = scan.builders(rows).pop().expect("one column");
+        values.for_each(|v| out.push(v));
+        out.finish()
     }
 
     /// Optional numbers (text) as a numbers column.
@@ -840,12 +909,25 @@ pub(crate) mod wire {
         wit::Column { present: present.into_bytes(), values: wit::ColumnValues::Texts(t) }
     }
 
+    /// A result table as columns: two passes over the rows, each reading a row once.
     fn result_table(t: ResultTable) -> wit::ResultTable {
-        let values = (0..t.columns.len()).map(|j| pack_column(t.rows.iter().map(move |r| r.get(j).unwrap_or(&Value::Empty)))).collect();
+        let width = t.columns.len();
+        let mut scan = KindScan::new(width);
+        for row in &t.rows {
+            for (j, v) in row.iter().take(width).enumerate() {
+                scan.see(j, v);
+            }
+        }
+        let mut out = scan.builders(t.rows.len());
+        for row in &t.rows {
+            for (j, column) in out.iter_mut().enumerate() {
+                column.push(row.get(j).unwrap_or(&Value::Empty));
+            }
+        }
         let rows = t.rows.len() as u32;
         // The rows are not freed one by one: the instance is thrown away after the call.
         std::mem::forget(t.rows);
-        wit::ResultTable { key: t.key, name: t.name, columns: t.columns, rows, values, charts: t.charts }
+        wit::ResultTable { key: t.key, name: t.name, columns: t.columns, rows, values: out.into_iter().map(ColumnOut::finish).collect(), charts: t.charts }
     }
 
     fn decisions(d: &[Decision]) -> wit::Decisions {

@@ -39,7 +39,7 @@ use lvyue::bundle::cache::{CacheOutcome, CompileCache};
 use lvyue::contract::{Evaluation, EvaluationError, Request, Value};
 use lvyue::host::{Evaluate, Host, HostOptions};
 use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
-use lvyue::sandbox::{self, PreparedPlugin, Run};
+use lvyue::sandbox::{self, Call, PreparedPlugin, Run};
 use rust_decimal::Decimal;
 
 // ---- settings -------------------------------------------------------------------
@@ -179,6 +179,9 @@ fn main() {
     );
     println!("(median and min of the timed iterations; ratio = measured median / baseline median)\n");
 
+    // The default input limits bound one sheet to 1,000,000 cells (rows × the
+    // sheet's declared columns); benchmark 3 goes past that on purpose.
+    lvyue::input::limits::InputLimits { cells: (settings.rows as u64 * 20).max(1_000_000), ..Default::default() }.install();
     let host = Host::new(HostOptions { cache_dir: Some(cache_dir.clone()), ..HostOptions::default() }).expect("host");
     let bundle: &Bundle = host.find("cn-ets").expect("the built-in cn-ets plugin");
 
@@ -262,8 +265,18 @@ fn bench_trivial(settings: &Settings, host: &Host, plugin: &PreparedPlugin) -> V
     let (request, ..) = host.build_request(&job).expect("build the request");
     let run = plugin.evaluate(limits, &request).expect("evaluate");
     check_evaluation(&run, &request);
+    // `LVYUE_BENCH_PROFILE_TRIVIAL=N`: only N evaluations (2b), for `perf record` with LVYUE_PERFMAP=1.
+    if let Some(n) = std::env::var("LVYUE_BENCH_PROFILE_TRIVIAL").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let call = if std::env::var_os("LVYUE_BENCH_ROWS_CALL").is_some() { Call::Rows } else { Call::Columns };
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(plugin.evaluate_with(limits, &request, call).expect("evaluate"));
+        }
+        println!("     profile run: {n} trivial evaluations ({call:?}) in {}", fmt_dur(t.elapsed()));
+        std::process::exit(0);
+    }
     let eval = measure(10, settings.iters, || plugin.evaluate(limits, &request).expect("evaluate"));
-    line("2b", "PreparedPlugin::evaluate, 1 row (fresh store per call)", eval);
+    line("2b", "PreparedPlugin::evaluate, 1 row (fresh store per call; rows)", eval);
 
     // Diagnostics (no target): where the time of one call goes.
     let describe = measure(10, settings.iters, || plugin.describe(limits).expect("describe"));
@@ -276,12 +289,38 @@ fn bench_trivial(settings: &Settings, host: &Host, plugin: &PreparedPlugin) -> V
         r
     });
     line("2d", "  diag: evaluate returning at once (instantiate + lower)", refused);
+    let rows_call = measure(10, settings.iters, || plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows"));
+    line("2e", "  diag: the same request through 1.0's evaluate (rows)", rows_call);
+    let columns_call = measure(10, settings.iters, || plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns"));
+    line("2g", "  diag: the same request through 1.1's evaluate-columns", columns_call);
+    let rows_run = plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows");
+    let columns_run = plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns");
+    println!(
+        "     fuel used: {} with rows, {} with columns (the host calls with columns from {} input cells)",
+        fmt_n(rows_run.fuel_used),
+        fmt_n(columns_run.fuel_used),
+        fmt_n(limits.columns_from_cells)
+    );
+    let pack = measure(10, settings.iters, || lvyue::contract::since_v1_1::RequestRef::new(&request).expect("columns").tables);
+    line("2f", "  diag: host packs the request as columns (part of 2b)", pack);
     println!(
         "     fuel used {} of {}; peak guest memory {}",
         fmt_n(run.fuel_used),
         fmt_n(run.fuel_limit),
         fmt_bytes(run.peak_memory_bytes)
     );
+    if let Ok(e) = &run.value {
+        println!(
+            "     result: {} metrics, {} trace steps, {} findings, {} decisions, {} tables ({} columns, {} rows)",
+            e.metrics.len(),
+            e.trace.len(),
+            e.findings.len(),
+            e.decisions.len(),
+            e.tables.len(),
+            e.tables.iter().map(|t| t.columns.len()).sum::<usize>(),
+            e.tables.iter().map(|t| t.rows.len()).sum::<usize>()
+        );
+    }
 
     let target = Duration::from_millis(2);
     Verdict {
@@ -337,9 +376,14 @@ fn emission_sources_raw(rows: usize) -> RawTable {
         .map(|i| {
             let r = i + 2;
             let mut cells = BTreeMap::new();
+            // As the workbook reader gives them: a cell left empty in a column
+            // of the sheet is passed as empty, with its reference.
             for (c, v) in row_values(i).into_iter().enumerate() {
-                let Some(v) = v else { continue };
-                let value = if c >= 4 { RawValue::Number(v) } else { RawValue::Text(v) };
+                let value = match v {
+                    None => RawValue::Empty,
+                    Some(v) if c >= 4 => RawValue::Number(v),
+                    Some(v) => RawValue::Text(v),
+                };
                 cells.insert(COLUMNS[c].to_string(), RawCell { value, at: format!("{SHEET}!{}{r}", col_letter(c)) });
             }
             RawRow { source: format!("{SHEET}!{r}"), cells }
@@ -414,9 +458,20 @@ fn check_evaluation(run: &Run<Result<Evaluation, EvaluationError>>, request: &Re
         })
         .sum();
     let has = |key: &str| evaluation.metrics.iter().any(|m| m.key == key);
+    // The rules may round each source's emissions and the totals: half a unit
+    // of the last place kept, per row and per total.
+    let half_unit = |key: &str| {
+        request.parameters.iter().find(|p| p.key == key).and_then(|p| match &p.value {
+            Value::Number(n) => n.parse::<u32>().ok().map(|places| Decimal::new(5, places + 1)),
+            _ => None,
+        })
+    };
+    let rows = Decimal::from(table.rows.len() as u64);
+    let tolerance = half_unit("rounding.source_emissions.places").map(|h| h * rows).unwrap_or_default()
+        + half_unit("rounding.total_emissions.places").map(|h| h * Decimal::from(2)).unwrap_or_default();
     if has("verified_emissions_t") && has("purchased_electricity_memo_t") {
         let got = metric("verified_emissions_t") + metric("purchased_electricity_memo_t");
-        assert_eq!(got, expected, "the plugin's emissions do not add up to the input's");
+        assert!((got - expected).abs() <= tolerance, "the plugin's emissions do not add up to the input's: {got} against {expected} (rounding allows {tolerance})");
     } else {
         println!("     (note: the plugin no longer reports verified_emissions_t and purchased_electricity_memo_t; totals not checked)");
     }
@@ -451,6 +506,15 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     let limits = host.limits();
     let run = plugin.evaluate(limits, &request).expect("evaluate");
     check_evaluation(&run, &request);
+    // `LVYUE_BENCH_PROFILE=N`: only N evaluations (3b), for `perf record` with LVYUE_PERFMAP=1.
+    if let Some(n) = std::env::var("LVYUE_BENCH_PROFILE").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(plugin.evaluate(limits, &request).expect("evaluate"));
+        }
+        println!("     profile run: {n} evaluations of {} rows in {}", fmt_n(rows as u64), fmt_dur(t.elapsed()));
+        std::process::exit(0);
+    }
     let eval = measure(1, settings.big_iters, || plugin.evaluate(limits, &request).expect("evaluate"));
     line("3b", &format!("sandbox: evaluate {} rows (lower + run + lift)", fmt_n(rows as u64)), eval);
     per_row(eval, rows);
@@ -465,6 +529,16 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     });
     line("3c", "  diag: evaluate returning at once (instantiate + lower)", lower);
     per_row(lower, rows);
+    // Before contract 1.1: the same request through 1.0's `evaluate` (rows, a
+    // reference string per cell), in this run.
+    let rows_run = plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows");
+    check_evaluation(&rows_run, &request);
+    let eval_rows = measure(1, settings.big_iters, || plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows"));
+    line("3d", "  diag: the same through 1.0's evaluate (rows), as before 1.1", eval_rows);
+    per_row(eval_rows, rows);
+    let to_columns = measure(1, settings.big_iters, || lvyue::contract::since_v1_1::RequestRef::new(&request).expect("columns").tables);
+    line("3e", "  diag: host packs the request as columns (part of 3b and 3c)", to_columns);
+    per_row(to_columns, rows);
     println!("     (not timed: Host::build_request for these rows took {})", fmt_dur(built));
     let result_strings: usize = run.value.as_ref().map(|e| e.trace.iter().map(|s| s.inputs.len()).sum()).unwrap_or(0);
     let result_rows: usize = run.value.as_ref().map(|e| e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len()).unwrap_or(0);
@@ -478,6 +552,12 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
         fmt_bytes(run.peak_memory_bytes),
     );
     println!(
+        "     1.0's rows: fuel used {} ({:.1} per input cell); peak guest memory {}",
+        fmt_n(rows_run.fuel_used),
+        rows_run.fuel_used as f64 / input_cells.max(1) as f64,
+        fmt_bytes(rows_run.peak_memory_bytes),
+    );
+    println!(
         "     result: {} cell references in the trace, {} result-table rows and decisions",
         fmt_n(result_strings as u64),
         fmt_n(result_rows as u64)
@@ -488,7 +568,7 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
         id: "3",
         measured: format!("sandbox {}", fmt_dur(eval.median)),
         baseline: format!("calamine read {}", fmt_dur(read.median)),
-        ratio: format!("{:.1} % of the baseline", 100.0 * r),
+        ratio: format!("{:.1} % of the baseline ({:.1} % with 1.0's rows)", 100.0 * r, 100.0 * ratio(eval_rows, read)),
         target: "sandbox ≤ 10 % of calamine".into(),
         pass: r <= 0.10,
     }

@@ -137,6 +137,8 @@ fn main() {
     let rows = env_usize("LVYUE_BENCH_ROWS", if quick { 10_000 } else { 100_000 });
     let holdings = env_usize("LVYUE_BENCH_HOLDINGS", if quick { 1_000 } else { 10_000 });
     let iterations = env_usize("LVYUE_BENCH_ITERATIONS", if quick { 1 } else { 3 });
+    // Past the default input limit of 1,000,000 cells per sheet (rows × declared columns).
+    lvyue::input::limits::InputLimits { cells: (rows as u64 * 20).max(1_000_000), ..Default::default() }.install();
     let dir = tempfile::tempdir().unwrap();
     let host = Host::new(HostOptions { cache_dir: Some(dir.path().join("cache")), ..Default::default() }).unwrap();
     let bundle = host.find("cn-ets").unwrap();

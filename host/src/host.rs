@@ -346,12 +346,12 @@ impl Host {
 
     /// Evaluates one request. Errors are reported; the host stays usable.
     pub fn evaluate(&self, job: &Evaluate<'_>) -> Result<Report, RunError> {
-        self.evaluate_with(job, Call::Newest)
+        self.evaluate_with(job, Call::Auto)
     }
 
-    /// Evaluates one request with the given call of the plugin: its newest
-    /// (what [`Host::evaluate`] does) or 1.0's `evaluate` with rows (the
-    /// compatibility tests compare the two).
+    /// Evaluates one request with the given call of the plugin: the host's
+    /// choice (what [`Host::evaluate`] does), 1.1's `evaluate-columns` or
+    /// 1.0's `evaluate` with rows (the compatibility tests compare the two).
     pub fn evaluate_with(&self, job: &Evaluate<'_>, call: Call) -> Result<Report, RunError> {
         let (request, bundle, info, params, rules_source) = self.build_request(job)?;
         let (plugin, _) = self.prepare(bundle)?;

@@ -399,6 +399,31 @@ pub fn pack_table(table: &Table) -> Result<wit::Table, String> {
     Ok(wit::Table { key: table.key.clone(), columns: table.columns.clone(), rows, values, origin })
 }
 
+/// Contract 1.1's `request`, lowered into the guest from the host's request
+/// as it is: the parameters and options are not copied first, only the
+/// tables are packed ([`pack_table`]).
+#[derive(wasmtime::component::ComponentType, wasmtime::component::Lower)]
+#[component(record)]
+pub struct RequestRef<'a> {
+    pub jurisdiction: &'a str,
+    pub period: &'a super::since_v1_0::Period,
+    pub parameters: &'a [super::since_v1_0::Parameter],
+    pub tables: Vec<wit::Table>,
+    pub options: &'a [(String, String)],
+}
+
+impl<'a> RequestRef<'a> {
+    pub fn new(request: &'a Request) -> Result<RequestRef<'a>, String> {
+        Ok(RequestRef {
+            jurisdiction: &request.jurisdiction,
+            period: &request.period,
+            parameters: &request.parameters,
+            tables: request.tables.iter().map(pack_table).collect::<Result<_, _>>()?,
+            options: &request.options,
+        })
+    }
+}
+
 /// The host's request as contract 1.1's columnar request.
 pub fn to_columns(request: &Request) -> Result<wit::Request, String> {
     Ok(wit::Request {

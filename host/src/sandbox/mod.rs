@@ -42,6 +42,9 @@ pub struct Limits {
     pub max_result_rows: usize,
     /// Bytes of stdout and stderr kept in the run log.
     pub log_bytes: usize,
+    /// A 1.1 plugin is called with columns (`evaluate-columns`) from this
+    /// many input cells on, with rows (`evaluate`) below ([`Call::Auto`]).
+    pub columns_from_cells: u64,
 }
 
 impl Default for Limits {
@@ -60,6 +63,7 @@ impl Default for Limits {
             max_trace_steps: 1_000_000,
             max_result_rows: 2_000_000,
             log_bytes: 64 << 10,
+            columns_from_cells: 1_000,
         }
     }
 }
@@ -158,7 +162,12 @@ impl Sandbox {
         let version = exported_version(&self.engine, component)?;
         let pre = self.linker.instantiate_pre(component)?;
         let pre = if version >= contract::V1_1 {
-            Pre::V1_1(contract::since_v1_1::CompliancePluginPre::new(pre)?)
+            let interface = format!("{}/{}@{version}", contract::CONTRACT_PACKAGE, contract::CONTRACT_INTERFACE);
+            let func = component
+                .get_export_index(None, interface.as_str())
+                .and_then(|i| component.get_export_index(Some(&i), "evaluate-columns"))
+                .ok_or_else(|| anyhow::anyhow!("exports no {interface}#evaluate-columns"))?;
+            Pre::V1_1(contract::since_v1_1::CompliancePluginPre::new(pre)?, func, Arc::new(std::sync::OnceLock::new()))
         } else {
             Pre::V1_0(CompliancePluginPre::new(pre)?)
         };
@@ -188,6 +197,21 @@ pub fn engine_config() -> Config {
     if std::env::var_os("LVYUE_PERFMAP").is_some() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
+    // For measuring the pooling allocator (docs/benchmarks.md, "Pooling allocator").
+    if let Some(mib) = std::env::var("LVYUE_POOLING_KEEP_RESIDENT_MIB").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let mut pool = wasmtime::PoolingAllocationConfig::default();
+        pool.total_component_instances(64)
+            .total_core_instances(256)
+            .total_memories(64)
+            .total_tables(256)
+            .max_core_instances_per_component(64)
+            .max_memories_per_component(16)
+            .max_tables_per_component(64)
+            .max_memory_size(512 << 20)
+            .linear_memory_keep_resident(mib << 20)
+            .table_keep_resident(1 << 20);
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    }
     config
 }
 
@@ -203,13 +227,15 @@ pub struct PreparedPlugin {
 #[derive(Clone)]
 enum Pre {
     V1_0(CompliancePluginPre<PluginState>),
-    V1_1(contract::since_v1_1::CompliancePluginPre<PluginState>),
+    /// With `evaluate-columns` and whether its type was checked against
+    /// [`contract::since_v1_1::RequestRef`] (once, on the first call).
+    V1_1(contract::since_v1_1::CompliancePluginPre<PluginState>, wasmtime::component::ComponentExportIndex, Arc<std::sync::OnceLock<()>>),
 }
 
 /// An instance of either version.
 enum Bindings {
     V1_0(contract::CompliancePlugin),
-    V1_1(contract::since_v1_1::CompliancePlugin),
+    V1_1(contract::since_v1_1::CompliancePlugin, wasmtime::component::Instance),
 }
 
 /// What an evaluation returned, before the 1.1 columns are checked and unpacked.
@@ -218,11 +244,17 @@ enum Out {
     Columns(Result<Box<contract::since_v1_1::wit::Evaluation>, EvaluationError>),
 }
 
-/// Which of a plugin's calls evaluates: 1.1 plugins have both.
+/// Which of a plugin's calls evaluates: 1.1 plugins have both, and they give
+/// the same evaluation (host/tests/all/contract_versions.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
-    /// The plugin's newest: `evaluate-columns` for 1.1 plugins, `evaluate` for 1.0.
-    Newest,
+    /// The host's choice: for a 1.1 plugin `evaluate-columns` when the
+    /// request has at least [`Limits::columns_from_cells`] cells, else
+    /// `evaluate` (for a few rows, rows cost less than columns: fewer, smaller
+    /// lists; docs/benchmarks.md); `evaluate` for a 1.0 plugin.
+    Auto,
+    /// `evaluate-columns` whenever the plugin has it (1.1).
+    Columns,
     /// `evaluate` with rows, as a 1.0 host calls it (every 1.x plugin has it).
     Rows,
 }
@@ -236,26 +268,47 @@ impl PreparedPlugin {
     pub fn describe(&self, limits: &Limits) -> Result<Run<PluginInfo>, PluginFailure> {
         self.call(limits, 0, |bindings, store| match bindings {
             Bindings::V1_0(b) => b.lvyue_compliance_plugin().call_describe(store),
-            Bindings::V1_1(b) => b.lvyue_compliance_plugin().call_describe(store),
+            Bindings::V1_1(b, _) => b.lvyue_compliance_plugin().call_describe(store),
         })
     }
 
-    /// Evaluates a request with the plugin's newest call.
+    /// Evaluates a request with the call the host chooses ([`Call::Auto`]).
     pub fn evaluate(&self, limits: &Limits, request: &Request) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
-        self.evaluate_with(limits, request, Call::Newest)
+        self.evaluate_with(limits, request, Call::Auto)
     }
 
     /// Evaluates a request with the given call (tests compare the two).
     pub fn evaluate_with(&self, limits: &Limits, request: &Request, call: Call) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
         let cells: u64 = request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum();
-        let columns = match (&self.pre, call) {
-            (Pre::V1_1(_), Call::Newest) => Some(contract::since_v1_1::to_columns(request).map_err(PluginFailure::Contract)?),
+        let use_columns = match call {
+            Call::Auto => cells >= limits.columns_from_cells,
+            Call::Columns => true,
+            Call::Rows => false,
+        };
+        let columns = match &self.pre {
+            Pre::V1_1(..) if use_columns => Some(contract::since_v1_1::RequestRef::new(request).map_err(PluginFailure::Contract)?),
             _ => None,
         };
-        let run = self.call(limits, cells, |bindings, store| match (bindings, &columns) {
-            (Bindings::V1_1(b), Some(columns)) => b.lvyue_compliance_plugin().call_evaluate_columns(store, columns).map(|r| Out::Columns(r.map(Box::new))),
-            (Bindings::V1_1(b), None) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
-            (Bindings::V1_0(b), _) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
+        let run = self.call(limits, cells, |bindings, store| match (bindings, columns, &self.pre) {
+            (Bindings::V1_1(_, instance), Some(columns), Pre::V1_1(_, index, checked)) => {
+                // Called through a typed function of our own, so that the
+                // request is lowered from the host's parts without a copy.
+                type Columns<'a> = wasmtime::component::TypedFunc<(contract::since_v1_1::RequestRef<'a>,), (Result<contract::since_v1_1::wit::Evaluation, EvaluationError>,)>;
+                let func = instance.get_func(&mut *store, index).ok_or_else(|| wasmtime::Error::msg("the plugin lost evaluate-columns"))?;
+                let typed: Columns<'_> = match checked.get() {
+                    // SAFETY: the same component's function, checked against these types on the first call.
+                    Some(()) => unsafe { wasmtime::component::TypedFunc::new_unchecked(func) },
+                    None => {
+                        let typed = func.typed(&*store)?;
+                        let _ = checked.set(());
+                        typed
+                    }
+                };
+                let (out,) = typed.call(&mut *store, (columns,))?;
+                Ok(Out::Columns(out.map(Box::new)))
+            }
+            (Bindings::V1_1(b, _), ..) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
+            (Bindings::V1_0(b), ..) => b.lvyue_compliance_plugin().call_evaluate(store, request).map(Out::Rows),
         })?;
         let value = match run.value {
             Out::Rows(value) => value,
@@ -288,7 +341,10 @@ impl PreparedPlugin {
 
         let instance = match &self.pre {
             Pre::V1_0(pre) => pre.instantiate(&mut store).map(Bindings::V1_0),
-            Pre::V1_1(pre) => pre.instantiate(&mut store).map(Bindings::V1_1),
+            Pre::V1_1(pre, ..) => pre
+                .instance_pre()
+                .instantiate(&mut store)
+                .and_then(|instance| Ok(Bindings::V1_1(contract::since_v1_1::CompliancePlugin::new(&mut store, &instance)?, instance))),
         };
         let outcome = instance
             .map_err(|e| classify(e, &store, limits, fuel_limit, &log, true))

@@ -204,6 +204,8 @@ pub fn test_limits() -> Limits {
         memory_bytes: 64 << 20,
         result_bytes: 32 << 20,
         max_findings: 100_000,
+        // 1.1 plugins always through their columns, however small the request.
+        columns_from_cells: 0,
         ..Limits::default()
     }
 }

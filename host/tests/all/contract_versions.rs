@@ -85,7 +85,7 @@ fn content(mut r: Report) -> Report {
 
 /// Evaluates a job through both calls and says how the outcomes differ, if they do.
 fn compare(host: &Host, what: &str, job: &Evaluate<'_>) -> Option<String> {
-    let columns = host.evaluate_with(job, Call::Newest);
+    let columns = host.evaluate_with(job, Call::Columns);
     let rows = host.evaluate_with(job, Call::Rows);
     match (columns, rows) {
         (Ok(c), Ok(r)) => {

@@ -151,6 +151,13 @@ fn main() {
     let port = dir.path().join("portfolio.xlsx");
     std::fs::write(&inv, lvyue::input::template::build_with_data(&inventory, Some(2024), &tables).unwrap()).unwrap();
     std::fs::write(&port, lvyue::input::template::build_with_data(&portfolio, Some(2024), &tables).unwrap()).unwrap();
+    // `LVYUE_BENCH_KEEP=DIR`: keep the input workbooks (e.g. to measure `lvyue evaluate` on them).
+    if let Some(keep) = std::env::var_os("LVYUE_BENCH_KEEP") {
+        let keep = Path::new(&keep);
+        std::fs::create_dir_all(keep).unwrap();
+        std::fs::copy(&inv, keep.join("inventory.xlsx")).unwrap();
+        std::fs::copy(&port, keep.join("portfolio.xlsx")).unwrap();
+    }
     let options = vec![("carbon_price_cny".to_string(), "92.5".to_string())];
     println!("workbook benchmark: {rows} emission sources, {holdings} credit holdings, {iterations} iteration(s), median times\n");
 

@@ -17,6 +17,7 @@ pub mod answer;
 pub mod formula;
 pub mod html;
 pub mod render;
+pub mod continuation;
 pub mod xlsx;
 
 use std::collections::BTreeMap;

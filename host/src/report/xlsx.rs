@@ -129,10 +129,16 @@ impl SheetNames {
 
 /// Builds the workbook of one report in memory.
 pub fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
+    build_with_sheet_rows(report, super::continuation::ROWS_PER_SHEET)
+}
+
+/// [`build`], with at most `per_sheet` data rows a sheet before a table
+/// continues on the next (Excel's limit in [`build`]; smaller in tests).
+pub fn build_with_sheet_rows(report: &Report, per_sheet: usize) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let mut used = Vec::new();
     let names = SheetNames::new("", &mut used);
-    write_report(&mut wb, report, &names, &mut used)?;
+    write_report(&mut wb, report, &names, &mut used, per_sheet)?;
     finish(wb, &[report])
 }
 
@@ -182,7 +188,7 @@ pub fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Ve
         }
     }
     for (r, names) in items.iter().zip(&all) {
-        write_report(&mut wb, r, names, &mut used)?;
+        write_report(&mut wb, r, names, &mut used, super::continuation::ROWS_PER_SHEET)?;
     }
     let reports: Vec<&Report> = items.to_vec();
     finish(wb, &reports)
@@ -203,7 +209,27 @@ const OVERVIEW_METRICS: &[&str] = &[
     "penalty_max_cny",
 ];
 
-fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &mut Vec<String>) -> Result<(), XlsxError> {
+/// The sheets of a long table: the first named `name`, then continuation
+/// sheets ([`super::continuation`]), each in constant-memory mode with the
+/// header row; `rows` writes the given data rows from sheet row 1 on.
+fn write_parts(
+    wb: &mut Workbook,
+    used: &mut Vec<String>,
+    name: &str,
+    count: usize,
+    per_sheet: usize,
+    mut rows: impl FnMut(&mut Worksheet, usize, std::ops::Range<usize>) -> Result<(), XlsxError>,
+) -> Result<(), XlsxError> {
+    for (k, part) in super::continuation::parts(count, per_sheet).into_iter().enumerate() {
+        let sheet = if k == 0 { name.to_string() } else { unique_name(used, &super::continuation::name(name, k + 1)) };
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(&sheet)?;
+        rows(ws, k, part)?;
+    }
+    Ok(())
+}
+
+fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &mut Vec<String>, per_sheet: usize) -> Result<(), XlsxError> {
     let s = styles();
 
     // Cell addresses for formulas: metrics on Summary, numeric parameters on Parameters used.
@@ -271,8 +297,6 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
     for t in &report.tables {
         let prefix = names.summary.strip_suffix(SUMMARY).unwrap_or("");
         let name = unique_name(used, &format!("{prefix}{} {}", t.name.zh, t.name.en));
-        let ws = wb.add_worksheet();
-        ws.set_name(&name)?;
         let heads: Vec<String> = t
             .columns
             .iter()
@@ -282,79 +306,85 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
             })
             .collect();
         let widths: Vec<(&str, f64)> = heads.iter().map(|h| (h.as_str(), (h.chars().count() as f64 * 1.2).clamp(12.0, 40.0))).collect();
-        header(ws, &s, &widths)?;
-        for (r, row) in t.rows.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                let Some(v) = v else { continue };
-                let is_num = t.columns.get(c).is_some_and(|col| col.unit.is_some()) && crate::decimal::parse(v).is_some();
-                write_value(ws, &s, r as u32 + 1, c as u16, if is_num { Kind::Number } else { Kind::Text }, Some(v))?;
+        write_parts(wb, used, &name, t.rows.len(), per_sheet, |ws, part, rows| {
+            header(ws, &s, &widths)?;
+            for (r, row) in t.rows[rows.clone()].iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    let is_num = t.columns.get(c).is_some_and(|col| col.unit.is_some()) && crate::decimal::parse(v).is_some();
+                    write_value(ws, &s, r as u32 + 1, c as u16, if is_num { Kind::Number } else { Kind::Text }, Some(v))?;
+                }
             }
-        }
-        let n = t.rows.len() as u32;
-        for (k, ch) in t.charts.iter().enumerate() {
-            if n == 0 {
-                continue;
+            // Charts on the first sheet, over its rows.
+            let n = if part == 0 { rows.len() as u32 } else { 0 };
+            for (k, ch) in t.charts.iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                let Some(cat) = t.columns.iter().position(|c| c.key == ch.category_column) else { continue };
+                let mut chart = Chart::new(match ch.kind {
+                    ChartKind::Bar => ChartType::Bar,
+                    ChartKind::Pie => ChartType::Pie,
+                    ChartKind::Column => ChartType::Column,
+                });
+                chart.title().set_name(&format!("{} / {}", ch.title.zh, ch.title.en));
+                for vc in &ch.value_columns {
+                    let Some(val) = t.columns.iter().position(|c| &c.key == vc) else { continue };
+                    let col = &t.columns[val];
+                    chart
+                        .add_series()
+                        .set_name(format!("{} {}", col.name.zh, col.name.en).as_str())
+                        .set_categories((name.as_str(), 1, cat as u16, n, cat as u16))
+                        .set_values((name.as_str(), 1, val as u16, n, val as u16));
+                }
+                if ch.kind == ChartKind::Pie {
+                    chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Right);
+                } else {
+                    chart.legend().set_hidden();
+                }
+                ws.insert_chart(1 + (k as u32) * 22, t.columns.len() as u16 + 1, &chart)?;
             }
-            let Some(cat) = t.columns.iter().position(|c| c.key == ch.category_column) else { continue };
-            let mut chart = Chart::new(match ch.kind {
-                ChartKind::Bar => ChartType::Bar,
-                ChartKind::Pie => ChartType::Pie,
-                ChartKind::Column => ChartType::Column,
-            });
-            chart.title().set_name(&format!("{} / {}", ch.title.zh, ch.title.en));
-            for vc in &ch.value_columns {
-                let Some(val) = t.columns.iter().position(|c| &c.key == vc) else { continue };
-                let col = &t.columns[val];
-                chart
-                    .add_series()
-                    .set_name(format!("{} {}", col.name.zh, col.name.en).as_str())
-                    .set_categories((name.as_str(), 1, cat as u16, n, cat as u16))
-                    .set_values((name.as_str(), 1, val as u16, n, val as u16));
-            }
-            if ch.kind == ChartKind::Pie {
-                chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Right);
-            } else {
-                chart.legend().set_hidden();
-            }
-            ws.insert_chart(1 + (k as u32) * 22, t.columns.len() as u16 + 1, &chart)?;
-        }
+            Ok(())
+        })?;
     }
 
     // ---- decisions ------------------------------------------------------------------------
     {
-        let ws = wb.add_worksheet();
-        ws.set_name(&names.decisions)?;
-        header(ws, &s, &[("表 Table", 18.0), ("行 Row", 22.0), ("对象 Subject", 34.0), ("结论 Outcome", 14.0), ("数量 Amount", 16.0), ("单位 Unit", 8.0), ("原因 Reasons", 30.0), ("依据 Why", 60.0)])?;
         let describe = |code: &str| {
             report.codes.get(code).map(|d| format!("{} / {}", d.zh, d.en)).unwrap_or_default()
         };
-        for (i, d) in report.decisions.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write(r, 0, d.table.as_str())?;
-            ws.write(r, 1, fit(&d.row).as_ref())?;
-            ws.write(r, 2, fit(&d.subject).as_ref())?;
-            ws.write(r, 3, d.outcome.as_str())?;
-            write_value(ws, &s, r, 4, Kind::Number, d.amount.as_deref())?;
-            ws.write(r, 5, d.unit.as_deref().unwrap_or(""))?;
-            ws.write(r, 6, fit(&d.reasons.join(", ")).as_ref())?;
-            ws.write_with_format(r, 7, fit(&d.reasons.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; ")).as_ref(), &s.wrap)?;
-        }
-        ws.autofilter(0, 0, report.decisions.len() as u32, 7)?;
+        write_parts(wb, used, &names.decisions, report.decisions.len(), per_sheet, |ws, _, rows| {
+            header(ws, &s, &[("表 Table", 18.0), ("行 Row", 22.0), ("对象 Subject", 34.0), ("结论 Outcome", 14.0), ("数量 Amount", 16.0), ("单位 Unit", 8.0), ("原因 Reasons", 30.0), ("依据 Why", 60.0)])?;
+            for (i, d) in report.decisions[rows.clone()].iter().enumerate() {
+                let r = i as u32 + 1;
+                ws.write(r, 0, d.table.as_str())?;
+                ws.write(r, 1, fit(&d.row).as_ref())?;
+                ws.write(r, 2, fit(&d.subject).as_ref())?;
+                ws.write(r, 3, d.outcome.as_str())?;
+                write_value(ws, &s, r, 4, Kind::Number, d.amount.as_deref())?;
+                ws.write(r, 5, d.unit.as_deref().unwrap_or(""))?;
+                ws.write(r, 6, fit(&d.reasons.join(", ")).as_ref())?;
+                ws.write_with_format(r, 7, fit(&d.reasons.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; ")).as_ref(), &s.wrap)?;
+            }
+            ws.autofilter(0, 0, rows.len() as u32, 7)?;
+            Ok(())
+        })?;
     }
 
     // ---- findings -----------------------------------------------------------------------
     {
-        let ws = wb.add_worksheet();
-        ws.set_name(&names.findings)?;
-        header(ws, &s, &[("级别 Severity", 10.0), ("代码 Code", 26.0), ("说明", 60.0), ("Message", 60.0), ("单元格 Cells", 30.0)])?;
-        for (i, f) in report.findings.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write(r, 0, f.severity.as_str())?;
-            ws.write(r, 1, f.code.as_str())?;
-            ws.write_with_format(r, 2, fit(&f.message.zh).as_ref(), &s.wrap)?;
-            ws.write_with_format(r, 3, fit(&f.message.en).as_ref(), &s.wrap)?;
-            ws.write(r, 4, fit(&f.cells.join(", ")).as_ref())?;
-        }
+        write_parts(wb, used, &names.findings, report.findings.len(), per_sheet, |ws, _, rows| {
+            header(ws, &s, &[("级别 Severity", 10.0), ("代码 Code", 26.0), ("说明", 60.0), ("Message", 60.0), ("单元格 Cells", 30.0)])?;
+            for (i, f) in report.findings[rows].iter().enumerate() {
+                let r = i as u32 + 1;
+                ws.write(r, 0, f.severity.as_str())?;
+                ws.write(r, 1, f.code.as_str())?;
+                ws.write_with_format(r, 2, fit(&f.message.zh).as_ref(), &s.wrap)?;
+                ws.write_with_format(r, 3, fit(&f.message.en).as_ref(), &s.wrap)?;
+                ws.write(r, 4, fit(&f.cells.join(", ")).as_ref())?;
+            }
+            Ok(())
+        })?;
     }
 
     // ---- parameters used -------------------------------------------------------------------
@@ -396,23 +426,24 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
 
     // ---- trace --------------------------------------------------------------------------
     {
-        let ws = wb.add_worksheet();
-        ws.set_name(&names.trace)?;
-        header(ws, &s, &[("步骤 Step", 8.0), ("条款 Clause", 40.0), ("说明", 40.0), ("Description", 50.0), ("参数 Parameters", 34.0), ("输入 Inputs", 50.0), ("数值 Value", 18.0), ("单位 Unit", 8.0)])?;
-        for (i, t) in report.trace.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write_number_with_format(r, 0, t.index as f64, &s.int)?;
-            ws.write_with_format(r, 1, t.clause.as_str(), &s.wrap)?;
-            ws.write_with_format(r, 2, fit(&t.description.zh).as_ref(), &s.wrap)?;
-            ws.write_with_format(r, 3, fit(&t.description.en).as_ref(), &s.wrap)?;
-            ws.write_with_format(r, 4, t.parameters.join(", "), &s.wrap)?;
-            // Long input lists are summarised; the JSON report keeps them all.
-            let inputs = if t.inputs.len() > 20 { format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len()) } else { t.inputs.join(", ") };
-            ws.write_with_format(r, 5, fit(&inputs).as_ref(), &s.wrap)?;
-            let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { Kind::Number } else { Kind::Text };
-            write_value(ws, &s, r, 6, kind, t.value.as_deref())?;
-            ws.write(r, 7, t.unit.as_deref().unwrap_or(""))?;
-        }
+        write_parts(wb, used, &names.trace, report.trace.len(), per_sheet, |ws, _, rows| {
+            header(ws, &s, &[("步骤 Step", 8.0), ("条款 Clause", 40.0), ("说明", 40.0), ("Description", 50.0), ("参数 Parameters", 34.0), ("输入 Inputs", 50.0), ("数值 Value", 18.0), ("单位 Unit", 8.0)])?;
+            for (i, t) in report.trace[rows].iter().enumerate() {
+                let r = i as u32 + 1;
+                ws.write_number_with_format(r, 0, t.index as f64, &s.int)?;
+                ws.write_with_format(r, 1, t.clause.as_str(), &s.wrap)?;
+                ws.write_with_format(r, 2, fit(&t.description.zh).as_ref(), &s.wrap)?;
+                ws.write_with_format(r, 3, fit(&t.description.en).as_ref(), &s.wrap)?;
+                ws.write_with_format(r, 4, t.parameters.join(", "), &s.wrap)?;
+                // Long input lists are summarised; the JSON report keeps them all.
+                let inputs = if t.inputs.len() > 20 { format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len()) } else { t.inputs.join(", ") };
+                ws.write_with_format(r, 5, fit(&inputs).as_ref(), &s.wrap)?;
+                let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { Kind::Number } else { Kind::Text };
+                write_value(ws, &s, r, 6, kind, t.value.as_deref())?;
+                ws.write(r, 7, t.unit.as_deref().unwrap_or(""))?;
+            }
+            Ok(())
+        })?;
     }
 
     // ---- run info -----------------------------------------------------------------------

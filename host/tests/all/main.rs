@@ -14,6 +14,7 @@ mod contract_versions;
 mod corpus;
 mod event_neutrality;
 mod fuzz;
+mod large;
 mod layouts;
 mod malformed;
 mod multi;

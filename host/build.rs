@@ -47,7 +47,8 @@ fn main() {
     for ((dir, mut table), krate) in plugins.into_iter().zip(crates) {
         let wasm = target_dir.join(TARGET).join("release").join(format!("{}.wasm", krate.replace('-', "_")));
         let bytes = std::fs::read(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
-        let jurisdictions: Vec<String> = table["jurisdictions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let jurisdictions: Vec<String> =
+            table["jurisdictions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
         let mut rule_files = Vec::new();
         for j in &jurisdictions {
             let rdir = root.join("rules").join(j);
@@ -76,7 +77,8 @@ fn main() {
         let tdir = root.join("report-templates").join(&id);
         let mut template_files = Vec::new();
         if let Ok(entries) = std::fs::read_dir(&tdir) {
-            let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "tera")).collect();
+            let mut names: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "tera")).collect();
             names.sort();
             for p in names {
                 template_files.push((p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap(), p));

@@ -34,10 +34,7 @@ use lvyue::host::{Host, HostOptions};
 use lvyue::ledger::{ClaimKind, EvaluationRecord, Ledger, NewUse, UseStatus};
 
 fn env_usize(name: &str, default: usize, quick_default: usize, quick: bool) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if quick { quick_default } else { default })
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(if quick { quick_default } else { default })
 }
 
 fn samples() -> PathBuf {
@@ -68,15 +65,9 @@ impl Progress for Quiet {
 
 fn in_process(host: &Host, items: &[Item], out: &Path, jobs: usize) -> Duration {
     let _ = std::fs::remove_dir_all(out);
-    let opts = BatchOptions {
-        out_dir: out.to_path_buf(),
-        force: true,
-        jobs,
-        surrendered: false,
-    };
+    let opts = BatchOptions { out_dir: out.to_path_buf(), force: true, jobs, surrendered: false };
     let t = Instant::now();
-    let totals =
-        lvyue::batch::run(host, items, &opts, None, &Quiet, &AtomicBool::new(false)).unwrap();
+    let totals = lvyue::batch::run(host, items, &opts, None, &Quiet, &AtomicBool::new(false)).unwrap();
     assert_eq!(totals.evaluated, items.len());
     t.elapsed()
 }
@@ -92,16 +83,10 @@ fn native(dir: &Path, out: &Path) {
             for (r, row) in range.rows().enumerate() {
                 for (c, cell) in row.iter().enumerate() {
                     match cell {
-                        calamine::Data::Float(f) => {
-                            ws.write_number(r as u32, c as u16, *f).unwrap()
-                        }
-                        calamine::Data::Int(i) => {
-                            ws.write_number(r as u32, c as u16, *i as f64).unwrap()
-                        }
+                        calamine::Data::Float(f) => ws.write_number(r as u32, c as u16, *f).unwrap(),
+                        calamine::Data::Int(i) => ws.write_number(r as u32, c as u16, *i as f64).unwrap(),
                         calamine::Data::Empty => continue,
-                        other => ws
-                            .write_string(r as u32, c as u16, other.to_string())
-                            .unwrap(),
+                        other => ws.write_string(r as u32, c as u16, other.to_string()).unwrap(),
                     };
                 }
             }
@@ -113,19 +98,13 @@ fn native(dir: &Path, out: &Path) {
 /// Runs a command, polling its peak resident memory (VmHWM) until it exits.
 fn peak_rss(mut cmd: Command) -> (Duration, u64) {
     let t = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     loop {
         if let Ok(s) = std::fs::read_to_string(&status_file)
-            && let Some(kb) = s
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            && let Some(kb) =
+                s.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         {
             peak = peak.max(kb);
         }
@@ -146,10 +125,7 @@ fn verdict(ok: bool) -> &'static str {
 struct Lcg(u64);
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -160,14 +136,7 @@ fn block(rng: &mut Lcg, projects: u64, row: usize) -> NewUse {
     let size = 1 + rng.below(class);
     let first = 1 + rng.below(50_000_000);
     NewUse {
-        serial: format!(
-            "CCER-{:02}-{}-{:06}-{:09}-{:09}",
-            p % 15,
-            2016 + p % 10,
-            p,
-            first,
-            first + size - 1
-        ),
+        serial: format!("CCER-{:02}-{}-{:06}-{:09}-{:09}", p % 15, 2016 + p % 10, p, first, first + size - 1),
         quantity: size.to_string(),
         used: size.to_string(),
         unit: "t".into(),
@@ -207,10 +176,7 @@ fn main() {
     let subset = env_usize("LVYUE_BENCH_SUBSET", 200, 8, quick).min(n);
     let procs = env_usize("LVYUE_BENCH_PROCESSES", 30, 4, quick).min(n);
     let blocks = env_usize("LVYUE_BENCH_BLOCKS", 10_000_000, 100_000, quick);
-    let only: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let want = |b: &str| only.is_empty() || only.iter().any(|o| o == b);
     println!(
         "lvyue batch benchmark{}: {n} entities, subset {subset}, {procs} processes, {blocks} ledger blocks",
@@ -219,21 +185,13 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let input = tmp.path().join("entities");
-    let defaults = Defaults {
-        jurisdictions: vec!["cn-guangdong".into()],
-        year: Some(2024),
-        options: vec![],
-    };
+    let defaults = Defaults { jurisdictions: vec!["cn-guangdong".into()], year: Some(2024), options: vec![] };
 
     if want("1") || want("2") || want("3") {
         make_entities(&input, n);
         let items = manifest::from_dir(&input, &defaults).unwrap();
         let sub = &items[..subset];
-        let host = Host::new(HostOptions {
-            cache_dir: Some(cache.clone()),
-            ..Default::default()
-        })
-        .unwrap();
+        let host = Host::new(HostOptions { cache_dir: Some(cache.clone()), ..Default::default() }).unwrap();
         // Warm-up: compile the plugin once.
         in_process(&host, &sub[..1], &tmp.path().join("warm"), 1);
 
@@ -243,10 +201,7 @@ fn main() {
             if want("1") {
                 let t = Instant::now();
                 for i in 0..subset {
-                    native(
-                        &input.join(format!("entity-{i:05}")),
-                        &tmp.path().join(format!("native-{i}.xlsx")),
-                    );
+                    native(&input.join(format!("entity-{i:05}")), &tmp.path().join(format!("native-{i}.xlsx")));
                 }
                 let per_native = t.elapsed() / subset as u32;
                 let exe = env!("CARGO_BIN_EXE_lvyue");
@@ -297,13 +252,14 @@ fn main() {
             make_entities(&few_dir, few);
             let cmd = |dir: &Path, out: &Path| {
                 let mut c = Command::new(exe);
-                c.arg("--cache-dir")
-                    .arg(&cache)
-                    .arg("batch")
-                    .arg(dir)
-                    .arg("--out-dir")
-                    .arg(out)
-                    .args(["-j", "cn-guangdong", "--year", "2024", "--jobs", "2"]);
+                c.arg("--cache-dir").arg(&cache).arg("batch").arg(dir).arg("--out-dir").arg(out).args([
+                    "-j",
+                    "cn-guangdong",
+                    "--year",
+                    "2024",
+                    "--jobs",
+                    "2",
+                ]);
                 c
             };
             let (t_few, m_few) = peak_rss(cmd(&few_dir, &tmp.path().join("mem-few")));
@@ -329,12 +285,7 @@ fn main() {
         let mut e = 0;
         while e * per < blocks {
             let chunk: Vec<EvaluationRecord> = (0..100.min(blocks.div_ceil(per) - e))
-                .map(|k| {
-                    record(
-                        e + k,
-                        (0..per).map(|r| block(&mut rng, projects, r + 2)).collect(),
-                    )
-                })
+                .map(|k| record(e + k, (0..per).map(|r| block(&mut rng, projects, r + 2)).collect()))
                 .collect();
             e += chunk.len();
             ledger.record_unchecked(&chunk).unwrap();
@@ -344,9 +295,7 @@ fn main() {
         let mut times = Vec::new();
         let mut found = 0;
         for _ in 0..5 {
-            let uses: Vec<NewUse> = (0..1000)
-                .map(|r| block(&mut rng, projects, r + 2))
-                .collect();
+            let uses: Vec<NewUse> = (0..1000).map(|r| block(&mut rng, projects, r + 2)).collect();
             let t = Instant::now();
             let (c, _) = ledger.check("new entity", "cn-ets", 2025, &uses).unwrap();
             times.push(t.elapsed());
@@ -357,9 +306,7 @@ fn main() {
         println!(
             "4  ledger of {} blocks (built in {built:.1?}, {:.0} MiB): checking 1,000 rows: median {median:.1?}, min {:.1?}, {} overlaps found per check (target ≤ 50 ms) {}",
             e * per,
-            std::fs::metadata(&path)
-                .map(|m| m.len() as f64 / 1048576.0)
-                .unwrap_or(0.0),
+            std::fs::metadata(&path).map(|m| m.len() as f64 / 1048576.0).unwrap_or(0.0),
             times[0],
             found / 5,
             verdict(median <= Duration::from_millis(50))

@@ -82,7 +82,8 @@ fn table(key: &str, display: &str, rows: Vec<RawRow>) -> RawTable {
 /// The suppliers, their answers and their violation records.
 fn generate(n: usize) -> Vec<RawTable> {
     let mut rng = Lcg(20240101);
-    let (s_sheet, a_sheet, v_sheet) = ("供应商 Suppliers", "气候指标答复 Climate indicator answers", "环境违规记录 Environmental violation records");
+    let (s_sheet, a_sheet, v_sheet) =
+        ("供应商 Suppliers", "气候指标答复 Climate indicator answers", "环境违规记录 Environmental violation records");
     let mut suppliers = Vec::with_capacity(n);
     let mut answers = Vec::with_capacity(n * 16);
     let mut violations = Vec::new();
@@ -118,7 +119,10 @@ fn generate(n: usize) -> Vec<RawTable> {
             let mut cells = BTreeMap::new();
             cells.insert("supplier_id".to_string(), cell(v_sheet, 'A', r, text(id.clone())));
             cells.insert("record_id".to_string(), cell(v_sheet, 'B', r, text(format!("BM-{:06}", r))));
-            cells.insert("date".to_string(), cell(v_sheet, 'C', r, RawValue::Date(format!("2024-{:02}-{:02}", rng.next(12) + 1, rng.next(28) + 1))));
+            cells.insert(
+                "date".to_string(),
+                cell(v_sheet, 'C', r, RawValue::Date(format!("2024-{:02}-{:02}", rng.next(12) + 1, rng.next(28) + 1))),
+            );
             cells.insert("closed".to_string(), cell(v_sheet, 'E', r, RawValue::Bool(rng.next(3) != 0)));
             violations.push(RawRow { source: format!("{v_sheet}!{r}"), cells });
         }
@@ -247,5 +251,10 @@ fn main() {
         "  result: decisions / trace steps / findings",
         format!("{} / {} / {}", fmt_n(e.decisions.len() as u64), fmt_n(e.trace.len() as u64), e.findings.len())
     );
-    println!("\naverage score {}, open violations {} suppliers, hotspot area {}", metric("average_score"), metric("suppliers_with_open_violations"), metric("hotspot_area"));
+    println!(
+        "\naverage score {}, open violations {} suppliers, hotspot area {}",
+        metric("average_score"),
+        metric("suppliers_with_open_violations"),
+        metric("hotspot_area")
+    );
 }

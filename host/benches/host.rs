@@ -209,7 +209,15 @@ fn main() {
     println!("{:<4} {:<26} {:<30} {:<28} {:<26} {}", "#", "measured (median)", "baseline (median)", "ratio", "target", "result");
     println!("{}", "-".repeat(4 + 1 + 26 + 1 + 30 + 1 + 28 + 1 + 26 + 1 + 6));
     for v in &verdicts {
-        println!("{:<4} {:<26} {:<30} {:<28} {:<26} {}", v.id, v.measured, v.baseline, v.ratio, v.target, if v.pass { "PASS" } else { "MISS" });
+        println!(
+            "{:<4} {:<26} {:<30} {:<28} {:<26} {}",
+            v.id,
+            v.measured,
+            v.baseline,
+            v.ratio,
+            v.target,
+            if v.pass { "PASS" } else { "MISS" }
+        );
     }
 }
 
@@ -291,7 +299,8 @@ fn bench_trivial(settings: &Settings, host: &Host, plugin: &PreparedPlugin) -> V
     line("2d", "  diag: evaluate returning at once (instantiate + lower)", refused);
     let rows_call = measure(10, settings.iters, || plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows"));
     line("2e", "  diag: the same request through 1.0's evaluate (rows)", rows_call);
-    let columns_call = measure(10, settings.iters, || plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns"));
+    let columns_call =
+        measure(10, settings.iters, || plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns"));
     line("2g", "  diag: the same request through 1.1's evaluate-columns", columns_call);
     let rows_run = plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows");
     let columns_run = plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns");
@@ -471,7 +480,10 @@ fn check_evaluation(run: &Run<Result<Evaluation, EvaluationError>>, request: &Re
         + half_unit("rounding.total_emissions.places").map(|h| h * Decimal::from(2)).unwrap_or_default();
     if has("verified_emissions_t") && has("purchased_electricity_memo_t") {
         let got = metric("verified_emissions_t") + metric("purchased_electricity_memo_t");
-        assert!((got - expected).abs() <= tolerance, "the plugin's emissions do not add up to the input's: {got} against {expected} (rounding allows {tolerance})");
+        assert!(
+            (got - expected).abs() <= tolerance,
+            "the plugin's emissions do not add up to the input's: {got} against {expected} (rounding allows {tolerance})"
+        );
     } else {
         println!("     (note: the plugin no longer reports verified_emissions_t and purchased_electricity_memo_t; totals not checked)");
     }
@@ -541,7 +553,8 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     per_row(to_columns, rows);
     println!("     (not timed: Host::build_request for these rows took {})", fmt_dur(built));
     let result_strings: usize = run.value.as_ref().map(|e| e.trace.iter().map(|s| s.inputs.len()).sum()).unwrap_or(0);
-    let result_rows: usize = run.value.as_ref().map(|e| e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len()).unwrap_or(0);
+    let result_rows: usize =
+        run.value.as_ref().map(|e| e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len()).unwrap_or(0);
     let input_cells: usize = request.tables.iter().map(|t| t.rows.len() * t.columns.len()).sum();
     println!(
         "     fuel used {} of {} ({:.1} per input cell, {} cells); peak guest memory {}",

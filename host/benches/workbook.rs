@@ -70,8 +70,16 @@ fn data(rows: usize, holdings: usize) -> Vec<RawTable> {
         })
         .collect();
     let allowances = vec![
-        BTreeMap::from([("type".to_string(), text("CEA")), ("vintage".to_string(), number("2023")), ("quantity_t".to_string(), number("1000000"))]),
-        BTreeMap::from([("type".to_string(), text("CEA")), ("vintage".to_string(), number("2024")), ("quantity_t".to_string(), number("20000000"))]),
+        BTreeMap::from([
+            ("type".to_string(), text("CEA")),
+            ("vintage".to_string(), number("2023")),
+            ("quantity_t".to_string(), number("1000000")),
+        ]),
+        BTreeMap::from([
+            ("type".to_string(), text("CEA")),
+            ("vintage".to_string(), number("2024")),
+            ("quantity_t".to_string(), number("20000000")),
+        ]),
     ];
     vec![table("emission_sources", sources), table("credit_holdings", credits), table("allowances", allowances)]
 }
@@ -169,7 +177,9 @@ fn main() {
     for _ in 0..iterations {
         let t0 = Instant::now();
         let (raw, read) = time(|| lvyue::input::workbook::read_all(&[&inv, &port], &info.input).unwrap());
-        let (report, eval) = time(|| host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &raw, options: &options, inputs: vec![] }).unwrap());
+        let (report, eval) = time(|| {
+            host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &raw, options: &options, inputs: vec![] }).unwrap()
+        });
         let (_, write) = time(|| {
             let bytes = lvyue::report::xlsx::build(&report).unwrap();
             lvyue::atomic::write(&out, &bytes).unwrap();
@@ -204,12 +214,33 @@ fn main() {
     let (o, n) = (median(ours), median(native));
     let ratio = o.as_secs_f64() / n.as_secs_f64();
     println!("{:<58} {:>10}", "lvyue: read + check + evaluate + write workbook", format!("{:.0} ms", o.as_secs_f64() * 1e3));
-    println!("{:<58} {:>10}", "  read and map the workbooks (calamine + declaration)", format!("{:.0} ms", median(parts.0).as_secs_f64() * 1e3));
-    println!("{:<58} {:>10}", "  check input, resolve rules, evaluate in the sandbox", format!("{:.0} ms", median(parts.1).as_secs_f64() * 1e3));
+    println!(
+        "{:<58} {:>10}",
+        "  read and map the workbooks (calamine + declaration)",
+        format!("{:.0} ms", median(parts.0).as_secs_f64() * 1e3)
+    );
+    println!(
+        "{:<58} {:>10}",
+        "  check input, resolve rules, evaluate in the sandbox",
+        format!("{:.0} ms", median(parts.1).as_secs_f64() * 1e3)
+    );
     println!("{:<58} {:>10}", "  build and write the compliance workbook", format!("{:.0} ms", median(parts.2).as_secs_f64() * 1e3));
     println!("{:<58} {:>10}", "native: calamine read + rust_xlsxwriter write", format!("{:.0} ms", n.as_secs_f64() * 1e3));
-    println!("{:<58} {:>10}", "  calamine: read every cell of both workbooks", format!("{:.0} ms", median(native_parts.0).as_secs_f64() * 1e3));
-    println!("{:<58} {:>10}", format!("  rust_xlsxwriter: write the same {cell_count} cells"), format!("{:.0} ms", median(native_parts.1).as_secs_f64() * 1e3));
+    println!(
+        "{:<58} {:>10}",
+        "  calamine: read every cell of both workbooks",
+        format!("{:.0} ms", median(native_parts.0).as_secs_f64() * 1e3)
+    );
+    println!(
+        "{:<58} {:>10}",
+        format!("  rust_xlsxwriter: write the same {cell_count} cells"),
+        format!("{:.0} ms", median(native_parts.1).as_secs_f64() * 1e3)
+    );
     println!("\nratio lvyue / native: {ratio:.2}×  (target ≤ 1.50×: {})", if ratio <= 1.5 { "PASS" } else { "MISS" });
-    println!("fuel used {} of {}; peak guest memory {} MiB", report.run.fuel_used, report.run.fuel_limit, report.run.peak_memory_bytes >> 20);
+    println!(
+        "fuel used {} of {}; peak guest memory {} MiB",
+        report.run.fuel_used,
+        report.run.fuel_limit,
+        report.run.peak_memory_bytes >> 20
+    );
 }

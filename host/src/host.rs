@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::bundle::{Bundle, BundleError, Origin};
 use crate::bundle::cache::{CacheOutcome, CompileCache};
+use crate::bundle::{Bundle, BundleError, Origin};
 use crate::contract::{Period, PluginInfo, Request};
 use crate::input::{InputProblem, RawTable};
 use crate::report::{self, InputStamp, PluginStamp, Report, Stamp};
@@ -238,7 +238,11 @@ impl Host {
             let over = RuleSet::from_sources(jurisdiction, &[(name.clone(), text.clone())]).map_err(|e| RunError::Rules(vec![e]))?;
             let keys: Vec<String> = over.parameters.keys().cloned().collect();
             set.override_with(over);
-            source.push_str(&format!(" + override {name} (sha256 {}; {})", crate::bundle::digest::sha256_hex(text.as_bytes()), keys.join(", ")));
+            source.push_str(&format!(
+                " + override {name} (sha256 {}; {})",
+                crate::bundle::digest::sha256_hex(text.as_bytes()),
+                keys.join(", ")
+            ));
         }
         Ok((set, source))
     }
@@ -248,15 +252,19 @@ impl Host {
             let d = dir.join(jurisdiction);
             if d.is_dir() {
                 let files = crate::bundle::read_rules_tree(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
-                let digest = crate::bundle::digest::rules_digest(&files.into_iter().filter(|(n, _)| n.starts_with(&format!("{jurisdiction}/"))).collect::<Vec<_>>());
+                let digest = crate::bundle::digest::rules_digest(
+                    &files.into_iter().filter(|(n, _)| n.starts_with(&format!("{jurisdiction}/"))).collect::<Vec<_>>(),
+                );
                 let set = RuleSet::load_dir(jurisdiction, &d).map_err(|e| RunError::Rules(vec![e]))?;
                 return Ok((set, format!("{} (sha256 {digest})", d.display())));
             }
         }
-        let set = bundle.rules_for(jurisdiction).cloned().ok_or_else(|| RunError::Rules(vec![RulesError::Invalid {
-            file: format!("rules/{jurisdiction}"),
-            message: format!("plugin {} carries no rules for {jurisdiction}", bundle.manifest.id),
-        }]))?;
+        let set = bundle.rules_for(jurisdiction).cloned().ok_or_else(|| {
+            RunError::Rules(vec![RulesError::Invalid {
+                file: format!("rules/{jurisdiction}"),
+                message: format!("plugin {} carries no rules for {jurisdiction}", bundle.manifest.id),
+            }])
+        })?;
         Ok((set, "bundled".into()))
     }
 
@@ -273,7 +281,12 @@ impl Host {
             if r.kind != p.kind.into() {
                 errors.push(RulesError::Invalid {
                     file: r.file.clone(),
-                    message: format!("parameter {} is a {} in the rules but the plugin reads a {}", r.key, r.kind, crate::rules::kind_name(p.kind)),
+                    message: format!(
+                        "parameter {} is a {} in the rules but the plugin reads a {}",
+                        r.key,
+                        r.kind,
+                        crate::rules::kind_name(p.kind)
+                    ),
                 });
             } else if !ok.iter().any(|o| o.key == r.key) {
                 ok.push(r)
@@ -289,7 +302,11 @@ impl Host {
                     }
                 }
                 if found == 0 && p.required {
-                    errors.push(RulesError::Undefined { jurisdiction: rules.jurisdiction.clone(), key: p.key.clone(), files: rules.files.join(", ") });
+                    errors.push(RulesError::Undefined {
+                        jurisdiction: rules.jurisdiction.clone(),
+                        key: p.key.clone(),
+                        files: rules.files.join(", "),
+                    });
                 }
                 continue;
             }
@@ -307,7 +324,11 @@ impl Host {
     /// without a value (a rule that starts later) does not. `lvyue rules` exits
     /// 6 and `GET /api/rules` answers 409 on it.
     pub fn rules_block(&self, info: &PluginInfo, missing: &[RulesError]) -> bool {
-        let required = |key: &str| info.parameters.iter().any(|p| p.required && (p.key == key || p.key.strip_suffix('*').is_some_and(|prefix| key.starts_with(prefix))));
+        let required = |key: &str| {
+            info.parameters
+                .iter()
+                .any(|p| p.required && (p.key == key || p.key.strip_suffix('*').is_some_and(|prefix| key.starts_with(prefix))))
+        };
         missing.iter().any(|m| match m {
             RulesError::Missing { key, .. } => required(key),
             _ => true,
@@ -374,7 +395,11 @@ impl Host {
                 ));
             }
             Err(crate::contract::EvaluationError::MissingParameter(p)) => {
-                return Err(RunError::Rules(vec![RulesError::Undefined { jurisdiction: job.jurisdiction.into(), key: p, files: rules_source }]));
+                return Err(RunError::Rules(vec![RulesError::Undefined {
+                    jurisdiction: job.jurisdiction.into(),
+                    key: p,
+                    files: rules_source,
+                }]));
             }
             Err(crate::contract::EvaluationError::Unsupported(what)) => {
                 return Err(RunError::Unsupported(format!("plugin {id} does not support {what}")));
@@ -406,7 +431,11 @@ impl Host {
             options: job.options.to_vec(),
             parameters: params,
         };
-        let declared = info.findings.iter().map(|f| (f.code.clone(), crate::rules::Bilingual { zh: f.description.zh.clone(), en: f.description.en.clone() })).collect();
+        let declared = info
+            .findings
+            .iter()
+            .map(|f| (f.code.clone(), crate::rules::Bilingual { zh: f.description.zh.clone(), en: f.description.en.clone() }))
+            .collect();
         let report = report::build(stamp, run, &declared);
         report.check_formulas().map_err(|m| RunError::Failed { plugin: id, failure: PluginFailure::Contract(m) })?;
         Ok(report)
@@ -431,7 +460,10 @@ mod tests {
             name: TextZhEn { zh: "x".into(), en: "x".into() },
             jurisdictions: vec!["x".into()],
             years: vec![2024],
-            parameters: params.iter().map(|(k, r)| ParameterSpec { key: k.to_string(), kind: ValueKind::Number, unit: None, required: *r }).collect(),
+            parameters: params
+                .iter()
+                .map(|(k, r)| ParameterSpec { key: k.to_string(), kind: ValueKind::Number, unit: None, required: *r })
+                .collect(),
             metrics: vec![],
             findings: vec![],
             input: vec![],

@@ -40,7 +40,13 @@ pub struct Loaded {
 impl Loaded {
     /// The evaluation this input asks for.
     pub fn job(&self) -> Evaluate<'_> {
-        Evaluate { jurisdiction: &self.jurisdiction, year: self.year, tables: &self.tables, options: &self.options, inputs: self.inputs.clone() }
+        Evaluate {
+            jurisdiction: &self.jurisdiction,
+            year: self.year,
+            tables: &self.tables,
+            options: &self.options,
+            inputs: self.inputs.clone(),
+        }
     }
 }
 
@@ -66,7 +72,9 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
         }]
     } else {
         let (false, Some(year), Some(inventory)) = (a.jurisdictions.is_empty(), a.year, &a.inventory) else {
-            return Err(RunError::Usage("give --jurisdiction, --year and --inventory (and optionally --portfolio), or --request FILE".into()));
+            return Err(RunError::Usage(
+                "give --jurisdiction, --year and --inventory (and optionally --portfolio), or --request FILE".into(),
+            ));
         };
         let mut paths = vec![inventory.clone()];
         paths.extend(a.portfolio.clone());
@@ -92,7 +100,15 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
                 Err(e) if a.jurisdictions.len() == 1 => return Err(e),
                 Err(e) => (Vec::new(), Some(e)),
             };
-            out.push(Loaded { jurisdiction: j.clone(), year, tables, options: Vec::new(), inputs: inputs.clone(), paths: paths.clone(), error });
+            out.push(Loaded {
+                jurisdiction: j.clone(),
+                year,
+                tables,
+                options: Vec::new(),
+                inputs: inputs.clone(),
+                paths: paths.clone(),
+                error,
+            });
         }
         out
     };
@@ -142,7 +158,12 @@ pub struct Outputs<'a> {
 }
 
 /// The outputs of a run, in memory: (path, bytes), written by [`write_files`].
-pub fn build_outputs(host: &Host, reports: &[Report], failures: &[(String, RunError)], to: Outputs<'_>) -> Result<Vec<(PathBuf, Vec<u8>)>, RunError> {
+pub fn build_outputs(
+    host: &Host,
+    reports: &[Report],
+    failures: &[(String, RunError)],
+    to: Outputs<'_>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, RunError> {
     let mut files = Vec::new();
     if let Some(path) = to.workbook {
         let bytes = if reports.len() == 1 && failures.is_empty() {
@@ -170,7 +191,8 @@ pub fn build_outputs(host: &Host, reports: &[Report], failures: &[(String, RunEr
     if let Some(dir) = to.render {
         for report in reports {
             let bundle = host.find(&report.plugin.id).ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
-            let docs = crate::report::render::render_all(&bundle.templates, report).map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
+            let docs = crate::report::render::render_all(&bundle.templates, report)
+                .map_err(|e| RunError::Io(format!("rendering the report: {e}")))?;
             for (file, text) in docs {
                 files.push((dir.join(file), text.into_bytes()));
             }
@@ -186,7 +208,10 @@ pub fn check_output_paths(inputs: &[PathBuf], to: Outputs<'_>) -> Result<(), Run
     for target in &targets {
         let same = inputs.iter().any(|i| canon(i).is_some() && canon(i) == canon(target));
         if same {
-            return Err(RunError::Usage(format!("{} is an input file; choose another output path (inputs are never modified)", target.display())));
+            return Err(RunError::Usage(format!(
+                "{} is an input file; choose another output path (inputs are never modified)",
+                target.display()
+            )));
         }
     }
     if let [a, b] = targets[..] {

@@ -18,14 +18,16 @@ pub fn workbooks(host: &Host, name: &str, req: &RequestFile) -> Result<Vec<(Stri
     let info = host.describe(bundle)?;
     let (inventory, portfolio) = crate::input::template::split(&info);
     let build = |part: &crate::contract::PluginInfo| {
-        crate::input::template::build_with_data(part, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))
+        crate::input::template::build_with_data(part, Some(req.year), &req.tables)
+            .map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))
     };
     // A sample with rows for a declared layout's sheet is written as the user keeps
     // it: the inventory in the official layout (`crate::input::layout::template`).
     let layouts = bundle.manifest.layouts();
     let official = req.tables.iter().any(|t| !t.rows.is_empty() && layouts.iter().any(|l| l.target == t.key));
     let inventory_bytes = if official {
-        crate::input::layout::template::build(&inventory, layouts, Some(req.year), &req.tables).map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))?
+        crate::input::layout::template::build(&inventory, layouts, Some(req.year), &req.tables)
+            .map_err(|e| RunError::Io(format!("building the sample workbook: {e}")))?
     } else {
         build(&inventory)?
     };
@@ -46,7 +48,9 @@ pub fn bundled() -> Result<Vec<(String, RequestFile)>, RunError> {
         .into_iter()
         .map(|(name, text)| {
             let table: toml::Table = text.parse().map_err(|e| RunError::Io(format!("sample {name}: {e}")))?;
-            RequestFile::from_toml_table(name, table).map(|r| (name.to_string(), r)).map_err(|e| RunError::Io(format!("sample {name}: {e}")))
+            RequestFile::from_toml_table(name, table)
+                .map(|r| (name.to_string(), r))
+                .map_err(|e| RunError::Io(format!("sample {name}: {e}")))
         })
         .collect()
 }

@@ -51,15 +51,11 @@ pub struct Item {
 const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 fn has_ext(p: &Path, exts: &[&str]) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 fn name_of(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
+    p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default()
 }
 
 /// The items of a folder with one subfolder per entity (sorted by name).
@@ -72,26 +68,12 @@ pub fn from_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Item>, String> {
     subdirs.sort();
     let mut items = Vec::with_capacity(subdirs.len());
     for (index, sub) in subdirs.iter().enumerate() {
-        let entity = sub
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let entity = sub.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (label, input) = match entity_input(sub, defaults) {
             Ok((label, input)) => (label, Ok(input)),
-            Err(e) => (
-                defaults
-                    .year
-                    .map(|y| y.to_string())
-                    .unwrap_or_else(|| "report".into()),
-                Err(e),
-            ),
+            Err(e) => (defaults.year.map(|y| y.to_string()).unwrap_or_else(|| "report".into()), Err(e)),
         };
-        items.push(Item {
-            index,
-            entity,
-            label,
-            input,
-        });
+        items.push(Item { index, entity, label, input });
     }
     Ok(dedup(items))
 }
@@ -119,8 +101,7 @@ enum OneOrMany {
 fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput), String> {
     let toml_path = sub.join("entity.toml");
     let spec: EntityToml = if toml_path.is_file() {
-        let text = std::fs::read_to_string(&toml_path)
-            .map_err(|e| format!("{}: {e}", toml_path.display()))?;
+        let text = std::fs::read_to_string(&toml_path).map_err(|e| format!("{}: {e}", toml_path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", toml_path.display()))?
     } else {
         EntityToml::default()
@@ -140,56 +121,33 @@ fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput), S
         options.retain(|(ok, _)| ok != k);
         options.push((k.clone(), v));
     }
-    let requests: Vec<&PathBuf> = files
-        .iter()
-        .filter(|p| (has_ext(p, &["toml"]) && name_of(p) != "entity.toml") || has_ext(p, &["json"]))
-        .collect();
-    let request = spec.request.map(|r| sub.join(r)).or_else(|| {
-        match (requests.as_slice(), &spec.inventory) {
-            ([one], None) => Some((*one).clone()),
-            _ => None,
-        }
+    let requests: Vec<&PathBuf> =
+        files.iter().filter(|p| (has_ext(p, &["toml"]) && name_of(p) != "entity.toml") || has_ext(p, &["json"])).collect();
+    let request = spec.request.map(|r| sub.join(r)).or_else(|| match (requests.as_slice(), &spec.inventory) {
+        ([one], None) => Some((*one).clone()),
+        _ => None,
     });
     if let Some(request) = request {
-        let label = request
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "report".into());
-        return Ok((
-            label,
-            JobInput {
-                request: Some(request),
-                options,
-                ..JobInput::default()
-            },
-        ));
+        let label = request.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+        return Ok((label, JobInput { request: Some(request), options, ..JobInput::default() }));
     }
     if requests.len() > 1 && spec.inventory.is_none() {
-        return Err(format!(
-            "{}: several request files; name one with `request = \"…\"` in entity.toml",
-            sub.display()
-        ));
+        return Err(format!("{}: several request files; name one with `request = \"…\"` in entity.toml", sub.display()));
     }
     let pick = |words: &[&str], what: &str| -> Result<Option<PathBuf>, String> {
-        let found: Vec<&PathBuf> = files
-            .iter()
-            .filter(|p| {
-                has_ext(p, &WORKBOOK_EXTENSIONS) && words.iter().any(|w| name_of(p).contains(w))
-            })
-            .collect();
+        let found: Vec<&PathBuf> =
+            files.iter().filter(|p| has_ext(p, &WORKBOOK_EXTENSIONS) && words.iter().any(|w| name_of(p).contains(w))).collect();
         match found.as_slice() {
             [] => Ok(None),
             [one] => Ok(Some((*one).clone())),
-            _ => Err(format!(
-                "{}: several {what} workbooks; name one in entity.toml",
-                sub.display()
-            )),
+            _ => Err(format!("{}: several {what} workbooks; name one in entity.toml", sub.display())),
         }
     };
     let inventory = match spec.inventory {
         Some(p) => sub.join(p),
-        None => pick(&["inventory", "清单"], "inventory")?
-            .ok_or_else(|| format!("{}: no inventory workbook (a name containing `inventory` or `清单`) and no request file", sub.display()))?,
+        None => pick(&["inventory", "清单"], "inventory")?.ok_or_else(|| {
+            format!("{}: no inventory workbook (a name containing `inventory` or `清单`) and no request file", sub.display())
+        })?,
     };
     let portfolio = match spec.portfolio {
         Some(p) => Some(sub.join(p)),
@@ -201,33 +159,14 @@ fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput), S
         None => defaults.jurisdictions.clone(),
     };
     if jurisdictions.is_empty() {
-        return Err(format!(
-            "{}: no jurisdiction (entity.toml `jurisdiction`, or --jurisdiction)",
-            sub.display()
-        ));
+        return Err(format!("{}: no jurisdiction (entity.toml `jurisdiction`, or --jurisdiction)", sub.display()));
     }
-    let year = spec
-        .year
-        .or(defaults.year)
-        .ok_or_else(|| format!("{}: no year (entity.toml `year`, or --year)", sub.display()))?;
-    Ok((
-        year.to_string(),
-        JobInput {
-            jurisdictions,
-            year: Some(year),
-            inventory: Some(inventory),
-            portfolio,
-            request: None,
-            options,
-        },
-    ))
+    let year = spec.year.or(defaults.year).ok_or_else(|| format!("{}: no year (entity.toml `year`, or --year)", sub.display()))?;
+    Ok((year.to_string(), JobInput { jurisdictions, year: Some(year), inventory: Some(inventory), portfolio, request: None, options }))
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split([',', ';', '、', '，', '；'])
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
+    s.split([',', ';', '、', '，', '；']).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
 }
 
 /// `key=value;key=value`.
@@ -236,9 +175,7 @@ fn parse_options(s: &str) -> Result<Vec<(String, String)>, String> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                Ok((k.trim().to_string(), v.trim().to_string()))
-            }
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
             _ => Err(format!("option `{p}`: expected key=value")),
         })
         .collect()
@@ -246,23 +183,12 @@ fn parse_options(s: &str) -> Result<Vec<(String, String)>, String> {
 
 /// The items of a manifest (CSV, or the first sheet of a workbook).
 pub fn from_manifest(path: &Path, defaults: &Defaults) -> Result<Vec<Item>, String> {
-    let rows = if has_ext(path, &WORKBOOK_EXTENSIONS) {
-        read_workbook(path)?
-    } else {
-        read_csv(path)?
-    };
+    let rows = if has_ext(path, &WORKBOOK_EXTENSIONS) { read_workbook(path)? } else { read_csv(path)? };
     let base = path.parent().unwrap_or(Path::new("."));
     let mut it = rows.into_iter();
-    let header = it
-        .next()
-        .ok_or_else(|| format!("{}: empty manifest", path.display()))?;
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-    };
-    let c_entity = col(&["entity", "主体", "企业"])
-        .ok_or_else(|| format!("{}: no `entity` column in the header", path.display()))?;
+    let header = it.next().ok_or_else(|| format!("{}: empty manifest", path.display()))?;
+    let col = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+    let c_entity = col(&["entity", "主体", "企业"]).ok_or_else(|| format!("{}: no `entity` column in the header", path.display()))?;
     let c_jur = col(&["jurisdiction", "jurisdictions", "市场", "管辖"]);
     let c_year = col(&["year", "年度"]);
     let c_inv = col(&["inventory", "排放清单", "清单"]);
@@ -271,11 +197,7 @@ pub fn from_manifest(path: &Path, defaults: &Defaults) -> Result<Vec<Item>, Stri
     let c_opt = col(&["options", "选项"]);
     let mut items = Vec::new();
     for (n, row) in it.enumerate() {
-        let get = |c: Option<usize>| {
-            c.and_then(|c| row.get(c))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
+        let get = |c: Option<usize>| c.and_then(|c| row.get(c)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -293,60 +215,33 @@ pub fn from_manifest(path: &Path, defaults: &Defaults) -> Result<Vec<Item>, Stri
             }
             if let Some(req) = get(c_req) {
                 let req = base.join(req);
-                let label = req
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "report".into());
-                return Ok((
-                    label,
-                    JobInput {
-                        request: Some(req),
-                        options,
-                        ..JobInput::default()
-                    },
-                ));
+                let label = req.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+                return Ok((label, JobInput { request: Some(req), options, ..JobInput::default() }));
             }
             let year = match &year_text {
-                Some(y) => Some(
-                    y.trim_end_matches(".0")
-                        .parse::<u16>()
-                        .map_err(|_| format!("manifest row {line}: year `{y}` is not a year"))?,
-                ),
+                Some(y) => {
+                    Some(y.trim_end_matches(".0").parse::<u16>().map_err(|_| format!("manifest row {line}: year `{y}` is not a year"))?)
+                }
                 None => defaults.year,
             }
             .ok_or_else(|| format!("manifest row {line}: no year"))?;
-            let jurisdictions = get(c_jur)
-                .map(|j| split_list(&j))
-                .unwrap_or_else(|| defaults.jurisdictions.clone());
+            let jurisdictions = get(c_jur).map(|j| split_list(&j)).unwrap_or_else(|| defaults.jurisdictions.clone());
             if jurisdictions.is_empty() {
                 return Err(format!("manifest row {line}: no jurisdiction"));
             }
-            let inventory = get(c_inv)
-                .map(|p| base.join(p))
-                .ok_or_else(|| format!("manifest row {line}: no inventory (or request) file"))?;
+            let inventory =
+                get(c_inv).map(|p| base.join(p)).ok_or_else(|| format!("manifest row {line}: no inventory (or request) file"))?;
             let portfolio = get(c_port).map(|p| base.join(p));
             Ok((
                 year.to_string(),
-                JobInput {
-                    jurisdictions,
-                    year: Some(year),
-                    inventory: Some(inventory),
-                    portfolio,
-                    request: None,
-                    options,
-                },
+                JobInput { jurisdictions, year: Some(year), inventory: Some(inventory), portfolio, request: None, options },
             ))
         })();
         let (label, input) = match input {
             Ok((label, input)) => (label, Ok(input)),
             Err(e) => (year_text.unwrap_or_else(|| "report".into()), Err(e)),
         };
-        items.push(Item {
-            index: items.len(),
-            entity,
-            label,
-            input,
-        });
+        items.push(Item { index: items.len(), entity, label, input });
     }
     Ok(dedup(items))
 }
@@ -356,10 +251,7 @@ fn dedup(mut items: Vec<Item>) -> Vec<Item> {
     let mut seen = HashSet::new();
     for item in &mut items {
         if !seen.insert((item.entity.clone(), item.label.clone())) {
-            item.input = Err(format!(
-                "{} {} is listed twice; only the first is evaluated",
-                item.entity, item.label
-            ));
+            item.input = Err(format!("{} {} is listed twice; only the first is evaluated", item.entity, item.label));
         }
     }
     items
@@ -367,20 +259,10 @@ fn dedup(mut items: Vec<Item>) -> Vec<Item> {
 
 fn read_workbook(path: &Path) -> Result<Vec<Vec<String>>, String> {
     use calamine::Reader;
-    let mut wb =
-        calamine::open_workbook_auto(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let first = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| format!("{}: no sheet", path.display()))?;
-    let range = wb
-        .worksheet_range(&first)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect())
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let first = wb.sheet_names().first().cloned().ok_or_else(|| format!("{}: no sheet", path.display()))?;
+    let range = wb.worksheet_range(&first).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect())
 }
 
 /// RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF), with or without a BOM.
@@ -428,14 +310,7 @@ mod tests {
     #[test]
     fn csv_fields() {
         let rows = parse_csv("\u{feff}entity,options\r\n\"甲, 公司\",\"a=1;b=\"\"x\"\"\"\nB,\n");
-        assert_eq!(
-            rows,
-            vec![
-                vec!["entity", "options"],
-                vec!["甲, 公司", "a=1;b=\"x\""],
-                vec!["B", ""]
-            ]
-        );
+        assert_eq!(rows, vec![vec!["entity", "options"], vec!["甲, 公司", "a=1;b=\"x\""], vec!["B", ""]]);
     }
 
     #[test]
@@ -451,28 +326,10 @@ mod tests {
         assert_eq!(items.len(), 4);
         let a = items[0].input.as_ref().unwrap();
         assert_eq!(a.jurisdictions, ["cn-ets"]);
-        assert_eq!(
-            a.inventory.as_deref(),
-            Some(dir.path().join("a/inv.xlsx").as_path())
-        );
-        assert_eq!(
-            a.options,
-            [
-                ("carbon_price_cny".to_string(), "90".to_string()),
-                ("sector".into(), "power".into())
-            ]
-        );
-        assert_eq!(
-            items[1].input.as_ref().unwrap().jurisdictions,
-            ["cn-ets", "cn-guangdong"]
-        );
-        assert!(
-            items[2]
-                .input
-                .as_ref()
-                .unwrap_err()
-                .contains("listed twice")
-        );
+        assert_eq!(a.inventory.as_deref(), Some(dir.path().join("a/inv.xlsx").as_path()));
+        assert_eq!(a.options, [("carbon_price_cny".to_string(), "90".to_string()), ("sector".into(), "power".into())]);
+        assert_eq!(items[1].input.as_ref().unwrap().jurisdictions, ["cn-ets", "cn-guangdong"]);
+        assert!(items[2].input.as_ref().unwrap_err().contains("listed twice"));
         assert!(items[3].input.as_ref().unwrap_err().contains("not a year"));
     }
 
@@ -486,49 +343,26 @@ mod tests {
         };
         mk("a/2024 inventory.xlsx", "");
         mk("a/portfolio.xlsx", "");
-        mk(
-            "b/entity.toml",
-            "jurisdiction = \"cn-ets, cn-hubei\"\nyear = 2023\ninventory = \"x.xlsx\"\n[options]\nprice = 90\n",
-        );
+        mk("b/entity.toml", "jurisdiction = \"cn-ets, cn-hubei\"\nyear = 2023\ninventory = \"x.xlsx\"\n[options]\nprice = 90\n");
         mk("c/req.toml", "");
         mk("d/notes.txt", "");
         mk(".hidden/inventory.xlsx", "");
-        let defaults = Defaults {
-            jurisdictions: vec!["cn-ets".into()],
-            year: Some(2024),
-            options: vec![],
-        };
+        let defaults = Defaults { jurisdictions: vec!["cn-ets".into()], year: Some(2024), options: vec![] };
         let items = from_dir(dir.path(), &defaults).unwrap();
         assert_eq!(
-            items
-                .iter()
-                .map(|i| (i.entity.as_str(), i.label.as_str()))
-                .collect::<Vec<_>>(),
+            items.iter().map(|i| (i.entity.as_str(), i.label.as_str())).collect::<Vec<_>>(),
             [("a", "2024"), ("b", "2023"), ("c", "req"), ("d", "2024")]
         );
         let a = items[0].input.as_ref().unwrap();
         assert!(
-            a.inventory
-                .as_ref()
-                .unwrap()
-                .ends_with("2024 inventory.xlsx")
-                && a.portfolio.as_ref().unwrap().ends_with("portfolio.xlsx")
+            a.inventory.as_ref().unwrap().ends_with("2024 inventory.xlsx") && a.portfolio.as_ref().unwrap().ends_with("portfolio.xlsx")
         );
         let b = items[1].input.as_ref().unwrap();
         assert_eq!(
             (b.jurisdictions.clone(), b.options.clone()),
-            (
-                vec!["cn-ets".to_string(), "cn-hubei".into()],
-                vec![("price".to_string(), "90".to_string())]
-            )
+            (vec!["cn-ets".to_string(), "cn-hubei".into()], vec![("price".to_string(), "90".to_string())])
         );
         assert!(items[2].input.as_ref().unwrap().request.is_some());
-        assert!(
-            items[3]
-                .input
-                .as_ref()
-                .unwrap_err()
-                .contains("no inventory workbook")
-        );
+        assert!(items[3].input.as_ref().unwrap_err().contains("no inventory workbook"));
     }
 }

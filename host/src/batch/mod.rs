@@ -52,11 +52,7 @@ pub struct BatchOptions {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// Evaluated; failures lists jurisdictions that failed while others succeeded.
-    Done {
-        rows: usize,
-        failures: usize,
-        conflicts: usize,
-    },
+    Done { rows: usize, failures: usize, conflicts: usize },
     /// Unchanged since the last run.
     Skipped,
     /// Not evaluated: its input, plugin or rules failed.
@@ -103,13 +99,7 @@ pub fn safe_name(s: &str) -> String {
     let mut out: String = s
         .trim()
         .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
         .collect();
     out = out.trim_end_matches(['.', ' ']).to_string();
     if out.is_empty() || out.starts_with('.') {
@@ -164,12 +154,7 @@ pub fn environment_digest(host: &Host) -> String {
 
 /// The digest of one item: the environment, the entity, what it names and the
 /// contents of its files.
-pub fn item_digest(
-    environment: &str,
-    item: &Item,
-    input: &JobInput,
-    surrendered: bool,
-) -> Result<String, RunError> {
+pub fn item_digest(environment: &str, item: &Item, input: &JobInput, surrendered: bool) -> Result<String, RunError> {
     let mut h = Sha256::new();
     let mut field = |s: &str| {
         h.update((s.len() as u64).to_le_bytes());
@@ -184,17 +169,8 @@ pub fn item_digest(
         field(k);
         field(v);
     }
-    field(if surrendered {
-        "surrendered"
-    } else {
-        "planned"
-    });
-    for p in input
-        .inventory
-        .iter()
-        .chain(&input.portfolio)
-        .chain(&input.request)
-    {
+    field(if surrendered { "surrendered" } else { "planned" });
+    for p in input.inventory.iter().chain(&input.portfolio).chain(&input.request) {
         field(&crate::host::stamp_file(p)?.sha256);
     }
     Ok(hex::encode(h.finalize()))
@@ -217,14 +193,8 @@ pub fn run(
     progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> Result<Totals, RunError> {
-    std::fs::create_dir_all(&opts.out_dir)
-        .map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.display())))?;
-    let ctx = Ctx {
-        host,
-        opts,
-        ledger,
-        environment: environment_digest(host),
-    };
+    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.display())))?;
+    let ctx = Ctx { host, opts, ledger, environment: environment_digest(host) };
     progress.start(items.len());
     let next = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; items.len()]);
@@ -238,12 +208,8 @@ pub fn run(
                     }
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(item) = items.get(i) else { break };
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_item(&ctx, item)
-                    }))
-                    .unwrap_or_else(|_| {
-                        Outcome::Failed("internal error (a panic); see the log".into())
-                    });
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_item(&ctx, item)))
+                        .unwrap_or_else(|_| Outcome::Failed("internal error (a panic); see the log".into()));
                     progress.item(item, &outcome);
                     outcomes.lock().expect("lock")[i] = Some(outcome);
                 }
@@ -251,10 +217,7 @@ pub fn run(
         }
     });
     let outcomes = outcomes.into_inner().expect("lock");
-    let mut totals = Totals {
-        items: items.len(),
-        ..Totals::default()
-    };
+    let mut totals = Totals { items: items.len(), ..Totals::default() };
     for o in &outcomes {
         match o {
             Some(Outcome::Done { conflicts, .. }) => {
@@ -284,10 +247,7 @@ fn clean_partials(dir: &Path) {
 }
 
 fn failure_rows(item: &Item, input: Option<&JobInput>, code: i32, error: &str) -> Vec<FailureRow> {
-    let jurisdictions = input
-        .map(|i| i.jurisdictions.clone())
-        .filter(|j| !j.is_empty())
-        .unwrap_or_else(|| vec![String::new()]);
+    let jurisdictions = input.map(|i| i.jurisdictions.clone()).filter(|j| !j.is_empty()).unwrap_or_else(|| vec![String::new()]);
     jurisdictions
         .into_iter()
         .map(|j| FailureRow {
@@ -302,8 +262,7 @@ fn failure_rows(item: &Item, input: Option<&JobInput>, code: i32, error: &str) -
 
 fn write_stamp(p: &Paths, stamp: &Stamp) -> Result<(), RunError> {
     let bytes = serde_json::to_vec_pretty(stamp).map_err(|e| RunError::Io(e.to_string()))?;
-    crate::atomic::write(&p.stamp, &bytes)
-        .map_err(|e| RunError::Io(format!("{}: {e}", p.stamp.display())))
+    crate::atomic::write(&p.stamp, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", p.stamp.display())))
 }
 
 fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
@@ -365,24 +324,12 @@ fn unchanged(ctx: &Ctx<'_>, p: &Paths, digest: &str) -> bool {
         None => true,
         Some(l) => {
             let l = l.lock().expect("lock");
-            stamp.ledger.iter().all(|(j, y, d)| {
-                l.current_input_digest(&stamp.entity, j, *y)
-                    .ok()
-                    .flatten()
-                    .as_deref()
-                    == Some(d.as_str())
-            })
+            stamp.ledger.iter().all(|(j, y, d)| l.current_input_digest(&stamp.entity, j, *y).ok().flatten().as_deref() == Some(d.as_str()))
         }
     }
 }
 
-fn evaluate_item(
-    ctx: &Ctx<'_>,
-    item: &Item,
-    input: &JobInput,
-    p: &Paths,
-    digest: &str,
-) -> Result<Outcome, RunError> {
+fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest: &str) -> Result<Outcome, RunError> {
     let host = ctx.host;
     let mut loaded = job::load(host, input)?;
     let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
@@ -396,15 +343,7 @@ fn evaluate_item(
                 .find(|l| l.jurisdiction == report.jurisdiction)
                 .ok_or_else(|| RunError::Io("report without its input".into()))?;
             let mut ledger = ledger.lock().expect("lock");
-            let recorded = crate::ledger::bridge::record_report(
-                &mut ledger,
-                host,
-                &item.entity,
-                "batch",
-                ctx.opts.surrendered,
-                l,
-                report,
-            )?;
+            let recorded = crate::ledger::bridge::record_report(&mut ledger, host, &item.entity, "batch", ctx.opts.surrendered, l, report)?;
             n = recorded.conflicts.len();
             let d = crate::ledger::bridge::input_digest(
                 &item.entity,
@@ -417,18 +356,10 @@ fn evaluate_item(
         }
         conflicts.push(n);
     }
-    let to = Outputs {
-        workbook: Some(&p.workbook),
-        json: Some(&p.json),
-        render: None,
-    };
+    let to = Outputs { workbook: Some(&p.workbook), json: Some(&p.json), render: None };
     let files = job::build_outputs(host, &reports, &failures, to)?;
     job::write_files(&files, None)?;
-    let rows: Vec<Row> = reports
-        .iter()
-        .zip(&conflicts)
-        .map(|(r, n)| summary_row(item, r, *n, &p.workbook))
-        .collect();
+    let rows: Vec<Row> = reports.iter().zip(&conflicts).map(|(r, n)| summary_row(item, r, *n, &p.workbook)).collect();
     let failure_rows: Vec<FailureRow> = failures
         .iter()
         .map(|(j, e)| FailureRow {
@@ -439,26 +370,14 @@ fn evaluate_item(
             error: e.to_string(),
         })
         .collect();
-    let outcome = Outcome::Done {
-        rows: rows.len(),
-        failures: failure_rows.len(),
-        conflicts: conflicts.iter().sum(),
-    };
-    let name = |f: &Path| {
-        f.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
+    let outcome = Outcome::Done { rows: rows.len(), failures: failure_rows.len(), conflicts: conflicts.iter().sum() };
+    let name = |f: &Path| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let stamp = Stamp {
         tool: crate::TOOL_VERSION.into(),
         entity: item.entity.clone(),
         label: item.label.clone(),
         // A partial failure is evaluated again next time.
-        digest: if failure_rows.is_empty() {
-            digest.to_string()
-        } else {
-            String::new()
-        },
+        digest: if failure_rows.is_empty() { digest.to_string() } else { String::new() },
         ledger: ledger_stamps,
         outputs: vec![name(&p.workbook), name(&p.json)],
         rows,
@@ -470,17 +389,11 @@ fn evaluate_item(
 
 /// The first metric among `keys` that the report has.
 fn metric(r: &Report, keys: &[&str]) -> Option<String> {
-    keys.iter()
-        .find_map(|k| r.metric(k).and_then(|m| m.value.clone()))
+    keys.iter().find_map(|k| r.metric(k).and_then(|m| m.value.clone()))
 }
 
 fn summary_row(item: &Item, r: &Report, conflicts: usize, workbook: &Path) -> Row {
-    let count = |s: &str| {
-        r.findings
-            .iter()
-            .filter(|f| f.severity.as_str() == s)
-            .count() as u32
-    };
+    let count = |s: &str| r.findings.iter().filter(|f| f.severity.as_str() == s).count() as u32;
     Row {
         entity: item.entity.clone(),
         jurisdiction: r.jurisdiction.clone(),
@@ -500,10 +413,7 @@ fn summary_row(item: &Item, r: &Report, conflicts: usize, workbook: &Path) -> Ro
         infos: count("info"),
         ledger_conflicts: conflicts as u32,
         status: crate::ledger::bridge::status(r),
-        workbook: workbook
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        workbook: workbook.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
     }
 }
 

@@ -112,13 +112,7 @@ fn failure_cells(f: &FailureRow) -> Vec<String> {
     let mut c = vec![f.entity.clone(), f.jurisdiction.clone(), f.year.clone()];
     c.resize(17, String::new());
     // One line per entity in the CSV: the error's lines joined (the failures sheet keeps them).
-    let error = f
-        .error
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let error = f.error.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
     c.extend(["failed".to_string(), String::new(), error]);
     c
 }
@@ -143,33 +137,15 @@ impl Sheets {
         let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
         ws.set_name("汇总 Summary").map_err(xerr)?;
         for (c, (_, zh, en)) in COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, format!("{zh} {en}"), &bold)
-                .map_err(xerr)?;
+            ws.write_string_with_format(0, c as u16, format!("{zh} {en}"), &bold).map_err(xerr)?;
         }
         ws.set_freeze_panes(1, 1).map_err(xerr)?;
         let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
         ws.set_name("失败 Failures").map_err(xerr)?;
-        for (c, h) in [
-            "主体 Entity",
-            "市场 Jurisdiction",
-            "年度 Year",
-            "退出码 Exit code",
-            "错误 Error",
-        ]
-        .iter()
-        .enumerate()
-        {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
-                .map_err(xerr)?;
+        for (c, h) in ["主体 Entity", "市场 Jurisdiction", "年度 Year", "退出码 Exit code", "错误 Error"].iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold).map_err(xerr)?;
         }
-        Ok(Sheets {
-            wb,
-            row: 1,
-            failure_row: 1,
-            text: Format::new(),
-            num: Format::new().set_num_format("#,##0.######"),
-            bold,
-        })
+        Ok(Sheets { wb, row: 1, failure_row: 1, text: Format::new(), num: Format::new().set_num_format("#,##0.######"), bold })
     }
 
     fn summary(&mut self) -> Result<&mut Worksheet, RunError> {
@@ -177,12 +153,7 @@ impl Sheets {
     }
 
     fn write_row(&mut self, values: &[String], bold: bool) -> Result<(), RunError> {
-        let (row, num, text, b) = (
-            self.row,
-            self.num.clone(),
-            self.text.clone(),
-            self.bold.clone(),
-        );
+        let (row, num, text, b) = (self.row, self.num.clone(), self.text.clone(), self.bold.clone());
         let ws = self.summary()?;
         for (c, v) in values.iter().enumerate() {
             if v.is_empty() {
@@ -190,12 +161,8 @@ impl Sheets {
             }
             let fmt = if bold { &b } else { &text };
             match crate::decimal::parse(v).and_then(|d| d.to_string().parse::<f64>().ok()) {
-                Some(x) if numeric(c) => ws
-                    .write_number_with_format(row, c as u16, x, if bold { &b } else { &num })
-                    .map_err(xerr)?,
-                _ => ws
-                    .write_string_with_format(row, c as u16, v, fmt)
-                    .map_err(xerr)?,
+                Some(x) if numeric(c) => ws.write_number_with_format(row, c as u16, x, if bold { &b } else { &num }).map_err(xerr)?,
+                _ => ws.write_string_with_format(row, c as u16, v, fmt).map_err(xerr)?,
             };
         }
         self.row += 1;
@@ -208,8 +175,7 @@ impl Sheets {
         ws.write_string(row, 0, &f.entity).map_err(xerr)?;
         ws.write_string(row, 1, &f.jurisdiction).map_err(xerr)?;
         ws.write_string(row, 2, &f.year).map_err(xerr)?;
-        ws.write_number(row, 3, f64::from(f.exit_code))
-            .map_err(xerr)?;
+        ws.write_number(row, 3, f64::from(f.exit_code)).map_err(xerr)?;
         ws.write_string(row, 4, &f.error).map_err(xerr)?;
         self.failure_row += 1;
         Ok(())
@@ -218,39 +184,27 @@ impl Sheets {
 
 /// Writes `summary.csv` and `summary.xlsx`. Returns the exit code of the first failure
 /// in listing order, if any.
-pub fn write(
-    out_dir: &Path,
-    items: &[Item],
-    outcomes: &[Option<Outcome>],
-) -> Result<Option<i32>, RunError> {
+pub fn write(out_dir: &Path, items: &[Item], outcomes: &[Option<Outcome>]) -> Result<Option<i32>, RunError> {
     let csv_path = out_dir.join("summary.csv");
     let xlsx_path = out_dir.join("summary.xlsx");
     let io = |p: &Path, e: std::io::Error| RunError::Io(format!("{}: {e}", p.display()));
-    let mut csv = tempfile::Builder::new()
-        .prefix(".lvyue-")
-        .suffix(".part")
-        .tempfile_in(out_dir)
-        .map_err(|e| io(out_dir, e))?;
+    let mut csv = tempfile::Builder::new().prefix(".lvyue-").suffix(".part").tempfile_in(out_dir).map_err(|e| io(out_dir, e))?;
     let mut w = std::io::BufWriter::new(csv.as_file_mut());
-    w.write_all("\u{feff}".as_bytes())
-        .map_err(|e| io(&csv_path, e))?;
+    w.write_all("\u{feff}".as_bytes()).map_err(|e| io(&csv_path, e))?;
     let header: Vec<String> = COLUMNS.iter().map(|(k, _, _)| k.to_string()).collect();
-    w.write_all(csv_line(&header).as_bytes())
-        .map_err(|e| io(&csv_path, e))?;
+    w.write_all(csv_line(&header).as_bytes()).map_err(|e| io(&csv_path, e))?;
     let mut sheets = Sheets::new()?;
     let mut sums = [Decimal::ZERO; COLUMNS.len()];
     let mut first_failure = None;
-    let mut emit =
-        |values: Vec<String>, sheets: &mut Sheets, w: &mut dyn Write| -> Result<(), RunError> {
-            for (c, v) in values.iter().enumerate() {
-                if numeric(c) {
-                    sums[c] += crate::decimal::parse(v).unwrap_or_default();
-                }
+    let mut emit = |values: Vec<String>, sheets: &mut Sheets, w: &mut dyn Write| -> Result<(), RunError> {
+        for (c, v) in values.iter().enumerate() {
+            if numeric(c) {
+                sums[c] += crate::decimal::parse(v).unwrap_or_default();
             }
-            w.write_all(csv_line(&values).as_bytes())
-                .map_err(|e| io(&csv_path, e))?;
-            sheets.write_row(&values, false)
-        };
+        }
+        w.write_all(csv_line(&values).as_bytes()).map_err(|e| io(&csv_path, e))?;
+        sheets.write_row(&values, false)
+    };
     for (item, outcome) in items.iter().zip(outcomes) {
         let stamp = read_stamp(&paths(out_dir, item).stamp);
         let (rows, failures) = match (outcome, stamp) {
@@ -258,11 +212,7 @@ pub fn write(
                 vec![],
                 vec![FailureRow {
                     entity: item.entity.clone(),
-                    jurisdiction: item
-                        .input
-                        .as_ref()
-                        .map(|i| i.jurisdictions.join(","))
-                        .unwrap_or_default(),
+                    jurisdiction: item.input.as_ref().map(|i| i.jurisdictions.join(",")).unwrap_or_default(),
                     year: item.label.clone(),
                     exit_code: 130,
                     error: "not evaluated: the batch was interrupted".into(),
@@ -296,15 +246,10 @@ pub fn write(
     }
     let mut totals: Vec<String> = vec!["合计 Total".into(), String::new(), String::new()];
     for (c, s) in sums.iter().enumerate().skip(3).take(14) {
-        totals.push(if numeric(c) {
-            crate::decimal::format(*s)
-        } else {
-            String::new()
-        });
+        totals.push(if numeric(c) { crate::decimal::format(*s) } else { String::new() });
     }
     totals.resize(COLUMNS.len(), String::new());
-    w.write_all(csv_line(&totals).as_bytes())
-        .map_err(|e| io(&csv_path, e))?;
+    w.write_all(csv_line(&totals).as_bytes()).map_err(|e| io(&csv_path, e))?;
     sheets.write_row(&totals, true)?;
     w.flush().map_err(|e| io(&csv_path, e))?;
     drop(w);

@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{self, Version, CONTRACT_VERSION};
 use crate::bundle::digest::{rules_digest, sha256_hex};
+use crate::contract::{self, CONTRACT_VERSION, Version};
 use crate::rules::{RuleSet, RulesError};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -103,7 +103,9 @@ pub enum BundleError {
     BadManifest { at: String, message: String },
     #[error("plugin {id} ({at}) needs contract {wanted}; this lvyue implements lvyue:compliance@{host}. {advice}")]
     ContractRange { id: String, at: String, wanted: String, host: Version, advice: &'static str },
-    #[error("plugin {id} ({at}): {what} digest mismatch: plugin.toml says {expected}, the files give {actual}. The bundle was changed after it was packed; repack it or restore the files")]
+    #[error(
+        "plugin {id} ({at}): {what} digest mismatch: plugin.toml says {expected}, the files give {actual}. The bundle was changed after it was packed; repack it or restore the files"
+    )]
     DigestMismatch { id: String, at: String, what: &'static str, expected: String, actual: String },
     #[error("plugin {id} ({at}): the component {0}", .source)]
     Contract { id: String, at: String, source: contract::ContractError },
@@ -111,7 +113,9 @@ pub enum BundleError {
     ContractDisagrees { id: String, at: String, manifest: String, component: Version },
     #[error("plugin {id} ({at}): {0}", .source)]
     Rules { id: String, at: String, source: RulesError },
-    #[error("plugin {id} ({at}) is refused: {reason}. Only bundles signed by a trusted key load while keys are trusted (--trust, LVYUE_TRUSTED_KEYS)")]
+    #[error(
+        "plugin {id} ({at}) is refused: {reason}. Only bundles signed by a trusted key load while keys are trusted (--trust, LVYUE_TRUSTED_KEYS)"
+    )]
     Signature { id: String, at: String, reason: String },
 }
 
@@ -170,19 +174,32 @@ impl Bundle {
             crate::input::layout::validate(input).map_err(|message| BundleError::BadManifest { at: at.clone(), message })?;
         }
         if manifest.manifest_version != 1 {
-            return Err(BundleError::BadManifest { at, message: format!("manifest_version {} is not supported (this lvyue reads 1)", manifest.manifest_version) });
+            return Err(BundleError::BadManifest {
+                at,
+                message: format!("manifest_version {} is not supported (this lvyue reads 1)", manifest.manifest_version),
+            });
         }
         let wanted = parse_range(&manifest.contract).ok_or_else(|| BundleError::BadManifest {
             at: at.clone(),
             message: format!("contract `{}` is not a version range like \"^1.0.0\"", manifest.contract),
         })?;
         if !wanted.runs_on(CONTRACT_VERSION) {
-            let advice = if wanted > CONTRACT_VERSION { "Upgrade lvyue, or use a plugin release built for this contract." } else { "Rebuild the plugin with the current SDK." };
+            let advice = if wanted > CONTRACT_VERSION {
+                "Upgrade lvyue, or use a plugin release built for this contract."
+            } else {
+                "Rebuild the plugin with the current SDK."
+            };
             return Err(BundleError::ContractRange { id, at, wanted: manifest.contract.clone(), host: CONTRACT_VERSION, advice });
         }
         let actual = sha256_hex(&component);
         if manifest.component.sha256.is_empty() || !actual.eq_ignore_ascii_case(&manifest.component.sha256) {
-            return Err(BundleError::DigestMismatch { id, at, what: "component", expected: or_missing(&manifest.component.sha256), actual });
+            return Err(BundleError::DigestMismatch {
+                id,
+                at,
+                what: "component",
+                expected: or_missing(&manifest.component.sha256),
+                actual,
+            });
         }
         let actual = rules_digest(&rule_files);
         if manifest.rules.sha256.is_empty() || !actual.eq_ignore_ascii_case(&manifest.rules.sha256) {
@@ -196,12 +213,16 @@ impl Bundle {
                 }
             }
             None if !template_files.is_empty() => {
-                return Err(BundleError::BadManifest { at, message: "the bundle has report templates but plugin.toml has no [templates] digest".into() });
+                return Err(BundleError::BadManifest {
+                    at,
+                    message: "the bundle has report templates but plugin.toml has no [templates] digest".into(),
+                });
             }
             None => {}
         }
         let templates = template_files.into_iter().map(|(n, b)| (n, String::from_utf8_lossy(&b).into_owned())).collect();
-        let exported = contract::check_component(&component).map_err(|source| BundleError::Contract { id: id.clone(), at: at.clone(), source })?;
+        let exported =
+            contract::check_component(&component).map_err(|source| BundleError::Contract { id: id.clone(), at: at.clone(), source })?;
         if exported.major != wanted.major || exported > wanted {
             return Err(BundleError::ContractDisagrees { id, at, manifest: manifest.contract.clone(), component: exported });
         }
@@ -225,9 +246,13 @@ impl Bundle {
         if !trusted.is_empty() {
             let id = bundle.manifest.id.clone();
             let at = dir.display().to_string();
-            let manifest = std::fs::read(dir.join("plugin.toml")).map_err(|e| BundleError::Unreadable { at: at.clone(), message: e.to_string() })?;
-            let sig = std::fs::read_to_string(dir.join(crate::bundle::signing::SIGNATURE_FILE))
-                .map_err(|_| BundleError::Signature { id: id.clone(), at: at.clone(), reason: "it has no plugin.sig".into() })?;
+            let manifest =
+                std::fs::read(dir.join("plugin.toml")).map_err(|e| BundleError::Unreadable { at: at.clone(), message: e.to_string() })?;
+            let sig = std::fs::read_to_string(dir.join(crate::bundle::signing::SIGNATURE_FILE)).map_err(|_| BundleError::Signature {
+                id: id.clone(),
+                at: at.clone(),
+                reason: "it has no plugin.sig".into(),
+            })?;
             crate::bundle::signing::verify(&sig, &manifest, trusted).map_err(|reason| BundleError::Signature { id, at, reason })?;
         }
         Ok(bundle)
@@ -236,7 +261,8 @@ impl Bundle {
     /// Reads and verifies a bundle folder.
     pub fn load_dir(dir: &Path) -> Result<Bundle, BundleError> {
         let at = dir.display().to_string();
-        let unreadable = |what: &Path, e: std::io::Error| BundleError::Unreadable { at: at.clone(), message: format!("{}: {e}", what.display()) };
+        let unreadable =
+            |what: &Path, e: std::io::Error| BundleError::Unreadable { at: at.clone(), message: format!("{}: {e}", what.display()) };
         let manifest_path = dir.join("plugin.toml");
         let manifest_text = std::fs::read_to_string(&manifest_path).map_err(|e| unreadable(&manifest_path, e))?;
         let manifest: Manifest =

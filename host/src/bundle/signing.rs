@@ -30,7 +30,8 @@ pub fn keygen(stem: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf), S
         return Err(format!("{} exists; not overwriting a key", secret.display()));
     }
     crate::atomic::write(&secret, format!("{}\n", hex::encode(seed)).as_bytes()).map_err(|e| format!("{}: {e}", secret.display()))?;
-    crate::atomic::write(&public, format!("{}\n", hex::encode(key.verifying_key().to_bytes())).as_bytes()).map_err(|e| format!("{}: {e}", public.display()))?;
+    crate::atomic::write(&public, format!("{}\n", hex::encode(key.verifying_key().to_bytes())).as_bytes())
+        .map_err(|e| format!("{}: {e}", public.display()))?;
     Ok((secret, public))
 }
 
@@ -59,7 +60,8 @@ pub fn verify(sig_text: &str, message: &[u8], trusted: &[VerifyingKey]) -> Resul
         return Err(format!("signed by key {}…, which is not among the trusted keys", &key_hex[..16.min(key_hex.len())]));
     }
     let sig_bytes: [u8; 64] = hex::decode(sig_hex).ok().and_then(|b| b.try_into().ok()).ok_or("plugin.sig: bad signature")?;
-    key.verify(message, &Signature::from_bytes(&sig_bytes)).map_err(|_| "the signature does not match plugin.toml (changed after signing?)".to_string())
+    key.verify(message, &Signature::from_bytes(&sig_bytes))
+        .map_err(|_| "the signature does not match plugin.toml (changed after signing?)".to_string())
 }
 
 #[cfg(test)]

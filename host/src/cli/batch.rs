@@ -19,11 +19,7 @@ const INTERRUPTED: i32 = 130;
 pub(crate) struct Args {
     /// A folder with one subfolder per entity (its workbooks or request file, and an
     /// optional entity.toml); see docs/batch-and-ledger.md.
-    #[arg(
-        value_name = "DIR",
-        required_unless_present = "manifest",
-        conflicts_with = "manifest"
-    )]
+    #[arg(value_name = "DIR", required_unless_present = "manifest", conflicts_with = "manifest")]
     dir: Option<PathBuf>,
     /// A manifest (CSV or workbook) with a row per entity and year: entity, jurisdiction,
     /// year, inventory, portfolio, request, options.
@@ -77,11 +73,7 @@ impl Progress for Report {
     fn item(&self, item: &Item, outcome: &Outcome) {
         let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         let (word, detail) = match outcome {
-            Outcome::Done {
-                rows,
-                failures,
-                conflicts,
-            } => {
+            Outcome::Done { rows, failures, conflicts } => {
                 let mut d = format!("{rows} evaluated");
                 if *failures > 0 {
                     self.failed.fetch_add(1, Ordering::SeqCst);
@@ -101,10 +93,7 @@ impl Progress for Report {
                 ("failed", e.lines().next().unwrap_or_default().to_string())
             }
         };
-        let (failed, skipped) = (
-            self.failed.load(Ordering::SeqCst),
-            self.skipped.load(Ordering::SeqCst),
-        );
+        let (failed, skipped) = (self.failed.load(Ordering::SeqCst), self.skipped.load(Ordering::SeqCst));
         match &self.bar {
             Some(bar) => {
                 bar.set_message(format!("{failed} failed, {skipped} unchanged"));
@@ -131,11 +120,7 @@ impl Progress for Report {
 }
 
 pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
-    let defaults = Defaults {
-        jurisdictions: a.jurisdiction.clone(),
-        year: a.year,
-        options: a.options.clone(),
-    };
+    let defaults = Defaults { jurisdictions: a.jurisdiction.clone(), year: a.year, options: a.options.clone() };
     let items = match (&a.dir, &a.manifest) {
         (_, Some(m)) => manifest::from_manifest(m, &defaults),
         (Some(d), None) => manifest::from_dir(d, &defaults),
@@ -143,29 +128,14 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
     }
     .map_err(RunError::Usage)?;
     if items.is_empty() {
-        return Err(RunError::Usage(
-            "nothing to evaluate: no entity folder or manifest row".into(),
-        ));
+        return Err(RunError::Usage("nothing to evaluate: no entity folder or manifest row".into()));
     }
     let ledger = match &a.ledger {
-        Some(p) => {
-            Some(Mutex::new(Ledger::open(p).map_err(|e| {
-                RunError::Io(format!("{}: {e}", p.display()))
-            })?))
-        }
+        Some(p) => Some(Mutex::new(Ledger::open(p).map_err(|e| RunError::Io(format!("{}: {e}", p.display())))?)),
         None => None,
     };
-    let jobs = a.jobs.map(usize::from).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let opts = BatchOptions {
-        out_dir: a.out_dir.clone(),
-        force: a.force,
-        jobs,
-        surrendered: a.surrendered,
-    };
+    let jobs = a.jobs.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let opts = BatchOptions { out_dir: a.out_dir.clone(), force: a.force, jobs, surrendered: a.surrendered };
 
     // The first Ctrl-C stops taking entities and lets those under way finish (their
     // files are written whole); a second one ends the process at once.
@@ -180,10 +150,8 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(items.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} done, {msg}, {per_sec}, {eta} left",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} done, {msg}, {per_sec}, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.set_message("0 failed, 0 unchanged");
         bar
@@ -206,16 +174,8 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
         totals.evaluated,
         totals.skipped,
         totals.failed,
-        if totals.not_run > 0 {
-            format!(", {} not run (interrupted)", totals.not_run)
-        } else {
-            String::new()
-        },
-        if a.ledger.is_some() {
-            format!("; {} serial block(s) used twice", totals.conflicts)
-        } else {
-            String::new()
-        },
+        if totals.not_run > 0 { format!(", {} not run (interrupted)", totals.not_run) } else { String::new() },
+        if a.ledger.is_some() { format!("; {} serial block(s) used twice", totals.conflicts) } else { String::new() },
     );
     outln!("wrote {}", a.out_dir.join("summary.xlsx").display());
     outln!("wrote {}", a.out_dir.join("summary.csv").display());

@@ -92,7 +92,8 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
         let failed: Vec<(String, String)> = failures.iter().map(|(j, e)| (j.clone(), e.to_string())).collect();
         let lang = lvyue::report::html::Lang::parse(&a.html_lang).expect("clap checks the language");
         let doc = lvyue::report::html::Document { reports: &reports, failures: &failed, entity: a.entity.as_deref(), lang };
-        lvyue::atomic::write(path, lvyue::report::html::document(&doc).as_bytes()).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        lvyue::atomic::write(path, lvyue::report::html::document(&doc).as_bytes())
+            .map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
         outln!("wrote {}", path.display());
     }
     match failures.into_iter().next() {
@@ -103,7 +104,8 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
 
 /// `YYYY-MM`, checked before any plugin work.
 fn parse_month(s: &str) -> Result<String, String> {
-    let ok = s.len() == 7 && s.as_bytes()[4] == b'-' && s[..4].bytes().all(|b| b.is_ascii_digit()) && matches!(s[5..].parse::<u8>(), Ok(1..=12));
+    let ok =
+        s.len() == 7 && s.as_bytes()[4] == b'-' && s[..4].bytes().all(|b| b.is_ascii_digit()) && matches!(s[5..].parse::<u8>(), Ok(1..=12));
     if ok { Ok(s.to_string()) } else { Err("expected a month YYYY-MM, e.g. 2025-09".into()) }
 }
 
@@ -132,7 +134,13 @@ pub(crate) fn print_summary(r: &Report) {
     if !r.findings.is_empty() {
         outln!("\nfindings:");
         for f in &r.findings {
-            outln!("  [{}] {}: {}{}", f.severity, f.code, f.message.en, if f.cells.is_empty() { String::new() } else { format!(" ({})", f.cells.join(", ")) });
+            outln!(
+                "  [{}] {}: {}{}",
+                f.severity,
+                f.code,
+                f.message.en,
+                if f.cells.is_empty() { String::new() } else { format!(" ({})", f.cells.join(", ")) }
+            );
         }
     }
     let unverified = r.parameters.iter().filter(|p| p.confidence != lvyue::rules::Mark::Verified).count();

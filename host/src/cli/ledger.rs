@@ -34,12 +34,7 @@ struct Which {
 
 impl Which {
     fn filter(&self) -> Filter {
-        Filter {
-            entity: self.entity.clone(),
-            jurisdiction: self.jurisdiction.clone(),
-            year: self.year,
-            all_versions: self.all,
-        }
+        Filter { entity: self.entity.clone(), jurisdiction: self.jurisdiction.clone(), year: self.year, all_versions: self.all }
     }
 }
 
@@ -120,21 +115,14 @@ fn line(e: &EvaluationRow) {
         e.infos,
         e.uses,
         e.recorded_at,
-        e.superseded_by
-            .map(|s| format!("  (superseded by #{s})"))
-            .unwrap_or_default()
+        e.superseded_by.map(|s| format!("  (superseded by #{s})")).unwrap_or_default()
     );
 }
 
 pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
-    let path = a.ledger.as_ref().ok_or_else(|| {
-        RunError::Usage("give the ledger file: lvyue ledger --ledger FILE …".into())
-    })?;
+    let path = a.ledger.as_ref().ok_or_else(|| RunError::Usage("give the ledger file: lvyue ledger --ledger FILE …".into()))?;
     if !path.is_file() {
-        return Err(RunError::Usage(format!(
-            "{}: no such ledger file",
-            path.display()
-        )));
+        return Err(RunError::Usage(format!("{}: no such ledger file", path.display())));
     }
     let ledger = Ledger::open(path).map_err(io)?;
     match &a.action {
@@ -161,12 +149,7 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
             let r = &d.row;
             header();
             line(r);
-            outln!(
-                "\nplugin   {} {} (sha256 {})",
-                r.plugin_id,
-                r.plugin_version,
-                r.plugin_sha256
-            );
+            outln!("\nplugin   {} {} (sha256 {})", r.plugin_id, r.plugin_version, r.plugin_sha256);
             outln!("rules    sha256 {}", r.rules_sha256);
             outln!("source   {}", r.source);
             for (p, sha) in &d.inputs {
@@ -195,27 +178,13 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
                 );
             }
             if !conflicts.is_empty() {
-                outln!(
-                    "\noverlaps with other entity-years now ({}):",
-                    conflicts.len()
-                );
+                outln!("\noverlaps with other entity-years now ({}):", conflicts.len());
                 for c in &conflicts {
-                    outln!(
-                        "  [{}] {}",
-                        c.check.reference(),
-                        c.messages(&r.entity, &r.jurisdiction, r.year).1
-                    );
+                    outln!("  [{}] {}", c.check.reference(), c.messages(&r.entity, &r.jurisdiction, r.year).1);
                 }
             }
         }
-        Action::Diff {
-            ids,
-            entity,
-            jurisdiction,
-            year,
-            from,
-            to,
-        } => {
+        Action::Diff { ids, entity, jurisdiction, year, from, to } => {
             let (a_id, b_id) = match (ids.as_slice(), entity, jurisdiction, year) {
                 ([x, y], None, None, None) => (*x, *y),
                 ([], Some(e), Some(j), Some(y)) => {
@@ -225,22 +194,15 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
                             .iter()
                             .find(|r| r.version == v)
                             .map(|r| r.id)
-                            .ok_or_else(|| {
-                                RunError::Usage(format!("{e} {j} {y} has no version {v}"))
-                            })
+                            .ok_or_else(|| RunError::Usage(format!("{e} {j} {y} has no version {v}")))
                     };
-                    let last = versions.last().ok_or_else(|| {
-                        RunError::Usage(format!("the ledger has no evaluation of {e} {j} {y}"))
-                    })?;
+                    let last = versions.last().ok_or_else(|| RunError::Usage(format!("the ledger has no evaluation of {e} {j} {y}")))?;
                     let to_v = to.unwrap_or(last.version);
                     let from_v = from.unwrap_or(to_v - 1);
                     (find(from_v)?, find(to_v)?)
                 }
                 _ => {
-                    return Err(RunError::Usage(
-                        "give two evaluation numbers, or --entity, --jurisdiction and --year"
-                            .into(),
-                    ));
+                    return Err(RunError::Usage("give two evaluation numbers, or --entity, --jurisdiction and --year".into()));
                 }
             };
             let changes = diff::diff(&ledger, a_id, b_id).map_err(io)?;
@@ -250,18 +212,12 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
             }
         }
         Action::Export { file, which } => {
-            let ext = file
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(|e| e.to_ascii_lowercase());
+            let ext = file.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
             let n = match ext.as_deref() {
                 Some("csv") => export::export_csv(&ledger, &which.filter(), file).map_err(io)?,
                 Some("xlsx") => export::export_xlsx(&ledger, &which.filter(), file).map_err(io)?,
                 _ => {
-                    return Err(RunError::Usage(format!(
-                        "{}: export to a .csv or .xlsx file",
-                        file.display()
-                    )));
+                    return Err(RunError::Usage(format!("{}: export to a .csv or .xlsx file", file.display())));
                 }
             };
             outln!("wrote {} ({n} row(s))", file.display());

@@ -30,7 +30,16 @@ fn list(host: &Host) -> Result<i32, RunError> {
     for b in host.bundles() {
         let m = &b.manifest;
         let years = format!("{}{}", years_text(&m.years), if m.years_open_ended { "+" } else { "" });
-        outln!("{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}", m.id, m.version, b.contract.to_string(), years, b.origin.to_string(), m.name.zh, m.name.en);
+        outln!(
+            "{:<20} {:<9} {:<10} {:<12} {:<10} {} / {}",
+            m.id,
+            m.version,
+            b.contract.to_string(),
+            years,
+            b.origin.to_string(),
+            m.name.zh,
+            m.name.en
+        );
     }
     for e in host.refused() {
         outln!("refused: {e}");

@@ -37,7 +37,11 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
             outln!("    value:      {}{}", p.value, p.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default());
             outln!("    effective:  {}{}", p.effective, p.until.as_deref().map(|u| format!(" until {u}")).unwrap_or_default());
             outln!("    reference:  {}", p.reference);
-            outln!("    confidence: {}{}", p.confidence, if p.confidence == lvyue::rules::Mark::Verified { "" } else { "  (not verified in the official text)" });
+            outln!(
+                "    confidence: {}{}",
+                p.confidence,
+                if p.confidence == lvyue::rules::Mark::Verified { "" } else { "  (not verified in the official text)" }
+            );
             if let Some(n) = &p.note {
                 outln!("    note:       {n}");
             }

@@ -112,11 +112,7 @@ pub fn exported_contract_version(bytes: &[u8]) -> Result<Version, ContractError>
 /// Checks a component's exported contract against this host.
 pub fn check_component(bytes: &[u8]) -> Result<Version, ContractError> {
     let found = exported_contract_version(bytes)?;
-    if found.runs_on(CONTRACT_VERSION) {
-        Ok(found)
-    } else {
-        Err(ContractError::Incompatible { found, host: CONTRACT_VERSION })
-    }
+    if found.runs_on(CONTRACT_VERSION) { Ok(found) } else { Err(ContractError::Incompatible { found, host: CONTRACT_VERSION }) }
 }
 
 #[cfg(test)]

@@ -173,7 +173,9 @@ impl ColumnOut {
                 booleans: Bits::default(),
             },
             (false, ValueKind::Number) => Builder::Numbers(NumbersOut::with_capacity(rows)),
-            (false, ValueKind::Text) => Builder::Texts(TextsOut { data: String::with_capacity(text_bytes), ends: Vec::with_capacity(rows) }),
+            (false, ValueKind::Text) => {
+                Builder::Texts(TextsOut { data: String::with_capacity(text_bytes), ends: Vec::with_capacity(rows) })
+            }
             (false, ValueKind::Date) => Builder::Dates(DatesOut { days: Vec::with_capacity(rows), texts: TextsOut::default() }),
             (false, ValueKind::Boolean) => Builder::Booleans(Bits::with_capacity(rows)),
         };
@@ -684,7 +686,15 @@ pub fn from_columns(e: wit::Evaluation) -> Result<Evaluation, String> {
         .zip(amounts)
         .zip(units)
         .zip(reasons)
-        .map(|((((((table, row), subject), outcome), amount), unit), reasons)| Decision { table, row, subject, outcome, amount, unit, reasons })
+        .map(|((((((table, row), subject), outcome), amount), unit), reasons)| Decision {
+            table,
+            row,
+            subject,
+            outcome,
+            amount,
+            unit,
+            reasons,
+        })
         .collect();
 
     let f = &e.findings;
@@ -716,7 +726,14 @@ pub fn from_columns(e: wit::Evaluation) -> Result<Evaluation, String> {
         .zip(zh.into_iter().zip(en))
         .zip(parameters.into_iter().zip(inputs))
         .zip(values.into_iter().zip(units))
-        .map(|(((clause, (zh, en)), (parameters, inputs)), (value, unit))| TraceStep { clause, description: TextZhEn { zh, en }, parameters, inputs, value, unit })
+        .map(|(((clause, (zh, en)), (parameters, inputs)), (value, unit))| TraceStep {
+            clause,
+            description: TextZhEn { zh, en },
+            parameters,
+            inputs,
+            value,
+            unit,
+        })
         .collect();
 
     let mut tables = Vec::with_capacity(e.tables.len());
@@ -743,13 +760,21 @@ pub fn from_columns(e: wit::Evaluation) -> Result<Evaluation, String> {
 pub fn rows_of(t: &wit::Table) -> Result<Table, String> {
     let n = t.rows as usize;
     if t.values.len() != t.columns.len() || t.origin.columns.len() != t.columns.len() {
-        return Err(format!("table {}: {} value columns and {} origins for {} columns", t.key, t.values.len(), t.origin.columns.len(), t.columns.len()));
+        return Err(format!(
+            "table {}: {} value columns and {} origins for {} columns",
+            t.key,
+            t.values.len(),
+            t.origin.columns.len(),
+            t.columns.len()
+        ));
     }
     let values: Vec<Vec<Value>> = t.values.iter().map(|c| unpack_column(c, n, &t.key)).collect::<Result<_, _>>()?;
     let o = &t.origin;
     let exceptions = TextsIn::new(&o.exceptions, "origin.exceptions")?.expect_len(o.exception_rows.len(), "origin.exceptions")?;
     let exception = |r: usize, c: usize| {
-        (0..o.exception_rows.len()).find(|&k| o.exception_rows[k] as usize == r && o.exception_columns[k] as usize == c).map(|k| exceptions.get(k).to_string())
+        (0..o.exception_rows.len())
+            .find(|&k| o.exception_rows[k] as usize == r && o.exception_columns[k] as usize == c)
+            .map(|k| exceptions.get(k).to_string())
     };
     let number = |i: usize| o.row_numbers.get(i).copied().unwrap_or(o.first_row + i as u32);
     let mut rows = Vec::with_capacity(n);
@@ -785,7 +810,10 @@ mod tests {
             columns: vec!["a".into(), "b".into(), "c".into()],
             rows: rows
                 .iter()
-                .map(|(s, cells)| Row { source: s.to_string(), cells: cells.iter().map(|(at, v)| Cell { value: v.clone(), source: at.to_string() }).collect() })
+                .map(|(s, cells)| Row {
+                    source: s.to_string(),
+                    cells: cells.iter().map(|(at, v)| Cell { value: v.clone(), source: at.to_string() }).collect(),
+                })
                 .collect(),
         }
     }
@@ -805,7 +833,10 @@ mod tests {
         assert_eq!(o.sheet, "Sources");
         assert_eq!(o.first_row, 2);
         assert_eq!(o.row_numbers, [2, 3, 5], "a blank row skipped");
-        assert_eq!(o.columns, [wit::ColumnOrigin::Letter("B".into()), wit::ColumnOrigin::Absent("Fuel".into()), wit::ColumnOrigin::Letter("D".into())]);
+        assert_eq!(
+            o.columns,
+            [wit::ColumnOrigin::Letter("B".into()), wit::ColumnOrigin::Absent("Fuel".into()), wit::ColumnOrigin::Letter("D".into())]
+        );
         assert!(o.exception_rows.is_empty());
         let req = Request {
             jurisdiction: "x".into(),
@@ -821,10 +852,17 @@ mod tests {
     #[test]
     fn references_off_the_pattern_are_exceptions() {
         let t = table(&[
-            ("req.toml:t[1]", &[("req.toml:t[1].a", num("1")), ("req.toml:t[1], B", Value::Empty), ("elsewhere!Z9", Value::Date("2024-02-29".into()))]),
+            (
+                "req.toml:t[1]",
+                &[("req.toml:t[1].a", num("1")), ("req.toml:t[1], B", Value::Empty), ("elsewhere!Z9", Value::Date("2024-02-29".into()))],
+            ),
             (
                 "req.toml:t[2]",
-                &[("req.toml:t[2].a", num("12345678901234567890.5")), ("req.toml:t[2].b", Value::Text("y".into())), ("req.toml:t[2].c", Value::Date("2024-02-30".into()))],
+                &[
+                    ("req.toml:t[2].a", num("12345678901234567890.5")),
+                    ("req.toml:t[2].b", Value::Text("y".into())),
+                    ("req.toml:t[2].c", Value::Date("2024-02-30".into())),
+                ],
             ),
             ("Months!C7", &[("Months!C7", Value::Boolean(true)), ("Months!A7", Value::Empty), ("Months!B1", Value::Empty)]),
         ]);
@@ -849,11 +887,16 @@ mod tests {
         let c = pack_column([num("1"), Value::Empty, num("2")].iter()).unwrap();
         assert_eq!(unpack_column(&c, 3, "x").unwrap(), [num("1"), Value::Empty, num("2")]);
         assert!(unpack_column(&c, 4, "x").is_err(), "wrong row count");
-        let bad = wit::Column { present: vec![0b111], values: wit::ColumnValues::Texts(wit::Texts { data: "数".into(), ends: vec![1, 3, 3] }) };
+        let bad =
+            wit::Column { present: vec![0b111], values: wit::ColumnValues::Texts(wit::Texts { data: "数".into(), ends: vec![1, 3, 3] }) };
         assert!(unpack_column(&bad, 3, "x").unwrap_err().contains("character boundaries"));
         let bad = wit::Column {
             present: vec![0b1],
-            values: wit::ColumnValues::Numbers(wit::Numbers { mantissas: vec![1], scales: vec![40], texts: wit::Texts { data: String::new(), ends: vec![] } }),
+            values: wit::ColumnValues::Numbers(wit::Numbers {
+                mantissas: vec![1],
+                scales: vec![40],
+                texts: wit::Texts { data: String::new(), ends: vec![] },
+            }),
         };
         assert!(unpack_column(&bad, 1, "x").unwrap_err().contains("scale 40"));
     }

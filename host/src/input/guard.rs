@@ -31,19 +31,11 @@ thread_local! {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+    path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
 fn problem(path: &Path, found: String, zh: String, en: String) -> InputProblem {
-    InputProblem {
-        sheet: String::new(),
-        cell: file_name(path),
-        found,
-        expected_zh: zh,
-        expected_en: en,
-    }
+    InputProblem { sheet: String::new(), cell: file_name(path), found, expected_zh: zh, expected_en: en }
 }
 
 /// Refuses an input that is not a regular file or is larger than the limit.
@@ -54,11 +46,7 @@ pub fn check_file(path: &Path, limits: &InputLimits) -> Result<(), InputProblem>
         return Ok(());
     };
     if !meta.is_file() {
-        let kind = if meta.is_dir() {
-            "a folder"
-        } else {
-            special_kind(&meta)
-        };
+        let kind = if meta.is_dir() { "a folder" } else { special_kind(&meta) };
         return Err(problem(
             path,
             format!("{kind}, not a regular file"),
@@ -76,15 +64,8 @@ fn too_large(path: &Path, len: u64, limits: &InputLimits) -> InputProblem {
     problem(
         path,
         format!("a file of {}", limits::size(len)),
-        format!(
-            "不超过 {} MiB 的文件（可用 --input-limit file-mib=N 提高上限）",
-            limits.file_mib
-        ),
-        format!(
-            "a file of at most {} MiB ({})",
-            limits.file_mib,
-            limits::raise("file-mib")
-        ),
+        format!("不超过 {} MiB 的文件（可用 --input-limit file-mib=N 提高上限）", limits.file_mib),
+        format!("a file of at most {} MiB ({})", limits.file_mib, limits::raise("file-mib")),
     )
 }
 
@@ -111,25 +92,12 @@ fn special_kind(_: &std::fs::Metadata) -> &'static str {
 /// The file's bytes, checked with [`check_file`] and never more than the limit.
 pub fn read_file(path: &Path, limits: &InputLimits) -> Result<Vec<u8>, InputProblem> {
     check_file(path, limits)?;
-    let file = std::fs::File::open(path).map_err(|e| {
-        problem(
-            path,
-            format!("a file that cannot be opened ({e})"),
-            "可读取的文件".into(),
-            "a file lvyue can read".into(),
-        )
-    })?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| problem(path, format!("a file that cannot be opened ({e})"), "可读取的文件".into(), "a file lvyue can read".into()))?;
     let mut bytes = Vec::new();
     file.take(limits.file_bytes().saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| {
-            problem(
-                path,
-                format!("a file that cannot be read ({e})"),
-                "可读取的文件".into(),
-                "a file lvyue can read".into(),
-            )
-        })?;
+        .map_err(|e| problem(path, format!("a file that cannot be read ({e})"), "可读取的文件".into(), "a file lvyue can read".into()))?;
     if bytes.len() as u64 > limits.file_bytes() {
         return Err(too_large(path, bytes.len() as u64, limits));
     }
@@ -148,43 +116,32 @@ pub enum Stopped {
 /// Runs `f` on a reader thread until `deadline`. A panic in it becomes
 /// [`Stopped::Panicked`] (nothing is printed; `-v` logs where it happened and
 /// the backtrace); running past the deadline gives [`Stopped::TimedOut`].
-pub fn bounded<T: Send + 'static>(
-    deadline: Instant,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Stopped> {
+pub fn bounded<T: Send + 'static>(deadline: Instant, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Stopped> {
     quiet_reader_panics();
     let (tx, rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name(READER_THREAD.into())
-        .stack_size(16 << 20)
-        .spawn(move || {
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic".into());
-                    let at = PANIC_AT.with(|p| p.borrow_mut().take());
-                    Stopped::Panicked(match at {
-                        Some(at) => format!("{message} (at {at})"),
-                        None => message,
-                    })
-                });
-            let _ = tx.send(outcome);
+    let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            let at = PANIC_AT.with(|p| p.borrow_mut().take());
+            Stopped::Panicked(match at {
+                Some(at) => format!("{message} (at {at})"),
+                None => message,
+            })
         });
+        let _ = tx.send(outcome);
+    });
     if spawned.is_err() {
-        return Err(Stopped::Panicked(
-            "no thread could be started for the reader".into(),
-        ));
+        return Err(Stopped::Panicked("no thread could be started for the reader".into()));
     }
     let wait = deadline.saturating_duration_since(Instant::now());
     match rx.recv_timeout(wait) {
         Ok(outcome) => outcome,
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Stopped::TimedOut),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            Err(Stopped::Panicked("the reader stopped".into()))
-        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Stopped::Panicked("the reader stopped".into())),
     }
 }
 
@@ -195,10 +152,7 @@ fn on_reader_thread() -> bool {
 /// On a reader thread: remember where the panic happened, log it for `-v`, print nothing.
 fn reader_panic(info: &std::panic::PanicHookInfo<'_>) {
     let at = info.location().map(|l| l.to_string()).unwrap_or_default();
-    tracing::info!(
-        "the input reader panicked at {at}: {}",
-        info.payload_as_str().unwrap_or("a panic")
-    );
+    tracing::info!("the input reader panicked at {at}: {}", info.payload_as_str().unwrap_or("a panic"));
     if tracing::enabled!(tracing::Level::INFO) {
         tracing::info!("backtrace:\n{}", std::backtrace::Backtrace::force_capture());
     }
@@ -233,10 +187,7 @@ pub fn install_panic_hook(verbose: bool) {
         }
         if verbose {
             let at = info.location().map(|l| l.to_string()).unwrap_or_default();
-            eprintln!(
-                "error: lvyue stopped on an internal error at {at}: {}",
-                info.payload_as_str().unwrap_or("a panic")
-            );
+            eprintln!("error: lvyue stopped on an internal error at {at}: {}", info.payload_as_str().unwrap_or("a panic"));
             eprintln!("{}", std::backtrace::Backtrace::force_capture());
         } else {
             eprintln!(
@@ -254,27 +205,18 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_reader_is_an_error_with_its_place() {
-        let e = bounded(Instant::now() + Duration::from_secs(10), || -> u32 {
-            panic!("damaged")
-        })
-        .unwrap_err();
+        let e = bounded(Instant::now() + Duration::from_secs(10), || -> u32 { panic!("damaged") }).unwrap_err();
         match e {
             Stopped::Panicked(m) => assert!(m.contains("damaged") && m.contains("guard.rs"), "{m}"),
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            bounded(Instant::now() + Duration::from_secs(10), || 7).unwrap(),
-            7
-        );
+        assert_eq!(bounded(Instant::now() + Duration::from_secs(10), || 7).unwrap(), 7);
     }
 
     #[test]
     fn a_reader_past_its_time_is_stopped() {
         let started = Instant::now();
-        let e = bounded(Instant::now() + Duration::from_millis(200), || {
-            std::thread::sleep(Duration::from_secs(5))
-        })
-        .unwrap_err();
+        let e = bounded(Instant::now() + Duration::from_millis(200), || std::thread::sleep(Duration::from_secs(5))).unwrap_err();
         assert_eq!(e, Stopped::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(2));
     }
@@ -290,10 +232,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.xlsx");
         std::fs::write(&big, vec![0u8; 2 << 20]).unwrap();
-        let small = InputLimits {
-            file_mib: 1,
-            ..InputLimits::default()
-        };
+        let small = InputLimits { file_mib: 1, ..InputLimits::default() };
         let e = read_file(&big, &small).unwrap_err();
         assert!(e.expected_en.contains("file-mib"), "{e}");
     }

@@ -31,54 +31,19 @@ pub struct Setting {
 
 /// Every limit, in the order `--help` and the docs list them.
 pub const SETTINGS: &[Setting] = &[
-    Setting {
-        name: "file-mib",
-        what: "size of an input file, MiB",
-        default: 100,
-        max: 16 * 1024,
-    },
+    Setting { name: "file-mib", what: "size of an input file, MiB", default: 100, max: 16 * 1024 },
     Setting {
         name: "part-mib",
         what: "unzipped size of one part of an .xlsx or .ods, and the text of one sheet, MiB",
         default: 256,
         max: 64 * 1024,
     },
-    Setting {
-        name: "ratio",
-        what: "unzipped size over zipped size of a part larger than 1 MiB",
-        default: 100,
-        max: 1_000_000,
-    },
-    Setting {
-        name: "cells",
-        what: "cells in one sheet or request table",
-        default: 1_000_000,
-        max: 1_000_000_000,
-    },
-    Setting {
-        name: "strings",
-        what: "shared strings in one workbook",
-        default: 1_000_000,
-        max: 1_000_000_000,
-    },
-    Setting {
-        name: "text-chars",
-        what: "characters in one cell",
-        default: 32_767,
-        max: 1 << 30,
-    },
-    Setting {
-        name: "depth",
-        what: "XML elements nested in one another",
-        default: 100,
-        max: 100_000,
-    },
-    Setting {
-        name: "secs",
-        what: "seconds to read one input file",
-        default: 60,
-        max: 86_400,
-    },
+    Setting { name: "ratio", what: "unzipped size over zipped size of a part larger than 1 MiB", default: 100, max: 1_000_000 },
+    Setting { name: "cells", what: "cells in one sheet or request table", default: 1_000_000, max: 1_000_000_000 },
+    Setting { name: "strings", what: "shared strings in one workbook", default: 1_000_000, max: 1_000_000_000 },
+    Setting { name: "text-chars", what: "characters in one cell", default: 32_767, max: 1 << 30 },
+    Setting { name: "depth", what: "XML elements nested in one another", default: 100, max: 100_000 },
+    Setting { name: "secs", what: "seconds to read one input file", default: 60, max: 86_400 },
 ];
 
 /// The limits in force.
@@ -96,13 +61,7 @@ pub struct InputLimits {
 
 impl Default for InputLimits {
     fn default() -> Self {
-        let d = |n: &str| {
-            SETTINGS
-                .iter()
-                .find(|s| s.name == n)
-                .map(|s| s.default)
-                .unwrap_or(1)
-        };
+        let d = |n: &str| SETTINGS.iter().find(|s| s.name == n).map(|s| s.default).unwrap_or(1);
         InputLimits {
             file_mib: d("file-mib"),
             part_mib: d("part-mib"),
@@ -121,11 +80,7 @@ static CURRENT: RwLock<Option<InputLimits>> = RwLock::new(None);
 impl InputLimits {
     /// The limits the readers use: those installed, else the defaults.
     pub fn current() -> InputLimits {
-        CURRENT
-            .read()
-            .ok()
-            .and_then(|g| g.clone())
-            .unwrap_or_default()
+        CURRENT.read().ok().and_then(|g| g.clone()).unwrap_or_default()
     }
 
     /// Makes these the limits every reader uses from now on.
@@ -178,29 +133,15 @@ pub fn parse_setting(s: &str) -> Result<Settings, String> {
 }
 
 fn parse_pairs(s: &str) -> Result<Vec<(String, u64)>, String> {
-    let names = || {
-        SETTINGS
-            .iter()
-            .map(|s| s.name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = || SETTINGS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ");
     s.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|part| {
-            let (name, value) = part
-                .split_once('=')
-                .ok_or_else(|| format!("expected NAME=VALUE with NAME one of {}", names()))?;
+            let (name, value) = part.split_once('=').ok_or_else(|| format!("expected NAME=VALUE with NAME one of {}", names()))?;
             let name = name.trim();
-            let setting = SETTINGS
-                .iter()
-                .find(|s| s.name == name)
-                .ok_or_else(|| format!("unknown limit `{name}`; the limits are {}", names()))?;
-            let v: u64 = value
-                .trim()
-                .replace('_', "")
-                .parse()
-                .map_err(|_| format!("{name}: `{}` is not a whole number", value.trim()))?;
+            let setting =
+                SETTINGS.iter().find(|s| s.name == name).ok_or_else(|| format!("unknown limit `{name}`; the limits are {}", names()))?;
+            let v: u64 = value.trim().replace('_', "").parse().map_err(|_| format!("{name}: `{}` is not a whole number", value.trim()))?;
             if v == 0 || v > setting.max {
                 return Err(format!("{name} must be from 1 to {}", count(setting.max)));
             }
@@ -229,11 +170,7 @@ pub fn count(n: u64) -> String {
 
 /// A byte size for messages: 1.1 GB as "1,100 MiB", small ones in bytes.
 pub fn size(bytes: u64) -> String {
-    if bytes >= 10 << 20 {
-        format!("{} MiB", count(bytes >> 20))
-    } else {
-        format!("{} bytes", count(bytes))
-    }
+    if bytes >= 10 << 20 { format!("{} MiB", count(bytes >> 20)) } else { format!("{} bytes", count(bytes)) }
 }
 
 #[cfg(test)]
@@ -246,16 +183,8 @@ mod tests {
         let l = InputLimits::default().with(&s.0);
         assert_eq!((l.cells, l.secs, l.ratio), (2_000_000, 5, 100));
         assert!(parse_setting("cells=0").unwrap_err().contains("from 1"));
-        assert!(
-            parse_setting("cels=5")
-                .unwrap_err()
-                .contains("unknown limit")
-        );
-        assert!(
-            parse_setting("secs=99999999999999999999")
-                .unwrap_err()
-                .contains("whole number")
-        );
+        assert!(parse_setting("cels=5").unwrap_err().contains("unknown limit"));
+        assert!(parse_setting("secs=99999999999999999999").unwrap_err().contains("whole number"));
         assert!(parse_setting("secs=86401").is_err());
         assert_eq!(count(1_048_576), "1,048,576");
         assert_eq!(count(999), "999");

@@ -158,7 +158,9 @@ pub(crate) fn without_thousands(text: &str) -> Option<String> {
     }
     let mut groups = int.split(',');
     let first = groups.next()?;
-    let ok = (1..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit()) && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    let ok = (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
     ok.then(|| t.replace(',', ""))
 }
 
@@ -170,7 +172,13 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
     for t in raw {
         if !specs.iter().any(|s| s.key == t.key) {
             let known: Vec<&str> = specs.iter().map(|s| s.key.as_str()).collect();
-            problems.push(problem(&t.display, &t.display, &t.key, format!("本插件读取的表：{}", known.join("、")), format!("one of the sheets this plugin reads: {}", known.join(", "))));
+            problems.push(problem(
+                &t.display,
+                &t.display,
+                &t.key,
+                format!("本插件读取的表：{}", known.join("、")),
+                format!("one of the sheets this plugin reads: {}", known.join(", ")),
+            ));
         }
     }
     for spec in specs {
@@ -289,7 +297,13 @@ fn unit_for(t: &RawTable, col: &ColumnSpec, problems: &mut Vec<InputProblem>) ->
     let stated = t.units.get(&col.key).cloned().unwrap_or_else(|| canonical.clone());
     if units::convert(Decimal::ONE, &stated, canonical).is_none() {
         let ok = units::accepted(canonical).join(", ");
-        problems.push(problem(&t.display, &t.at, format!("{}: {stated}", col.key), format!("可换算为 {canonical} 的单位：{ok}"), format!("a unit convertible to {canonical}: {ok}")));
+        problems.push(problem(
+            &t.display,
+            &t.at,
+            format!("{}: {stated}", col.key),
+            format!("可换算为 {canonical} 的单位：{ok}"),
+            format!("a unit convertible to {canonical}: {ok}"),
+        ));
         return None;
     }
     Some((stated, canonical.clone()))
@@ -310,7 +324,12 @@ fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -
     }
     match col.kind {
         ValueKind::Number => {
-            let commas = || ("数字（逗号只能作千位分隔符，如 1,234.5）".to_string(), "a number (commas only as thousands separators, as in 1,234.5)".to_string());
+            let commas = || {
+                (
+                    "数字（逗号只能作千位分隔符，如 1,234.5）".to_string(),
+                    "a number (commas only as thousands separators, as in 1,234.5)".to_string(),
+                )
+            };
             let d = match v {
                 RawValue::Number(n) => decimal::parse(n),
                 RawValue::Text(t) => decimal::parse(&without_thousands(t).ok_or_else(commas)?),
@@ -419,7 +438,11 @@ mod tests {
     fn row(n: usize, cells: &[(&str, RawValue)]) -> RawRow {
         RawRow {
             source: format!("Holdings!{n}"),
-            cells: cells.iter().enumerate().map(|(i, (k, v))| (k.to_string(), RawCell { value: v.clone(), at: format!("Holdings!{}{n}", (b'A' + i as u8) as char) })).collect(),
+            cells: cells
+                .iter()
+                .enumerate()
+                .map(|(i, (k, v))| (k.to_string(), RawCell { value: v.clone(), at: format!("Holdings!{}{n}", (b'A' + i as u8) as char) }))
+                .collect(),
         }
     }
 
@@ -430,7 +453,10 @@ mod tests {
             display: "Holdings".into(),
             units: [("qty".to_string(), "万吨".to_string())].into(),
             at: "Holdings!1".into(),
-            rows: vec![row(2, &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CCER".into())), ("qty", RawValue::Number("1.5".into()))])],
+            rows: vec![row(
+                2,
+                &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CCER".into())), ("qty", RawValue::Number("1.5".into()))],
+            )],
         };
         let tables = check(&[spec()], &[raw]).unwrap();
         assert_eq!(tables[0].rows[0].cells[2].value, Value::Number("15000".into()));
@@ -445,8 +471,23 @@ mod tests {
             units: HashMap::new(),
             at: "Holdings!1".into(),
             rows: vec![
-                row(2, &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("VER".into())), ("qty", RawValue::Number("-1".into()))]),
-                row(3, &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CEA".into())), ("qty", RawValue::Error("#DIV/0!".into())), ("date", RawValue::Text("31/12/2024".into()))]),
+                row(
+                    2,
+                    &[
+                        ("serial", RawValue::Text("A".into())),
+                        ("type", RawValue::Text("VER".into())),
+                        ("qty", RawValue::Number("-1".into())),
+                    ],
+                ),
+                row(
+                    3,
+                    &[
+                        ("serial", RawValue::Text("A".into())),
+                        ("type", RawValue::Text("CEA".into())),
+                        ("qty", RawValue::Error("#DIV/0!".into())),
+                        ("date", RawValue::Text("31/12/2024".into())),
+                    ],
+                ),
             ],
         };
         let problems = check(&[spec()], &[raw]).unwrap_err();
@@ -477,9 +518,16 @@ mod tests {
             at: "Holdings!1".into(),
             rows: vec![row(2, &[&[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CEA".into()))], cells].concat())],
         };
-        let ok = check(&[spec()], &[raw(&[("qty", RawValue::Text("999,999,999,999,999".into())), ("date", RawValue::Date("2999-12-31".into()))])]);
+        let ok = check(
+            &[spec()],
+            &[raw(&[("qty", RawValue::Text("999,999,999,999,999".into())), ("date", RawValue::Date("2999-12-31".into()))])],
+        );
         assert!(ok.is_ok(), "{ok:?}");
-        let p = check(&[spec()], &[raw(&[("qty", RawValue::Number("1000000000000000".into())), ("date", RawValue::Date("9999-12-31".into()))])]).unwrap_err();
+        let p = check(
+            &[spec()],
+            &[raw(&[("qty", RawValue::Number("1000000000000000".into())), ("date", RawValue::Date("9999-12-31".into()))])],
+        )
+        .unwrap_err();
         assert!(p[0].expected_en.contains("smaller than 1,000,000,000,000,000"), "{p:?}");
         assert!(p[1].expected_en.contains("from 1900-01-01 to 2999-12-31"), "{p:?}");
         let p = check(&[spec()], &[raw(&[("qty", RawValue::Number("1".into())), ("date", RawValue::Number("0".into()))])]).unwrap_err();

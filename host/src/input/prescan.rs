@@ -54,72 +54,32 @@ pub struct Scan<'a> {
 
 impl Scan<'_> {
     fn problem(&self, sheet: &str, found: String, zh: String, en: String) -> InputProblem {
-        let cell = if sheet.is_empty() {
-            self.file.to_string()
-        } else {
-            format!("{}: {sheet}", self.file)
-        };
-        InputProblem {
-            sheet: sheet.to_string(),
-            cell,
-            found,
-            expected_zh: zh,
-            expected_en: en,
-        }
+        let cell = if sheet.is_empty() { self.file.to_string() } else { format!("{}: {sheet}", self.file) };
+        InputProblem { sheet: sheet.to_string(), cell, found, expected_zh: zh, expected_en: en }
     }
 
     fn damaged(&self, sheet: &str, found: String) -> InputProblem {
-        self.problem(
-            sheet,
-            found,
-            "可读取的工作簿（文件已损坏）".into(),
-            "a readable workbook (the file is damaged)".into(),
-        )
+        self.problem(sheet, found, "可读取的工作簿（文件已损坏）".into(), "a readable workbook (the file is damaged)".into())
     }
 
     fn time_up(&self) -> Result<(), InputProblem> {
         if Instant::now() > self.deadline {
             return Err(self.problem(
                 "",
-                format!(
-                    "a workbook that takes more than {} s to read",
-                    self.limits.secs
-                ),
-                format!(
-                    "在 {} 秒内读完的工作簿（可用 --input-limit secs=N 提高上限）",
-                    self.limits.secs
-                ),
-                format!(
-                    "a workbook read within {} s ({})",
-                    self.limits.secs,
-                    limits::raise("secs")
-                ),
+                format!("a workbook that takes more than {} s to read", self.limits.secs),
+                format!("在 {} 秒内读完的工作簿（可用 --input-limit secs=N 提高上限）", self.limits.secs),
+                format!("a workbook read within {} s ({})", self.limits.secs, limits::raise("secs")),
             ));
         }
         Ok(())
     }
 
-    fn over(
-        &self,
-        sheet: &str,
-        found: String,
-        what_zh: &str,
-        what_en: &str,
-        limit: u64,
-        name: &str,
-    ) -> InputProblem {
+    fn over(&self, sheet: &str, found: String, what_zh: &str, what_en: &str, limit: u64, name: &str) -> InputProblem {
         self.problem(
             sheet,
             found,
-            format!(
-                "至多 {} {what_zh}（可用 --input-limit {name}=N 提高上限）",
-                limits::count(limit)
-            ),
-            format!(
-                "at most {} {what_en} ({})",
-                limits::count(limit),
-                limits::raise(name)
-            ),
+            format!("至多 {} {what_zh}（可用 --input-limit {name}=N 提高上限）", limits::count(limit)),
+            format!("at most {} {what_en} ({})", limits::count(limit), limits::raise(name)),
         )
     }
 }
@@ -133,18 +93,11 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, String> {
         let Ok(zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
             return Err("a damaged zip file".into());
         };
-        let names: Vec<String> = zip
-            .file_names()
-            .flatten()
-            .map(|n| n.replace('\\', "/").to_ascii_lowercase())
-            .collect();
+        let names: Vec<String> = zip.file_names().flatten().map(|n| n.replace('\\', "/").to_ascii_lowercase()).collect();
         if names.iter().any(|n| n == "content.xml") {
             return Ok(Format::Ods);
         }
-        if names
-            .iter()
-            .any(|n| n.ends_with(".bin") && n.contains("workbook"))
-        {
+        if names.iter().any(|n| n.ends_with(".bin") && n.contains("workbook")) {
             return Err("an .xlsb workbook (binary; save it as .xlsx)".into());
         }
         return Ok(Format::Xlsx);
@@ -180,24 +133,16 @@ fn part_index(zip: &Zip<'_>) -> HashMap<String, Vec<usize>> {
     let mut map: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, name) in zip.file_names().enumerate() {
         let Ok(name) = name else { continue };
-        map.entry(name.replace('\\', "/").to_ascii_lowercase())
-            .or_default()
-            .push(i);
+        map.entry(name.replace('\\', "/").to_ascii_lowercase()).or_default().push(i);
     }
     // file_names() is in index order for archives read from disk
     map
 }
 
 /// Checks every part's declared unzipped size and ratio (no unzipping).
-fn check_part_sizes(
-    zip: &mut Zip<'_>,
-    scan: &Scan<'_>,
-    label: &dyn Fn(&str) -> (String, String),
-) -> Result<(), InputProblem> {
+fn check_part_sizes(zip: &mut Zip<'_>, scan: &Scan<'_>, label: &dyn Fn(&str) -> (String, String)) -> Result<(), InputProblem> {
     for i in 0..zip.len() {
-        let f = zip
-            .by_index_raw(i)
-            .map_err(|e| scan.damaged("", format!("a zip entry that cannot be read ({e})")))?;
+        let f = zip.by_index_raw(i).map_err(|e| scan.damaged("", format!("a zip entry that cannot be read ({e})")))?;
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
         let (sheet, part) = label(&name);
         if f.encrypted() {
@@ -208,27 +153,14 @@ fn check_part_sizes(
     Ok(())
 }
 
-fn check_size(
-    scan: &Scan<'_>,
-    sheet: &str,
-    part: &str,
-    size: u64,
-    compressed: u64,
-) -> Result<(), InputProblem> {
+fn check_size(scan: &Scan<'_>, sheet: &str, part: &str, size: u64, compressed: u64) -> Result<(), InputProblem> {
     let l = scan.limits;
     if size > l.part_bytes() {
         return Err(scan.problem(
             sheet,
             format!("part {part} unzipping to {}", limits::size(size)),
-            format!(
-                "每个部件解压后至多 {} MiB（可用 --input-limit part-mib=N 提高上限）",
-                l.part_mib
-            ),
-            format!(
-                "at most {} MiB per part unzipped ({})",
-                l.part_mib,
-                limits::raise("part-mib")
-            ),
+            format!("每个部件解压后至多 {} MiB（可用 --input-limit part-mib=N 提高上限）", l.part_mib),
+            format!("at most {} MiB per part unzipped ({})", l.part_mib, limits::raise("part-mib")),
         ));
     }
     if size > RATIO_FREE_BYTES && size / compressed.max(1) > l.ratio {
@@ -240,15 +172,8 @@ fn check_size(
                 limits::size(compressed),
                 limits::count(size / compressed.max(1))
             ),
-            format!(
-                "大于 1 MiB 的部件解压比至多 {}（可用 --input-limit ratio=N 提高上限）",
-                l.ratio
-            ),
-            format!(
-                "parts over 1 MiB growing at most {}× when unzipped ({})",
-                l.ratio,
-                limits::raise("ratio")
-            ),
+            format!("大于 1 MiB 的部件解压比至多 {}（可用 --input-limit ratio=N 提高上限）", l.ratio),
+            format!("parts over 1 MiB growing at most {}× when unzipped ({})", l.ratio, limits::raise("ratio")),
         ));
     }
     Ok(())
@@ -265,18 +190,10 @@ fn scan_xml(
     visit: &mut dyn FnMut(&Event<'_>, usize) -> Result<(), InputProblem>,
 ) -> Result<(), InputProblem> {
     let l = scan.limits;
-    let f = zip
-        .by_index(index)
-        .map_err(|e| scan.damaged(sheet, format!("part {part} that cannot be unzipped ({e})")))?;
+    let f = zip.by_index(index).map_err(|e| scan.damaged(sheet, format!("part {part} that cannot be unzipped ({e})")))?;
     let compressed = f.compressed_size();
-    let cap = l
-        .part_bytes()
-        .min(RATIO_FREE_BYTES.max(compressed.saturating_mul(l.ratio)));
-    let mut capped = Capped {
-        inner: f,
-        left: cap,
-        over: false,
-    };
+    let cap = l.part_bytes().min(RATIO_FREE_BYTES.max(compressed.saturating_mul(l.ratio)));
+    let mut capped = Capped { inner: f, left: cap, over: false };
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(&mut capped));
     {
         let c = xml.config_mut();
@@ -299,8 +216,16 @@ fn scan_xml(
                     return Err(scan.problem(
                         sheet,
                         format!("part {part} unzipping to more than {}", limits::size(cap)),
-                        format!("每个部件解压后至多 {} MiB、大于 1 MiB 时解压比至多 {}（可用 --input-limit part-mib=N 或 ratio=N 提高上限）", l.part_mib, l.ratio),
-                        format!("at most {} MiB per part and {}× its zipped size when over 1 MiB ({} or ratio=N)", l.part_mib, l.ratio, limits::raise("part-mib")),
+                        format!(
+                            "每个部件解压后至多 {} MiB、大于 1 MiB 时解压比至多 {}（可用 --input-limit part-mib=N 或 ratio=N 提高上限）",
+                            l.part_mib, l.ratio
+                        ),
+                        format!(
+                            "at most {} MiB per part and {}× its zipped size when over 1 MiB ({} or ratio=N)",
+                            l.part_mib,
+                            l.ratio,
+                            limits::raise("part-mib")
+                        ),
                     ));
                 }
                 return Err(scan.damaged(sheet, format!("damaged XML in {part} ({e})")));
@@ -331,10 +256,7 @@ fn scan_xml(
             }
             Event::Eof => {
                 if depth > 0 {
-                    return Err(scan.damaged(
-                        sheet,
-                        format!("damaged XML in {part}: it ends with {depth} element(s) left open"),
-                    ));
+                    return Err(scan.damaged(sheet, format!("damaged XML in {part}: it ends with {depth} element(s) left open")));
                 }
                 return Ok(());
             }
@@ -359,29 +281,19 @@ fn local<'a>(e: &'a BytesStart<'_>) -> &'a str {
 
 /// An attribute by its local name (the prefix ignored), unescaped.
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .map(|a| unescaped(&a.value))
+    e.attributes().with_checks(false).flatten().find(|a| a.key.local_name().as_ref() == name).map(|a| unescaped(&a.value))
 }
 
 fn unescaped(v: &str) -> String {
     if !v.contains('&') {
         return v.to_string();
     }
-    quick_xml::escape::unescape(v)
-        .map(|v| v.into_owned())
-        .unwrap_or_else(|_| v.to_string())
+    quick_xml::escape::unescape(v).map(|v| v.into_owned()).unwrap_or_else(|_| v.to_string())
 }
 
 /// An attribute by its full name (`table:name`).
 fn attr_q(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .map(|a| unescaped(&a.value))
+    e.attributes().with_checks(false).flatten().find(|a| a.key.as_ref() == name).map(|a| unescaped(&a.value))
 }
 
 // ----------------------------------------------------------------------- xlsx
@@ -435,17 +347,11 @@ pub struct SheetScan {
 /// Scans an .xlsx before it is opened: part sizes, the relationships, the
 /// workbook part, the styles and theme, and the shared strings.
 pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProblem> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
     let parts = part_index(&zip);
     // Names of sheets by part, for messages (best effort before the workbook is read).
     let mut layout = XlsxLayout::default();
-    let find = |path: &str| {
-        parts
-            .get(&path.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default()
-    };
+    let find = |path: &str| parts.get(&path.to_ascii_lowercase()).cloned().unwrap_or_default();
 
     // _rels/.rels → the workbook part (as the reader finds it)
     let mut target: Option<String> = None;
@@ -462,19 +368,12 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
     }
     let (dir, name) = match &target {
         Some(t) => match t.rfind('/') {
-            Some(i) => (
-                t[..=i].trim_start_matches('/').to_string(),
-                t[i + 1..].to_string(),
-            ),
+            Some(i) => (t[..=i].trim_start_matches('/').to_string(), t[i + 1..].to_string()),
             None => (String::new(), t.clone()),
         },
         None => ("xl/".to_string(), "workbook.xml".to_string()),
     };
-    let name = if name.is_empty() {
-        "workbook.xml".to_string()
-    } else {
-        name
-    };
+    let name = if name.is_empty() { "workbook.xml".to_string() } else { name };
 
     // the workbook's relationships: id → target
     let mut rels: HashMap<String, String> = HashMap::new();
@@ -510,11 +409,7 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
     }
     let sheet_of = |part: &str| -> (String, String) {
         let n = part.replace('\\', "/").to_ascii_lowercase();
-        match layout
-            .sheets
-            .iter()
-            .find(|(_, p)| p.to_ascii_lowercase() == n)
-        {
+        match layout.sheets.iter().find(|(_, p)| p.to_ascii_lowercase() == n) {
             Some((s, _)) => (s.clone(), part.to_string()),
             None => (String::new(), part.to_string()),
         }
@@ -532,8 +427,7 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
             match ev {
                 Event::Start(e) => match local(e) {
                     "sst" => {
-                        if let Some(n) = attr(e, "uniqueCount")
-                            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        if let Some(n) = attr(e, "uniqueCount").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
                             && (n.len() > 18 || n.parse::<u64>().unwrap_or(u64::MAX) > l.strings)
                         {
                             return Err(scan.over(
@@ -552,10 +446,7 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
                         if strings > l.strings {
                             return Err(scan.over(
                                 "",
-                                format!(
-                                    "more than {} shared strings in {sst_path}",
-                                    limits::count(l.strings)
-                                ),
+                                format!("more than {} shared strings in {sst_path}", limits::count(l.strings)),
                                 "个共享字符串",
                                 "shared strings",
                                 l.strings,
@@ -572,11 +463,7 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
                     if chars > l.text_chars {
                         return Err(scan.over(
                             "",
-                            format!(
-                                "shared string {} of more than {} characters",
-                                limits::count(strings),
-                                limits::count(l.text_chars)
-                            ),
+                            format!("shared string {} of more than {} characters", limits::count(strings), limits::count(l.text_chars)),
                             "个字符的单元格文本",
                             "characters in a cell",
                             l.text_chars,
@@ -602,25 +489,15 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
 /// within A1:XFD1048576 (rows and cells with and without `r`, as the reader
 /// counts them), the cells present within the limit, text per cell, and the
 /// `<dimension>`.
-pub fn xlsx_sheet(
-    bytes: &[u8],
-    layout: &XlsxLayout,
-    sheet: &str,
-    scan: &Scan<'_>,
-) -> Result<SheetScan, InputProblem> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| scan.damaged(sheet, format!("a damaged zip file ({e})")))?;
+pub fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_>) -> Result<SheetScan, InputProblem> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged(sheet, format!("a damaged zip file ({e})")))?;
     let parts = part_index(&zip);
     let Some((_, path)) = layout.sheets.iter().find(|(s, _)| s == sheet) else {
         return Ok(SheetScan::default());
     };
     let l = scan.limits;
     let mut out = SheetScan::default();
-    for i in parts
-        .get(&path.to_ascii_lowercase())
-        .cloned()
-        .unwrap_or_default()
-    {
+    for i in parts.get(&path.to_ascii_lowercase()).cloned().unwrap_or_default() {
         out.positions.clear();
         let mut in_data = false;
         let mut row: u64 = 0; // 0-based, as the reader counts
@@ -636,9 +513,7 @@ pub fn xlsx_sheet(
                     if !in_data {
                         if name == "dimension" {
                             if let Some(r) = attr(e, "ref") {
-                                check_dimension(&r).map_err(|why| {
-                                    scan.damaged(sheet, format!("<dimension ref=\"{r}\"> ({why})"))
-                                })?;
+                                check_dimension(&r).map_err(|why| scan.damaged(sheet, format!("<dimension ref=\"{r}\"> ({why})")))?;
                             }
                         } else if name == "sheetData" {
                             in_data = true;
@@ -653,24 +528,17 @@ pub fn xlsx_sheet(
                     }
                     if name == "row" {
                         if let Some(r) = attr(e, "r") {
-                            let (n, _) = cell_ref_or_row(&r)
-                                .ok_or_else(|| beyond(scan, sheet, &format!("row {r}")))?;
+                            let (n, _) = cell_ref_or_row(&r).ok_or_else(|| beyond(scan, sheet, &format!("row {r}")))?;
                             row = n - 1;
                         }
                         if row >= MAX_ROWS {
-                            return Err(beyond(
-                                scan,
-                                sheet,
-                                &format!("row {}", limits::count(row + 1)),
-                            ));
+                            return Err(beyond(scan, sheet, &format!("row {}", limits::count(row + 1))));
                         }
                     } else if name == "c" {
                         let pos = match attr(e, "r") {
                             Some(r) => {
-                                let (n, c) = cell_ref(&r)
-                                    .ok_or_else(|| beyond(scan, sheet, &format!("cell {r}")))?;
-                                let c =
-                                    c.ok_or_else(|| beyond(scan, sheet, &format!("cell {r}")))?;
+                                let (n, c) = cell_ref(&r).ok_or_else(|| beyond(scan, sheet, &format!("cell {r}")))?;
+                                let c = c.ok_or_else(|| beyond(scan, sheet, &format!("cell {r}")))?;
                                 col = c - 1;
                                 (n - 1, c - 1)
                             }
@@ -680,11 +548,7 @@ pub fn xlsx_sheet(
                             return Err(beyond(
                                 scan,
                                 sheet,
-                                &format!(
-                                    "a cell at row {}, column {}",
-                                    limits::count(pos.0 + 1),
-                                    limits::count(pos.1 + 1)
-                                ),
+                                &format!("a cell at row {}, column {}", limits::count(pos.0 + 1), limits::count(pos.1 + 1)),
                             ));
                         }
                         out.positions.push((pos.0 as u32, pos.1 as u32));
@@ -720,9 +584,7 @@ pub fn xlsx_sheet(
                         }
                     }
                 }
-                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
-                    if cell_depth > 0 && skip_depth == 0 =>
-                {
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if cell_depth > 0 && skip_depth == 0 => {
                     chars += text_chars(ev);
                     if chars > l.text_chars {
                         return Err(scan.over(
@@ -757,26 +619,15 @@ fn beyond(scan: &Scan<'_>, sheet: &str, what: &str) -> InputProblem {
     scan.problem(
         sheet,
         format!("{what} (the file is damaged)"),
-        format!(
-            "A1 至 XFD1048576 范围内的行和单元格（至多 {} 行、{} 列）",
-            limits::count(MAX_ROWS),
-            limits::count(MAX_COLS)
-        ),
-        format!(
-            "rows and cells within A1:XFD1048576 (at most {} rows and {} columns)",
-            limits::count(MAX_ROWS),
-            limits::count(MAX_COLS)
-        ),
+        format!("A1 至 XFD1048576 范围内的行和单元格（至多 {} 行、{} 列）", limits::count(MAX_ROWS), limits::count(MAX_COLS)),
+        format!("rows and cells within A1:XFD1048576 (at most {} rows and {} columns)", limits::count(MAX_ROWS), limits::count(MAX_COLS)),
     )
 }
 
 /// A `<dimension ref>`: one reference or a range from its first cell to its last.
 fn check_dimension(r: &str) -> Result<(), &'static str> {
     let mut parts = r.split(':');
-    let a = parts
-        .next()
-        .and_then(cell_ref)
-        .ok_or("a reference beyond XFD1048576")?;
+    let a = parts.next().and_then(cell_ref).ok_or("a reference beyond XFD1048576")?;
     let Some(b) = parts.next() else { return Ok(()) };
     let b = cell_ref(b).ok_or("a reference beyond XFD1048576")?;
     if parts.next().is_some() {
@@ -796,23 +647,11 @@ fn check_dimension(r: &str) -> Result<(), &'static str> {
 /// laid out before that area is cut, within the `cells` limit; text per cell;
 /// the text a table repeats within `part-mib`.
 pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
     check_part_sizes(&mut zip, scan, &|p| (String::new(), p.to_string()))?;
     let parts = part_index(&zip);
-    for i in parts
-        .get("meta-inf/manifest.xml")
-        .cloned()
-        .unwrap_or_default()
-    {
-        scan_xml(
-            &mut zip,
-            i,
-            scan,
-            "",
-            "META-INF/manifest.xml",
-            &mut |_, _| Ok(()),
-        )?;
+    for i in parts.get("meta-inf/manifest.xml").cloned().unwrap_or_default() {
+        scan_xml(&mut zip, i, scan, "", "META-INF/manifest.xml", &mut |_, _| Ok(()))?;
     }
     let l = scan.limits;
     for i in parts.get("content.xml").cloned().unwrap_or_default() {
@@ -823,20 +662,11 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                     let name = e.name().into_inner();
                     match name {
                         "table:table" if t.depth == 0 => {
-                            t = OdsTable {
-                                depth,
-                                name: attr_q(e, "table:name").unwrap_or_default(),
-                                ..OdsTable::default()
-                            };
+                            t = OdsTable { depth, name: attr_q(e, "table:name").unwrap_or_default(), ..OdsTable::default() };
                         }
                         "table:table-row" if t.depth > 0 && t.cell_depth == 0 => {
-                            let repeat =
-                                repeat_attr(e, "table:number-rows-repeated").ok_or_else(|| {
-                                    scan.damaged(
-                                        &t.name,
-                                        "a damaged table:number-rows-repeated".into(),
-                                    )
-                                })?;
+                            let repeat = repeat_attr(e, "table:number-rows-repeated")
+                                .ok_or_else(|| scan.damaged(&t.name, "a damaged table:number-rows-repeated".into()))?;
                             // the reader caps the rows of a table at Excel's last row
                             let repeat = repeat.min(MAX_ROWS.saturating_sub(t.rows));
                             t.row_repeat = repeat;
@@ -845,20 +675,12 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                             t.row_last = 0;
                             t.row_text = 0;
                         }
-                        "table:table-cell" | "table:covered-table-cell"
-                            if t.depth > 0 && t.cell_depth == 0 =>
-                        {
+                        "table:table-cell" | "table:covered-table-cell" if t.depth > 0 && t.cell_depth == 0 => {
                             let repeat = repeat_attr(e, "table:number-columns-repeated")
-                                .ok_or_else(|| {
-                                    scan.damaged(
-                                        &t.name,
-                                        "a damaged table:number-columns-repeated".into(),
-                                    )
-                                })?;
+                                .ok_or_else(|| scan.damaged(&t.name, "a damaged table:number-columns-repeated".into()))?;
                             let filled = e.attributes().with_checks(false).flatten().any(|a| {
                                 let k = a.key.as_ref();
-                                k.starts_with("office:")
-                                    && (k.ends_with("value") || k.ends_with("value-type"))
+                                k.starts_with("office:") && (k.ends_with("value") || k.ends_with("value-type"))
                                     || k == "table:formula"
                                     || k == "calcext:value-type"
                             });
@@ -872,12 +694,9 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                                 t.row_last = t.col - 1;
                             }
                         }
-                        "office:annotation" if t.cell_depth > 0 && t.note_depth == 0 => {
-                            t.note_depth = depth
-                        }
+                        "office:annotation" if t.cell_depth > 0 && t.note_depth == 0 => t.note_depth = depth,
                         "text:s" if t.cell_depth > 0 && t.note_depth == 0 => {
-                            let spaces = repeat_attr(e, "text:c")
-                                .ok_or_else(|| scan.damaged(&t.name, "a damaged text:c".into()))?;
+                            let spaces = repeat_attr(e, "text:c").ok_or_else(|| scan.damaged(&t.name, "a damaged text:c".into()))?;
                             t.add_chars(spaces, scan, l)?;
                         }
                         _ => {}
@@ -888,13 +707,9 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                     if t.note_depth == depth {
                         t.note_depth = 0;
                     }
-                    if t.cell_depth == depth
-                        && (name == "table:table-cell" || name == "table:covered-table-cell")
-                    {
+                    if t.cell_depth == depth && (name == "table:table-cell" || name == "table:covered-table-cell") {
                         t.cell_depth = 0;
-                        t.row_text = t
-                            .row_text
-                            .saturating_add(t.cell_chars.saturating_mul(t.cell_repeat));
+                        t.row_text = t.row_text.saturating_add(t.cell_chars.saturating_mul(t.cell_repeat));
                     } else if t.depth > 0 && t.cell_depth == 0 && name == "table:table-row" {
                         t.end_row(scan, l)?;
                     } else if t.depth == depth && name == "table:table" {
@@ -902,9 +717,7 @@ pub fn ods(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                         t = OdsTable::default();
                     }
                 }
-                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
-                    if t.cell_depth > 0 && t.note_depth == 0 =>
-                {
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if t.cell_depth > 0 && t.note_depth == 0 => {
                     t.add_chars(text_chars(ev), scan, l)?;
                 }
                 _ => {}
@@ -964,11 +777,7 @@ impl OdsTable {
         if self.cell_chars > l.text_chars {
             return Err(scan.over(
                 &self.name,
-                format!(
-                    "a cell in row {} with more than {} characters",
-                    limits::count(self.rows + 1),
-                    limits::count(l.text_chars)
-                ),
+                format!("a cell in row {} with more than {} characters", limits::count(self.rows + 1), limits::count(l.text_chars)),
                 "个字符的单元格文本",
                 "characters in a cell",
                 l.text_chars,
@@ -990,9 +799,7 @@ impl OdsTable {
                 None => (first, self.row_last),
             });
             self.laid_out = self.laid_out.saturating_add(self.row_last + 1);
-            self.text = self
-                .text
-                .saturating_add(self.row_text.saturating_mul(self.row_repeat));
+            self.text = self.text.saturating_add(self.row_text.saturating_mul(self.row_repeat));
         }
         self.rows = (self.rows + self.row_repeat).min(MAX_ROWS);
         let area = match (self.used_rows, self.used_cols) {
@@ -1004,7 +811,12 @@ impl OdsTable {
             let cols = self.used_cols.map(|(a, b)| b - a + 1).unwrap_or(0);
             return Err(scan.over(
                 &self.name,
-                format!("a used area of {} rows × {} columns ({} cells, repeated rows and columns included)", limits::count(rows), limits::count(cols), limits::count(area.max(self.laid_out))),
+                format!(
+                    "a used area of {} rows × {} columns ({} cells, repeated rows and columns included)",
+                    limits::count(rows),
+                    limits::count(cols),
+                    limits::count(area.max(self.laid_out))
+                ),
                 "个单元格（每个工作表的使用区域）",
                 "cells in a sheet's used area",
                 l.cells,
@@ -1014,19 +826,9 @@ impl OdsTable {
         if self.text > l.part_bytes() {
             return Err(scan.problem(
                 &self.name,
-                format!(
-                    "more than {} of text once repeated rows and columns are laid out",
-                    limits::size(l.part_bytes())
-                ),
-                format!(
-                    "每个工作表至多 {} MiB 文本（可用 --input-limit part-mib=N 提高上限）",
-                    l.part_mib
-                ),
-                format!(
-                    "at most {} MiB of text in a sheet ({})",
-                    l.part_mib,
-                    limits::raise("part-mib")
-                ),
+                format!("more than {} of text once repeated rows and columns are laid out", limits::size(l.part_bytes())),
+                format!("每个工作表至多 {} MiB 文本（可用 --input-limit part-mib=N 提高上限）", l.part_mib),
+                format!("at most {} MiB of text in a sheet ({})", l.part_mib, limits::raise("part-mib")),
             ));
         }
         Ok(())
@@ -1044,8 +846,7 @@ fn u16_at(b: &[u8], i: usize) -> Option<u16> {
 }
 
 fn u32_at(b: &[u8], i: usize) -> Option<u32> {
-    b.get(i..i + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
@@ -1094,9 +895,7 @@ fn cfb_workbook_stream(b: &[u8]) -> Result<Vec<u8>, &'static str> {
             if out.len() > limit {
                 return Err("a looping sector chain");
             }
-            id = *table
-                .get(id as usize)
-                .ok_or("a sector beyond the end of the file")?;
+            id = *table.get(id as usize).ok_or("a sector beyond the end of the file")?;
         }
         Ok(out)
     };
@@ -1107,29 +906,18 @@ fn cfb_workbook_stream(b: &[u8]) -> Result<Vec<u8>, &'static str> {
         }
         Ok(out)
     };
-    let dir = read(&chain(
-        u32_at(b, 0x30).ok_or("a short header")?,
-        &fat,
-        sectors,
-    )?)?;
+    let dir = read(&chain(u32_at(b, 0x30).ok_or("a short header")?, &fat, sectors)?)?;
     let entries: Vec<&[u8]> = dir.chunks(128).filter(|c| c.len() == 128).collect();
     let root = entries.first().ok_or("no directory")?;
     let name_of = |e: &[u8]| -> String {
         let len = (u16_at(e, 0x40).unwrap_or(0) as usize).min(64);
-        let units: Vec<u16> = (0..len / 2)
-            .filter_map(|k| u16_at(e, 2 * k))
-            .take_while(|u| *u != 0)
-            .collect();
+        let units: Vec<u16> = (0..len / 2).filter_map(|k| u16_at(e, 2 * k)).take_while(|u| *u != 0).collect();
         String::from_utf16_lossy(&units)
     };
     let entry = entries
         .iter()
         .find(|e| name_of(e).eq_ignore_ascii_case("Workbook"))
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|e| name_of(e).eq_ignore_ascii_case("Book"))
-        })
+        .or_else(|| entries.iter().find(|e| name_of(e).eq_ignore_ascii_case("Book")))
         .ok_or("no workbook stream")?;
     let start = u32_at(entry, 0x74).ok_or("a short directory entry")?;
     let len = u32_at(entry, 0x78).ok_or("a short directory entry")? as usize;
@@ -1139,23 +927,13 @@ fn cfb_workbook_stream(b: &[u8]) -> Result<Vec<u8>, &'static str> {
     let mut data = if len < 4096 {
         let mini_fat_start = u32_at(b, 0x3C).ok_or("a short header")?;
         let mini_fat_bytes = read(&chain(mini_fat_start, &fat, sectors)?)?;
-        let mini_fat: Vec<u32> = (0..mini_fat_bytes.len() / 4)
-            .filter_map(|k| u32_at(&mini_fat_bytes, 4 * k))
-            .collect();
-        let ministream = read(&chain(
-            u32_at(root, 0x74).ok_or("a short directory entry")?,
-            &fat,
-            sectors,
-        )?)?;
+        let mini_fat: Vec<u32> = (0..mini_fat_bytes.len() / 4).filter_map(|k| u32_at(&mini_fat_bytes, 4 * k)).collect();
+        let ministream = read(&chain(u32_at(root, 0x74).ok_or("a short directory entry")?, &fat, sectors)?)?;
         let ids = chain(start, &mini_fat, ministream.len() / 64 + 1)?;
         let mut out = Vec::with_capacity(ids.len() * 64);
         for id in ids {
             let at = id as usize * 64;
-            out.extend_from_slice(
-                ministream
-                    .get(at..at + 64)
-                    .ok_or("a mini sector beyond the mini stream")?,
-            );
+            out.extend_from_slice(ministream.get(at..at + 64).ok_or("a mini sector beyond the mini stream")?);
         }
         out
     } else {
@@ -1207,9 +985,7 @@ fn sst_lengths(parts: &[&[u8]], max_strings: u64) -> Result<Vec<u32>, &'static s
             break;
         }
         let cch = u16_at(s, pos).ok_or("a string header split across records")? as usize;
-        let flags = *s
-            .get(pos + 2)
-            .ok_or("a string header split across records")?;
+        let flags = *s.get(pos + 2).ok_or("a string header split across records")?;
         pos += 3;
         let runs = if flags & 0x08 != 0 {
             let r = u16_at(s, pos).ok_or("a string header split across records")? as usize;
@@ -1251,8 +1027,7 @@ fn sst_lengths(parts: &[&[u8]], max_strings: u64) -> Result<Vec<u32>, &'static s
 /// Scans an .xls before it is opened (the reader builds every sheet at once).
 pub fn xls(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
     let l = scan.limits;
-    let stream = cfb_workbook_stream(bytes)
-        .map_err(|why| scan.damaged("", format!("an unreadable workbook ({why})")))?;
+    let stream = cfb_workbook_stream(bytes).map_err(|why| scan.damaged("", format!("an unreadable workbook ({why})")))?;
     // the globals: sheets and shared strings
     let mut sheets: Vec<(usize, String)> = Vec::new();
     let mut sst: Vec<u32> = Vec::new();
@@ -1260,20 +1035,11 @@ pub fn xls(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
     while let Some((t, data, next)) = record(&stream, pos) {
         match t {
             0x0085 => {
-                let at = u32_at(data, 0).ok_or_else(|| {
-                    scan.damaged(
-                        "",
-                        "an unreadable workbook (a damaged sheet directory)".into(),
-                    )
-                })? as usize;
-                let name =
-                    sheet_name(data).unwrap_or_else(|| format!("sheet {}", sheets.len() + 1));
+                let at =
+                    u32_at(data, 0).ok_or_else(|| scan.damaged("", "an unreadable workbook (a damaged sheet directory)".into()))? as usize;
+                let name = sheet_name(data).unwrap_or_else(|| format!("sheet {}", sheets.len() + 1));
                 if at >= stream.len() {
-                    return Err(scan.damaged(
-                        &name,
-                        "an unreadable workbook (a sheet that starts past the end of the file)"
-                            .into(),
-                    ));
+                    return Err(scan.damaged(&name, "an unreadable workbook (a sheet that starts past the end of the file)".into()));
                 }
                 sheets.push((at, name));
             }
@@ -1364,10 +1130,7 @@ pub fn xls(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                     let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
                     if rl >= 1 && cl >= 1 {
                         if rl - 1 < rf {
-                            return Err(scan.damaged(
-                                name,
-                                "declared dimensions whose last row comes before the first".into(),
-                            ));
+                            return Err(scan.damaged(name, "declared dimensions whose last row comes before the first".into()));
                         }
                         let area = (rl - rf).saturating_mul(cl.saturating_sub(cf));
                         if area > l.cells {
@@ -1398,15 +1161,9 @@ pub fn xls(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
                     }
                 }
                 0x00BD => {
-                    if let (Some((r, c)), Some(last)) = (
-                        rc(),
-                        data.len().checked_sub(2).and_then(|i| u16_at(data, i)),
-                    ) {
+                    if let (Some((r, c)), Some(last)) = (rc(), data.len().checked_sub(2).and_then(|i| u16_at(data, i))) {
                         if (last as u64) < c {
-                            return Err(scan.damaged(
-                                name,
-                                "an unreadable workbook (a damaged MULRK record)".into(),
-                            ));
+                            return Err(scan.damaged(name, "an unreadable workbook (a damaged MULRK record)".into()));
                         }
                         add(r, c, last as u64 - c + 1);
                     }
@@ -1449,19 +1206,9 @@ pub fn xls(bytes: &[u8], scan: &Scan<'_>) -> Result<(), InputProblem> {
         if text > l.part_bytes() {
             return Err(scan.problem(
                 name,
-                format!(
-                    "more than {} of text once shared strings are repeated in their cells",
-                    limits::size(l.part_bytes())
-                ),
-                format!(
-                    "每个工作表至多 {} MiB 文本（可用 --input-limit part-mib=N 提高上限）",
-                    l.part_mib
-                ),
-                format!(
-                    "at most {} MiB of text in a sheet ({})",
-                    l.part_mib,
-                    limits::raise("part-mib")
-                ),
+                format!("more than {} of text once shared strings are repeated in their cells", limits::size(l.part_bytes())),
+                format!("每个工作表至多 {} MiB 文本（可用 --input-limit part-mib=N 提高上限）", l.part_mib),
+                format!("at most {} MiB of text in a sheet ({})", l.part_mib, limits::raise("part-mib")),
             ));
         }
     }
@@ -1474,9 +1221,7 @@ fn sheet_name(data: &[u8]) -> Option<String> {
     let flags = *data.get(7)?;
     let chars = data.get(8..)?;
     if flags & 0x01 != 0 {
-        let units: Vec<u16> = (0..cch)
-            .map(|k| u16_at(chars, 2 * k))
-            .collect::<Option<_>>()?;
+        let units: Vec<u16> = (0..cch).map(|k| u16_at(chars, 2 * k)).collect::<Option<_>>()?;
         Some(String::from_utf16_lossy(&units))
     } else {
         Some(chars.get(..cch)?.iter().map(|b| *b as char).collect())

@@ -71,7 +71,6 @@ fn from_toml(v: toml::Value) -> Node {
     }
 }
 
-
 /// Builds the neutral tree straight from JSON, counting values as it goes, so
 /// a small file of many empty rows (`[{},{},…]`) is refused before it grows.
 struct Counted<'a> {
@@ -176,12 +175,14 @@ impl RequestFile {
         let file = path.display().to_string();
         let err = |m: String| RequestError { file: file.clone(), message: m };
         let bytes = crate::input::guard::read_file(path, limits).map_err(|p| err(format!("{}; expected {}", p.found, p.expected_en)))?;
-        let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text (invalid byte at position {})", e.utf8_error().valid_up_to())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| err(format!("not UTF-8 text (invalid byte at position {})", e.utf8_error().valid_up_to())))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let node = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
             let left = std::cell::Cell::new(limits.cells.saturating_mul(2));
             let mut de = serde_json::Deserializer::from_str(text);
-            let node = serde::de::DeserializeSeed::deserialize(Counted { left: &left, limit: limits.cells }, &mut de).map_err(|e| err(format!("not valid JSON: {e}")))?;
+            let node = serde::de::DeserializeSeed::deserialize(Counted { left: &left, limit: limits.cells }, &mut de)
+                .map_err(|e| err(format!("not valid JSON: {e}")))?;
             de.end().map_err(|e| err(format!("not valid JSON: {e}")))?;
             node
         } else {
@@ -243,7 +244,9 @@ impl RequestFile {
                         }
                         let mut out = Vec::with_capacity(rows.len());
                         for (i, row) in rows.into_iter().enumerate() {
-                            let Node::Map(cells) = row else { return Err(format!("tables.{key}[{}] must be a table of column = value", i + 1)) };
+                            let Node::Map(cells) = row else {
+                                return Err(format!("tables.{key}[{}] must be a table of column = value", i + 1));
+                            };
                             let source = format!("{name}:{key}[{}]", i + 1);
                             let mut map = BTreeMap::new();
                             for (col, v) in cells {
@@ -259,10 +262,18 @@ impl RequestFile {
                             }
                             out.push(RawRow { source, cells: map });
                         }
-                        tables.push(RawTable { key: key.clone(), display: format!("{name}:{key}"), units: HashMap::new(), at: format!("{name}:units.{key}"), rows: out });
+                        tables.push(RawTable {
+                            key: key.clone(),
+                            display: format!("{name}:{key}"),
+                            units: HashMap::new(),
+                            at: format!("{name}:units.{key}"),
+                            rows: out,
+                        });
                     }
                 }
-                (other, _) => return Err(format!("unexpected or mistyped key `{other}` (expected jurisdiction, year, options, units, tables)")),
+                (other, _) => {
+                    return Err(format!("unexpected or mistyped key `{other}` (expected jurisdiction, year, options, units, tables)"));
+                }
             }
         }
         for t in &mut tables {

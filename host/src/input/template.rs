@@ -2,9 +2,7 @@
 //! sheet, one sheet per declared table with bilingual headers and units, and
 //! data validation on every cell meant to be edited.
 
-use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, DataValidationRule, Format, FormatBorder, Workbook, XlsxError,
-};
+use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, DataValidationRule, Format, FormatBorder, Workbook, XlsxError};
 
 use crate::contract::{PluginInfo, ValueKind};
 use crate::input::{RawTable, RawValue};
@@ -69,7 +67,11 @@ pub fn build_into(
         ws.write(1, 0, "插件 Plugin")?;
         ws.write(1, 1, format!("{} {}", info.id, info.version))?;
         ws.write(2, 0, "履约年度 Compliance year")?;
-        ws.write(2, 1, year.map(|y| y.to_string()).unwrap_or_else(|| info.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")))?;
+        ws.write(
+            2,
+            1,
+            year.map(|y| y.to_string()).unwrap_or_else(|| info.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")),
+        )?;
         ws.write_with_format(
             3,
             1,
@@ -79,7 +81,12 @@ pub fn build_into(
         let mut r = 5;
         for s in &info.input {
             ws.write_with_format(r, 0, format!("{} {}", s.name.zh, s.name.en), &bold)?;
-            ws.write_with_format(r, 1, format!("{}{}\n{}", if s.required { "必需 Required. " } else { "可选 Optional. " }, s.help.zh, s.help.en), &wrap)?;
+            ws.write_with_format(
+                r,
+                1,
+                format!("{}{}\n{}", if s.required { "必需 Required. " } else { "可选 Optional. " }, s.help.zh, s.help.en),
+                &wrap,
+            )?;
             r += 1;
             for c in &s.columns {
                 ws.write(r, 0, header(&c.name.zh, &c.name.en, c.unit.as_deref()))?;
@@ -126,18 +133,22 @@ pub fn build_into(
                         None => dv.allow_decimal_number(DataValidationRule::Between(-1e15, 1e15)),
                     }
                 }
-                ValueKind::Date => DataValidation::new().allow_date(DataValidationRule::GreaterThan(
-                    rust_xlsxwriter::ExcelDateTime::from_ymd(1990, 1, 1)?,
-                )),
+                ValueKind::Date => {
+                    DataValidation::new().allow_date(DataValidationRule::GreaterThan(rust_xlsxwriter::ExcelDateTime::from_ymd(1990, 1, 1)?))
+                }
                 ValueKind::Boolean => DataValidation::new().allow_list_strings(&["是", "否"])?,
                 ValueKind::Text if !c.choices.is_empty() => {
                     let idx = lists.iter().position(|(_, l)| *l == c.choices).unwrap_or(0);
                     let letter = crate::input::workbook::col_letter(idx as u32);
-                    DataValidation::new().allow_list_formula(format!("=_lists!${letter}$2:${letter}${}", c.choices.len() + 1).as_str().into())
+                    DataValidation::new()
+                        .allow_list_formula(format!("=_lists!${letter}$2:${letter}${}", c.choices.len() + 1).as_str().into())
                 }
                 ValueKind::Text => DataValidation::new().allow_any_value(),
             };
-            v = v.set_error_style(DataValidationErrorStyle::Stop).set_input_title(truncate(&c.name.en, 32))?.set_input_message(truncate(&format!("{} / {}", c.help.zh, c.help.en), 255))?;
+            v = v
+                .set_error_style(DataValidationErrorStyle::Stop)
+                .set_input_title(truncate(&c.name.en, 32))?
+                .set_input_message(truncate(&format!("{} / {}", c.help.zh, c.help.en), 255))?;
             ws.add_data_validation(1, col, EDITABLE_ROWS, col, &v)?;
         }
         ws.set_freeze_panes(1, 0)?;

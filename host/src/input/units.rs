@@ -136,35 +136,20 @@ pub fn fold(unit: &str) -> String {
             c => s.push(c),
         }
     }
-    s.replace("10E4", "10^4")
-        .replace("10e4", "10^4")
-        .replace("10**4", "10^4")
+    s.replace("10E4", "10^4").replace("10e4", "10^4").replace("10**4", "10^4")
 }
 
 /// The table with each name folded once, in lower case.
 fn folded() -> &'static [(String, &'static str, Decimal)] {
-    static TABLE: std::sync::OnceLock<Vec<(String, &'static str, Decimal)>> =
-        std::sync::OnceLock::new();
+    static TABLE: std::sync::OnceLock<Vec<(String, &'static str, Decimal)>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        UNITS
-            .iter()
-            .map(|(name, canon, num, scale)| {
-                (
-                    fold(name).to_ascii_lowercase(),
-                    *canon,
-                    Decimal::new(*num, *scale),
-                )
-            })
-            .collect()
+        UNITS.iter().map(|(name, canon, num, scale)| (fold(name).to_ascii_lowercase(), *canon, Decimal::new(*num, *scale))).collect()
     })
 }
 
 fn lookup(unit: &str) -> Option<(&'static str, Decimal)> {
     let u = fold(unit).to_ascii_lowercase();
-    folded()
-        .iter()
-        .find(|(name, ..)| *name == u)
-        .map(|(_, canon, factor)| (*canon, *factor))
+    folded().iter().find(|(name, ..)| *name == u).map(|(_, canon, factor)| (*canon, *factor))
 }
 
 /// Whether two spellings name the same unit (`10⁴Nm³` and `10^4 Nm3`).
@@ -184,11 +169,7 @@ pub fn canonical(unit: &str) -> Option<&'static str> {
 /// Units that convert into `canonical`, for messages and templates.
 pub fn accepted(canonical: &str) -> Vec<&'static str> {
     let base = lookup(canonical).map(|(c, _)| c).unwrap_or(canonical);
-    UNITS
-        .iter()
-        .filter(|(_, c, ..)| *c == base)
-        .map(|(n, ..)| *n)
-        .collect()
+    UNITS.iter().filter(|(_, c, ..)| *c == base).map(|(n, ..)| *n).collect()
 }
 
 /// Converts `value` in `from` into `to`. `None` when the units do not convert.
@@ -208,16 +189,9 @@ pub fn convert(value: Decimal, from: &str, to: &str) -> Option<Decimal> {
 /// `10⁴Nm³`; `GJ/t或GJ/万Nm³` gives `GJ/t` and `GJ/万Nm³`; a single unit gives
 /// itself. Separators: 或, 或者, `or`, `|`, `;`, `；`, `、`, `，`.
 pub fn alternatives(text: &str) -> Vec<String> {
-    let mut t = text
-        .replace("或者", "|")
-        .replace('或', "|")
-        .replace(['；', ';', '、', '，', '｜'], "|");
+    let mut t = text.replace("或者", "|").replace('或', "|").replace(['；', ';', '、', '，', '｜'], "|");
     t = t.replace(" or ", "|").replace(" OR ", "|");
-    t.split('|')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    t.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -243,15 +217,7 @@ mod tests {
     #[test]
     fn the_official_forms_units_are_read() {
         // Gas volumes: 10⁴Nm³ as printed, flattened to 104Nm3 in extracted text, 万Nm³, Nm³.
-        for u in [
-            "10⁴Nm³",
-            "10^4Nm3",
-            "10^4 Nm3",
-            "104Nm3",
-            "万Nm³",
-            "万Nm3",
-            "万 Nm3",
-        ] {
+        for u in ["10⁴Nm³", "10^4Nm3", "10^4 Nm3", "104Nm3", "万Nm³", "万Nm3", "万 Nm3"] {
             assert_eq!(convert(d("2.5"), u, "10^4 Nm3"), Some(d("2.5")), "{u}");
         }
         assert_eq!(convert(d("25000"), "Nm³", "10^4 Nm3"), Some(d("2.5")));
@@ -262,14 +228,8 @@ mod tests {
         assert_eq!(convert(d("3"), "万kW·h", "MWh"), Some(d("30")));
         // Net calorific values.
         assert_eq!(convert(d("20.908"), "MJ/kg", "GJ/t"), Some(d("20.908")));
-        assert_eq!(
-            convert(d("389.31"), "GJ/10⁴Nm³", "GJ/10^4 Nm3"),
-            Some(d("389.31"))
-        );
-        assert_eq!(
-            convert(d("38.931"), "MJ/Nm³", "GJ/10^4 Nm3"),
-            Some(d("389.310"))
-        );
+        assert_eq!(convert(d("389.31"), "GJ/10⁴Nm³", "GJ/10^4 Nm3"), Some(d("389.31")));
+        assert_eq!(convert(d("38.931"), "MJ/Nm³", "GJ/10^4 Nm3"), Some(d("389.310")));
         assert!(convert(d("1"), "GJ/t", "GJ/10^4 Nm3").is_none());
         // Factors and fractions.
         assert_eq!(convert(d("0.02858"), "tC/GJ", "tC/GJ"), Some(d("0.02858")));

@@ -92,9 +92,15 @@ pub fn split_unit(header: &str) -> (String, Option<String>) {
 
 fn sheet_matches(spec: &SheetSpec, name: &str) -> bool {
     let n = norm(name);
-    [spec.name.zh.as_str(), spec.name.en.as_str(), spec.key.as_str(), &format!("{} {}", spec.name.zh, spec.name.en), &crate::input::template::sheet_name(&spec.name.zh, &spec.name.en)]
-        .iter()
-        .any(|c| norm(c) == n)
+    [
+        spec.name.zh.as_str(),
+        spec.name.en.as_str(),
+        spec.key.as_str(),
+        &format!("{} {}", spec.name.zh, spec.name.en),
+        &crate::input::template::sheet_name(&spec.name.zh, &spec.name.en),
+    ]
+    .iter()
+    .any(|c| norm(c) == n)
 }
 
 /// Which column a header names, if any.
@@ -106,7 +112,9 @@ fn column_for(spec: &SheetSpec, header: &str) -> Option<(usize, Option<String>)>
     }
     spec.columns
         .iter()
-        .position(|c| [c.name.zh.as_str(), c.name.en.as_str(), c.key.as_str(), &format!("{} {}", c.name.zh, c.name.en)].iter().any(|x| norm(x) == n))
+        .position(|c| {
+            [c.name.zh.as_str(), c.name.en.as_str(), c.key.as_str(), &format!("{} {}", c.name.zh, c.name.en)].iter().any(|x| norm(x) == n)
+        })
         .map(|i| (i, unit))
 }
 
@@ -164,7 +172,12 @@ impl Grid {
 
     /// The value at (`r`, `c`), read as for a column of `kind`.
     pub fn value(&self, r: u32, c: u32, kind: ValueKind) -> RawValue {
-        self.0.rows.get(&r).and_then(|cells| cells.iter().find(|(cc, _)| *cc == c)).map(|(_, cell)| raw_value(cell, kind)).unwrap_or(RawValue::Empty)
+        self.0
+            .rows
+            .get(&r)
+            .and_then(|cells| cells.iter().find(|(cc, _)| *cc == c))
+            .map(|(_, cell)| raw_value(cell, kind))
+            .unwrap_or(RawValue::Empty)
     }
 }
 
@@ -294,7 +307,8 @@ impl Workbook {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let deadline = Instant::now() + limits.time();
         let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());
-        let format = prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
+        let format =
+            prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
         let (f, l) = (file.clone(), limits.clone());
         let b = bytes.clone();
         let opened = guard::bounded(deadline, move || -> Result<Opened, InputProblem> {
@@ -317,7 +331,10 @@ impl Workbook {
                     let names = sheets.sheet_names();
                     let mut parsed = HashMap::new();
                     for n in &names {
-                        let sheet = sheets.worksheet_range(n).map(|r| Arc::new(Sparse::from_range(&r))).map_err(|e| vec![unreadable(&f, n, e.to_string())]);
+                        let sheet = sheets
+                            .worksheet_range(n)
+                            .map(|r| Arc::new(Sparse::from_range(&r)))
+                            .map_err(|e| vec![unreadable(&f, n, e.to_string())]);
                         parsed.insert(n.clone(), sheet);
                     }
                     Ok((names, Source::Whole, parsed))
@@ -352,7 +369,8 @@ impl Workbook {
             Source::Xlsx { reader, bytes, layout } => match reader.take() {
                 None => Err(vec![unreadable(&self.file, sheet, "an earlier read of this file was stopped".into())]),
                 Some(mut r) => {
-                    let (f, l, b, lay, name, deadline) = (self.file.clone(), self.limits.clone(), bytes.clone(), layout.clone(), sheet.to_string(), self.deadline);
+                    let (f, l, b, lay, name, deadline) =
+                        (self.file.clone(), self.limits.clone(), bytes.clone(), layout.clone(), sheet.to_string(), self.deadline);
                     let outcome = guard::bounded(deadline, move || {
                         let read = stream_sheet(&mut r, b.as_ref(), &lay, &f, &name, &l, deadline);
                         (r, read)
@@ -414,7 +432,15 @@ impl Workbook {
 /// read one by one and only those present are kept. A cell the reader cannot
 /// read is named from the scan's positions; an error value it has no name for
 /// (`#SPILL!`, `#CALC!`…) is kept as an error value of that cell.
-fn stream_sheet(reader: &mut XlsxReader, bytes: &[u8], layout: &XlsxLayout, file: &str, sheet: &str, limits: &InputLimits, deadline: Instant) -> Result<Sparse, Vec<InputProblem>> {
+fn stream_sheet(
+    reader: &mut XlsxReader,
+    bytes: &[u8],
+    layout: &XlsxLayout,
+    file: &str,
+    sheet: &str,
+    limits: &InputLimits,
+    deadline: Instant,
+) -> Result<Sparse, Vec<InputProblem>> {
     let scan = Scan { file, limits, deadline };
     let positions = prescan::xlsx_sheet(bytes, layout, sheet, &scan).map_err(|p| vec![p])?.positions;
     let mut cells = match reader.worksheet_cells_reader(sheet) {
@@ -559,8 +585,15 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
                 sheet: sheet.to_string(),
                 cell: format!("{sheet}!{}", r as u64 + 1),
                 found: format!("more than {} rows of {} columns", limits::count(limits.cells / width), width),
-                expected_zh: format!("至多 {} 个单元格（行数 × 本表的列数；可用 --input-limit cells=N 提高上限）", limits::count(limits.cells)),
-                expected_en: format!("at most {} cells, rows × this sheet's columns ({})", limits::count(limits.cells), limits::raise("cells")),
+                expected_zh: format!(
+                    "至多 {} 个单元格（行数 × 本表的列数；可用 --input-limit cells=N 提高上限）",
+                    limits::count(limits.cells)
+                ),
+                expected_en: format!(
+                    "at most {} cells, rows × this sheet's columns ({})",
+                    limits::count(limits.cells),
+                    limits::raise("cells")
+                ),
             }]);
         }
         // Cells left empty still need a reference for messages.

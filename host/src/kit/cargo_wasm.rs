@@ -32,8 +32,15 @@ pub fn ensure_wasm_target() -> Result<(), String> {
     match installed {
         Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
         Ok(_) => {
-            let status = std::process::Command::new("rustup").args(["target", "add", WASM_TARGET]).status().map_err(|e| format!("running rustup: {e}"))?;
-            if status.success() { Ok(()) } else { Err(format!("could not add the {WASM_TARGET} target: run `rustup target add {WASM_TARGET}`")) }
+            let status = std::process::Command::new("rustup")
+                .args(["target", "add", WASM_TARGET])
+                .status()
+                .map_err(|e| format!("running rustup: {e}"))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!("could not add the {WASM_TARGET} target: run `rustup target add {WASM_TARGET}`"))
+            }
         }
         // No rustup: trust that the toolchain has the target; cargo will say if not.
         Err(_) => Ok(()),

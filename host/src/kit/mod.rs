@@ -16,10 +16,10 @@ pub mod cargo_wasm;
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{read_flat, read_rules_tree, Bundle};
-use crate::kit::cargo_wasm::{ensure_wasm_target, wasm_build_command, WASM_TARGET};
 use crate::bundle::digest::{rules_digest, sha256_hex};
+use crate::bundle::{Bundle, read_flat, read_rules_tree};
 use crate::host::{Host, HostOptions, RunError};
+use crate::kit::cargo_wasm::{WASM_TARGET, ensure_wasm_target, wasm_build_command};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KitError {
@@ -50,7 +50,10 @@ offsets = ["dep:num-bigint", "dep:num-rational", "dep:num-traits"]
 contract-1-0 = []"#;
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && id.starts_with(|c: char| c.is_ascii_lowercase())
+    !id.is_empty()
+        && id.len() <= 40
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 const TEMPLATE_LIB: &str = include_str!("template/lib.rs.txt");
@@ -61,7 +64,9 @@ const TEMPLATE_MANIFEST: &str = include_str!("template/plugin.toml.txt");
 /// Creates a plugin project for jurisdiction `id` in `dir` (which must not exist or be empty).
 pub fn new_project(id: &str, dir: &Path) -> Result<Vec<PathBuf>, KitError> {
     if !valid_id(id) {
-        return Err(KitError::Usage(format!("`{id}` is not a plugin id: use lowercase letters, digits and '-', starting with a letter (e.g. acme-levy)")));
+        return Err(KitError::Usage(format!(
+            "`{id}` is not a plugin id: use lowercase letters, digits and '-', starting with a letter (e.g. acme-levy)"
+        )));
     }
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_some() {
         return Err(KitError::Usage(format!("{} exists and is not empty; choose a new folder", dir.display())));
@@ -81,7 +86,10 @@ pub fn new_project(id: &str, dir: &Path) -> Result<Vec<PathBuf>, KitError> {
         (".gitignore".into(), "target/\n".into()),
         (
             "lvyue-sdk/Cargo.toml".into(),
-            format!("[package]\nname = \"lvyue-sdk\"\nversion = \"{}\"\nedition = \"2024\"\n\n[dependencies]\n{SDK_DEPENDENCIES}\n", crate::TOOL_VERSION),
+            format!(
+                "[package]\nname = \"lvyue-sdk\"\nversion = \"{}\"\nedition = \"2024\"\n\n[dependencies]\n{SDK_DEPENDENCIES}\n",
+                crate::TOOL_VERSION
+            ),
         ),
     ];
     for (path, text) in crate::builtin::SDK_FILES {
@@ -109,12 +117,14 @@ pub fn new_project(id: &str, dir: &Path) -> Result<Vec<PathBuf>, KitError> {
 /// The source manifest of a project, and the crate it names.
 fn read_project(dir: &Path) -> Result<(toml::Table, String), KitError> {
     let path = dir.join("plugin.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| io(&path, format!("{e} (is this a plugin project? `lvyue plugin new` makes one)")))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| io(&path, format!("{e} (is this a plugin project? `lvyue plugin new` makes one)")))?;
     let table: toml::Table = text.parse().map_err(|e| io(&path, e))?;
     let cargo = dir.join("Cargo.toml");
     let cargo_text = std::fs::read_to_string(&cargo).map_err(|e| io(&cargo, e))?;
     let cargo_table: toml::Table = cargo_text.parse().map_err(|e| io(&cargo, e))?;
-    let name = cargo_table.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()).ok_or_else(|| io(&cargo, "no [package] name"))?;
+    let name =
+        cargo_table.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()).ok_or_else(|| io(&cargo, "no [package] name"))?;
     Ok((table, name.to_string()))
 }
 
@@ -154,8 +164,14 @@ pub fn pack(dir: &Path, component: &[u8], out: &Path, signing_key: Option<&Path>
     }
     let manifest_text = toml::to_string(&manifest).map_err(|e| KitError::Bundle(e.to_string()))?;
     // Check what we are about to write, exactly as a host will.
-    Bundle::verify(&manifest_text, std::sync::Arc::from(component), rules.clone(), templates.clone(), crate::bundle::Origin::Path(out.to_path_buf()))
-        .map_err(|e| KitError::Bundle(e.to_string()))?;
+    Bundle::verify(
+        &manifest_text,
+        std::sync::Arc::from(component),
+        rules.clone(),
+        templates.clone(),
+        crate::bundle::Origin::Path(out.to_path_buf()),
+    )
+    .map_err(|e| KitError::Bundle(e.to_string()))?;
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
     let write = |rel: &str, bytes: &[u8]| -> Result<(), KitError> {
         let p = out.join(rel);
@@ -198,7 +214,8 @@ pub fn test(dir: &Path, component: &[u8]) -> Result<Vec<Check>, KitError> {
         push(&mut checks, "the bundle is accepted by the host (contract, digests, manifest)", vec![e.to_string()]);
         return Ok(checks);
     }
-    let host = Host::new(HostOptions { bundles: vec![bundle_dir], no_builtins: true, ..Default::default() }).map_err(|e| KitError::Bundle(e.to_string()))?;
+    let host = Host::new(HostOptions { bundles: vec![bundle_dir], no_builtins: true, ..Default::default() })
+        .map_err(|e| KitError::Bundle(e.to_string()))?;
     let refused: Vec<String> = host.refused().iter().map(|e| e.to_string()).collect();
     push(&mut checks, "the bundle is accepted by the host (contract, digests, manifest)", refused.clone());
     let Some(bundle) = host.bundles().first() else { return Ok(checks) };
@@ -217,22 +234,23 @@ pub fn test(dir: &Path, component: &[u8]) -> Result<Vec<Check>, KitError> {
     years.sort();
     let mut declared = manifest.years.clone();
     declared.sort();
-    push(&mut checks, 
+    push(
+        &mut checks,
         "the years describe() covers are the years plugin.toml claims",
         if years == declared { vec![] } else { vec![format!("describe(): {years:?}, plugin.toml: {declared:?}")] },
     );
     for j in &manifest.jurisdictions {
         let problems: Vec<String> = match host.rules(bundle, j) {
-            Ok((rules, _)) => years
-                .iter()
-                .filter_map(|y| host.resolve_parameters(&info, &rules, *y).err().map(|e| format!("year {y}: {e}")))
-                .collect(),
+            Ok((rules, _)) => {
+                years.iter().filter_map(|y| host.resolve_parameters(&info, &rules, *y).err().map(|e| format!("year {y}: {e}"))).collect()
+            }
             Err(e) => vec![e.to_string()],
         };
         push(&mut checks, &format!("every required parameter of {j} has a value for every claimed year"), problems);
         // Input with none of the declared sheets: a clean error or a result, never a trap.
         let outcome = host.evaluate(&crate::host::Evaluate { jurisdiction: j, year: years[0], tables: &[], options: &[], inputs: vec![] });
-        push(&mut checks, 
+        push(
+            &mut checks,
             &format!("{j}: an empty input gives a clean answer, not a failure"),
             match outcome {
                 Err(e @ RunError::Failed { .. }) => vec![e.to_string()],
@@ -243,7 +261,11 @@ pub fn test(dir: &Path, component: &[u8]) -> Result<Vec<Check>, KitError> {
             match crate::rules::cases::run_file(&host, j, &file) {
                 Ok(results) => {
                     for r in results {
-                        push(&mut checks, &format!("case {}: {}", file.file_name().unwrap_or_default().to_string_lossy(), r.name), r.failures);
+                        push(
+                            &mut checks,
+                            &format!("case {}: {}", file.file_name().unwrap_or_default().to_string_lossy(), r.name),
+                            r.failures,
+                        );
                     }
                 }
                 Err(e) => push(&mut checks, &format!("cases {}", file.display()), vec![e]),

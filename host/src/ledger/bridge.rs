@@ -31,9 +31,7 @@ const GREEN_CERTIFICATES: &str = "lvyue.portfolio.green_certificates@1";
 
 fn text(v: &Value) -> Option<String> {
     match v {
-        Value::Text(t) | Value::Number(t) | Value::Date(t) => {
-            Some(t.trim().to_string()).filter(|t| !t.is_empty())
-        }
+        Value::Text(t) | Value::Number(t) | Value::Date(t) => Some(t.trim().to_string()).filter(|t| !t.is_empty()),
         _ => None,
     }
 }
@@ -43,26 +41,13 @@ fn positive(amount: &str) -> bool {
 }
 
 /// The serial uses of one evaluation. `tables` are the checked input tables.
-pub fn uses(
-    info: &PluginInfo,
-    tables: &[Table],
-    report: &Report,
-    surrendered: bool,
-) -> Vec<NewUse> {
-    let event = info
-        .input
-        .iter()
-        .any(|s| s.schema.as_deref() == Some(RETIRED_OFFSETS));
+pub fn uses(info: &PluginInfo, tables: &[Table], report: &Report, surrendered: bool) -> Vec<NewUse> {
+    let event = info.input.iter().any(|s| s.schema.as_deref() == Some(RETIRED_OFFSETS));
     let planned: HashMap<(&str, &str), &str> = report
         .decisions
         .iter()
         .filter(|d| matches!(d.outcome.as_str(), "used" | "partly-used"))
-        .filter_map(|d| {
-            Some((
-                (d.table.as_str(), d.row.as_str()),
-                d.amount.as_deref().filter(|a| positive(a))?,
-            ))
-        })
+        .filter_map(|d| Some(((d.table.as_str(), d.row.as_str()), d.amount.as_deref().filter(|a| positive(a))?)))
         .collect();
     let mut out = Vec::new();
     for spec in &info.input {
@@ -85,40 +70,15 @@ pub fn uses(
             let Some(serial) = cell(Some(serial_i)).and_then(|c| text(&c.value)) else {
                 continue;
             };
-            let quantity = cell(Some(qty_i))
-                .and_then(|c| text(&c.value))
-                .unwrap_or_default();
-            let flag =
-                |i: Option<usize>| matches!(cell(i).map(|c| &c.value), Some(Value::Boolean(true)));
-            let instrument = cell(kind_i)
-                .and_then(|c| text(&c.value))
-                .unwrap_or_else(|| {
-                    if spec.schema.as_deref() == Some(GREEN_CERTIFICATES) {
-                        "GREEN_CERTIFICATE".into()
-                    } else {
-                        String::new()
-                    }
-                });
+            let quantity = cell(Some(qty_i)).and_then(|c| text(&c.value)).unwrap_or_default();
+            let flag = |i: Option<usize>| matches!(cell(i).map(|c| &c.value), Some(Value::Boolean(true)));
+            let instrument = cell(kind_i).and_then(|c| text(&c.value)).unwrap_or_else(|| {
+                if spec.schema.as_deref() == Some(GREEN_CERTIFICATES) { "GREEN_CERTIFICATE".into() } else { String::new() }
+            });
             let (status, claim, used) = if flag(retired_i) {
-                (
-                    UseStatus::Retired,
-                    if event {
-                        ClaimKind::Event
-                    } else {
-                        ClaimKind::Compliance
-                    },
-                    quantity.clone(),
-                )
+                (UseStatus::Retired, if event { ClaimKind::Event } else { ClaimKind::Compliance }, quantity.clone())
             } else if let Some(amount) = planned.get(&(table.key.as_str(), row.source.as_str())) {
-                (
-                    if surrendered {
-                        UseStatus::Surrendered
-                    } else {
-                        UseStatus::Planned
-                    },
-                    ClaimKind::Compliance,
-                    amount.to_string(),
-                )
+                (if surrendered { UseStatus::Surrendered } else { UseStatus::Planned }, ClaimKind::Compliance, amount.to_string())
             } else {
                 continue;
             };
@@ -132,9 +92,7 @@ pub fn uses(
                 claim,
                 table: table.key.clone(),
                 row: row.source.clone(),
-                cell: cell(Some(serial_i))
-                    .map(|c| c.source.clone())
-                    .unwrap_or_default(),
+                cell: cell(Some(serial_i)).map(|c| c.source.clone()).unwrap_or_default(),
                 new_forestry: flag(forestry_i),
             });
         }
@@ -158,13 +116,7 @@ pub fn rules_digest(report: &Report) -> String {
 
 /// What decides an evaluation's result, as one digest: the entity, jurisdiction and
 /// year, the input files' contents, the options, the plugin and the rules in use.
-pub fn input_digest(
-    entity: &str,
-    loaded: &Loaded,
-    plugin_sha256: &str,
-    rules_digest: &str,
-    surrendered: bool,
-) -> String {
+pub fn input_digest(entity: &str, loaded: &Loaded, plugin_sha256: &str, rules_digest: &str, surrendered: bool) -> String {
     let mut h = Sha256::new();
     let mut field = |s: &str| {
         h.update((s.len() as u64).to_le_bytes());
@@ -183,26 +135,14 @@ pub fn input_digest(
     }
     field(plugin_sha256);
     field(rules_digest);
-    field(if surrendered {
-        "surrendered"
-    } else {
-        "planned"
-    });
+    field(if surrendered { "surrendered" } else { "planned" });
     hex::encode(h.finalize())
 }
 
 /// `compliant`, `shortfall` (a shortfall or gap above zero) or `errors` (error findings).
 pub fn status(report: &Report) -> String {
-    let errors = report
-        .findings
-        .iter()
-        .any(|f| f.severity == crate::report::Severity::Error);
-    let short = ["shortfall_t", "gap_t"].iter().any(|k| {
-        report
-            .metric(k)
-            .and_then(|m| m.value.as_deref())
-            .is_some_and(positive)
-    });
+    let errors = report.findings.iter().any(|f| f.severity == crate::report::Severity::Error);
+    let short = ["shortfall_t", "gap_t"].iter().any(|k| report.metric(k).and_then(|m| m.value.as_deref()).is_some_and(positive));
     if errors {
         "errors"
     } else if short {
@@ -214,13 +154,7 @@ pub fn status(report: &Report) -> String {
 }
 
 /// The record of one evaluation.
-pub fn record(
-    entity: &str,
-    source: &str,
-    input_digest: &str,
-    report: &Report,
-    uses: Vec<NewUse>,
-) -> EvaluationRecord {
+pub fn record(entity: &str, source: &str, input_digest: &str, report: &Report, uses: Vec<NewUse>) -> EvaluationRecord {
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count() as u32;
     EvaluationRecord {
         entity: entity.to_string(),
@@ -228,26 +162,14 @@ pub fn record(
         year: report.year,
         source: source.to_string(),
         input_digest: input_digest.to_string(),
-        inputs: report
-            .inputs
-            .iter()
-            .map(|i| (i.path.clone(), i.sha256.clone()))
-            .collect(),
+        inputs: report.inputs.iter().map(|i| (i.path.clone(), i.sha256.clone())).collect(),
         options: report.options.clone(),
         plugin_id: report.plugin.id.clone(),
         plugin_version: report.plugin.version.clone(),
         plugin_sha256: report.plugin.component_sha256.clone(),
         rules_sha256: rules_digest(report),
-        metrics: report
-            .metrics
-            .iter()
-            .map(|m| (m.key.clone(), m.value.clone(), m.unit.clone()))
-            .collect(),
-        findings: [
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info),
-        ],
+        metrics: report.metrics.iter().map(|m| (m.key.clone(), m.value.clone(), m.unit.clone())).collect(),
+        findings: [count(Severity::Error), count(Severity::Warning), count(Severity::Info)],
         status: status(report),
         uses,
     }
@@ -257,17 +179,10 @@ fn finding(severity: Severity, code: &str, zh: String, en: String, cell: &str) -
     FindingOut {
         severity,
         code: code.into(),
-        message: Bilingual {
-            zh: zh.clone(),
-            en: en.clone(),
-        },
+        message: Bilingual { zh: zh.clone(), en: en.clone() },
         message_zh: zh,
         message_en: en,
-        cells: if cell.is_empty() {
-            vec![]
-        } else {
-            vec![cell.to_string()]
-        },
+        cells: if cell.is_empty() { vec![] } else { vec![cell.to_string()] },
     }
 }
 
@@ -282,40 +197,25 @@ fn describe(code: &str) -> Option<Bilingual> {
             "台账：同一序列号区段用于多项声明（履约与活动碳中和，或两个市场的履约；DC-17）",
             "Ledger: the same serial block serves several claims (compliance and an event, or two markets' compliance; DC-17)",
         ),
-        "LEDGER_FORESTRY_SINK_REUSED" => (
-            "台账：新建林业碳汇量用于碳中和后再次使用（DC-19）",
-            "Ledger: a new forestry sink used for neutrality is used again (DC-19)",
-        ),
+        "LEDGER_FORESTRY_SINK_REUSED" => {
+            ("台账：新建林业碳汇量用于碳中和后再次使用（DC-19）", "Ledger: a new forestry sink used for neutrality is used again (DC-19)")
+        }
         "LEDGER_SERIAL_NOT_A_BLOCK" => (
             "台账：序列号无法读作区段，按整体编号比对",
             "Ledger: the serial cannot be read as a block; it is compared as a whole identifier",
         ),
         _ => return None,
     };
-    Some(Bilingual {
-        zh: zh.into(),
-        en: en.into(),
-    })
+    Some(Bilingual { zh: zh.into(), en: en.into() })
 }
 
 /// The ledger's findings for a report: each overlap (error) and each serial compared as
 /// a whole identifier (info).
-pub fn findings(
-    conflicts: &[Conflict],
-    notes: &[SerialNote],
-    entity: &str,
-    report: &Report,
-) -> Vec<FindingOut> {
+pub fn findings(conflicts: &[Conflict], notes: &[SerialNote], entity: &str, report: &Report) -> Vec<FindingOut> {
     let mut out = Vec::new();
     for c in conflicts {
         let (zh, en) = c.messages(entity, &report.jurisdiction, report.year);
-        out.push(finding(
-            Severity::Error,
-            c.check.code(),
-            zh,
-            en,
-            &c.new_cell,
-        ));
+        out.push(finding(Severity::Error, c.check.code(), zh, en, &c.new_cell));
     }
     for n in notes {
         let (zh, en) = n.messages();
@@ -335,23 +235,13 @@ pub fn record_report(
     loaded: &Loaded,
     report: &mut Report,
 ) -> Result<Recorded, RunError> {
-    let bundle = host
-        .find(&report.plugin.id)
-        .ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
+    let bundle = host.find(&report.plugin.id).ok_or_else(|| RunError::NotFound(report.plugin.id.clone()))?;
     let info = host.describe(bundle)?;
     let tables = crate::input::check(&info.input, &loaded.tables).map_err(RunError::BadInput)?;
     let uses = uses(&info, &tables, report, surrendered);
-    let digest = input_digest(
-        entity,
-        loaded,
-        &report.plugin.component_sha256,
-        &rules_digest(report),
-        surrendered,
-    );
+    let digest = input_digest(entity, loaded, &report.plugin.component_sha256, &rules_digest(report), surrendered);
     let rec = record(entity, source, &digest, report, uses);
-    let recorded = ledger
-        .record(&rec)
-        .map_err(|e| RunError::Io(format!("ledger {}: {e}", ledger.path())))?;
+    let recorded = ledger.record(&rec).map_err(|e| RunError::Io(format!("ledger {}: {e}", ledger.path())))?;
     let added = findings(&recorded.conflicts, &recorded.notes, entity, report);
     for f in &added {
         if let Some(d) = describe(&f.code) {

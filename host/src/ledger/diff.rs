@@ -21,20 +21,9 @@ pub struct Change {
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let side = |s: &str| {
-            if s.is_empty() {
-                "—".to_string()
-            } else {
-                s.to_string()
-            }
+            if s.is_empty() { "—".to_string() } else { s.to_string() }
         };
-        write!(
-            f,
-            "{:<9} {}: {} → {}",
-            self.what,
-            self.key,
-            side(&self.from),
-            side(&self.to)
-        )
+        write!(f, "{:<9} {}: {} → {}", self.what, self.key, side(&self.from), side(&self.to))
     }
 }
 
@@ -51,20 +40,11 @@ pub fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
     // Inputs by position (inventory, portfolio; or the request file): a corrected file
     // often has another name.
     for i in 0..a.inputs.len().max(b.inputs.len()) {
-        let side = |v: &[(String, String)]| {
-            v.get(i)
-                .map(|(p, sha)| format!("{p} (sha256 {})", &sha[..sha.len().min(12)]))
-                .unwrap_or_default()
-        };
-        if a.inputs.get(i).map(|x| &x.1) != b.inputs.get(i).map(|x| &x.1)
-            || a.inputs.get(i).map(|x| &x.0) != b.inputs.get(i).map(|x| &x.0)
+        let side =
+            |v: &[(String, String)]| v.get(i).map(|(p, sha)| format!("{p} (sha256 {})", &sha[..sha.len().min(12)])).unwrap_or_default();
+        if a.inputs.get(i).map(|x| &x.1) != b.inputs.get(i).map(|x| &x.1) || a.inputs.get(i).map(|x| &x.0) != b.inputs.get(i).map(|x| &x.0)
         {
-            out.push(Change {
-                what: "input",
-                key: format!("#{}", i + 1),
-                from: side(&a.inputs),
-                to: side(&b.inputs),
-            });
+            out.push(Change { what: "input", key: format!("#{}", i + 1), from: side(&a.inputs), to: side(&b.inputs) });
         }
     }
     pairs(&mut out, "option", &a.options, &b.options);
@@ -75,70 +55,32 @@ pub fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
         ("sha256", &ra.plugin_sha256, &rb.plugin_sha256),
     ] {
         if x != y {
-            out.push(Change {
-                what: "plugin",
-                key: key.into(),
-                from: x.clone(),
-                to: y.clone(),
-            });
+            out.push(Change { what: "plugin", key: key.into(), from: x.clone(), to: y.clone() });
         }
     }
     if ra.rules_sha256 != rb.rules_sha256 {
-        out.push(Change {
-            what: "rules",
-            key: "sha256".into(),
-            from: ra.rules_sha256.clone(),
-            to: rb.rules_sha256.clone(),
-        });
+        out.push(Change { what: "rules", key: "sha256".into(), from: ra.rules_sha256.clone(), to: rb.rules_sha256.clone() });
     }
     if ra.status != rb.status {
-        out.push(Change {
-            what: "status",
-            key: "status".into(),
-            from: ra.status.clone(),
-            to: rb.status.clone(),
-        });
+        out.push(Change { what: "status", key: "status".into(), from: ra.status.clone(), to: rb.status.clone() });
     }
-    for (key, x, y) in [
-        ("errors", ra.errors, rb.errors),
-        ("warnings", ra.warnings, rb.warnings),
-        ("infos", ra.infos, rb.infos),
-    ] {
+    for (key, x, y) in [("errors", ra.errors, rb.errors), ("warnings", ra.warnings, rb.warnings), ("infos", ra.infos, rb.infos)] {
         if x != y {
-            out.push(Change {
-                what: "findings",
-                key: key.into(),
-                from: x.to_string(),
-                to: y.to_string(),
-            });
+            out.push(Change { what: "findings", key: key.into(), from: x.to_string(), to: y.to_string() });
         }
     }
     let metric = |m: &[(String, Option<String>, String)]| -> Vec<(String, String)> {
         m.iter()
             .map(|(k, v, unit)| {
                 let v = v.clone().unwrap_or_else(|| "(none)".into());
-                (
-                    k.clone(),
-                    if unit.is_empty() {
-                        v
-                    } else {
-                        format!("{v} {unit}")
-                    },
-                )
+                (k.clone(), if unit.is_empty() { v } else { format!("{v} {unit}") })
             })
             .collect()
     };
     pairs(&mut out, "metric", &metric(&a.metrics), &metric(&b.metrics));
     // Serial uses are matched by serial text and claim; a change is in quantity or status.
     let uses = |u: &[UseRow]| -> Vec<(String, String)> {
-        u.iter()
-            .map(|u| {
-                (
-                    format!("{} [{}]", u.serial, u.claim.as_str()),
-                    format!("{} {} {}", u.used, u.unit, u.status.as_str()),
-                )
-            })
-            .collect()
+        u.iter().map(|u| (format!("{} [{}]", u.serial, u.claim.as_str()), format!("{} {} {}", u.used, u.unit, u.status.as_str()))).collect()
     };
     pairs(&mut out, "serial", &uses(&a.uses), &uses(&b.uses));
     out
@@ -147,12 +89,7 @@ pub fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
 /// Adds a change for every key whose value differs, is added or is removed; keys keep
 /// the first side's order, then the second's new keys. A key repeated on one side is
 /// compared occurrence by occurrence.
-fn pairs(
-    out: &mut Vec<Change>,
-    what: &'static str,
-    a: &[(String, String)],
-    b: &[(String, String)],
-) {
+fn pairs(out: &mut Vec<Change>, what: &'static str, a: &[(String, String)], b: &[(String, String)]) {
     let mut right: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (k, v) in b {
         right.entry(k.as_str()).or_default().push(v.as_str());
@@ -164,18 +101,8 @@ fn pairs(
         *n += 1;
         match other {
             Some(o) if o == v => {}
-            Some(o) => out.push(Change {
-                what,
-                key: k.clone(),
-                from: v.clone(),
-                to: o.to_string(),
-            }),
-            None => out.push(Change {
-                what,
-                key: k.clone(),
-                from: v.clone(),
-                to: String::new(),
-            }),
+            Some(o) => out.push(Change { what, key: k.clone(), from: v.clone(), to: o.to_string() }),
+            None => out.push(Change { what, key: k.clone(), from: v.clone(), to: String::new() }),
         }
     }
     let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
@@ -183,12 +110,7 @@ fn pairs(
         let n = taken.entry(k.as_str()).or_default();
         *n += 1;
         if *n > seen.get(k.as_str()).copied().unwrap_or(0) {
-            out.push(Change {
-                what,
-                key: k.clone(),
-                from: String::new(),
-                to: v.clone(),
-            });
+            out.push(Change { what, key: k.clone(), from: String::new(), to: v.clone() });
         }
     }
 }

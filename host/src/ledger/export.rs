@@ -99,11 +99,7 @@ pub fn csv_field(s: &str) -> String {
 
 /// One CSV line (with the line end).
 pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut line = fields.iter().map(|f| csv_field(f.as_ref())).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line
 }
@@ -113,10 +109,7 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    Ok(tempfile::Builder::new()
-        .prefix(".lvyue-")
-        .suffix(".part")
-        .tempfile_in(dir)?)
+    Ok(tempfile::Builder::new().prefix(".lvyue-").suffix(".part").tempfile_in(dir)?)
 }
 
 /// Writes the CSV export. Returns the number of data rows.
@@ -125,11 +118,7 @@ pub fn export_csv(ledger: &Ledger, filter: &Filter, path: &Path) -> Result<u64> 
     let mut w = std::io::BufWriter::new(tmp.as_file());
     // A byte-order mark so that spreadsheet programs read the Chinese text as UTF-8.
     w.write_all("\u{feff}".as_bytes())?;
-    let header: Vec<&str> = EVALUATION_COLUMNS
-        .iter()
-        .chain(USE_COLUMNS.iter())
-        .copied()
-        .collect();
+    let header: Vec<&str> = EVALUATION_COLUMNS.iter().chain(USE_COLUMNS.iter()).copied().collect();
     w.write_all(csv_line(&header).as_bytes())?;
     let mut n = 0;
     for e in ledger.list(filter)? {
@@ -165,48 +154,27 @@ pub fn export_xlsx(ledger: &Ledger, filter: &Filter, path: &Path) -> Result<u64>
     let head = Format::new().set_bold();
     let mut wb = Workbook::new();
 
-    let ws = wb
-        .add_worksheet()
-        .set_name("评估 Evaluations")
-        .map_err(xerr)?;
+    let ws = wb.add_worksheet().set_name("评估 Evaluations").map_err(xerr)?;
     for (c, h) in EVALUATION_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head)
-            .map_err(xerr)?;
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(xerr)?;
     }
     for (r, e) in evaluations.iter().enumerate() {
         if r as u64 >= SHEET_ROWS {
-            return Err(LedgerError::Export(
-                "more evaluations than a worksheet holds: export to CSV".into(),
-            ));
+            return Err(LedgerError::Export("more evaluations than a worksheet holds: export to CSV".into()));
         }
         write_row(ws, r as u32 + 1, &evaluation_cells(e)).map_err(xerr)?;
     }
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
 
     let ws = wb.add_worksheet().set_name("指标 Metrics").map_err(xerr)?;
-    for (c, h) in [
-        "evaluation",
-        "entity",
-        "jurisdiction",
-        "year",
-        "version",
-        "metric",
-        "value",
-        "unit",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &head)
-            .map_err(xerr)?;
+    for (c, h) in ["evaluation", "entity", "jurisdiction", "year", "version", "metric", "value", "unit"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(xerr)?;
     }
     let mut r = 1u32;
     for e in &evaluations {
         for (k, v, unit) in ledger.show(e.id)?.metrics {
             if u64::from(r) > SHEET_ROWS {
-                return Err(LedgerError::Export(
-                    "more metrics than a worksheet holds: export to CSV".into(),
-                ));
+                return Err(LedgerError::Export("more metrics than a worksheet holds: export to CSV".into()));
             }
             let cells = [
                 e.id.to_string(),
@@ -224,33 +192,17 @@ pub fn export_xlsx(ledger: &Ledger, filter: &Filter, path: &Path) -> Result<u64>
     }
     ws.set_freeze_panes(1, 0).map_err(xerr)?;
 
-    let ws = wb
-        .add_worksheet()
-        .set_name("序列号使用 Serial uses")
-        .map_err(xerr)?;
-    for (c, h) in ["evaluation", "entity", "jurisdiction", "year", "version"]
-        .iter()
-        .chain(USE_COLUMNS.iter())
-        .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &head)
-            .map_err(xerr)?;
+    let ws = wb.add_worksheet().set_name("序列号使用 Serial uses").map_err(xerr)?;
+    for (c, h) in ["evaluation", "entity", "jurisdiction", "year", "version"].iter().chain(USE_COLUMNS.iter()).enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(xerr)?;
     }
     let mut n = 0u64;
     for e in &evaluations {
         for u in ledger.uses_of(e.id)? {
             if n >= SHEET_ROWS {
-                return Err(LedgerError::Export(
-                    "more serial uses than a worksheet holds: export to CSV".into(),
-                ));
+                return Err(LedgerError::Export("more serial uses than a worksheet holds: export to CSV".into()));
             }
-            let mut cells = vec![
-                e.id.to_string(),
-                e.entity.clone(),
-                e.jurisdiction.clone(),
-                e.year.to_string(),
-                e.version.to_string(),
-            ];
+            let mut cells = vec![e.id.to_string(), e.entity.clone(), e.jurisdiction.clone(), e.year.to_string(), e.version.to_string()];
             cells.extend(use_cells(&u));
             write_row(ws, n as u32 + 1, &cells).map_err(xerr)?;
             n += 1;
@@ -267,16 +219,9 @@ pub fn export_xlsx(ledger: &Ledger, filter: &Filter, path: &Path) -> Result<u64>
 }
 
 /// Whole numbers as numbers (ids, years, quantities), everything else as text.
-fn write_row(
-    ws: &mut rust_xlsxwriter::Worksheet,
-    row: u32,
-    cells: &[String],
-) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+fn write_row(ws: &mut rust_xlsxwriter::Worksheet, row: u32, cells: &[String]) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     for (c, v) in cells.iter().enumerate() {
-        let numeric = !v.is_empty()
-            && v.len() <= 15
-            && v.bytes().all(|b| b.is_ascii_digit())
-            && !(v.len() > 1 && v.starts_with('0'));
+        let numeric = !v.is_empty() && v.len() <= 15 && v.bytes().all(|b| b.is_ascii_digit()) && !(v.len() > 1 && v.starts_with('0'));
         match v.parse::<f64>() {
             Ok(x) if numeric => ws.write_number(row, c as u16, x)?,
             _ => ws.write_string(row, c as u16, v)?,

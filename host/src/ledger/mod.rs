@@ -252,17 +252,11 @@ impl Conflict {
     pub fn messages(&self, entity: &str, jurisdiction: &str, year: u16) -> (String, String) {
         let e = &self.earlier;
         let (where_zh, where_en) = if e.evaluation_id == 0 {
-            (
-                "本次评估的另一行".to_string(),
-                "another row of this evaluation".to_string(),
-            )
+            ("本次评估的另一行".to_string(), "another row of this evaluation".to_string())
         } else {
             (
                 format!("台账评估 #{}（第 {} 版）", e.evaluation_id, e.version),
-                format!(
-                    "ledger evaluation #{} (version {})",
-                    e.evaluation_id, e.version
-                ),
+                format!("ledger evaluation #{} (version {})", e.evaluation_id, e.version),
             )
         };
         let what_zh = match self.check {
@@ -331,20 +325,14 @@ impl SerialNote {
     pub fn messages(&self) -> (String, String) {
         match self.span_and_quantity {
             Some((span, q)) => (
-                format!(
-                    "序列号 {} 末尾两个编号跨 {span} 单位，与数量 {q} 不符；台账按整体编号比对",
-                    self.serial
-                ),
+                format!("序列号 {} 末尾两个编号跨 {span} 单位，与数量 {q} 不符；台账按整体编号比对", self.serial),
                 format!(
                     "Serial {} ends in two numbers spanning {span} units, not the quantity {q}; the ledger compares it as a whole identifier",
                     self.serial
                 ),
             ),
             None => (
-                format!(
-                    "序列号区段 {} 两端前缀不同或顺序颠倒；台账按整体编号比对",
-                    self.serial
-                ),
+                format!("序列号区段 {} 两端前缀不同或顺序颠倒；台账按整体编号比对", self.serial),
                 format!(
                     "Serial range {} has ends with different prefixes or in reverse order; the ledger compares it as a whole identifier",
                     self.serial

@@ -80,8 +80,7 @@ impl SerialRange {
 
     /// The shared units of two overlapping ranges.
     pub fn intersection(&self, other: &SerialRange) -> Option<(u64, u64)> {
-        self.overlaps(other)
-            .then(|| (self.first.max(other.first), self.last.min(other.last)))
+        self.overlaps(other).then(|| (self.first.max(other.first), self.last.min(other.last)))
     }
 
     /// `first–last` in the serial's own terms (`000001–050000`), or the identifier.
@@ -157,10 +156,7 @@ pub fn parse(serial: &str, quantity: Option<u64>) -> Option<(SerialRange, Option
                 }
                 None => return Some((block(prefix, first, last, Form::Block), None)),
                 Some(q) if q != 1 => {
-                    return Some((
-                        identifier(&text),
-                        Some(Note::SpanDisagreesWithQuantity { span, quantity: q }),
-                    ));
+                    return Some((identifier(&text), Some(Note::SpanDisagreesWithQuantity { span, quantity: q })));
                 }
                 Some(_) => {}
             }
@@ -206,11 +202,7 @@ fn split_range(text: &str) -> Option<(&str, &str)> {
         }
     }
     // Two green certificate codes joined by a bare dash.
-    if text.len() == 65
-        && text.as_bytes()[32] == b'-'
-        && green_code(&text[..32]).is_some()
-        && green_code(&text[33..]).is_some()
-    {
+    if text.len() == 65 && text.as_bytes()[32] == b'-' && green_code(&text[..32]).is_some() && green_code(&text[33..]).is_some() {
         return Some((&text[..32], &text[33..]));
     }
     None
@@ -241,10 +233,7 @@ fn last_number(text: &str) -> Option<(&str, u64)> {
 
 /// A 32-digit green certificate code: (project, position, production month).
 fn green_code(text: &str) -> Option<(&str, u64, Option<String>)> {
-    let t = text
-        .strip_prefix("GEC")
-        .map(|t| t.trim_start_matches([':', '-', ' ']))
-        .unwrap_or(text);
+    let t = text.strip_prefix("GEC").map(|t| t.trim_start_matches([':', '-', ' '])).unwrap_or(text);
     if t.len() != 32 || !t.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -252,8 +241,7 @@ fn green_code(text: &str) -> Option<(&str, u64, Option<String>)> {
     let position: u64 = t[17..30].parse().ok()?;
     let year: u32 = t[17..21].parse().ok()?;
     let month: u32 = t[21..23].parse().ok()?;
-    let month = ((2000..=2099).contains(&year) && (1..=12).contains(&month))
-        .then(|| format!("{year}-{month:02}"));
+    let month = ((2000..=2099).contains(&year) && (1..=12).contains(&month)).then(|| format!("{year}-{month:02}"));
     Some((project, position, month))
 }
 
@@ -263,44 +251,22 @@ fn green_range(project: &str, first: u64, last: u64, month: Option<String>) -> S
         key: format!("GEC:{project}"),
         first,
         last,
-        form: Form::GreenCertificate {
-            project: project.to_string(),
-            month,
-        },
+        form: Form::GreenCertificate { project: project.to_string(), month },
     }
 }
 
 fn block(prefix: &str, first: u64, last: u64, form: Form) -> SerialRange {
-    SerialRange {
-        kind: family(prefix),
-        key: prefix.to_string(),
-        first,
-        last,
-        form,
-    }
+    SerialRange { kind: family(prefix), key: prefix.to_string(), first, last, form }
 }
 
 fn identifier(text: &str) -> SerialRange {
-    SerialRange {
-        kind: family(text),
-        key: format!("ID:{text}"),
-        first: 0,
-        last: 0,
-        form: Form::Identifier,
-    }
+    SerialRange { kind: family(text), key: format!("ID:{text}"), first: 0, last: 0, form: Form::Identifier }
 }
 
 /// The leading letters of a serial (its mechanism), or `ID` when it starts otherwise.
 fn family(text: &str) -> String {
-    let letters: String = text
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    if letters.is_empty() {
-        "ID".into()
-    } else {
-        letters
-    }
+    let letters: String = text.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    if letters.is_empty() { "ID".into() } else { letters }
 }
 
 #[cfg(test)]
@@ -314,10 +280,7 @@ mod tests {
     #[test]
     fn ccer_blocks_from_the_samples() {
         let r = range("CCER-2016-0001-000001-100000", Some(100_000));
-        assert_eq!(
-            (r.kind.as_str(), r.key.as_str(), r.first, r.last),
-            ("CCER", "CCER-2016-0001", 1, 100_000)
-        );
+        assert_eq!((r.kind.as_str(), r.key.as_str(), r.first, r.last), ("CCER", "CCER-2016-0001", 1, 100_000));
         assert_eq!(r.form, Form::Block);
         let r = range("GDPH-2024-0001-018000", Some(18_000));
         assert_eq!((r.key.as_str(), r.first, r.last), ("GDPH-2024", 1, 18_000));
@@ -330,13 +293,7 @@ mod tests {
         let (r, note) = parse("CCER-03-2025-2040", Some(20_000)).unwrap();
         assert_eq!(r.form, Form::Identifier);
         assert_eq!(r.key, "ID:CCER-03-2025-2040");
-        assert_eq!(
-            note,
-            Some(Note::SpanDisagreesWithQuantity {
-                span: 16,
-                quantity: 20_000
-            })
-        );
+        assert_eq!(note, Some(Note::SpanDisagreesWithQuantity { span: 16, quantity: 20_000 }));
         // A project-level reference with one number is an identifier, without a note.
         let (r, note) = parse("FFCER-2022-0007", Some(5000)).unwrap();
         assert_eq!((r.form, note), (Form::Identifier, None));
@@ -347,10 +304,7 @@ mod tests {
     #[test]
     fn single_units_and_joined_ranges() {
         let u = range("ccer-2016-0001-000050", Some(1));
-        assert_eq!(
-            (u.key.as_str(), u.first, u.last, u.form.clone()),
-            ("CCER-2016-0001", 50, 50, Form::Unit)
-        );
+        assert_eq!((u.key.as_str(), u.first, u.last, u.form.clone()), ("CCER-2016-0001", 50, 50, Form::Unit));
         let b = range("CCER-2016-0001-000001-100000", Some(100_000));
         assert_eq!(u.intersection(&b), Some((50, 50)));
         for joined in [
@@ -361,30 +315,17 @@ mod tests {
             "CCER-14-0001-000001 - CCER-14-0001-000300",
         ] {
             let r = range(joined, Some(300));
-            assert_eq!(
-                (r.key.as_str(), r.first, r.last),
-                ("CCER-14-0001", 1, 300),
-                "{joined}"
-            );
+            assert_eq!((r.key.as_str(), r.first, r.last), ("CCER-14-0001", 1, 300), "{joined}");
         }
         let (r, note) = parse("CCER-14-0001-000300 ~ CCER-14-0001-000001", None).unwrap();
-        assert_eq!(
-            (r.form, note),
-            (Form::Identifier, Some(Note::RangeEndsDiffer))
-        );
+        assert_eq!((r.form, note), (Form::Identifier, Some(Note::RangeEndsDiffer)));
         let (r, note) = parse("CCER-14-0001-000001 ~ CCER-14-0002-000300", None).unwrap();
-        assert_eq!(
-            (r.form, note),
-            (Form::Identifier, Some(Note::RangeEndsDiffer))
-        );
+        assert_eq!((r.form, note), (Form::Identifier, Some(Note::RangeEndsDiffer)));
     }
 
     #[test]
     fn full_width_and_case_are_normalised() {
-        let a = range(
-            "ＣＣＥＲ－２０１６－０００１－０００００１－０００１００",
-            Some(100),
-        );
+        let a = range("ＣＣＥＲ－２０１６－０００１－０００００１－０００１００", Some(100));
         let b = range(" ccer-2016-0001-000050-000150 ", Some(101));
         assert_eq!(a.key, "CCER-2016-0001");
         assert_eq!(a.intersection(&b), Some((50, 100)));
@@ -399,21 +340,12 @@ mod tests {
         let one = range(&code(42), None);
         assert_eq!(one.key, format!("GEC:{project}"));
         assert_eq!(one.first, one.last);
-        assert_eq!(
-            one.form,
-            Form::GreenCertificate {
-                project: project.into(),
-                month: Some("2024-03".into())
-            }
-        );
+        assert_eq!(one.form, Form::GreenCertificate { project: project.into(), month: Some("2024-03".into()) });
         let block = range(&format!("{}~{}", code(1), code(1000)), Some(1000));
         assert_eq!(block.units(), 1000);
         assert!(block.overlaps(&one));
         let dashed = range(&format!("{}-{}", code(900), code(1100)), None);
-        assert_eq!(
-            block.intersection(&dashed).map(|(a, b)| b - a + 1),
-            Some(101)
-        );
+        assert_eq!(block.intersection(&dashed).map(|(a, b)| b - a + 1), Some(101));
         // The same sequence in another month, or another project, is another certificate.
         let april = range(&format!("{project}202404{:07}11", 42), None);
         assert!(!april.overlaps(&one));
@@ -423,15 +355,8 @@ mod tests {
         let class = range(&format!("{project}202403{:07}22", 42), None);
         assert!(class.overlaps(&one));
         // Ranges across projects are not ranges.
-        let (r, note) = parse(
-            &format!("{}~92345678901234567202403{:07}11", code(1), 5),
-            None,
-        )
-        .unwrap();
-        assert_eq!(
-            (r.form, note),
-            (Form::Identifier, Some(Note::RangeEndsDiffer))
-        );
+        let (r, note) = parse(&format!("{}~92345678901234567202403{:07}11", code(1), 5), None).unwrap();
+        assert_eq!((r.form, note), (Form::Identifier, Some(Note::RangeEndsDiffer)));
     }
 
     #[test]

@@ -33,10 +33,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::serial::{self, Form, Note, SerialRange};
-use super::{
-    Check, ClaimKind, Conflict, EarlierUse, EvaluationRecord, NewUse, Recorded, SerialNote,
-    UseStatus,
-};
+use super::{Check, ClaimKind, Conflict, EarlierUse, EvaluationRecord, NewUse, Recorded, SerialNote, UseStatus};
 
 /// `PRAGMA application_id` of a ledger file ("LVYL").
 const APPLICATION_ID: i64 = 0x4C56_594C;
@@ -48,9 +45,7 @@ pub enum LedgerError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0} is an SQLite file but not an lvyue ledger")]
     NotALedger(String),
-    #[error(
-        "{path} was written by a newer lvyue (ledger schema {found}, this version reads {SCHEMA_VERSION})"
-    )]
+    #[error("{path} was written by a newer lvyue (ledger schema {found}, this version reads {SCHEMA_VERSION})")]
     NewerSchema { path: String, found: i64 },
     #[error("{0}")]
     NotFound(String),
@@ -231,16 +226,11 @@ impl Ledger {
         let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if app == 0 && version == 0 && tables == 0 {
             tx.execute_batch(SCHEMA)?;
-            tx.execute_batch(&format!(
-                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
-            ))?;
+            tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"))?;
         } else if app != APPLICATION_ID {
             return Err(LedgerError::NotALedger(path));
         } else if version > SCHEMA_VERSION {
-            return Err(LedgerError::NewerSchema {
-                path,
-                found: version,
-            });
+            return Err(LedgerError::NewerSchema { path, found: version });
         }
         tx.commit()?;
         conn.execute_batch(
@@ -254,12 +244,7 @@ impl Ledger {
     }
 
     /// The input digest of the current version of an entity-year, if any.
-    pub fn current_input_digest(
-        &self,
-        entity: &str,
-        jurisdiction: &str,
-        year: u16,
-    ) -> Result<Option<String>> {
+    pub fn current_input_digest(&self, entity: &str, jurisdiction: &str, year: u16) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
@@ -274,9 +259,7 @@ impl Ledger {
     /// transaction: a concurrent writer waits, so of two evaluations using the same
     /// block the second always sees the first.
     pub fn record(&mut self, rec: &EvaluationRecord) -> Result<Recorded> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let recorded = record_in(&tx, rec, true)?;
         tx.commit()?;
         Ok(recorded)
@@ -286,36 +269,18 @@ impl Ledger {
     /// loading a history already known to be consistent (the benchmark's ten million
     /// blocks). Versions and supersession work as in [`Ledger::record`].
     pub fn record_unchecked(&mut self, recs: &[EvaluationRecord]) -> Result<Vec<Recorded>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = recs
-            .iter()
-            .map(|rec| record_in(&tx, rec, false))
-            .collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = recs.iter().map(|rec| record_in(&tx, rec, false)).collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
     }
 
     /// The overlaps the uses would have with the live uses of other entity-years (and
     /// among themselves), without recording anything.
-    pub fn check(
-        &self,
-        entity: &str,
-        jurisdiction: &str,
-        year: u16,
-        uses: &[NewUse],
-    ) -> Result<(Vec<Conflict>, Vec<SerialNote>)> {
+    pub fn check(&self, entity: &str, jurisdiction: &str, year: u16, uses: &[NewUse]) -> Result<(Vec<Conflict>, Vec<SerialNote>)> {
         let parsed = parse_uses(uses);
         let mut conflicts = internal_conflicts(entity, jurisdiction, year, uses, &parsed);
-        conflicts.extend(find_conflicts(
-            &self.conn,
-            entity,
-            jurisdiction,
-            year,
-            uses,
-            &parsed,
-        )?);
+        conflicts.extend(find_conflicts(&self.conn, entity, jurisdiction, year, uses, &parsed)?);
         Ok((conflicts, notes(uses, &parsed)))
     }
 
@@ -324,9 +289,7 @@ impl Ledger {
     pub fn conflicts_of(&self, evaluation_id: i64) -> Result<Vec<Conflict>> {
         let d = self.show(evaluation_id)?;
         let uses: Vec<NewUse> = d.uses.iter().map(UseRow::to_new_use).collect();
-        Ok(self
-            .check(&d.row.entity, &d.row.jurisdiction, d.row.year, &uses)?
-            .0)
+        Ok(self.check(&d.row.entity, &d.row.jurisdiction, d.row.year, &uses)?.0)
     }
 
     /// Evaluations, newest first within an entity-year.
@@ -355,12 +318,7 @@ impl Ledger {
     }
 
     /// All versions of an entity-year, oldest first.
-    pub fn versions(
-        &self,
-        entity: &str,
-        jurisdiction: &str,
-        year: u16,
-    ) -> Result<Vec<EvaluationRow>> {
+    pub fn versions(&self, entity: &str, jurisdiction: &str, year: u16) -> Result<Vec<EvaluationRow>> {
         let mut st = self
             .conn
             .prepare(&format!("{EVALUATION_SELECT} WHERE e.entity = ?1 AND e.jurisdiction = ?2 AND e.year = ?3 ORDER BY e.version"))?;
@@ -372,18 +330,13 @@ impl Ledger {
     pub fn show(&self, id: i64) -> Result<EvaluationDetail> {
         let row = self
             .conn
-            .query_row(
-                &format!("{EVALUATION_SELECT} WHERE e.id = ?1"),
-                [id],
-                evaluation_row,
-            )
+            .query_row(&format!("{EVALUATION_SELECT} WHERE e.id = ?1"), [id], evaluation_row)
             .optional()?
             .ok_or_else(|| LedgerError::NotFound(format!("no evaluation #{id} in the ledger")))?;
-        let (inputs, options, metrics): (String, String, String) = self.conn.query_row(
-            "SELECT inputs, options, metrics FROM evaluation WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let (inputs, options, metrics): (String, String, String) =
+            self.conn.query_row("SELECT inputs, options, metrics FROM evaluation WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
         let bad = |s: &str| LedgerError::Data(format!("evaluation #{id}: {s}"));
         Ok(EvaluationDetail {
             row,
@@ -396,18 +349,14 @@ impl Ledger {
 
     /// The uses recorded by an evaluation, in input order.
     pub fn uses_of(&self, evaluation_id: i64) -> Result<Vec<UseRow>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "{USE_SELECT} WHERE u.evaluation_id = ?1 ORDER BY u.id"
-        ))?;
+        let mut st = self.conn.prepare_cached(&format!("{USE_SELECT} WHERE u.evaluation_id = ?1 ORDER BY u.id"))?;
         let rows = st.query_map([evaluation_id], use_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Visits every recorded use (all versions), in ledger order, without holding them all.
     pub fn for_each_use(&self, mut f: impl FnMut(&UseRow) -> Result<()>) -> Result<()> {
-        let mut st = self
-            .conn
-            .prepare(&format!("{USE_SELECT} ORDER BY u.evaluation_id, u.id"))?;
+        let mut st = self.conn.prepare(&format!("{USE_SELECT} ORDER BY u.evaluation_id, u.id"))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             f(&use_row(r)?)?;
@@ -426,7 +375,8 @@ impl Ledger {
     }
 }
 
-const EVALUATION_SELECT: &str = "SELECT e.id, e.entity, e.jurisdiction, e.year, e.version, e.superseded_by, e.recorded_at, e.source, e.input_digest,
+const EVALUATION_SELECT: &str =
+    "SELECT e.id, e.entity, e.jurisdiction, e.year, e.version, e.superseded_by, e.recorded_at, e.source, e.input_digest,
         e.plugin_id, e.plugin_version, e.plugin_sha256, e.rules_sha256, e.errors, e.warnings, e.infos, e.status,
         (SELECT count(*) FROM serial_use u WHERE u.evaluation_id = e.id)
     FROM evaluation e";
@@ -483,11 +433,7 @@ fn use_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UseRow> {
 }
 
 fn bad_text(col: usize, s: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        col,
-        rusqlite::types::Type::Text,
-        format!("unknown value {s:?}").into(),
-    )
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown value {s:?}").into())
 }
 
 impl UseRow {
@@ -511,9 +457,7 @@ impl UseRow {
 type Parsed = Vec<Option<(SerialRange, Option<Note>)>>;
 
 fn parse_uses(uses: &[NewUse]) -> Parsed {
-    uses.iter()
-        .map(|u| serial::parse(&u.serial, u.whole_quantity()))
-        .collect()
+    uses.iter().map(|u| serial::parse(&u.serial, u.whole_quantity())).collect()
 }
 
 fn notes(uses: &[NewUse], parsed: &Parsed) -> Vec<SerialNote> {
@@ -548,48 +492,30 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
     let parsed = parse_uses(&rec.uses);
     let mut conflicts = Vec::new();
     if check {
-        conflicts =
-            internal_conflicts(&rec.entity, &rec.jurisdiction, rec.year, &rec.uses, &parsed);
-        conflicts.extend(find_conflicts(
-            tx,
-            &rec.entity,
-            &rec.jurisdiction,
-            rec.year,
-            &rec.uses,
-            &parsed,
-        )?);
+        conflicts = internal_conflicts(&rec.entity, &rec.jurisdiction, rec.year, &rec.uses, &parsed);
+        conflicts.extend(find_conflicts(tx, &rec.entity, &rec.jurisdiction, rec.year, &rec.uses, &parsed)?);
     }
     let notes = notes(&rec.uses, &parsed);
     let uses = parsed.iter().filter(|p| p.is_some()).count();
     let digest = record_digest(rec);
     let current: Option<(i64, i64, String)> = tx
-        .prepare_cached("SELECT id, version, digest FROM evaluation WHERE entity = ?1 AND jurisdiction = ?2 AND year = ?3 AND superseded_by IS NULL")?
+        .prepare_cached(
+            "SELECT id, version, digest FROM evaluation WHERE entity = ?1 AND jurisdiction = ?2 AND year = ?3 AND superseded_by IS NULL",
+        )?
         .query_row(params![rec.entity, rec.jurisdiction, rec.year], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     if let Some((id, version, d)) = &current
         && *d == digest
     {
-        return Ok(Recorded {
-            evaluation_id: *id,
-            version: *version,
-            supersedes: None,
-            unchanged: true,
-            uses,
-            conflicts,
-            notes,
-        });
+        return Ok(Recorded { evaluation_id: *id, version: *version, supersedes: None, unchanged: true, uses, conflicts, notes });
     }
     let version = current.as_ref().map_or(1, |c| c.1 + 1);
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     if let Some((prev, _, _)) = &current {
         // The partial unique index allows one current version: the old one points at
         // itself until the new one has an id.
-        tx.prepare_cached("UPDATE evaluation SET superseded_by = id WHERE id = ?1")?
-            .execute([prev])?;
-        tx.prepare_cached("UPDATE serial_use SET live = 0 WHERE evaluation_id = ?1")?
-            .execute([prev])?;
+        tx.prepare_cached("UPDATE evaluation SET superseded_by = id WHERE id = ?1")?.execute([prev])?;
+        tx.prepare_cached("UPDATE serial_use SET live = 0 WHERE evaluation_id = ?1")?.execute([prev])?;
     }
     tx.prepare_cached(
         "INSERT INTO evaluation (entity, jurisdiction, year, version, recorded_at, source, input_digest, digest, inputs, options,
@@ -619,8 +545,7 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
     ])?;
     let id = tx.last_insert_rowid();
     if let Some((prev, _, _)) = &current {
-        tx.prepare_cached("UPDATE evaluation SET superseded_by = ?1 WHERE id = ?2")?
-            .execute(params![id, prev])?;
+        tx.prepare_cached("UPDATE evaluation SET superseded_by = ?1 WHERE id = ?2")?.execute(params![id, prev])?;
     }
     let mut keys: HashMap<String, (i64, i64, i64)> = HashMap::new(); // key -> (id, stored levels, levels)
     let mut insert = tx.prepare_cached(
@@ -640,15 +565,12 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
                 let (kid, levels) = match found {
                     Some(f) => f,
                     None => {
-                        tx.prepare_cached(
-                            "INSERT INTO serial_key (key, kind, levels) VALUES (?1, ?2, 0)",
-                        )?
-                        .execute(params![range.key, range.kind])?;
+                        tx.prepare_cached("INSERT INTO serial_key (key, kind, levels) VALUES (?1, ?2, 0)")?
+                            .execute(params![range.key, range.kind])?;
                         (tx.last_insert_rowid(), 0)
                     }
                 };
-                keys.entry(range.key.clone())
-                    .or_insert((kid, levels, levels))
+                keys.entry(range.key.clone()).or_insert((kid, levels, levels))
             }
         };
         entry.2 |= 1 << lvl;
@@ -673,19 +595,10 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
     }
     for (kid, stored, levels) in keys.values() {
         if stored != levels {
-            tx.prepare_cached("UPDATE serial_key SET levels = ?1 WHERE id = ?2")?
-                .execute(params![levels, kid])?;
+            tx.prepare_cached("UPDATE serial_key SET levels = ?1 WHERE id = ?2")?.execute(params![levels, kid])?;
         }
     }
-    Ok(Recorded {
-        evaluation_id: id,
-        version,
-        supersedes: current.map(|c| c.0),
-        unchanged: false,
-        uses,
-        conflicts,
-        notes,
-    })
+    Ok(Recorded { evaluation_id: id, version, supersedes: current.map(|c| c.0), unchanged: false, uses, conflicts, notes })
 }
 
 /// JSON text of a recorded field (plain strings and numbers: serialisation cannot fail).
@@ -719,16 +632,10 @@ fn find_conflicts(
     // blocks starting in the window. CROSS JOIN keeps SQLite to that order.
     conn.execute("DELETE FROM temp.probe", [])?;
     {
-        let mut ins =
-            conn.prepare_cached("INSERT INTO temp.probe (i, key, lo, hi) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut ins = conn.prepare_cached("INSERT INTO temp.probe (i, key, lo, hi) VALUES (?1, ?2, ?3, ?4)")?;
         for (i, p) in parsed.iter().enumerate() {
             if let Some((range, _)) = p {
-                ins.execute(params![
-                    i as i64,
-                    range.key,
-                    range.first as i64,
-                    range.last as i64
-                ])?;
+                ins.execute(params![i as i64, range.key, range.first as i64, range.last as i64])?;
             }
         }
     }
@@ -771,15 +678,7 @@ fn find_conflicts(
             used: r.get(17)?,
         };
         let (a, b) = (range.first.max(lo as u64), range.last.min(hi as u64));
-        out.push(conflict(
-            i,
-            &uses[i],
-            range,
-            a,
-            b,
-            classify(&uses[i], entity, year, &earlier),
-            earlier,
-        ));
+        out.push(conflict(i, &uses[i], range, a, b, classify(&uses[i], entity, year, &earlier), earlier));
     }
     drop(rows);
     conn.execute("DELETE FROM temp.probe", [])?;
@@ -787,15 +686,7 @@ fn find_conflicts(
     Ok(out)
 }
 
-fn conflict(
-    i: usize,
-    u: &NewUse,
-    range: &SerialRange,
-    a: u64,
-    b: u64,
-    check: Check,
-    earlier: EarlierUse,
-) -> Conflict {
+fn conflict(i: usize, u: &NewUse, range: &SerialRange, a: u64, b: u64, check: Check, earlier: EarlierUse) -> Conflict {
     Conflict {
         check,
         new_index: i,
@@ -808,29 +699,15 @@ fn conflict(
             Form::Identifier => u.serial.clone(),
             _ => range.describe_span(a, b),
         },
-        shared_units: if range.form == Form::Identifier {
-            1
-        } else {
-            b - a + 1
-        },
+        shared_units: if range.form == Form::Identifier { 1 } else { b - a + 1 },
         earlier,
     }
 }
 
 /// Overlaps between rows of one evaluation: sorted by key and start, a sweep keeps
 /// the blocks still open. The later row is the new use, the earlier row the other.
-fn internal_conflicts(
-    entity: &str,
-    jurisdiction: &str,
-    year: u16,
-    uses: &[NewUse],
-    parsed: &Parsed,
-) -> Vec<Conflict> {
-    let mut order: Vec<(usize, &SerialRange)> = parsed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| Some((i, &p.as_ref()?.0)))
-        .collect();
+fn internal_conflicts(entity: &str, jurisdiction: &str, year: u16, uses: &[NewUse], parsed: &Parsed) -> Vec<Conflict> {
+    let mut order: Vec<(usize, &SerialRange)> = parsed.iter().enumerate().filter_map(|(i, p)| Some((i, &p.as_ref()?.0))).collect();
     order.sort_by(|a, b| (&a.1.key, a.1.first, a.0).cmp(&(&b.1.key, b.1.first, b.0)));
     let mut out = Vec::new();
     let mut open: Vec<(usize, &SerialRange)> = Vec::new();
@@ -838,11 +715,7 @@ fn internal_conflicts(
         open.retain(|(_, o)| o.key == r.key && o.last >= r.first);
         for &(j, o) in &open {
             let (a, b) = (r.first.max(o.first), r.last.min(o.last));
-            let ((first, _), (second, second_range)) = if j < i {
-                ((j, o), (i, r))
-            } else {
-                ((i, r), (j, o))
-            };
+            let ((first, _), (second, second_range)) = if j < i { ((j, o), (i, r)) } else { ((i, r), (j, o)) };
             let e = &uses[first];
             let earlier = EarlierUse {
                 use_id: 0,
@@ -861,20 +734,8 @@ fn internal_conflicts(
                 row: e.row.clone(),
                 new_forestry: e.new_forestry,
             };
-            let check = if uses[second].new_forestry || e.new_forestry {
-                Check::Dc19
-            } else {
-                Check::Dc03
-            };
-            out.push(conflict(
-                second,
-                &uses[second],
-                second_range,
-                a,
-                b,
-                check,
-                earlier,
-            ));
+            let check = if uses[second].new_forestry || e.new_forestry { Check::Dc19 } else { Check::Dc03 };
+            out.push(conflict(second, &uses[second], second_range, a, b, check, earlier));
         }
         open.push((i, r));
     }

@@ -92,7 +92,17 @@ pub(crate) fn write(ws: &mut Worksheet, report: &Report, summary_cells: &HashMap
     ws.set_column_width(3, 40.0)?;
 
     ws.merge_range(0, 0, 0, 3, &format!("{} / {} — {}", report.plugin.name.zh, report.plugin.name.en, report.year), &title)?;
-    ws.merge_range(1, 0, 1, 3, &format!("履约年度 Compliance year {} ({} – {}); {} {}", report.year, report.period.start, report.period.end, report.plugin.id, report.plugin.version), &wrap)?;
+    ws.merge_range(
+        1,
+        0,
+        1,
+        3,
+        &format!(
+            "履约年度 Compliance year {} ({} – {}); {} {}",
+            report.year, report.period.start, report.period.end, report.plugin.id, report.plugin.version
+        ),
+        &wrap,
+    )?;
     let mut row = 3;
     if let Some((zh, en)) = sentence(report) {
         ws.set_row_height(row, 36.0)?;

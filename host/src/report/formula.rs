@@ -59,7 +59,8 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// The functions a formula may call: (name in the formula, spreadsheet name).
-const FUNCTIONS: &[(&str, &str)] = &[("min", "MIN"), ("max", "MAX"), ("round", "ROUND"), ("roundup", "ROUNDUP"), ("rounddown", "ROUNDDOWN")];
+const FUNCTIONS: &[(&str, &str)] =
+    &[("min", "MIN"), ("max", "MAX"), ("round", "ROUND"), ("roundup", "ROUNDUP"), ("rounddown", "ROUNDDOWN")];
 
 struct Parser {
     tokens: Vec<String>,
@@ -222,17 +223,23 @@ mod tests {
     #[test]
     fn evaluates_exactly_and_renders() {
         let e = parse("min(held, obligation - used) * offsets.ratio + 0.1").unwrap();
-        let vals: HashMap<String, Decimal> =
-            [("held", "10"), ("obligation", "30.5"), ("used", "20"), ("offsets.ratio", "0.05")].iter().map(|(k, v)| (k.to_string(), d(v))).collect();
+        let vals: HashMap<String, Decimal> = [("held", "10"), ("obligation", "30.5"), ("used", "20"), ("offsets.ratio", "0.05")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), d(v)))
+            .collect();
         assert_eq!(e.eval(&vals).unwrap(), d("0.6"));
-        let cells: HashMap<String, String> = [("held", "B2"), ("obligation", "B3"), ("used", "B4"), ("offsets.ratio", "Params!C5")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let cells: HashMap<String, String> = [("held", "B2"), ("obligation", "B3"), ("used", "B4"), ("offsets.ratio", "Params!C5")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         assert_eq!(e.to_excel(&cells).unwrap(), "((MIN(B2,(B3-B4))*Params!C5)+0.1)");
         assert_eq!(e.names(), ["held", "obligation", "used", "offsets.ratio"]);
     }
 
     #[test]
     fn rounds_as_the_spreadsheet_does() {
-        let vals: HashMap<String, Decimal> = [("x", "1000.5"), ("n", "-2.345"), ("p", "2")].iter().map(|(k, v)| (k.to_string(), d(v))).collect();
+        let vals: HashMap<String, Decimal> =
+            [("x", "1000.5"), ("n", "-2.345"), ("p", "2")].iter().map(|(k, v)| (k.to_string(), d(v))).collect();
         let at = |f: &str| parse(f).unwrap().eval(&vals).unwrap();
         assert_eq!(at("round(x, 0)"), d("1001"));
         assert_eq!(at("roundup(x - 0.4, 0)"), d("1001"));

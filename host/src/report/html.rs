@@ -81,7 +81,11 @@ pub const SURRENDER_PLAN: &str = "surrender_plan";
 /// ([`super::answer::HEADLINES`] it has a value for, else its first metrics).
 pub fn answer(report: &Report) -> Vec<&MetricOut> {
     let known: Vec<&MetricOut> = super::answer::HEADLINES.iter().filter_map(|k| report.metric(k)).filter(|m| m.value.is_some()).collect();
-    if known.is_empty() { report.metrics.iter().filter(|m| m.value.is_some()).take(super::answer::FALLBACK_HEADLINES).collect() } else { known }
+    if known.is_empty() {
+        report.metrics.iter().filter(|m| m.value.is_some()).take(super::answer::FALLBACK_HEADLINES).collect()
+    } else {
+        known
+    }
 }
 
 /// The whole document (`lvyue evaluate --html`).
@@ -184,7 +188,11 @@ fn header(out: &mut String, d: &Document<'_>) {
     }
     if let Some(r) = d.reports.first() {
         for i in &r.inputs {
-            row2(out, l.t("输入文件", "Input file"), &format!("{} <span class=\"digest\">sha256 {}</span>", esc(&i.path), esc(short(&i.sha256))));
+            row2(
+                out,
+                l.t("输入文件", "Input file"),
+                &format!("{} <span class=\"digest\">sha256 {}</span>", esc(&i.path), esc(short(&i.sha256))),
+            );
         }
         row2(out, l.t("工具", "Tool"), &esc(&r.tool));
     }
@@ -411,7 +419,13 @@ fn bars(out: &mut String, rows: &[(String, Vec<(String, f64)>)], names: &[&str])
             let y = y0 + i as f64 * line + 2.0;
             let color = PALETTE[i % PALETTE.len()];
             let _ = writeln!(out, "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{color}\"/>", line - 3.0);
-            let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{}\" class=\"val\">{}</text>", label_w + w + 4.0, y + line - 5.0, esc(&group_thousands(text)));
+            let _ = writeln!(
+                out,
+                "<text x=\"{:.1}\" y=\"{}\" class=\"val\">{}</text>",
+                label_w + w + 4.0,
+                y + line - 5.0,
+                esc(&group_thousands(text))
+            );
         }
     }
     if names.len() > 1 {
@@ -428,7 +442,8 @@ fn bars(out: &mut String, rows: &[(String, Vec<(String, f64)>)], names: &[&str])
 
 /// A pie of the first value column, with a legend giving each exact value.
 fn pie(out: &mut String, rows: &[(String, Vec<(String, f64)>)]) {
-    let parts: Vec<(&str, &str, f64)> = rows.iter().filter_map(|(label, v)| v.first().map(|(t, f)| (label.as_str(), t.as_str(), f.max(0.0)))).collect();
+    let parts: Vec<(&str, &str, f64)> =
+        rows.iter().filter_map(|(label, v)| v.first().map(|(t, f)| (label.as_str(), t.as_str(), f.max(0.0)))).collect();
     let total: f64 = parts.iter().map(|p| p.2).sum();
     let height = (parts.len() as f64 * 20.0 + 10.0).max(170.0);
     let _ = writeln!(out, "<svg viewBox=\"0 0 560 {height}\" width=\"560\" height=\"{height}\" role=\"img\">");
@@ -455,8 +470,12 @@ fn pie(out: &mut String, rows: &[(String, Vec<(String, f64)>)]) {
         let y = 18.0 + i as f64 * 20.0;
         let pct = if total > 0.0 { f / total * 100.0 } else { 0.0 };
         let _ = writeln!(out, "<rect x=\"180\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>", y - 10.0, PALETTE[i % PALETTE.len()]);
-        let _ =
-            writeln!(out, "<text x=\"198\" y=\"{y}\" class=\"cat\">{} — {} ({pct:.1} %)</text>", esc(&clip_width(label, 300.0)), esc(&group_thousands(text)));
+        let _ = writeln!(
+            out,
+            "<text x=\"198\" y=\"{y}\" class=\"cat\">{} — {} ({pct:.1} %)</text>",
+            esc(&clip_width(label, 300.0)),
+            esc(&group_thousands(text))
+        );
     }
     let _ = writeln!(out, "</svg>");
 }
@@ -598,7 +617,8 @@ fn trace(out: &mut String, r: &Report, l: Lang) {
 
 fn failures(out: &mut String, d: &Document<'_>) {
     let l = d.lang;
-    let _ = writeln!(out, "<section class=\"failures\">\n<h2>{}</h2>\n<table><tbody>", l.t("未能评估的辖区", "Jurisdictions not evaluated"));
+    let _ =
+        writeln!(out, "<section class=\"failures\">\n<h2>{}</h2>\n<table><tbody>", l.t("未能评估的辖区", "Jurisdictions not evaluated"));
     for (j, e) in d.failures {
         let _ = writeln!(out, "<tr><th><code>{}</code></th><td class=\"pre\">{}</td></tr>", esc(j), esc(e));
     }

@@ -14,10 +14,10 @@
 //! release (see CHANGELOG.md) and will then be removed.
 
 pub mod answer;
+pub mod continuation;
 pub mod formula;
 pub mod html;
 pub mod render;
-pub mod continuation;
 pub mod xlsx;
 
 use std::collections::BTreeMap;
@@ -267,7 +267,15 @@ pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bil
         decisions: e
             .decisions
             .into_iter()
-            .map(|d| DecisionOut { table: d.table, row: d.row, subject: d.subject, outcome: d.outcome, amount: d.amount, unit: d.unit, reasons: d.reasons })
+            .map(|d| DecisionOut {
+                table: d.table,
+                row: d.row,
+                subject: d.subject,
+                outcome: d.outcome,
+                amount: d.amount,
+                unit: d.unit,
+                reasons: d.reasons,
+            })
             .collect(),
         findings: e
             .findings
@@ -308,7 +316,13 @@ pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bil
                 columns: t
                     .columns
                     .into_iter()
-                    .map(|c| ColumnOut { key: c.key, name_zh: c.name.zh.clone(), name_en: c.name.en.clone(), name: text(c.name), unit: c.unit })
+                    .map(|c| ColumnOut {
+                        key: c.key,
+                        name_zh: c.name.zh.clone(),
+                        name_en: c.name.en.clone(),
+                        name: text(c.name),
+                        unit: c.unit,
+                    })
                     .collect(),
                 rows: t.rows.iter().map(|r| r.iter().map(opt).collect()).collect(),
                 charts: t
@@ -330,7 +344,13 @@ pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bil
             })
             .collect(),
         codes,
-        run: RunStats { fuel_used: run.fuel_used, fuel_limit: run.fuel_limit, peak_memory_bytes: run.peak_memory_bytes, log: run.log, log_truncated: run.log_truncated },
+        run: RunStats {
+            fuel_used: run.fuel_used,
+            fuel_limit: run.fuel_limit,
+            peak_memory_bytes: run.peak_memory_bytes,
+            log: run.log,
+            log_truncated: run.log_truncated,
+        },
     }
 }
 
@@ -364,7 +384,12 @@ impl Report {
             let got = expr.eval(&values).map_err(|e| format!("metric {}: formula `{f}`: {e}", m.key))?;
             let value = values.get(&m.key).ok_or_else(|| format!("metric {} has a formula but no number value", m.key))?;
             if got != *value {
-                return Err(format!("metric {}: formula `{f}` gives {}, the plugin says {}", m.key, crate::decimal::format(got), crate::decimal::format(*value)));
+                return Err(format!(
+                    "metric {}: formula `{f}` gives {}, the plugin says {}",
+                    m.key,
+                    crate::decimal::format(got),
+                    crate::decimal::format(*value)
+                ));
             }
         }
         Ok(())

@@ -45,7 +45,12 @@ struct Styles {
 
 fn styles() -> Styles {
     Styles {
-        head: Format::new().set_bold().set_background_color("#DDEBF7").set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::Top),
+        head: Format::new()
+            .set_bold()
+            .set_background_color("#DDEBF7")
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::Top),
         num: Format::new().set_num_format("#,##0.######"),
         int: Format::new().set_num_format("0"),
         text: Format::new(),
@@ -123,7 +128,15 @@ pub struct SheetNames {
 impl SheetNames {
     fn new(prefix: &str, used: &mut Vec<String>) -> SheetNames {
         let mut name = |base: &str| unique_name(used, &format!("{prefix}{base}"));
-        SheetNames { answer: name(super::answer::ANSWER), summary: name(SUMMARY), decisions: name(DECISIONS), findings: name(FINDINGS), parameters: name(PARAMETERS), trace: name(TRACE), run: name(RUN) }
+        SheetNames {
+            answer: name(super::answer::ANSWER),
+            summary: name(SUMMARY),
+            decisions: name(DECISIONS),
+            findings: name(FINDINGS),
+            parameters: name(PARAMETERS),
+            trace: name(TRACE),
+            run: name(RUN),
+        }
     }
 }
 
@@ -154,7 +167,12 @@ pub fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Ve
         let ws = wb.add_worksheet();
         ws.set_name(OVERVIEW)?;
         let keys: Vec<&str> = OVERVIEW_METRICS.iter().filter(|k| items.iter().any(|r| r.metric(k).is_some())).copied().collect();
-        let mut cols: Vec<(String, f64)> = vec![("辖区 Jurisdiction".into(), 16.0), ("插件 Plugin".into(), 22.0), ("状态 Status".into(), 14.0), ("汇总表 Summary sheet".into(), 26.0)];
+        let mut cols: Vec<(String, f64)> = vec![
+            ("辖区 Jurisdiction".into(), 16.0),
+            ("插件 Plugin".into(), 22.0),
+            ("状态 Status".into(), 14.0),
+            ("汇总表 Summary sheet".into(), 26.0),
+        ];
         cols.extend(keys.iter().map(|k| (k.to_string(), 18.0)));
         cols.push(("问题 Findings (error/warning)".into(), 16.0));
         let heads: Vec<(&str, f64)> = cols.iter().map(|(n, w)| (n.as_str(), *w)).collect();
@@ -254,7 +272,19 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
     {
         let ws = wb.add_worksheet();
         ws.set_name(&names.summary)?;
-        header(ws, &s, &[("指标 Key", 30.0), ("名称", 26.0), ("Label", 36.0), ("数值 Value", 20.0), ("单位 Unit", 9.0), ("公式 Formula", 48.0), ("追溯 Trace step", 10.0)])?;
+        header(
+            ws,
+            &s,
+            &[
+                ("指标 Key", 30.0),
+                ("名称", 26.0),
+                ("Label", 36.0),
+                ("数值 Value", 20.0),
+                ("单位 Unit", 9.0),
+                ("公式 Formula", 48.0),
+                ("追溯 Trace step", 10.0),
+            ],
+        )?;
         for (i, m) in report.metrics.iter().enumerate() {
             let r = i as u32 + 1;
             ws.write(r, 0, m.key.as_str())?;
@@ -350,11 +380,22 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
 
     // ---- decisions ------------------------------------------------------------------------
     {
-        let describe = |code: &str| {
-            report.codes.get(code).map(|d| format!("{} / {}", d.zh, d.en)).unwrap_or_default()
-        };
+        let describe = |code: &str| report.codes.get(code).map(|d| format!("{} / {}", d.zh, d.en)).unwrap_or_default();
         write_parts(wb, used, &names.decisions, report.decisions.len(), per_sheet, |ws, _, rows| {
-            header(ws, &s, &[("表 Table", 18.0), ("行 Row", 22.0), ("对象 Subject", 34.0), ("结论 Outcome", 14.0), ("数量 Amount", 16.0), ("单位 Unit", 8.0), ("原因 Reasons", 30.0), ("依据 Why", 60.0)])?;
+            header(
+                ws,
+                &s,
+                &[
+                    ("表 Table", 18.0),
+                    ("行 Row", 22.0),
+                    ("对象 Subject", 34.0),
+                    ("结论 Outcome", 14.0),
+                    ("数量 Amount", 16.0),
+                    ("单位 Unit", 8.0),
+                    ("原因 Reasons", 30.0),
+                    ("依据 Why", 60.0),
+                ],
+            )?;
             for (i, d) in report.decisions[rows.clone()].iter().enumerate() {
                 let r = i as u32 + 1;
                 ws.write(r, 0, d.table.as_str())?;
@@ -427,7 +468,20 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
     // ---- trace --------------------------------------------------------------------------
     {
         write_parts(wb, used, &names.trace, report.trace.len(), per_sheet, |ws, _, rows| {
-            header(ws, &s, &[("步骤 Step", 8.0), ("条款 Clause", 40.0), ("说明", 40.0), ("Description", 50.0), ("参数 Parameters", 34.0), ("输入 Inputs", 50.0), ("数值 Value", 18.0), ("单位 Unit", 8.0)])?;
+            header(
+                ws,
+                &s,
+                &[
+                    ("步骤 Step", 8.0),
+                    ("条款 Clause", 40.0),
+                    ("说明", 40.0),
+                    ("Description", 50.0),
+                    ("参数 Parameters", 34.0),
+                    ("输入 Inputs", 50.0),
+                    ("数值 Value", 18.0),
+                    ("单位 Unit", 8.0),
+                ],
+            )?;
             for (i, t) in report.trace[rows].iter().enumerate() {
                 let r = i as u32 + 1;
                 ws.write_number_with_format(r, 0, t.index as f64, &s.int)?;
@@ -436,7 +490,11 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
                 ws.write_with_format(r, 3, fit(&t.description.en).as_ref(), &s.wrap)?;
                 ws.write_with_format(r, 4, t.parameters.join(", "), &s.wrap)?;
                 // Long input lists are summarised; the JSON report keeps them all.
-                let inputs = if t.inputs.len() > 20 { format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len()) } else { t.inputs.join(", ") };
+                let inputs = if t.inputs.len() > 20 {
+                    format!("{} … ({} cells)", t.inputs[..20].join(", "), t.inputs.len())
+                } else {
+                    t.inputs.join(", ")
+                };
                 ws.write_with_format(r, 5, fit(&inputs).as_ref(), &s.wrap)?;
                 let kind = if t.value.as_deref().and_then(crate::decimal::parse).is_some() { Kind::Number } else { Kind::Text };
                 write_value(ws, &s, r, 6, kind, t.value.as_deref())?;
@@ -473,7 +531,10 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
         }
         rows.push(("燃料 Fuel used / limit".into(), format!("{} / {}", report.run.fuel_used, report.run.fuel_limit)));
         rows.push(("内存峰值 Peak memory (bytes)".into(), report.run.peak_memory_bytes.to_string()));
-        rows.push(("插件日志 Plugin log".into(), format!("{}{}", report.run.log, if report.run.log_truncated { "\n[truncated]" } else { "" })));
+        rows.push((
+            "插件日志 Plugin log".into(),
+            format!("{}{}", report.run.log, if report.run.log_truncated { "\n[truncated]" } else { "" }),
+        ));
         for (i, (k, v)) in rows.iter().enumerate() {
             ws.write_with_format(i as u32 + 2, 0, k.as_str(), &s.bold)?;
             ws.write_with_format(i as u32 + 2, 1, fit(v).as_ref(), &s.wrap)?;
@@ -507,7 +568,11 @@ fn finish(mut wb: Workbook, reports: &[&Report]) -> Result<Vec<u8>, XlsxError> {
         .set_custom_property("rules_sha256", rules.as_str())
         .set_custom_property("input_sha256", inputs.as_str());
     wb.set_properties(&props);
-    let rules = reports.iter().map(|r| format!("{} {} rules {}", r.plugin.id, r.plugin.version, r.plugin.rules_sha256.get(..12).unwrap_or(""))).collect::<Vec<_>>().join("; ");
+    let rules = reports
+        .iter()
+        .map(|r| format!("{} {} rules {}", r.plugin.id, r.plugin.version, r.plugin.rules_sha256.get(..12).unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join("; ");
     for ws in wb.worksheets_mut() {
         print_setup(ws, &title, &rules);
     }

@@ -306,7 +306,9 @@ impl RuleSet {
                         "secondary" => Confidence::Secondary,
                         "unverified" => Confidence::Unverified,
                         "draft" => Confidence::Draft,
-                        other => return Err(invalid(format!("{at}: confidence `{other}` is not verified, secondary, unverified or draft"))),
+                        other => {
+                            return Err(invalid(format!("{at}: confidence `{other}` is not verified, secondary, unverified or draft")));
+                        }
                     };
                     if v.reference.trim().is_empty() {
                         return Err(invalid(format!("{at}: every value needs a legal reference")));
@@ -325,7 +327,15 @@ impl RuleSet {
                 }
                 set.parameters.insert(
                     def.key.clone(),
-                    ParameterSeries { key: def.key, kind, unit: def.unit, name: def.name, description: def.description, file: file.clone(), values },
+                    ParameterSeries {
+                        key: def.key,
+                        kind,
+                        unit: def.unit,
+                        name: def.name,
+                        description: def.description,
+                        file: file.clone(),
+                        values,
+                    },
                 );
             }
             set.files.push(file.clone());
@@ -368,7 +378,13 @@ impl RuleSet {
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Err(RulesError::Missing { jurisdiction: self.jurisdiction.clone(), key: key.to_string(), year, files: series.file.clone(), known });
+            return Err(RulesError::Missing {
+                jurisdiction: self.jurisdiction.clone(),
+                key: key.to_string(),
+                year,
+                files: series.file.clone(),
+                known,
+            });
         };
         Ok(ResolvedParameter {
             key: series.key.clone(),
@@ -408,7 +424,9 @@ impl RuleSet {
             .filter_map(|key| {
                 let (a, b) = (self.resolve(key, from).ok(), self.resolve(key, to).ok());
                 let same = match (&a, &b) {
-                    (Some(a), Some(b)) => a.value == b.value && a.reference == b.reference && a.confidence == b.confidence && a.unit == b.unit,
+                    (Some(a), Some(b)) => {
+                        a.value == b.value && a.reference == b.reference && a.confidence == b.confidence && a.unit == b.unit
+                    }
                     (None, None) => true,
                     _ => false,
                 };
@@ -435,9 +453,9 @@ fn date_text(d: &toml::value::Datetime) -> Result<String, String> {
 
 fn convert_value(kind: ValueKind, v: &toml::Value) -> Result<Value, String> {
     match (kind, v) {
-        (ValueKind::Number, toml::Value::String(s)) => {
-            crate::decimal::parse(s).map(|d| Value::Number(crate::decimal::format(d))).ok_or_else(|| format!("`{s}` is not a decimal number"))
-        }
+        (ValueKind::Number, toml::Value::String(s)) => crate::decimal::parse(s)
+            .map(|d| Value::Number(crate::decimal::format(d)))
+            .ok_or_else(|| format!("`{s}` is not a decimal number")),
         (ValueKind::Number, toml::Value::Integer(i)) => Ok(Value::Number(i.to_string())),
         (ValueKind::Number, toml::Value::Float(f)) => {
             crate::decimal::from_f64(*f).map(Value::Number).ok_or_else(|| format!("`{f}` is not a finite number"))

@@ -78,7 +78,9 @@ impl Limits {
 /// How a plugin call ended badly. The host reports it and carries on.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginFailure {
-    #[error("ran out of fuel: used its budget of {limit} units (fuel scales with input size: {base} + {per_cell} per cell); an infinite loop or a far too slow rule")]
+    #[error(
+        "ran out of fuel: used its budget of {limit} units (fuel scales with input size: {base} + {per_cell} per cell); an infinite loop or a far too slow rule"
+    )]
     OutOfFuel { limit: u64, base: u64, per_cell: u64 },
     #[error("exceeded the wall-clock limit of {0:?} (epoch deadline)")]
     Timeout(Duration),
@@ -181,7 +183,11 @@ fn exported_version(engine: &Engine, component: &Component) -> anyhow::Result<Ve
     let ty = component.component_type();
     let found = ty.exports(engine).find_map(|(name, _)| name.strip_prefix(&prefix).and_then(Version::parse));
     let version = found.ok_or_else(|| anyhow::anyhow!("exports no `{prefix}<version>` interface"))?;
-    anyhow::ensure!(version.runs_on(contract::CONTRACT_VERSION), "{}", contract::ContractError::Incompatible { found: version, host: contract::CONTRACT_VERSION });
+    anyhow::ensure!(
+        version.runs_on(contract::CONTRACT_VERSION),
+        "{}",
+        contract::ContractError::Incompatible { found: version, host: contract::CONTRACT_VERSION }
+    );
     Ok(version)
 }
 
@@ -278,7 +284,12 @@ impl PreparedPlugin {
     }
 
     /// Evaluates a request with the given call (tests compare the two).
-    pub fn evaluate_with(&self, limits: &Limits, request: &Request, call: Call) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
+    pub fn evaluate_with(
+        &self,
+        limits: &Limits,
+        request: &Request,
+        call: Call,
+    ) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
         let cells: u64 = request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum();
         let use_columns = match call {
             Call::Auto => cells >= limits.columns_from_cells,
@@ -293,7 +304,10 @@ impl PreparedPlugin {
             (Bindings::V1_1(_, instance), Some(columns), Pre::V1_1(_, index, checked)) => {
                 // Called through a typed function of our own, so that the
                 // request is lowered from the host's parts without a copy.
-                type Columns<'a> = wasmtime::component::TypedFunc<(contract::since_v1_1::RequestRef<'a>,), (Result<contract::since_v1_1::wit::Evaluation, EvaluationError>,)>;
+                type Columns<'a> = wasmtime::component::TypedFunc<
+                    (contract::since_v1_1::RequestRef<'a>,),
+                    (Result<contract::since_v1_1::wit::Evaluation, EvaluationError>,),
+                >;
                 let func = instance.get_func(&mut *store, index).ok_or_else(|| wasmtime::Error::msg("the plugin lost evaluate-columns"))?;
                 let typed: Columns<'_> = match checked.get() {
                     // SAFETY: the same component's function, checked against these types on the first call.
@@ -323,10 +337,22 @@ impl PreparedPlugin {
         if let Ok(evaluation) = &value {
             check_result_counts(limits, evaluation)?;
         }
-        Ok(Run { value, fuel_used: run.fuel_used, fuel_limit: run.fuel_limit, peak_memory_bytes: run.peak_memory_bytes, log: run.log, log_truncated: run.log_truncated })
+        Ok(Run {
+            value,
+            fuel_used: run.fuel_used,
+            fuel_limit: run.fuel_limit,
+            peak_memory_bytes: run.peak_memory_bytes,
+            log: run.log,
+            log_truncated: run.log_truncated,
+        })
     }
 
-    fn call<T>(&self, limits: &Limits, cells: u64, f: impl FnOnce(&Bindings, &mut Store<PluginState>) -> wasmtime::Result<T>) -> Result<Run<T>, PluginFailure> {
+    fn call<T>(
+        &self,
+        limits: &Limits,
+        cells: u64,
+        f: impl FnOnce(&Bindings, &mut Store<PluginState>) -> wasmtime::Result<T>,
+    ) -> Result<Run<T>, PluginFailure> {
         let log = CappedLog::new(limits.log_bytes);
         let wasi = deny_all_wasi(&log);
         let limiter = Limiter::new(limits);
@@ -352,21 +378,13 @@ impl PreparedPlugin {
         let fuel_used = fuel_limit - store.get_fuel().unwrap_or(0);
         let value = outcome?;
         let (text, truncated) = log.contents();
-        Ok(Run {
-            value,
-            fuel_used,
-            fuel_limit,
-            peak_memory_bytes: store.data().limiter.peak,
-            log: text,
-            log_truncated: truncated,
-        })
+        Ok(Run { value, fuel_used, fuel_limit, peak_memory_bytes: store.data().limiter.peak, log: text, log_truncated: truncated })
     }
 }
 
 fn check_counts(limits: &Limits, findings: usize, trace: usize, rows: usize) -> Result<(), PluginFailure> {
-    let over = |what: &str, n: usize, cap: usize| {
-        (n > cap).then(|| PluginFailure::ResultCap(format!("{n} {what} returned, the cap is {cap}")))
-    };
+    let over =
+        |what: &str, n: usize, cap: usize| (n > cap).then(|| PluginFailure::ResultCap(format!("{n} {what} returned, the cap is {cap}")));
     match over("findings", findings, limits.max_findings)
         .or_else(|| over("trace steps", trace, limits.max_trace_steps))
         .or_else(|| over("decisions and table rows", rows, limits.max_result_rows))
@@ -380,18 +398,22 @@ fn check_result_counts(limits: &Limits, e: &Evaluation) -> Result<(), PluginFail
     let rows: usize = e.tables.iter().map(|t| t.rows.len()).sum::<usize>() + e.decisions.len();
     check_counts(limits, e.findings.len(), e.trace.len(), rows)?;
     // Every decimal the plugin returns must be exact decimal text.
-    let bad = e
-        .metrics
-        .iter()
-        .map(|m| (&m.key, &m.value))
-        .find(|(_, v)| matches!(v, Value::Number(n) if crate::decimal::parse(n).is_none()));
+    let bad =
+        e.metrics.iter().map(|m| (&m.key, &m.value)).find(|(_, v)| matches!(v, Value::Number(n) if crate::decimal::parse(n).is_none()));
     if let Some((key, v)) = bad {
         return Err(PluginFailure::Trap(format!("metric {key} is not an exact decimal: {v:?}")));
     }
     Ok(())
 }
 
-fn classify(err: wasmtime::Error, store: &Store<PluginState>, limits: &Limits, fuel_limit: u64, log: &CappedLog, instantiating: bool) -> PluginFailure {
+fn classify(
+    err: wasmtime::Error,
+    store: &Store<PluginState>,
+    limits: &Limits,
+    fuel_limit: u64,
+    log: &CappedLog,
+    instantiating: bool,
+) -> PluginFailure {
     if let Some(requested) = store.data().limiter.memory_refused {
         return PluginFailure::MemoryCap { cap: limits.memory_bytes, requested };
     }

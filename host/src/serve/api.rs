@@ -188,8 +188,12 @@ fn plugin_json(host: &Host, b: &crate::bundle::Bundle, full: bool) -> Value {
                         .map(|p| json!({ "key": p.key, "kind": crate::rules::kind_name(p.kind), "unit": p.unit, "required": p.required }))
                         .collect(),
                 );
-                v["metrics"] = Value::Array(info.metrics.iter().map(|p| json!({ "key": p.key, "unit": p.unit, "label": bilingual(&p.label) })).collect());
-                v["findings"] = Value::Array(info.findings.iter().map(|f| json!({ "code": f.code, "description": bilingual(&f.description) })).collect());
+                v["metrics"] = Value::Array(
+                    info.metrics.iter().map(|p| json!({ "key": p.key, "unit": p.unit, "label": bilingual(&p.label) })).collect(),
+                );
+                v["findings"] = Value::Array(
+                    info.findings.iter().map(|f| json!({ "code": f.code, "description": bilingual(&f.description) })).collect(),
+                );
             }
         }
         Err(e) => {
@@ -232,7 +236,8 @@ fn parse_year(text: Option<&str>) -> Result<Option<u16>, ApiError> {
 }
 
 async fn rules(State(s): State<Arc<Shared>>, UrlPath(j): UrlPath<String>, Query(q): Query<YearQuery>) -> Result<Response, ApiError> {
-    let year = parse_year(q.year.as_deref())?.ok_or_else(|| ApiError::usage("give the compliance year: /api/rules/<jurisdiction>?year=2024"))?;
+    let year =
+        parse_year(q.year.as_deref())?.ok_or_else(|| ApiError::usage("give the compliance year: /api/rules/<jurisdiction>?year=2024"))?;
     blocking(move || {
         let b = s.host.find(&j).ok_or_else(|| RunError::NotFound(j.clone()))?;
         let (rules, source) = s.host.rules(b, &j)?;
@@ -253,7 +258,8 @@ async fn rules(State(s): State<Arc<Shared>>, UrlPath(j): UrlPath<String>, Query(
         // As `lvyue rules` exits 6 when a parameter the plugin requires has no value for the year.
         body["error"] = json!("rules");
         body["exit_code"] = json!(exit::RULES);
-        body["message"] = json!(format!("{} parameter(s) have no value for {year}, and the plugin requires one of them at least", missing.len()));
+        body["message"] =
+            json!(format!("{} parameter(s) have no value for {year}, and the plugin requires one of them at least", missing.len()));
         let mut res = (StatusCode::CONFLICT, axum::Json(body)).into_response();
         res.headers_mut().insert(EXIT_CODE_HEADER, HeaderValue::from(exit::RULES));
         Ok(res)
@@ -362,7 +368,8 @@ async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
     let mut up = Upload::default();
     match media.as_str() {
         "multipart/form-data" => {
-            let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::usage(format!("not a multipart form: {}", e.body_text())))?;
+            let mut form =
+                Multipart::from_request(req, &()).await.map_err(|e| ApiError::usage(format!("not a multipart form: {}", e.body_text())))?;
             let mut refused = None;
             loop {
                 let field = match form.next_field().await {
@@ -383,9 +390,9 @@ async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
         }
         "application/json" | "application/toml" | "text/toml" | "text/plain" => {
             let ext = if media == "application/json" { "json" } else { "toml" };
-            let bytes = Bytes::from_request(req, &())
-                .await
-                .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(limit) } else { ApiError::usage(e.body_text()) })?;
+            let bytes = Bytes::from_request(req, &()).await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(limit) } else { ApiError::usage(e.body_text()) }
+            })?;
             up.request = Some((format!("request.{ext}"), bytes));
         }
         other => {
@@ -398,7 +405,11 @@ async fn read_upload(req: Request, limit: usize) -> Result<Upload, ApiError> {
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(limit) } else { ApiError::usage(format!("reading the upload: {}", e.body_text())) }
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(limit)
+    } else {
+        ApiError::usage(format!("reading the upload: {}", e.body_text()))
+    }
 }
 
 /// A file name safe to create in the temporary folder, with the user's extension kept.
@@ -436,7 +447,9 @@ fn stage(dir: &Path, up: Upload) -> Result<Staged, ApiError> {
         input.request = Some(put("request", req, fallback)?);
     } else {
         if up.jurisdictions.is_empty() || up.year.is_none() || up.inventory.is_none() {
-            return Err(ApiError::usage("give jurisdiction, year and the inventory workbook (and optionally the portfolio workbook), or a request"));
+            return Err(ApiError::usage(
+                "give jurisdiction, year and the inventory workbook (and optionally the portfolio workbook), or a request",
+            ));
         }
         input.jurisdictions = up.jurisdictions;
         input.year = parse_year(up.year.as_deref())?;
@@ -499,7 +512,10 @@ where
         // timed-out evaluation keeps its slot until it ends, then its folder is removed.
         blocking(move || {
             let _slot = slot;
-            let dir = tempfile::Builder::new().prefix("lvyue-serve-").tempdir().map_err(|e| ApiError::internal(format!("temporary folder: {e}")))?;
+            let dir = tempfile::Builder::new()
+                .prefix("lvyue-serve-")
+                .tempdir()
+                .map_err(|e| ApiError::internal(format!("temporary folder: {e}")))?;
             work(&state.host, dir.path(), up)
         })
         .await
@@ -611,7 +627,8 @@ fn evaluate_staged(host: &Host, dir: &Path, staged: &Staged, format: Format, lan
     let exit_code = failures.first().map(|(_, e)| e.exit_code()).unwrap_or(exit::OK);
     let stem = stem(&reports);
     let out = dir.join("out");
-    let (xlsx_path, json_path, render_dir) = (out.join(format!("{stem}-report.xlsx")), out.join(format!("{stem}-report.json")), out.join("documents"));
+    let (xlsx_path, json_path, render_dir) =
+        (out.join(format!("{stem}-report.xlsx")), out.join(format!("{stem}-report.json")), out.join("documents"));
     let to = Outputs {
         workbook: matches!(format, Format::Xlsx | Format::All).then_some(xlsx_path.as_path()),
         json: matches!(format, Format::Json | Format::All).then_some(json_path.as_path()),
@@ -628,7 +645,8 @@ fn evaluate_staged(host: &Host, dir: &Path, staged: &Staged, format: Format, lan
         Format::All => {
             let json_bytes = take(&json_path);
             let result: Value = serde_json::from_slice(&json_bytes).map_err(|e| ApiError::internal(format!("the report JSON: {e}")))?;
-            let fragment = |lang: Lang| html::fragment(&Document { reports: &reports, failures: &failed, entity: staged.entity.as_deref(), lang });
+            let fragment =
+                |lang: Lang| html::fragment(&Document { reports: &reports, failures: &failed, entity: staged.entity.as_deref(), lang });
             let b64 = base64::engine::general_purpose::STANDARD;
             let mut list = vec![
                 json!({ "name": format!("{stem}-report.xlsx"), "media_type": XLSX, "kind": "workbook", "base64": b64.encode(take(&xlsx_path)) }),
@@ -659,7 +677,9 @@ fn evaluate_staged(host: &Host, dir: &Path, staged: &Staged, format: Format, lan
 
 fn unstage_run_error(e: RunError, names: &[(String, String)], dir: &Path) -> RunError {
     match e {
-        RunError::BadInput(problems) => RunError::BadInput(unstage_error(ApiError::from_run(RunError::BadInput(problems)), names, dir).problems),
+        RunError::BadInput(problems) => {
+            RunError::BadInput(unstage_error(ApiError::from_run(RunError::BadInput(problems)), names, dir).problems)
+        }
         RunError::Io(m) => RunError::Io(unstage(&m, names, dir)),
         other => other,
     }

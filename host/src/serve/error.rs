@@ -80,7 +80,12 @@ impl ApiError {
     }
 
     pub fn timeout(secs: u64) -> ApiError {
-        ApiError::new(StatusCode::GATEWAY_TIMEOUT, "timeout", None, format!("no answer within {secs} s (lvyue serve --request-timeout) / {secs} 秒内未完成"))
+        ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            None,
+            format!("no answer within {secs} s (lvyue serve --request-timeout) / {secs} 秒内未完成"),
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> ApiError {

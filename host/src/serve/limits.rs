@@ -62,7 +62,8 @@ impl Slots {
     /// A slot, after waiting for one if every slot is running but the queue has room;
     /// [`Busy`] at once if the queue is full too.
     pub async fn acquire(&self) -> Result<Slot, Busy> {
-        let admitted = self.admitted.clone().try_acquire_owned().map_err(|_| Busy { running: self.max_running, waiting: self.max_waiting })?;
+        let admitted =
+            self.admitted.clone().try_acquire_owned().map_err(|_| Busy { running: self.max_running, waiting: self.max_waiting })?;
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let running = self.running.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -98,7 +99,11 @@ pub fn host_allowed(bound: SocketAddr, host_header: Option<&str>) -> bool {
         return true;
     }
     let Some(h) = host_header else { return false };
-    let name = if let Some(rest) = h.strip_prefix('[') { rest.split(']').next().unwrap_or("") } else { h.rsplit_once(':').map(|(n, _)| n).unwrap_or(h) };
+    let name = if let Some(rest) = h.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        h.rsplit_once(':').map(|(n, _)| n).unwrap_or(h)
+    };
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost" || name.ends_with(".localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

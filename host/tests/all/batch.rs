@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 fn cache_dir() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("tempdir"))
-        .path()
+    DIR.get_or_init(|| tempfile::tempdir().expect("tempdir")).path()
 }
 
 fn lvyue() -> Command {
@@ -43,10 +42,7 @@ fn entity(root: &Path, name: &str, sample: &str, edit: &[(&str, &str)]) {
 }
 
 fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .unwrap()
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 /// The findings of a report with this code, as English messages.
@@ -68,125 +64,58 @@ fn a_batch_finds_serials_used_twice_and_lists_every_entity() {
     entity(&input, "甲电厂", "guangdong-2024.toml", &[]);
     entity(&input, "乙电厂", "guangdong-2024.toml", &[]);
     // An event retires part of one of them.
-    entity(
-        &input,
-        "广交会",
-        "event-2023-canton-fair.toml",
-        &[(
-            "CCER-EXAMPLE-2024-000001-002000",
-            "CCER-2025-0101-000001-002000",
-        )],
-    );
+    entity(&input, "广交会", "event-2023-canton-fair.toml", &[("CCER-EXAMPLE-2024-000001-002000", "CCER-2025-0101-000001-002000")]);
     // A malformed entity: its request file is not TOML.
     std::fs::create_dir_all(input.join("丁公司")).unwrap();
-    std::fs::write(
-        input.join("丁公司/request.toml"),
-        "jurisdiction = \"cn-ets\"\nyear = [not toml",
-    )
-    .unwrap();
+    std::fs::write(input.join("丁公司/request.toml"), "jurisdiction = \"cn-ets\"\nyear = [not toml").unwrap();
     let out = tmp.path().join("out");
     let ledger = tmp.path().join("ledger.sqlite");
-    let o = run(&[
-        "batch",
-        input.to_str().unwrap(),
-        "--out-dir",
-        out.to_str().unwrap(),
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
+    let o =
+        run(&["batch", input.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--jobs", "2"]);
     let (so, se) = (text(&o.stdout), text(&o.stderr));
     // The first failure's exit code: bad input.
     assert_eq!(o.status.code(), Some(3), "{so}\n{se}");
-    assert!(
-        so.contains("4 entity-year(s): 3 evaluated, 0 unchanged, 1 failed"),
-        "{so}"
-    );
+    assert!(so.contains("4 entity-year(s): 3 evaluated, 0 unchanged, 1 failed"), "{so}");
     // Not a terminal: one plain line per entity.
     assert!(se.contains("丁公司 request: failed"), "{se}");
 
     let a = json(&out.join("甲电厂/request-report.json"));
     let b = json(&out.join("乙电厂/request-report.json"));
     let ev = json(&out.join("广交会/request-report.json"));
-    assert!(
-        out.join("甲电厂/request-report.xlsx").is_file()
-            && out.join("广交会/request-report.xlsx").is_file()
-    );
+    assert!(out.join("甲电厂/request-report.xlsx").is_file() && out.join("广交会/request-report.xlsx").is_file());
     assert!(!out.join("丁公司/request-report.xlsx").exists());
     // Of the two companies, the one recorded second names the first, once per block.
-    let (ta, tb) = (
-        findings(&a, "LEDGER_SERIAL_USED_TWICE"),
-        findings(&b, "LEDGER_SERIAL_USED_TWICE"),
-    );
+    let (ta, tb) = (findings(&a, "LEDGER_SERIAL_USED_TWICE"), findings(&b, "LEDGER_SERIAL_USED_TWICE"));
     assert!(ta.is_empty() || tb.is_empty(), "{ta:#?}\n{tb:#?}");
     let twice: Vec<String> = ta.into_iter().chain(tb).collect();
     assert_eq!(twice.len(), 4, "{twice:#?}");
-    let gdph = twice
-        .iter()
-        .find(|t| t.contains("GDPH-2024-0001-018000"))
-        .expect("the PHCER block");
-    assert!(
-        gdph.contains("甲电厂")
-            && gdph.contains("乙电厂")
-            && gdph.contains("planned for surrender"),
-        "{gdph}"
-    );
-    assert!(
-        gdph.contains("shared serials 1–18000 (18000 units)"),
-        "{gdph}"
-    );
+    let gdph = twice.iter().find(|t| t.contains("GDPH-2024-0001-018000")).expect("the PHCER block");
+    assert!(gdph.contains("甲电厂") && gdph.contains("乙电厂") && gdph.contains("planned for surrender"), "{gdph}");
+    assert!(gdph.contains("shared serials 1–18000 (18000 units)"), "{gdph}");
     // The event's retirement and a company's surrender: two claims on the same units (DC-17),
     // found by whichever was recorded later.
-    let claims: Vec<String> = [&a, &b, &ev]
-        .iter()
-        .flat_map(|r| findings(r, "LEDGER_SERIAL_SEVERAL_CLAIMS"))
-        .collect();
+    let claims: Vec<String> = [&a, &b, &ev].iter().flat_map(|r| findings(r, "LEDGER_SERIAL_SEVERAL_CLAIMS")).collect();
     assert!(!claims.is_empty());
     for c in &claims {
-        assert!(
-            c.contains("广交会")
-                && (c.contains("甲电厂") || c.contains("乙电厂"))
-                && c.contains("retired"),
-            "{c}"
-        );
+        assert!(c.contains("广交会") && (c.contains("甲电厂") || c.contains("乙电厂")) && c.contains("retired"), "{c}");
         assert!(c.contains("1–2000"), "{c}");
     }
 
     // The summary lists every entity, the failed one with its error, and totals.
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(
-        lines[0]
-            .trim_start_matches('\u{feff}')
-            .starts_with("entity,jurisdiction,year,obligation_t")
-    );
+    assert!(lines[0].trim_start_matches('\u{feff}').starts_with("entity,jurisdiction,year,obligation_t"));
     for name in ["甲电厂", "乙电厂", "广交会", "丁公司"] {
-        assert!(
-            lines.iter().any(|l| l.starts_with(name)),
-            "{name} missing:\n{csv}"
-        );
+        assert!(lines.iter().any(|l| l.starts_with(name)), "{name} missing:\n{csv}");
     }
     let failed = lines.iter().find(|l| l.starts_with("丁公司")).unwrap();
-    assert!(
-        failed.contains(",failed,") && failed.contains("TOML"),
-        "{failed}"
-    );
+    assert!(failed.contains(",failed,") && failed.contains("TOML"), "{failed}");
     let total = lines.last().unwrap();
     assert!(total.starts_with("合计 Total,"), "{total}");
     // The two companies' obligations, summed.
-    let obligation = a["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["key"] == "obligation_t")
-        .unwrap()["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let sum = lvyue::decimal::format(
-        lvyue::decimal::parse(&obligation).unwrap() * rust_decimal::Decimal::from(2),
-    );
+    let obligation =
+        a["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "obligation_t").unwrap()["value"].as_str().unwrap().to_string();
+    let sum = lvyue::decimal::format(lvyue::decimal::parse(&obligation).unwrap() * rust_decimal::Decimal::from(2));
     assert_eq!(total.split(',').nth(3), Some(sum.as_str()), "{total}");
     use calamine::Reader;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out.join("summary.xlsx")).unwrap();
@@ -202,19 +131,8 @@ fn a_batch_finds_serials_used_twice_and_lists_every_entity() {
     let so = text(&o.stdout);
     assert!(o.status.success() && so.contains("3 shown"), "{so}");
     // A rerun evaluates only the failed entity again.
-    let o = run(&[
-        "batch",
-        input.to_str().unwrap(),
-        "--out-dir",
-        out.to_str().unwrap(),
-        "--ledger",
-        ledger.to_str().unwrap(),
-    ]);
-    assert!(
-        text(&o.stdout).contains("3 unchanged, 1 failed"),
-        "{}",
-        text(&o.stdout)
-    );
+    let o = run(&["batch", input.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
+    assert!(text(&o.stdout).contains("3 unchanged, 1 failed"), "{}", text(&o.stdout));
 
     // A correction: 甲电厂 evaluated again with a smaller block is version 2; diff says what changed.
     let corrected = tmp.path().join("甲-corrected.toml");
@@ -222,72 +140,23 @@ fn a_batch_finds_serials_used_twice_and_lists_every_entity() {
     assert_eq!(body.matches("quantity_t = \"18000\"").count(), 1);
     std::fs::write(
         &corrected,
-        body.replace("GDPH-2024-0001-018000", "GDPH-2024-0001-010000")
-            .replace("quantity_t = \"18000\"", "quantity_t = \"10000\""),
+        body.replace("GDPH-2024-0001-018000", "GDPH-2024-0001-010000").replace("quantity_t = \"18000\"", "quantity_t = \"10000\""),
     )
     .unwrap();
-    let o = run(&[
-        "evaluate",
-        "--request",
-        corrected.to_str().unwrap(),
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "--entity",
-        "甲电厂",
-    ]);
+    let o = run(&["evaluate", "--request", corrected.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--entity", "甲电厂"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("version 2"), "{}", text(&o.stderr));
-    let o = run(&[
-        "ledger",
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "diff",
-        "--entity",
-        "甲电厂",
-        "-j",
-        "cn-guangdong",
-        "--year",
-        "2024",
-    ]);
+    let o = run(&["ledger", "--ledger", ledger.to_str().unwrap(), "diff", "--entity", "甲电厂", "-j", "cn-guangdong", "--year", "2024"]);
     let so = text(&o.stdout);
     assert!(o.status.success(), "{so}{}", text(&o.stderr));
-    assert!(
-        so.contains("serial    GDPH-2024-0001-018000 [compliance]: 18000 t planned → —"),
-        "{so}"
-    );
-    assert!(
-        so.contains("serial    GDPH-2024-0001-010000 [compliance]: — → 10000 t planned"),
-        "{so}"
-    );
+    assert!(so.contains("serial    GDPH-2024-0001-018000 [compliance]: 18000 t planned → —"), "{so}");
+    assert!(so.contains("serial    GDPH-2024-0001-010000 [compliance]: — → 10000 t planned"), "{so}");
     assert!(so.contains("input     "), "{so}");
-    let o = run(&[
-        "ledger",
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "list",
-        "--all",
-        "--entity",
-        "甲电厂",
-    ]);
-    assert!(
-        text(&o.stdout).contains("superseded by"),
-        "{}",
-        text(&o.stdout)
-    );
+    let o = run(&["ledger", "--ledger", ledger.to_str().unwrap(), "list", "--all", "--entity", "甲电厂"]);
+    assert!(text(&o.stdout).contains("superseded by"), "{}", text(&o.stdout));
     let export = tmp.path().join("ledger.xlsx");
-    let o = run(&[
-        "ledger",
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "export",
-        export.to_str().unwrap(),
-        "--all",
-    ]);
-    assert!(
-        o.status.success() && export.is_file(),
-        "{}",
-        text(&o.stderr)
-    );
+    let o = run(&["ledger", "--ledger", ledger.to_str().unwrap(), "export", export.to_str().unwrap(), "--all"]);
+    assert!(o.status.success() && export.is_file(), "{}", text(&o.stderr));
 }
 
 #[test]
@@ -296,49 +165,17 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     let input = tmp.path().join("entities");
     let n = 12;
     for i in 0..n {
-        entity(
-            &input,
-            &format!("e{i:02}"),
-            "guangdong-2024.toml",
-            &[(
-                "GDPH-2024-0001-018000",
-                &format!("GDPH-2024-1{i:03}-018000"),
-            )],
-        );
+        entity(&input, &format!("e{i:02}"), "guangdong-2024.toml", &[("GDPH-2024-0001-018000", &format!("GDPH-2024-1{i:03}-018000"))]);
     }
     let out = tmp.path().join("out");
     let ledger = tmp.path().join("ledger.sqlite");
-    let args = [
-        "batch",
-        input.to_str().unwrap(),
-        "--out-dir",
-        out.to_str().unwrap(),
-        "--ledger",
-        ledger.to_str().unwrap(),
-        "--jobs",
-        "1",
-    ];
-    let mut child = lvyue()
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stamps = || {
-        (0..n)
-            .filter(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file())
-            .count()
-    };
+    let args = ["batch", input.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--jobs", "1"];
+    let mut child = lvyue().args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let stamps = || (0..n).filter(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file()).count();
     let start = Instant::now();
     while stamps() < 3 {
-        assert!(
-            start.elapsed() < Duration::from_secs(600),
-            "the batch made no progress"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the batch ended before it could be killed"
-        );
+        assert!(start.elapsed() < Duration::from_secs(600), "the batch made no progress");
+        assert!(child.try_wait().unwrap().is_none(), "the batch ended before it could be killed");
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -356,14 +193,10 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     // The ledger is consistent: its integrity check passes, every evaluation recorded
     // has its serial use, and finished entities are among them.
     let conn = rusqlite::Connection::open(&ledger).unwrap();
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
     // Every evaluation recorded has all four of its serial uses (none half-written).
-    let evals: i64 = conn
-        .query_row("SELECT count(*) FROM evaluation", [], |r| r.get(0))
-        .unwrap();
+    let evals: i64 = conn.query_row("SELECT count(*) FROM evaluation", [], |r| r.get(0)).unwrap();
     let per_eval: Vec<i64> = conn
         .prepare("SELECT (SELECT count(*) FROM serial_use u WHERE u.evaluation_id = e.id) FROM evaluation e")
         .unwrap()
@@ -372,52 +205,28 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(per_eval.iter().all(|n| *n == 4), "{per_eval:?}");
-    assert!(
-        evals as usize >= finished,
-        "{evals} evaluations recorded, {finished} entities finished"
-    );
+    assert!(evals as usize >= finished, "{evals} evaluations recorded, {finished} entities finished");
     drop(conn);
-    let done: Vec<bool> = (0..n)
-        .map(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file())
-        .collect();
-    let mtimes: Vec<Option<std::time::SystemTime>> = (0..n)
-        .map(|i| {
-            std::fs::metadata(out.join(format!("e{i:02}/request-report.xlsx")))
-                .and_then(|m| m.modified())
-                .ok()
-        })
-        .collect();
+    let done: Vec<bool> = (0..n).map(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file()).collect();
+    let mtimes: Vec<Option<std::time::SystemTime>> =
+        (0..n).map(|i| std::fs::metadata(out.join(format!("e{i:02}/request-report.xlsx"))).and_then(|m| m.modified()).ok()).collect();
 
     // The rerun finishes the rest and leaves the finished ones alone.
     let o = lvyue().args(args).output().unwrap();
     let so = text(&o.stdout);
     assert!(o.status.success(), "{so}{}", text(&o.stderr));
-    assert!(
-        so.contains(&format!(
-            "{n} entity-year(s): {} evaluated, {finished} unchanged, 0 failed",
-            n - finished
-        )),
-        "{so}"
-    );
+    assert!(so.contains(&format!("{n} entity-year(s): {} evaluated, {finished} unchanged, 0 failed", n - finished)), "{so}");
     for i in 0..n {
         let path = out.join(format!("e{i:02}/request-report.xlsx"));
         if let Some(before) = mtimes[i].filter(|_| done[i]) {
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().modified().unwrap(),
-                before,
-                "{} was written again",
-                path.display()
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before, "{} was written again", path.display());
         }
         assert!(path.is_file());
     }
     // One version per entity: nothing was recorded twice.
     let conn = rusqlite::Connection::open(&ledger).unwrap();
-    let (evals, max_version): (i64, i64) = conn
-        .query_row("SELECT count(*), max(version) FROM evaluation", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
+    let (evals, max_version): (i64, i64) =
+        conn.query_row("SELECT count(*), max(version) FROM evaluation", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!((evals, max_version), (n as i64, 1));
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + n + 1, "{csv}");

@@ -11,12 +11,7 @@ fn cache_dir() -> &'static Path {
 }
 
 fn lvyue(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lvyue"))
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .args(args)
-        .output()
-        .expect("run lvyue")
+    Command::new(env!("CARGO_BIN_EXE_lvyue")).arg("--cache-dir").arg(cache_dir()).args(args).output().expect("run lvyue")
 }
 
 fn stdout(o: &Output) -> String {
@@ -72,7 +67,16 @@ fn plugins_list_and_info() {
     let o = lvyue(&["plugins", "info", "cn-ets"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    for needle in ["component sha256:", "lvyue:compliance@1.1.0", "compliance years: 2021–2025", "emission_sources", "credit_holdings", "quantity_t", "offsets.ccer_cap_ratio", "obligation_t"] {
+    for needle in [
+        "component sha256:",
+        "lvyue:compliance@1.1.0",
+        "compliance years: 2021–2025",
+        "emission_sources",
+        "credit_holdings",
+        "quantity_t",
+        "offsets.ccer_cap_ratio",
+        "obligation_t",
+    ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
     let o = lvyue(&["plugins", "info", "nowhere"]);
@@ -85,14 +89,17 @@ fn demo_runs_on_the_bundled_sample() {
     let o = lvyue(&["demo", "--out-dir", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("cn-ets-2024-report.json")).unwrap()).unwrap();
-    let metric = |k: &str| report["metrics"].as_array().unwrap().iter().find(|m| m["key"] == k).unwrap_or_else(|| panic!("{k}"))["value"].clone();
+    let metric =
+        |k: &str| report["metrics"].as_array().unwrap().iter().find(|m| m["key"] == k).unwrap_or_else(|| panic!("{k}"))["value"].clone();
     // The guideline rounds the enterprise total to a whole tonne (rules/cn-ets/rounding.toml).
     assert_eq!(metric("verified_emissions_t"), "3551367");
     assert_eq!(metric("offset_cap_t"), "177568");
     assert_eq!(metric("shortfall_t"), "31367");
     assert_eq!(metric("penalty_min_cny"), "14507237.5");
     assert_eq!(metric("surrender_deadline"), "2025-12-31");
-    for key in ["obligation_t", "offsets_eligible_t", "offsets_used_t", "allowances_used_t", "shortfall_t", "penalty_min_cny", "penalty_max_cny"] {
+    for key in
+        ["obligation_t", "offsets_eligible_t", "offsets_used_t", "allowances_used_t", "shortfall_t", "penalty_min_cny", "penalty_max_cny"]
+    {
         assert!(metric(key).is_string(), "{key}");
     }
     assert_eq!(report["plugin"]["id"], "cn-ets");
@@ -182,7 +189,15 @@ fn a_rules_override_changes_the_result_and_is_recorded() {
         std::fs::write(rules.join("cn-ets").join(f), text).unwrap();
     }
     let out = dir.path().join("r.json");
-    let o = lvyue(&["--rules-dir", rules.to_str().unwrap(), "evaluate", "--request", sample().to_str().unwrap(), "--json", out.to_str().unwrap()]);
+    let o = lvyue(&[
+        "--rules-dir",
+        rules.to_str().unwrap(),
+        "evaluate",
+        "--request",
+        sample().to_str().unwrap(),
+        "--json",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let cap = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "offset_cap_t").unwrap();
@@ -259,7 +274,15 @@ note = "Stricter than the Measures, by the group's choice"
     )
     .unwrap();
     let out = dir.path().join("r.json");
-    let o = lvyue(&["--rules-override", file.to_str().unwrap(), "evaluate", "--request", sample().to_str().unwrap(), "--json", out.to_str().unwrap()]);
+    let o = lvyue(&[
+        "--rules-override",
+        file.to_str().unwrap(),
+        "evaluate",
+        "--request",
+        sample().to_str().unwrap(),
+        "--json",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let cap = r["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "offset_cap_t").unwrap();

@@ -99,7 +99,10 @@ fn relative_and_absolute_paths_and_the_usual_permissions() {
     let o = lvyue_in(dir.path(), &["evaluate", "--request", "req.toml", "--json", "out/r.json", "--out", "out/r.xlsx"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let abs = dir.path().join("out/abs.json");
-    let o = lvyue_in(Path::new("/"), &["evaluate", "--request", dir.path().join("req.toml").to_str().unwrap(), "--json", abs.to_str().unwrap()]);
+    let o = lvyue_in(
+        Path::new("/"),
+        &["evaluate", "--request", dir.path().join("req.toml").to_str().unwrap(), "--json", abs.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     #[cfg(unix)]
     {
@@ -124,7 +127,10 @@ fn rules_changes_prints_what_changed_between_two_years_with_both_references() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
     let changes = v.as_array().unwrap();
     assert!(!changes.is_empty());
-    let bench = changes.iter().find(|c| c["key"].as_str().unwrap().starts_with("allocation.") && !c["from"].is_null() && !c["to"].is_null()).expect("a benchmark in force in both years");
+    let bench = changes
+        .iter()
+        .find(|c| c["key"].as_str().unwrap().starts_with("allocation.") && !c["from"].is_null() && !c["to"].is_null())
+        .expect("a benchmark in force in both years");
     assert_ne!(bench["from"]["value"], bench["to"]["value"]);
     assert!(bench["from"]["reference"].is_string() && bench["to"]["reference"].is_string());
     // The same year twice: nothing changed.

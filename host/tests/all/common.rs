@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use lvyue::bundle::{ComponentRef, Manifest, RulesRef};
 use lvyue::bundle::digest::{rules_digest, sha256_hex};
+use lvyue::bundle::{ComponentRef, Manifest, RulesRef};
 use lvyue::host::{Evaluate, Host, HostOptions, RunError};
 use lvyue::report::Report;
 use lvyue::rules::Bilingual;
@@ -225,7 +225,9 @@ pub fn evaluate(host: &Host, id: &str, options: &[(&str, &str)]) -> Result<Repor
 pub fn metric(report: &Report, key: &str) -> String {
     report
         .metric(key)
-        .unwrap_or_else(|| panic!("no metric {key} in the report; metrics: {:?}", report.metrics.iter().map(|m| &m.key).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!("no metric {key} in the report; metrics: {:?}", report.metrics.iter().map(|m| &m.key).collect::<Vec<_>>())
+        })
         .value
         .clone()
         .unwrap_or_default()

@@ -26,13 +26,11 @@
 //! `contract-1-0`, called with rows). The plugins are built once per test
 //! process and version by one nested cargo call (see `crate::common::built`).
 
-
-
 use std::time::{Duration, Instant};
 
-use crate::common::{bundle, bundle_with_contract, evaluate, host, id, metric, test_limits, with_contract, Contract};
+use crate::common::{Contract, bundle, bundle_with_contract, evaluate, host, id, metric, test_limits, with_contract};
 use lvyue::bundle::{Bundle, BundleError};
-use lvyue::contract::{ContractError, Version, CONTRACT_VERSION};
+use lvyue::contract::{CONTRACT_VERSION, ContractError, Version};
 use lvyue::host::RunError;
 use lvyue::sandbox::{Limits, PluginFailure};
 
@@ -124,7 +122,10 @@ fn memory_bomb_hits_the_memory_cap() {
         }
         other => panic!("expected MemoryCap, got {other:?}"),
     }
-    assert!(text.starts_with("plugin hostile-memory-bomb exceeded the memory cap of 67108864 bytes across all its linear memories"), "{text}");
+    assert!(
+        text.starts_with("plugin hostile-memory-bomb exceeded the memory cap of 67108864 bytes across all its linear memories"),
+        "{text}"
+    );
 }
 
 both_contracts!(unbounded_recursion_overflows_the_stack);
@@ -391,7 +392,19 @@ both_contracts!(the_host_carries_on_after_every_failure);
 /// a well-behaved plugin and (built in) cn-ets as if nothing had happened.
 fn the_host_carries_on_after_every_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let names = ["well-behaved", "infinite-loop", "slow-sleep", "memory-bomb", "recursion", "billion-findings", "huge-string", "panic", "snoop", "contract-1-0", "broken-columns"];
+    let names = [
+        "well-behaved",
+        "infinite-loop",
+        "slow-sleep",
+        "memory-bomb",
+        "recursion",
+        "billion-findings",
+        "huge-string",
+        "panic",
+        "snoop",
+        "contract-1-0",
+        "broken-columns",
+    ];
     let mut dirs: Vec<_> = names.iter().map(|n| bundle(dir.path(), n)).collect();
     // Two refused bundles: a future contract and a tampered component.
     dirs.push(bundle_with_contract(dir.path(), "future-contract", "^1.0.0"));
@@ -414,10 +427,12 @@ fn the_host_carries_on_after_every_failure() {
     })
     .expect("host starts");
     assert_eq!(host.refused().len(), 2, "refused: {:?}", host.refused());
-    let sample = lvyue::input::request::RequestFile::read(&crate::common::root().join("tests/samples/cn-ets-2024.toml")).expect("sample request");
+    let sample =
+        lvyue::input::request::RequestFile::read(&crate::common::root().join("tests/samples/cn-ets-2024.toml")).expect("sample request");
 
     let benign = |after: &str| {
-        let r = evaluate(&host, "hostile-well-behaved", &[]).unwrap_or_else(|e| panic!("after {after}: the well-behaved plugin failed: {e}"));
+        let r =
+            evaluate(&host, "hostile-well-behaved", &[]).unwrap_or_else(|e| panic!("after {after}: the well-behaved plugin failed: {e}"));
         assert_eq!(metric(&r, "answer"), "42", "after {after}");
         let r = evaluate(&host, "hostile-contract-1-0", &[]).unwrap_or_else(|e| panic!("after {after}: the frozen 1.0 plugin failed: {e}"));
         assert_eq!(metric(&r, "rows"), "0", "after {after}");
@@ -480,11 +495,23 @@ fn failure_messages_name_the_plugin_and_the_limit() {
             &[],
             "plugin hostile-infinite-loop ran out of fuel: used its budget of 200000000 units (fuel scales with input size: 200000000 + 1000 per cell)",
         ),
-        ("memory-bomb", &[], "plugin hostile-memory-bomb exceeded the memory cap of 67108864 bytes across all its linear memories (asked for "),
+        (
+            "memory-bomb",
+            &[],
+            "plugin hostile-memory-bomb exceeded the memory cap of 67108864 bytes across all its linear memories (asked for ",
+        ),
         ("recursion", &[], "plugin hostile-recursion overflowed its stack"),
         ("recursion", &[("mode", "frames")], "plugin hostile-recursion overflowed its stack"),
-        ("billion-findings", &[("mode", "many")], "plugin hostile-billion-findings exceeded the result cap: 150000 findings returned, the cap is 100000"),
-        ("huge-string", &[("mode", "40mib")], "plugin hostile-huge-string exceeded the result cap: the plugin tried to return more than 33554432 bytes"),
+        (
+            "billion-findings",
+            &[("mode", "many")],
+            "plugin hostile-billion-findings exceeded the result cap: 150000 findings returned, the cap is 100000",
+        ),
+        (
+            "huge-string",
+            &[("mode", "40mib")],
+            "plugin hostile-huge-string exceeded the result cap: the plugin tried to return more than 33554432 bytes",
+        ),
         ("panic", &[], "plugin hostile-panic panicked: rules table corrupt: 42"),
         ("panic", &[("mode", "abort")], "plugin hostile-panic trapped: wasm trap: wasm `unreachable` instruction executed"),
     ];

@@ -15,7 +15,11 @@ fn released_contracts_are_frozen() {
     let wit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/wit");
     for (folder, digest) in RELEASED {
         let text = std::fs::read(wit.join(folder).join("compliance.wit")).unwrap();
-        assert_eq!(&lvyue::bundle::digest::sha256_hex(&text), digest, "{folder} was released and must not change; add a new version instead");
+        assert_eq!(
+            &lvyue::bundle::digest::sha256_hex(&text),
+            digest,
+            "{folder} was released and must not change; add a new version instead"
+        );
     }
     // Every contract folder is either released (pinned above) or the host's own version.
     for entry in std::fs::read_dir(&wit).unwrap() {
@@ -27,6 +31,7 @@ fn released_contracts_are_frozen() {
 
 #[test]
 fn the_host_implements_the_newest_released_contract() {
-    let newest = RELEASED.iter().map(|(f, _)| lvyue::contract::Version::parse(f.trim_start_matches("lvyue-compliance-")).unwrap()).max().unwrap();
+    let newest =
+        RELEASED.iter().map(|(f, _)| lvyue::contract::Version::parse(f.trim_start_matches("lvyue-compliance-")).unwrap()).max().unwrap();
     assert_eq!(newest, lvyue::contract::CONTRACT_VERSION);
 }

@@ -56,7 +56,8 @@ fn a_plugin_built_from_the_frozen_1_0_wit_gives_its_results() {
     assert_eq!(prepared.contract_version(), Version { major: 1, minor: 0, patch: 0 });
     assert!(CONTRACT_VERSION > prepared.contract_version(), "an older minor version runs on this host");
 
-    let tables = [raw_table(&[("锅炉 Boiler", "1000.50", "2024-02-29", "yes"), ("Kiln", "20.25", "", "no"), ("Flare", "", "2023-12-31", "yes")])];
+    let tables =
+        [raw_table(&[("锅炉 Boiler", "1000.50", "2024-02-29", "yes"), ("Kiln", "20.25", "", "no"), ("Flare", "", "2023-12-31", "yes")])];
     let r = host
         .evaluate(&Evaluate { jurisdiction: "hostile-contract-1-0", year: 2024, tables: &tables, options: &[], inputs: vec![] })
         .unwrap_or_else(|e| panic!("the 1.0 plugin failed on this host: {e}"));
@@ -65,8 +66,16 @@ fn a_plugin_built_from_the_frozen_1_0_wit_gives_its_results() {
     assert_eq!(r.trace[0].inputs, ["Sources!B2", "Sources!B3"]);
     assert_eq!(r.trace[1].inputs, ["Sources!B2"]);
     assert_eq!(r.trace[2].value.as_deref(), Some("2024-12-31"));
-    let d: Vec<(&str, &str, &str, Option<&str>)> = r.decisions.iter().map(|d| (d.row.as_str(), d.subject.as_str(), d.outcome.as_str(), d.amount.as_deref())).collect();
-    assert_eq!(d, [("Sources!2", "锅炉 Boiler", "counted", Some("1000.5")), ("Sources!3", "Kiln", "not-counted", Some("20.25")), ("Sources!4", "Flare", "counted", None)]);
+    let d: Vec<(&str, &str, &str, Option<&str>)> =
+        r.decisions.iter().map(|d| (d.row.as_str(), d.subject.as_str(), d.outcome.as_str(), d.amount.as_deref())).collect();
+    assert_eq!(
+        d,
+        [
+            ("Sources!2", "锅炉 Boiler", "counted", Some("1000.5")),
+            ("Sources!3", "Kiln", "not-counted", Some("20.25")),
+            ("Sources!4", "Flare", "counted", None)
+        ]
+    );
     assert_eq!(r.findings.len(), 1);
     assert_eq!((r.findings[0].code.as_str(), r.findings[0].cells.as_slice()), ("NOT_COUNTED", &["Sources!D3".to_string()][..]));
     let t = &r.tables[0];
@@ -103,7 +112,11 @@ fn compare(host: &Host, what: &str, job: &Evaluate<'_>) -> Option<String> {
             ))
         }
         (Err(c), Err(r)) if c.to_string() == r.to_string() => None,
-        (c, r) => Some(format!("{what}: columns gave {:?}, rows gave {:?}", c.map(|_| "a report").map_err(|e| e.to_string()), r.map(|_| "a report").map_err(|e| e.to_string()))),
+        (c, r) => Some(format!(
+            "{what}: columns gave {:?}, rows gave {:?}",
+            c.map(|_| "a report").map_err(|e| e.to_string()),
+            r.map(|_| "a report").map_err(|e| e.to_string())
+        )),
     }
 }
 

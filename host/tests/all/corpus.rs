@@ -53,11 +53,8 @@ struct Cases {
 }
 
 fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(root().join("tests/malformed/cases.toml"))
-        .expect("tests/malformed/cases.toml");
-    toml::from_str::<Cases>(&text)
-        .expect("cases.toml parses")
-        .case
+    let text = std::fs::read_to_string(root().join("tests/malformed/cases.toml")).expect("tests/malformed/cases.toml");
+    toml::from_str::<Cases>(&text).expect("cases.toml parses").case
 }
 
 /// One finished run of the binary.
@@ -74,9 +71,7 @@ struct Run {
 /// A running process's peak resident memory, KiB (`VmHWM`), if it still has one.
 fn vm_hwm(pid: libc::pid_t) -> Option<i64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    s.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Runs lvyue with `args`, measuring its wall time and its own peak memory
@@ -130,24 +125,11 @@ fn run(args: &[String], cache: &Path) -> Run {
     let elapsed = started.elapsed();
     // The child is reaped; keep std from waiting on it again.
     std::mem::forget(child);
-    let (code, signal) = if libc::WIFEXITED(status) {
-        (Some(libc::WEXITSTATUS(status)), None)
-    } else {
-        (None, Some(libc::WTERMSIG(status)))
-    };
-    let tv = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
+    let (code, signal) =
+        if libc::WIFEXITED(status) { (Some(libc::WEXITSTATUS(status)), None) } else { (None, Some(libc::WTERMSIG(status))) };
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
     let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
-    Run {
-        code,
-        signal,
-        stdout: out_t.join().unwrap(),
-        stderr: err_t.join().unwrap(),
-        elapsed,
-        cpu,
-        max_rss_kib: peak,
-    }
+    Run { code, signal, stdout: out_t.join().unwrap(), stderr: err_t.join().unwrap(), elapsed, cpu, max_rss_kib: peak }
 }
 
 /// The input's digest; a device or a folder (the /dev/zero case) has none.
@@ -155,9 +137,7 @@ fn digest(path: &Path) -> Option<String> {
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return None;
     }
-    std::fs::read(path)
-        .ok()
-        .map(|b| hex::encode(Sha256::digest(&b)))
+    std::fs::read(path).ok().map(|b| hex::encode(Sha256::digest(&b)))
 }
 
 // ------------------------------------------------------------ generated files
@@ -171,10 +151,8 @@ fn zip_with_part(src: &Path, dst: &Path, part: &str, content: &mut dyn FnMut(&mu
     use zip::write::SimpleFileOptions;
     let mut zin = zip::ZipArchive::new(std::fs::File::open(src).unwrap()).unwrap();
     let mut zout = zip::ZipWriter::new(std::fs::File::create(dst).unwrap());
-    let opts = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1))
-        .large_file(true);
+    let opts =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).compression_level(Some(1)).large_file(true);
     for i in 0..zin.len() {
         let f = zin.by_index_raw(i).unwrap();
         if f.name().map(|n| n == part).unwrap_or(false) {
@@ -204,57 +182,48 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
         "d5-bomb-rows.xlsx" => {
             let part = "xl/worksheets/sheet2.xml"; // 配额账户 Allowance account
             let (head, header) = header_row(&sample("cn-ets-2024-portfolio.xlsx"), part);
-            zip_with_part(
-                &sample("cn-ets-2024-portfolio.xlsx"),
-                &path,
-                part,
-                &mut |w| {
-                    write!(w, "{head}{header}").unwrap();
-                    let mut buf = String::with_capacity(1 << 20);
-                    for r in 2..=1_048_576u32 {
-                        buf.push_str(&format!("<row r=\"{r}\"/>"));
-                        if buf.len() > 1 << 20 {
-                            w.write_all(buf.as_bytes()).unwrap();
-                            buf.clear();
-                        }
+            zip_with_part(&sample("cn-ets-2024-portfolio.xlsx"), &path, part, &mut |w| {
+                write!(w, "{head}{header}").unwrap();
+                let mut buf = String::with_capacity(1 << 20);
+                for r in 2..=1_048_576u32 {
+                    buf.push_str(&format!("<row r=\"{r}\"/>"));
+                    if buf.len() > 1 << 20 {
+                        w.write_all(buf.as_bytes()).unwrap();
+                        buf.clear();
                     }
-                    for _ in 0..1_000_000 {
-                        buf.push_str("<row/>");
-                        if buf.len() > 1 << 20 {
-                            w.write_all(buf.as_bytes()).unwrap();
-                            buf.clear();
-                        }
+                }
+                for _ in 0..1_000_000 {
+                    buf.push_str("<row/>");
+                    if buf.len() > 1 << 20 {
+                        w.write_all(buf.as_bytes()).unwrap();
+                        buf.clear();
                     }
-                    write!(w, "{buf}</sheetData></worksheet>").unwrap();
-                },
-            );
+                }
+                write!(w, "{buf}</sheetData></worksheet>").unwrap();
+            });
         }
         "d5-full-height-sheet.xlsx" => {
             let part = "xl/worksheets/sheet2.xml"; // 排放源 Emission sources
             let (head, header) = header_row(&sample("cn-ets-2024-inventory.xlsx"), part);
-            zip_with_part(
-                &sample("cn-ets-2024-inventory.xlsx"),
-                &path,
-                part,
-                &mut |w| {
-                    write!(w, "{head}{header}").unwrap();
-                    let mut buf = String::with_capacity(1 << 20);
-                    for r in 2..=1_048_576u32 {
-                        buf.push_str(&format!(
+            zip_with_part(&sample("cn-ets-2024-inventory.xlsx"), &path, part, &mut |w| {
+                write!(w, "{head}{header}").unwrap();
+                let mut buf = String::with_capacity(1 << 20);
+                for r in 2..=1_048_576u32 {
+                    buf.push_str(&format!(
                         "<row r=\"{r}\"><c r=\"A{r}\" t=\"inlineStr\"><is><t>Site</t></is></c><c r=\"B{r}\" t=\"inlineStr\"><is><t>Kiln {r}</t></is></c><c r=\"C{r}\" t=\"inlineStr\"><is><t>process</t></is></c><c r=\"F{r}\"><v>1</v></c></row>"
                     ));
-                        if buf.len() > 1 << 20 {
-                            w.write_all(buf.as_bytes()).unwrap();
-                            buf.clear();
-                        }
+                    if buf.len() > 1 << 20 {
+                        w.write_all(buf.as_bytes()).unwrap();
+                        buf.clear();
                     }
-                    write!(w, "{buf}</sheetData></worksheet>").unwrap();
-                },
-            );
+                }
+                write!(w, "{buf}</sheetData></worksheet>").unwrap();
+            });
         }
         "d5-two-million-empty-rows.json" => {
             let rows = vec!["{}"; 2_000_000].join(",");
-            std::fs::write(&path, format!("{{\"jurisdiction\":\"cn-ets\",\"year\":2024,\"tables\":{{\"emission_sources\":[{rows}]}}}}")).unwrap();
+            std::fs::write(&path, format!("{{\"jurisdiction\":\"cn-ets\",\"year\":2024,\"tables\":{{\"emission_sources\":[{rows}]}}}}"))
+                .unwrap();
         }
         "d5-dev-zero.xlsx" => {
             std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
@@ -270,66 +239,26 @@ fn generate(name: &str, dir: &Path) -> PathBuf {
 fn commands(c: &Case, input: &Path, out: &Path) -> (Vec<String>, Option<Vec<String>>) {
     let s = |x: &str| x.to_string();
     let p = |x: &Path| x.display().to_string();
-    let outputs = vec![
-        s("--out"),
-        p(&out.join("o.xlsx")),
-        s("--json"),
-        p(&out.join("o.json")),
-    ];
+    let outputs = vec![s("--out"), p(&out.join("o.xlsx")), s("--json"), p(&out.join("o.json"))];
     let j = c.jurisdiction.clone().unwrap_or_else(|| s("cn-ets"));
     let year = c.year.unwrap_or(2024).to_string();
     let (inv, port) = match j.as_str() {
-        "cn-guangdong" => (
-            "guangdong-2024-inventory.xlsx",
-            "guangdong-2024-portfolio.xlsx",
-        ),
-        "event-neutrality" => (
-            "event-2023-canton-fair-inventory.xlsx",
-            "event-2023-canton-fair-portfolio.xlsx",
-        ),
+        "cn-guangdong" => ("guangdong-2024-inventory.xlsx", "guangdong-2024-portfolio.xlsx"),
+        "event-neutrality" => ("event-2023-canton-fair-inventory.xlsx", "event-2023-canton-fair-portfolio.xlsx"),
         _ => ("cn-ets-2024-inventory.xlsx", "cn-ets-2024-portfolio.xlsx"),
     };
     let input_args: Vec<String> = match c.role.as_str() {
         "request" => vec![s("--request"), p(input)],
         "cli" => vec![s("--request"), p(&sample("cn-ets-2024.toml"))],
-        "inventory" => vec![
-            s("-j"),
-            j,
-            s("--year"),
-            year,
-            s("--inventory"),
-            p(input),
-            s("--portfolio"),
-            p(&sample(port)),
-        ],
-        _ => vec![
-            s("-j"),
-            j,
-            s("--year"),
-            year,
-            s("--inventory"),
-            p(&sample(inv)),
-            s("--portfolio"),
-            p(input),
-        ],
+        "inventory" => vec![s("-j"), j, s("--year"), year, s("--inventory"), p(input), s("--portfolio"), p(&sample(port))],
+        _ => vec![s("-j"), j, s("--year"), year, s("--inventory"), p(&sample(inv)), s("--portfolio"), p(input)],
     };
     if c.args == ["--same-output"] {
         let same = p(&out.join("o.json"));
-        let eval = [
-            vec![s("evaluate")],
-            input_args,
-            vec![s("--out"), same.clone(), s("--json"), same],
-        ]
-        .concat();
+        let eval = [vec![s("evaluate")], input_args, vec![s("--out"), same.clone(), s("--json"), same]].concat();
         return (eval, None);
     }
-    let eval = [
-        vec![s("evaluate")],
-        input_args.clone(),
-        outputs,
-        c.args.clone(),
-    ]
-    .concat();
+    let eval = [vec![s("evaluate")], input_args.clone(), outputs, c.args.clone()].concat();
     let validate = [vec![s("validate")], input_args, c.args.clone()].concat();
     (eval, Some(validate))
 }
@@ -348,23 +277,14 @@ fn check(c: &Case, dir: &Path, cache: &Path) -> Result<String, Vec<String>> {
     std::fs::create_dir_all(&out).unwrap();
     let (eval, validate) = commands(c, &input, &out);
     let mut failures = Vec::new();
-    let mut line = format!(
-        "{:<45} {:<7}",
-        c.file.trim_start_matches("../samples/"),
-        c.defect
-    );
-    for (name, args, want) in [
-        ("evaluate", Some(eval), c.exit),
-        ("validate", validate, c.validate_exit.unwrap_or(c.exit)),
-    ] {
+    let mut line = format!("{:<45} {:<7}", c.file.trim_start_matches("../samples/"), c.defect);
+    for (name, args, want) in [("evaluate", Some(eval), c.exit), ("validate", validate, c.validate_exit.unwrap_or(c.exit))] {
         let Some(args) = args else { continue };
         let r = run(&args, cache);
         let label = format!("{} {name}", c.file);
         line.push_str(&format!(
             "  {name}: exit {} {:>5.2} s ({:>5.2} s CPU) {:>4} MiB",
-            r.code
-                .map(|c| c.to_string())
-                .unwrap_or_else(|| format!("signal {}", r.signal.unwrap_or(0))),
+            r.code.map(|c| c.to_string()).unwrap_or_else(|| format!("signal {}", r.signal.unwrap_or(0))),
             r.elapsed.as_secs_f64(),
             r.cpu.as_secs_f64(),
             r.max_rss_kib / 1024
@@ -389,10 +309,7 @@ fn check(c: &Case, dir: &Path, cache: &Path) -> Result<String, Vec<String>> {
             ));
         }
         if r.max_rss_kib > MEMORY_LIMIT_KIB {
-            failures.push(format!(
-                "{label}: peak memory {} MiB (limit 1 GiB)",
-                r.max_rss_kib / 1024
-            ));
+            failures.push(format!("{label}: peak memory {} MiB (limit 1 GiB)", r.max_rss_kib / 1024));
         }
         for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace", "\u{1b}["] {
             if r.stderr.contains(bad) {
@@ -404,19 +321,12 @@ fn check(c: &Case, dir: &Path, cache: &Path) -> Result<String, Vec<String>> {
         if want != 0 || name == "evaluate" {
             for e in &c.expect {
                 if !text.contains(e.as_str()) {
-                    failures.push(format!(
-                        "{label}: output lacks {e:?}\nstderr: {}\nstdout: {}",
-                        r.stderr,
-                        tail(&r.stdout)
-                    ));
+                    failures.push(format!("{label}: output lacks {e:?}\nstderr: {}\nstdout: {}", r.stderr, tail(&r.stdout)));
                 }
             }
         }
-        let written: Vec<String> = std::fs::read_dir(&out)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+        let written: Vec<String> =
+            std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         if want != 0 && !written.is_empty() {
             failures.push(format!("{label}: wrote {written:?} on exit {want}"));
         }
@@ -434,22 +344,11 @@ fn check(c: &Case, dir: &Path, cache: &Path) -> Result<String, Vec<String>> {
             failures.push(format!("{label}: the input changed"));
         }
     }
-    if failures.is_empty() {
-        Ok(line)
-    } else {
-        Err(failures)
-    }
+    if failures.is_empty() { Ok(line) } else { Err(failures) }
 }
 
 fn tail(s: &str) -> String {
-    s.lines()
-        .rev()
-        .take(15)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("\n")
+    s.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -458,35 +357,15 @@ fn every_corpus_file_gives_its_outcome_within_time_and_memory() {
     let cache = dir.path().join("cache");
     // Compile the plugins once, outside the timed runs.
     for (j, inv, port) in [
-        (
-            "cn-ets",
-            "cn-ets-2024-inventory.xlsx",
-            "cn-ets-2024-portfolio.xlsx",
-        ),
-        (
-            "cn-guangdong",
-            "guangdong-2024-inventory.xlsx",
-            "guangdong-2024-portfolio.xlsx",
-        ),
-        (
-            "event-neutrality",
-            "event-2023-canton-fair-inventory.xlsx",
-            "event-2023-canton-fair-portfolio.xlsx",
-        ),
+        ("cn-ets", "cn-ets-2024-inventory.xlsx", "cn-ets-2024-portfolio.xlsx"),
+        ("cn-guangdong", "guangdong-2024-inventory.xlsx", "guangdong-2024-portfolio.xlsx"),
+        ("event-neutrality", "event-2023-canton-fair-inventory.xlsx", "event-2023-canton-fair-portfolio.xlsx"),
     ] {
-        let year = if j == "event-neutrality" {
-            "2023"
-        } else {
-            "2024"
-        };
+        let year = if j == "event-neutrality" { "2023" } else { "2024" };
         let args: Vec<String> = ["validate", "-j", j, "--year", year, "--inventory"]
             .iter()
             .map(|s| s.to_string())
-            .chain([
-                sample(inv).display().to_string(),
-                "--portfolio".into(),
-                sample(port).display().to_string(),
-            ])
+            .chain([sample(inv).display().to_string(), "--portfolio".into(), sample(port).display().to_string()])
             .collect();
         // Only to fill the compile cache; the cases check the outcomes.
         run(&args, &cache);
@@ -522,10 +401,5 @@ fn every_corpus_file_gives_its_outcome_within_time_and_memory() {
         results.iter().filter(|(_, r)| r.is_ok()).count(),
         results.iter().filter(|(_, r)| r.is_err()).count()
     );
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
 }

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use lvyue::host::{Evaluate, Host, HostOptions};
-use lvyue::report::Report;
 use lvyue::input::request::RequestFile;
+use lvyue::report::Report;
 
 const SAMPLE: &str = "event-2023-canton-fair.toml";
 
@@ -101,11 +101,20 @@ fn the_rendered_declaration_matches_the_golden_files() {
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed != *text {
-            let line = committed.lines().zip(text.lines()).position(|(a, b)| a != b).map(|i| i + 1).unwrap_or(committed.lines().count().min(text.lines().count()) + 1);
+            let line = committed
+                .lines()
+                .zip(text.lines())
+                .position(|(a, b)| a != b)
+                .map(|i| i + 1)
+                .unwrap_or(committed.lines().count().min(text.lines().count()) + 1);
             stale.push(format!("{} differs from line {line}", path.display()));
         }
     }
-    assert!(stale.is_empty(), "{}\nrefresh with `LVYUE_BLESS=1 cargo test -p lvyue --test all event_neutrality::` and review the diff", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "{}\nrefresh with `LVYUE_BLESS=1 cargo test -p lvyue --test all event_neutrality::` and review the diff",
+        stale.join("\n")
+    );
     // Both languages state the conclusion and the deadline; HTML escapes user text.
     let doc = |suffix: &str| &docs.iter().find(|(n, _)| n.ends_with(suffix)).unwrap().1;
     assert!(doc("zh.md").contains("已实现碳中和") && doc("zh.md").contains("2024-11-04"));

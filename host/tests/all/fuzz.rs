@@ -46,11 +46,7 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
     }
     fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
@@ -58,14 +54,8 @@ impl Rng {
 }
 
 fn fuzz_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let target = if target.is_relative() {
-        root().join(target)
-    } else {
-        target
-    };
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let target = if target.is_relative() { root().join(target) } else { target };
     target.join("fuzz")
 }
 
@@ -73,12 +63,7 @@ fn fuzz_dir() -> PathBuf {
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("VmHWM:")
-                    .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
-            })
-        })
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))))
         .unwrap_or(0)
 }
 
@@ -145,46 +130,25 @@ fn damage_xml(x: &mut Vec<u8>, rng: &mut Rng) {
                 .map(|(i, _)| i + 1)
                 .collect();
             if let Some(&s) = starts.get(rng.below(starts.len().max(1))) {
-                let e = s + x[s..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'.')
-                    .count();
+                let e = s + x[s..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'.').count();
                 let v = rng.pick(VALUES).as_bytes().to_vec();
                 x.splice(s..e, v);
             }
         }
         5 => {
             // an end tag deleted
-            let ends: Vec<usize> = x
-                .windows(2)
-                .enumerate()
-                .filter(|(_, w)| w == b"</")
-                .map(|(i, _)| i)
-                .collect();
+            let ends: Vec<usize> = x.windows(2).enumerate().filter(|(_, w)| w == b"</").map(|(i, _)| i).collect();
             if let Some(&s) = ends.get(rng.below(ends.len().max(1))) {
-                let e = s + x[s..]
-                    .iter()
-                    .position(|c| *c == b'>')
-                    .map(|p| p + 1)
-                    .unwrap_or(0);
+                let e = s + x[s..].iter().position(|c| *c == b'>').map(|p| p + 1).unwrap_or(0);
                 x.drain(s..e);
             }
         }
         _ => {
             // a cell edit: <v>…</v> to a hostile value, or a long inline text
-            let vs: Vec<usize> = x
-                .windows(3)
-                .enumerate()
-                .filter(|(_, w)| w == b"<v>")
-                .map(|(i, _)| i + 3)
-                .collect();
+            let vs: Vec<usize> = x.windows(3).enumerate().filter(|(_, w)| w == b"<v>").map(|(i, _)| i + 3).collect();
             if let Some(&s) = vs.get(rng.below(vs.len().max(1))) {
                 let e = s + x[s..].iter().position(|c| *c == b'<').unwrap_or(0);
-                let v = if rng.below(4) == 0 {
-                    "长".repeat(1 + rng.below(40_000))
-                } else {
-                    rng.pick(VALUES).to_string()
-                };
+                let v = if rng.below(4) == 0 { "长".repeat(1 + rng.below(40_000)) } else { rng.pick(VALUES).to_string() };
                 x.splice(s..e, v.into_bytes());
             }
         }
@@ -200,17 +164,11 @@ fn damage_zip(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
     };
     let victim = rng.below(zin.len());
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(1));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).compression_level(Some(1));
     for i in 0..zin.len() {
         // Parts too large to hold (the zip bombs among the seeds) are copied as they are:
         // the harness must not spend the memory it watches the reader for.
-        if zin
-            .by_index_raw(i)
-            .map(|f| f.size() > 16 << 20)
-            .unwrap_or(true)
-        {
+        if zin.by_index_raw(i).map(|f| f.size() > 16 << 20).unwrap_or(true) {
             if let Ok(f) = zin.by_index_raw(i) {
                 let _ = out.raw_copy_file(f);
             }
@@ -268,19 +226,9 @@ fn seeds(dirs: &[&str], exts: &[&str]) -> Vec<(String, Vec<u8>)> {
         let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for p in paths {
-            let ext = p
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            if exts.contains(&ext.as_str())
-                && std::fs::metadata(&p)
-                    .map(|m| m.len() < 4 << 20)
-                    .unwrap_or(false)
-            {
-                out.push((
-                    p.file_name().unwrap().to_string_lossy().into_owned(),
-                    std::fs::read(&p).unwrap(),
-                ));
+            let ext = p.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+            if exts.contains(&ext.as_str()) && std::fs::metadata(&p).map(|m| m.len() < 4 << 20).unwrap_or(false) {
+                out.push((p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()));
             }
         }
     }
@@ -300,51 +248,28 @@ fn one(path: &Path, is_request: bool, target: &Target, base: u64) -> Option<Stri
     });
     let limit = lvyue::input::limits::InputLimits::current().time() + Duration::from_secs(1);
     if let Err(p) = outcome {
-        let m = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let m = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
         return Some(format!("panic: {m}"));
     }
     if started.elapsed() > limit {
         return Some(format!("took {:.1} s", started.elapsed().as_secs_f64()));
     }
     if peak_kib() > base + (1 << 20) {
-        return Some(format!(
-            "peak memory {} MiB above the {} MiB before",
-            (peak_kib() - base) / 1024,
-            base / 1024
-        ));
+        return Some(format!("peak memory {} MiB above the {} MiB before", (peak_kib() - base) / 1024, base / 1024));
     }
     None
 }
 
 #[test]
 fn the_reader_and_the_request_parser_survive_mutated_inputs() {
-    let secs: u64 = std::env::var("LVYUE_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+    let secs: u64 = std::env::var("LVYUE_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     if secs == 0 {
         return;
     }
-    let seed: u64 = std::env::var("LVYUE_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_1A7E);
-    let host = Host::new(HostOptions {
-        cache_dir: None,
-        ..Default::default()
-    })
-    .expect("host");
+    let seed: u64 = std::env::var("LVYUE_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EED_1A7E);
+    let host = Host::new(HostOptions { cache_dir: None, ..Default::default() }).expect("host");
     let mut specs = Vec::new();
-    for j in [
-        "cn-ets",
-        "cn-guangdong",
-        "event-neutrality",
-        "supply-chain-cati",
-    ] {
+    for j in ["cn-ets", "cn-guangdong", "event-neutrality", "supply-chain-cati"] {
         let b = host.find(j).expect(j);
         specs.extend(host.describe(b).expect("describe").input);
     }
@@ -352,10 +277,7 @@ fn the_reader_and_the_request_parser_survive_mutated_inputs() {
     let mut seen = std::collections::HashSet::new();
     specs.retain(|s| seen.insert(s.key.clone()));
     let target = Target { specs };
-    let books = seeds(
-        &["tests/samples", "tests/malformed"],
-        &["xlsx", "xls", "ods"],
-    );
+    let books = seeds(&["tests/samples", "tests/malformed"], &["xlsx", "xls", "ods"]);
     let requests = seeds(&["tests/samples", "tests/malformed"], &["toml", "json"]);
     assert!(!books.is_empty() && !requests.is_empty());
     let dir = fuzz_dir();
@@ -366,11 +288,7 @@ fn the_reader_and_the_request_parser_survive_mutated_inputs() {
     let mut base = peak_kib();
     while Instant::now() < deadline {
         let is_request = rng.below(4) == 0;
-        let (name, bytes) = if is_request {
-            rng.pick(&requests)
-        } else {
-            rng.pick(&books)
-        };
+        let (name, bytes) = if is_request { rng.pick(&requests) } else { rng.pick(&books) };
         let ext = name.rsplit('.').next().unwrap_or("bin");
         let input = mutate(bytes, &mut rng, !is_request && ext != "xls");
         let path = dir.join(format!("in-flight.{ext}"));
@@ -384,13 +302,6 @@ fn the_reader_and_the_request_parser_survive_mutated_inputs() {
             crashes.push(format!("{}: {what} (from {name})", saved.display()));
         }
     }
-    println!(
-        "fuzz: {runs} inputs in {secs} s from seed {seed}, {} crash(es)",
-        crashes.len()
-    );
-    assert!(
-        crashes.is_empty(),
-        "the fuzzer found:\n{}",
-        crashes.join("\n")
-    );
+    println!("fuzz: {runs} inputs in {secs} s from seed {seed}, {} crash(es)", crashes.len());
+    assert!(crashes.is_empty(), "the fuzzer found:\n{}", crashes.join("\n"));
 }

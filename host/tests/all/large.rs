@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::common::{bundle, host, test_limits, with_contract, Contract};
+use crate::common::{Contract, bundle, host, test_limits, with_contract};
 use lvyue::host::{Evaluate, Host, HostOptions};
 use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
 use lvyue::report::continuation::{self, ROWS_PER_SHEET};
@@ -25,7 +25,10 @@ fn sources(rows: usize) -> RawTable {
                 let mut cells = BTreeMap::new();
                 cells.insert("name".to_string(), RawCell { value: RawValue::Text(format!("S{i}")), at: format!("Sources!A{n}") });
                 cells.insert("tonnes".to_string(), RawCell { value: RawValue::Number(format!("{i}.5")), at: format!("Sources!B{n}") });
-                cells.insert("counted".to_string(), RawCell { value: RawValue::Text(if i % 4 == 0 { "no" } else { "yes" }.into()), at: format!("Sources!D{n}") });
+                cells.insert(
+                    "counted".to_string(),
+                    RawCell { value: RawValue::Text(if i % 4 == 0 { "no" } else { "yes" }.into()), at: format!("Sources!D{n}") },
+                );
                 RawRow { source: format!("Sources!{n}"), cells }
             })
             .collect(),
@@ -52,7 +55,9 @@ fn tables_longer_than_a_sheet_continue_on_new_sheets() {
     let dir = tempfile::tempdir().unwrap();
     let host = with_contract(Contract::V1_1, || host(vec![bundle(dir.path(), "contract-1-0")], test_limits()));
     let tables = [sources(25)];
-    let report = host.evaluate(&Evaluate { jurisdiction: "hostile-contract-1-0", year: 2024, tables: &tables, options: &[], inputs: vec![] }).unwrap();
+    let report = host
+        .evaluate(&Evaluate { jurisdiction: "hostile-contract-1-0", year: 2024, tables: &tables, options: &[], inputs: vec![] })
+        .unwrap();
     assert_eq!((report.tables[0].rows.len(), report.decisions.len(), report.findings.len()), (25, 25, 7));
 
     // Ten data rows a sheet: the 25-row table takes three sheets, the decisions three, the findings one.
@@ -87,7 +92,9 @@ fn a_table_past_excel_rows_goes_on_to_a_second_sheet() {
     let dir = tempfile::tempdir().unwrap();
     let host = with_contract(Contract::V1_1, || host(vec![bundle(dir.path(), "contract-1-0")], test_limits()));
     let tables = [sources(1)];
-    let mut report = host.evaluate(&Evaluate { jurisdiction: "hostile-contract-1-0", year: 2024, tables: &tables, options: &[], inputs: vec![] }).unwrap();
+    let mut report = host
+        .evaluate(&Evaluate { jurisdiction: "hostile-contract-1-0", year: 2024, tables: &tables, options: &[], inputs: vec![] })
+        .unwrap();
     let t = &mut report.tables[0];
     t.columns.truncate(1);
     t.charts.clear();
@@ -128,7 +135,9 @@ fn a_hundred_thousand_rows_on_default_factors_write_their_workbook() {
             })
             .collect(),
     };
-    let report = host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &[table], options: &[], inputs: vec![] }).unwrap_or_else(|e| panic!("{e}"));
+    let report = host
+        .evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &[table], options: &[], inputs: vec![] })
+        .unwrap_or_else(|e| panic!("{e}"));
     let defaults = report.findings.iter().find(|f| f.code == "DEFAULT_FACTORS_USED").expect("the default factors are reported");
     assert!(defaults.cells.len() >= rows, "the finding names every cell: {}", defaults.cells.len());
     assert!(report.to_json().contains(defaults.cells.last().unwrap()), "the JSON keeps them all");

@@ -59,38 +59,146 @@ fn cases() -> Vec<Case> {
     use Cell::*;
     use Tweak::*;
     vec![
-        case("text in a number cell", vec![Set("emission_sources", 0, "emissions_t", Text("lots"))], vec!["{cell:emission_sources.emissions_t.0}", "\"lots\"", "a number"]),
-        case("a negative tonnage", vec![Set("emission_sources", 1, "emissions_t", Num(-5.0))], vec!["{cell:emission_sources.emissions_t.1}", "not less than 0"]),
-        case("#DIV/0! in a number cell", vec![Set("emission_sources", 0, "emissions_t", Formula("=1/0", "#DIV/0!"))], vec!["{cell:emission_sources.emissions_t.0}", "#DIV/0!"]),
-        case("#N/A in a number cell", vec![Set("emission_sources", 2, "emissions_t", Formula("=NA()", "#N/A"))], vec!["{cell:emission_sources.emissions_t.2}", "#N/A"]),
-        case("#VALUE! in a quantity", vec![Set("credit_holdings", 0, "quantity_t", Formula("=\"a\"+1", "#VALUE!"))], vec!["{cell:credit_holdings.quantity_t.0}", "#VALUE!"]),
-        case("a required cell left empty", vec![Set("emission_sources", 0, "facility", Text(""))], vec!["{cell:emission_sources.facility.0}", "required"]),
-        case("a category not in the list", vec![Set("emission_sources", 0, "category", Text("magic"))], vec!["{cell:emission_sources.category.0}", "one of: fuel_combustion"]),
-        case("a duplicate serial", vec![Set("credit_holdings", 1, "serial", Text("CCER-2016-0001-000001-100000"))], vec!["{cell:credit_holdings.serial.1}", "repeats {cell:credit_holdings.serial.0}"]),
-        case("an impossible date as text", vec![Set("credit_holdings", 0, "registered", Text("2024/13/45"))], vec!["{cell:credit_holdings.registered.0}", "a date"]),
-        case("February 30th", vec![Set("credit_holdings", 0, "registered", Text("2024-02-30"))], vec!["{cell:credit_holdings.registered.0}", "a date"]),
-        case("a plain number in a date column", vec![Set("credit_holdings", 1, "registered", Num(20240101.0))], vec!["{cell:credit_holdings.registered.1}", "a date"]),
-        case("a yes/no cell saying maybe", vec![Set("credit_holdings", 0, "covered_project", Text("maybe"))], vec!["{cell:credit_holdings.covered_project.0}", "yes or no"]),
-        case("an unknown credit type", vec![Set("credit_holdings", 0, "credit_type", Text("VER"))], vec!["{cell:credit_holdings.credit_type.0}", "one of: CEA, CCER"]),
-        case("a province not in the list", vec![Set("credit_holdings", 0, "province", Text("Atlantis"))], vec!["{cell:credit_holdings.province.0}", "one of:"]),
-        case("a negative credit quantity", vec![Set("credit_holdings", 2, "quantity_t", Num(-1.0))], vec!["{cell:credit_holdings.quantity_t.2}", "not less than 0"]),
-        case("a negative price", vec![Set("credit_holdings", 0, "price_cny", Num(-60.0))], vec!["{cell:credit_holdings.price_cny.0}", "not less than 0"]),
-        case("a vintage written in words", vec![Set("allowances", 0, "vintage", Text("二〇二三"))], vec!["{cell:allowances.vintage.0}", "a number"]),
-        case("an allowance type not in the list", vec![Set("allowances", 1, "type", Text("EUA"))], vec!["{cell:allowances.type.1}", "one of: CEA"]),
-        case("TRUE in a number cell", vec![Set("allowances", 1, "quantity_t", Bool(true))], vec!["{cell:allowances.quantity_t.1}", "a number"]),
-        case("a quantity with its unit typed in", vec![Set("allowances", 0, "quantity_t", Text("410000 t"))], vec!["{cell:allowances.quantity_t.0}", "a number"]),
-        case("a required column missing from the header", vec![DropColumn("credit_holdings", "serial")], vec!["{sheet:credit_holdings}", "the required column \"Serial\""]),
-        case("another required column missing", vec![DropColumn("emission_sources", "category")], vec!["{sheet:emission_sources}", "the required column \"Category\""]),
+        case(
+            "text in a number cell",
+            vec![Set("emission_sources", 0, "emissions_t", Text("lots"))],
+            vec!["{cell:emission_sources.emissions_t.0}", "\"lots\"", "a number"],
+        ),
+        case(
+            "a negative tonnage",
+            vec![Set("emission_sources", 1, "emissions_t", Num(-5.0))],
+            vec!["{cell:emission_sources.emissions_t.1}", "not less than 0"],
+        ),
+        case(
+            "#DIV/0! in a number cell",
+            vec![Set("emission_sources", 0, "emissions_t", Formula("=1/0", "#DIV/0!"))],
+            vec!["{cell:emission_sources.emissions_t.0}", "#DIV/0!"],
+        ),
+        case(
+            "#N/A in a number cell",
+            vec![Set("emission_sources", 2, "emissions_t", Formula("=NA()", "#N/A"))],
+            vec!["{cell:emission_sources.emissions_t.2}", "#N/A"],
+        ),
+        case(
+            "#VALUE! in a quantity",
+            vec![Set("credit_holdings", 0, "quantity_t", Formula("=\"a\"+1", "#VALUE!"))],
+            vec!["{cell:credit_holdings.quantity_t.0}", "#VALUE!"],
+        ),
+        case(
+            "a required cell left empty",
+            vec![Set("emission_sources", 0, "facility", Text(""))],
+            vec!["{cell:emission_sources.facility.0}", "required"],
+        ),
+        case(
+            "a category not in the list",
+            vec![Set("emission_sources", 0, "category", Text("magic"))],
+            vec!["{cell:emission_sources.category.0}", "one of: fuel_combustion"],
+        ),
+        case(
+            "a duplicate serial",
+            vec![Set("credit_holdings", 1, "serial", Text("CCER-2016-0001-000001-100000"))],
+            vec!["{cell:credit_holdings.serial.1}", "repeats {cell:credit_holdings.serial.0}"],
+        ),
+        case(
+            "an impossible date as text",
+            vec![Set("credit_holdings", 0, "registered", Text("2024/13/45"))],
+            vec!["{cell:credit_holdings.registered.0}", "a date"],
+        ),
+        case(
+            "February 30th",
+            vec![Set("credit_holdings", 0, "registered", Text("2024-02-30"))],
+            vec!["{cell:credit_holdings.registered.0}", "a date"],
+        ),
+        case(
+            "a plain number in a date column",
+            vec![Set("credit_holdings", 1, "registered", Num(20240101.0))],
+            vec!["{cell:credit_holdings.registered.1}", "a date"],
+        ),
+        case(
+            "a yes/no cell saying maybe",
+            vec![Set("credit_holdings", 0, "covered_project", Text("maybe"))],
+            vec!["{cell:credit_holdings.covered_project.0}", "yes or no"],
+        ),
+        case(
+            "an unknown credit type",
+            vec![Set("credit_holdings", 0, "credit_type", Text("VER"))],
+            vec!["{cell:credit_holdings.credit_type.0}", "one of: CEA, CCER"],
+        ),
+        case(
+            "a province not in the list",
+            vec![Set("credit_holdings", 0, "province", Text("Atlantis"))],
+            vec!["{cell:credit_holdings.province.0}", "one of:"],
+        ),
+        case(
+            "a negative credit quantity",
+            vec![Set("credit_holdings", 2, "quantity_t", Num(-1.0))],
+            vec!["{cell:credit_holdings.quantity_t.2}", "not less than 0"],
+        ),
+        case(
+            "a negative price",
+            vec![Set("credit_holdings", 0, "price_cny", Num(-60.0))],
+            vec!["{cell:credit_holdings.price_cny.0}", "not less than 0"],
+        ),
+        case(
+            "a vintage written in words",
+            vec![Set("allowances", 0, "vintage", Text("二〇二三"))],
+            vec!["{cell:allowances.vintage.0}", "a number"],
+        ),
+        case(
+            "an allowance type not in the list",
+            vec![Set("allowances", 1, "type", Text("EUA"))],
+            vec!["{cell:allowances.type.1}", "one of: CEA"],
+        ),
+        case(
+            "TRUE in a number cell",
+            vec![Set("allowances", 1, "quantity_t", Bool(true))],
+            vec!["{cell:allowances.quantity_t.1}", "a number"],
+        ),
+        case(
+            "a quantity with its unit typed in",
+            vec![Set("allowances", 0, "quantity_t", Text("410000 t"))],
+            vec!["{cell:allowances.quantity_t.0}", "a number"],
+        ),
+        case(
+            "a required column missing from the header",
+            vec![DropColumn("credit_holdings", "serial")],
+            vec!["{sheet:credit_holdings}", "the required column \"Serial\""],
+        ),
+        case(
+            "another required column missing",
+            vec![DropColumn("emission_sources", "category")],
+            vec!["{sheet:emission_sources}", "the required column \"Category\""],
+        ),
         case("the required sheet missing", vec![DropSheet("emission_sources")], vec!["the required sheet \"Emission sources\""]),
-        case("a column twice in the header", vec![DuplicateColumn("emission_sources", "emissions_t")], vec!["{sheet:emission_sources}", "each column once"]),
-        case("an unknown unit in a header", vec![Header("emission_sources", "emissions_t", "排放量 Emissions [furlongs]")], vec!["emissions_t: furlongs", "a unit convertible to tCO2"]),
-        case("a unit of the wrong kind in a header", vec![Header("credit_holdings", "quantity_t", "数量 Quantity [MWh]")], vec!["quantity_t: MWh", "a unit convertible to t"]),
+        case(
+            "a column twice in the header",
+            vec![DuplicateColumn("emission_sources", "emissions_t")],
+            vec!["{sheet:emission_sources}", "each column once"],
+        ),
+        case(
+            "an unknown unit in a header",
+            vec![Header("emission_sources", "emissions_t", "排放量 Emissions [furlongs]")],
+            vec!["emissions_t: furlongs", "a unit convertible to tCO2"],
+        ),
+        case(
+            "a unit of the wrong kind in a header",
+            vec![Header("credit_holdings", "quantity_t", "数量 Quantity [MWh]")],
+            vec!["quantity_t: MWh", "a unit convertible to t"],
+        ),
         case("a sheet without a header row", vec![NoHeader("allowances")], vec!["{sheet:allowances}", "a header row"]),
         case("the same sheet in both workbooks", vec![AlsoInOther("allowances")], vec!["each sheet in one workbook only"]),
         case("two sheets for the same table", vec![SecondSheet("credit_holdings")], vec!["one \"Credit holdings\" sheet"]),
-        case("not a workbook at all", vec![InventoryBytes(b"this is not a spreadsheet")], vec!["inventory.xlsx", "a readable .xlsx, .xlsm, .xls or .ods workbook"]),
+        case(
+            "not a workbook at all",
+            vec![InventoryBytes(b"this is not a spreadsheet")],
+            vec!["inventory.xlsx", "a readable .xlsx, .xlsm, .xls or .ods workbook"],
+        ),
         case("an empty file", vec![InventoryBytes(b"")], vec!["inventory.xlsx", "a readable"]),
-        case("a CSV file named .xlsx", vec![InventoryBytes(b"facility,source,category,emissions_t\nU1,boiler,fuel_combustion,10\n")], vec!["inventory.xlsx", "a readable"]),
+        case(
+            "a CSV file named .xlsx",
+            vec![InventoryBytes(b"facility,source,category,emissions_t\nU1,boiler,fuel_combustion,10\n")],
+            vec!["inventory.xlsx", "a readable"],
+        ),
         case(
             "several problems at once, all reported",
             vec![
@@ -98,7 +206,12 @@ fn cases() -> Vec<Case> {
                 Set("credit_holdings", 0, "credit_type", Text("VER")),
                 Set("allowances", 0, "quantity_t", Num(-1.0)),
             ],
-            vec!["3 problem(s)", "{cell:emission_sources.emissions_t.0}", "{cell:credit_holdings.credit_type.0}", "{cell:allowances.quantity_t.0}"],
+            vec![
+                "3 problem(s)",
+                "{cell:emission_sources.emissions_t.0}",
+                "{cell:credit_holdings.credit_type.0}",
+                "{cell:allowances.quantity_t.0}",
+            ],
         ),
     ]
 }
@@ -178,7 +291,11 @@ fn write_workbooks(info: &PluginInfo, tables: &[RawTable], tweaks: &[Tweak], dir
             targets.push((home, s.name.en.clone()));
         }
         let rows = tables.iter().find(|t| t.key == s.key).map(|t| t.rows.clone()).unwrap_or_default();
-        let columns: Vec<_> = s.columns.iter().filter(|c| !tweaks.iter().any(|t| matches!(t, Tweak::DropColumn(k, col) if *k == s.key && *col == c.key))).collect();
+        let columns: Vec<_> = s
+            .columns
+            .iter()
+            .filter(|c| !tweaks.iter().any(|t| matches!(t, Tweak::DropColumn(k, col) if *k == s.key && *col == c.key)))
+            .collect();
         for (book, name) in targets {
             let ws = books[book].add_worksheet();
             ws.set_name(&name).unwrap();
@@ -230,7 +347,8 @@ fn write_workbooks(info: &PluginInfo, tables: &[RawTable], tweaks: &[Tweak], dir
             }
             if let Some(Tweak::DuplicateColumn(_, col)) = tweaks.iter().find(|t| matches!(t, Tweak::DuplicateColumn(k, _) if *k == s.key)) {
                 let c = s.columns.iter().find(|c| c.key == *col).unwrap();
-                ws.write_string(0, columns.len() as u16, lvyue::input::template::header(&c.name.zh, &c.name.en, c.unit.as_deref())).unwrap();
+                ws.write_string(0, columns.len() as u16, lvyue::input::template::header(&c.name.zh, &c.name.en, c.unit.as_deref()))
+                    .unwrap();
             }
         }
     }

@@ -1,8 +1,6 @@
 //! Several jurisdictions in one run: one workbook with an overview and each
 //! jurisdiction's sheets; a failing plugin is reported and the others go on.
 
-
-
 use std::process::Command;
 
 use calamine::Reader;

@@ -51,11 +51,7 @@ fn blocks(markdown: &str) -> Vec<Block> {
 fn attr<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     let start = info.find(&format!("{name}="))? + name.len() + 1;
     let rest = &info[start..];
-    if let Some(quoted) = rest.strip_prefix('"') {
-        quoted.split('"').next()
-    } else {
-        rest.split_whitespace().next()
-    }
+    if let Some(quoted) = rest.strip_prefix('"') { quoted.split('"').next() } else { rest.split_whitespace().next() }
 }
 
 /// Applies a diff block: the `-` lines, joined, are replaced by the `+` lines.
@@ -63,7 +59,12 @@ fn apply_diff(path: &Path, body: &str, line: usize) {
     let old: String = body.lines().filter_map(|l| l.strip_prefix('-')).map(|l| format!("{l}\n")).collect();
     let new: String = body.lines().filter_map(|l| l.strip_prefix('+')).map(|l| format!("{l}\n")).collect();
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("guide line {line}: {}: {e}", path.display()));
-    assert_eq!(text.matches(&old).count(), 1, "guide line {line}: the lines to replace must appear exactly once in {}:\n{old}", path.display());
+    assert_eq!(
+        text.matches(&old).count(),
+        1,
+        "guide line {line}: the lines to replace must appear exactly once in {}:\n{old}",
+        path.display()
+    );
     std::fs::write(path, text.replacen(&old, &new, 1)).unwrap();
 }
 
@@ -103,7 +104,11 @@ fn the_plugin_guide_works_as_written() {
                 last_stdout = stdout.into_owned();
             }
             if let Some(expect) = attr(&b.info, "expect") {
-                assert!(last_stdout.contains(expect), "guide line {}: the block's last command should print {expect:?}:\n{last_stdout}", b.line);
+                assert!(
+                    last_stdout.contains(expect),
+                    "guide line {}: the block's last command should print {expect:?}:\n{last_stdout}",
+                    b.line
+                );
             }
         } else if lang == "diff" {
             let file = attr(&b.info, "file").unwrap_or_else(|| panic!("guide line {}: diff without file=", b.line));
@@ -167,7 +172,8 @@ fn the_vendored_sdk_uses_the_workspace_dependency_versions() {
         assert_eq!(kit["d"][name], deps[name], "{name}: the kit's vendored SDK must use the workspace's dependency");
     }
     // The SDK's own dependencies and features, as its Cargo.toml states them.
-    let sdk: toml::Table = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/Cargo.toml")).unwrap().parse().unwrap();
+    let sdk: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/Cargo.toml")).unwrap().parse().unwrap();
     for (name, spec) in sdk["dependencies"].as_table().unwrap() {
         if spec.get("workspace").is_none() {
             assert_eq!(&kit["d"][name], spec, "{name}: the kit's vendored SDK must match plugins/sdk/Cargo.toml");

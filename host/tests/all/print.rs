@@ -7,11 +7,19 @@ use std::path::Path;
 use std::process::Command;
 
 fn tool(names: &[&str], arg: &str) -> Option<String> {
-    names.iter().find(|b| Command::new(b).arg(arg).output().is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty())).map(|s| s.to_string())
+    names
+        .iter()
+        .find(|b| Command::new(b).arg(arg).output().is_ok_and(|o| o.status.success() || !o.stdout.is_empty() || !o.stderr.is_empty()))
+        .map(|s| s.to_string())
 }
 
 fn page_text(pdf: &Path, page: u32) -> String {
-    let o = Command::new("pdftotext").args(["-layout", "-f", &page.to_string(), "-l", &page.to_string()]).arg(pdf).arg("-").output().expect("run pdftotext");
+    let o = Command::new("pdftotext")
+        .args(["-layout", "-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
     assert!(o.status.success(), "pdftotext: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -26,7 +34,15 @@ fn the_answer_prints_on_one_page_before_the_summary() {
     let dir = tempfile::tempdir().unwrap();
     let request = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/samples/cn-ets-2024.toml");
     let xlsx = dir.path().join("report.xlsx");
-    let o = Command::new(env!("CARGO_BIN_EXE_lvyue")).arg("--no-cache").arg("evaluate").arg("--request").arg(&request).arg("--out").arg(&xlsx).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lvyue"))
+        .arg("--no-cache")
+        .arg("evaluate")
+        .arg("--request")
+        .arg(&request)
+        .arg("--out")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     let profile = dir.path().join("profile");
@@ -46,6 +62,9 @@ fn the_answer_prints_on_one_page_before_the_summary() {
     assert!(first.contains("Company stamp"), "the signature and stamp block is on page 1:\n{first}");
     assert!(first.contains("Page 1 of"), "page numbers in the footer:\n{first}");
     let second = page_text(&pdf, 2);
-    assert!(second.contains("汇总 Summary") && !second.contains("结论 Answer"), "page 2 is already the Summary, so the answer took one page:\n{second}");
+    assert!(
+        second.contains("汇总 Summary") && !second.contains("结论 Answer"),
+        "page 2 is already the Summary, so the answer took one page:\n{second}"
+    );
     assert!(second.contains("cn-ets 2024"), "the header names jurisdiction and year:\n{second}");
 }

@@ -27,7 +27,10 @@ pub struct Server {
 /// The binary under test: the release build CI makes (`LVYUE_RELEASE_BIN`) when
 /// there is one, so timings mean something, else this test build's.
 pub fn binary() -> PathBuf {
-    std::env::var_os("LVYUE_RELEASE_BIN").map(PathBuf::from).filter(|p| p.is_file()).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_lvyue")))
+    std::env::var_os("LVYUE_RELEASE_BIN")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_lvyue")))
 }
 
 impl Server {
@@ -203,7 +206,12 @@ fn cli_json(inventory: &Path, portfolio: &Path) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
     let mut cmd = Command::new(binary());
-    cmd.args(["evaluate", "-j", JURISDICTION, "--year", YEAR, "--inventory"]).arg(inventory).arg("--portfolio").arg(portfolio).arg("--json").arg(&out);
+    cmd.args(["evaluate", "-j", JURISDICTION, "--year", YEAR, "--inventory"])
+        .arg(inventory)
+        .arg("--portfolio")
+        .arg(portfolio)
+        .arg("--json")
+        .arg(&out);
     for o in sample_options() {
         cmd.args(["--option", &o]);
     }
@@ -278,7 +286,13 @@ fn serve_the_page_and_the_read_only_routes() {
     let rules: Value = r.json().unwrap();
     let cli: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rules["parameters"], cli, "the API and the command line resolve the same parameters");
-    assert!(rules["parameters"].as_array().unwrap().iter().all(|p| p["reference"].as_str().is_some_and(|s| !s.is_empty()) && p["confidence"].is_string()));
+    assert!(
+        rules["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["reference"].as_str().is_some_and(|s| !s.is_empty()) && p["confidence"].is_string())
+    );
     error(c.get(server.url(&format!("/api/rules/{JURISDICTION}"))).send().unwrap(), 400, "usage", Some(2));
     error(c.get(server.url(&format!("/api/rules/{JURISDICTION}?year=twenty"))).send().unwrap(), 400, "usage", Some(2));
     let old = error(c.get(server.url(&format!("/api/rules/{JURISDICTION}?year=1990"))).send().unwrap(), 409, "rules", Some(6));
@@ -328,10 +342,12 @@ fn serve_evaluates_as_the_command_line_does() {
     assert!(r.headers()["content-disposition"].to_str().unwrap().contains(&format!("{JURISDICTION}-{YEAR}-report.xlsx")));
     let xlsx = r.bytes().unwrap();
     assert!(xlsx.starts_with(b"PK"));
-    let html = c.post(server.url("/api/evaluate?format=html&lang=en")).multipart(sample_form().text("entity", "Sample Power Co.")).send().unwrap();
+    let html =
+        c.post(server.url("/api/evaluate?format=html&lang=en")).multipart(sample_form().text("entity", "Sample Power Co.")).send().unwrap();
     assert_eq!(html.status(), 200);
     let html = html.text().unwrap();
-    let obligation = served["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "obligation_t").unwrap()["value"].as_str().unwrap().to_string();
+    let obligation =
+        served["metrics"].as_array().unwrap().iter().find(|m| m["key"] == "obligation_t").unwrap()["value"].as_str().unwrap().to_string();
     assert!(html.contains(&format!("data-metric=\"obligation_t\" data-value=\"{obligation}\"")), "the headline carries the exact value");
     assert!(html.contains("Sample Power Co.") && html.contains("@page") && html.contains("counter(pages)"), "A4 header and page numbers");
     let all: Value = c.post(server.url("/api/evaluate?format=all")).multipart(sample_form()).send().unwrap().json().unwrap();
@@ -376,14 +392,25 @@ fn serve_answers_bad_requests_with_the_exit_codes_meanings() {
 
     // 400 (exit 2): something missing or malformed.
     error(c.post(server.url("/api/evaluate")).multipart(form()).send().unwrap(), 400, "usage", Some(2));
-    error(c.post(server.url("/api/evaluate")).multipart(form().part("inventory", inv()).text("option", "no-equals")).send().unwrap(), 400, "usage", Some(2));
-    error(c.post(server.url("/api/evaluate")).multipart(form().part("inventory", inv()).text("colour", "green")).send().unwrap(), 400, "usage", Some(2));
+    error(
+        c.post(server.url("/api/evaluate")).multipart(form().part("inventory", inv()).text("option", "no-equals")).send().unwrap(),
+        400,
+        "usage",
+        Some(2),
+    );
+    error(
+        c.post(server.url("/api/evaluate")).multipart(form().part("inventory", inv()).text("colour", "green")).send().unwrap(),
+        400,
+        "usage",
+        Some(2),
+    );
     error(c.post(server.url("/api/evaluate")).header("content-type", "image/png").body("x").send().unwrap(), 400, "usage", Some(2));
     error(c.post(server.url("/api/evaluate?format=pdf")).multipart(form().part("inventory", inv())).send().unwrap(), 400, "usage", Some(2));
 
     // 422 (exit 3): a file that is not a workbook, with the upload's name and no temporary path.
     let junk = reqwest::blocking::multipart::Part::bytes(b"this is not a workbook\n".to_vec()).file_name("清单.xlsx");
-    let body = error(c.post(server.url("/api/evaluate")).multipart(form().part("inventory", junk)).send().unwrap(), 422, "bad_input", Some(3));
+    let body =
+        error(c.post(server.url("/api/evaluate")).multipart(form().part("inventory", junk)).send().unwrap(), 422, "bad_input", Some(3));
     let text = body.to_string();
     assert!(!body["problems"].as_array().unwrap().is_empty(), "{body:#}");
     assert!(text.contains("清单.xlsx") && !text.contains("lvyue-serve-"), "{body:#}");
@@ -403,7 +430,10 @@ fn serve_answers_bad_requests_with_the_exit_codes_meanings() {
     // 422: every problem of a workbook with a wrong cell, each with its sheet and cell.
     let bad = Server::broken_sample();
     let body = error(
-        c.post(server.url("/api/evaluate")).multipart(form().part("inventory", file_part(&bad.1)).part("portfolio", file_part(&portfolio()))).send().unwrap(),
+        c.post(server.url("/api/evaluate"))
+            .multipart(form().part("inventory", file_part(&bad.1)).part("portfolio", file_part(&portfolio())))
+            .send()
+            .unwrap(),
         422,
         "bad_input",
         Some(3),
@@ -414,12 +444,21 @@ fn serve_answers_bad_requests_with_the_exit_codes_meanings() {
         .iter()
         .find(|p| p["found"].as_str().unwrap().contains("a lot"))
         .unwrap_or_else(|| panic!("the text in a number cell: {body:#}"));
-    assert!(p["sheet"].as_str().unwrap().contains("Emission sources") && p["cell"].as_str().unwrap().contains("Emission sources!"), "{body:#}");
+    assert!(
+        p["sheet"].as_str().unwrap().contains("Emission sources") && p["cell"].as_str().unwrap().contains("Emission sources!"),
+        "{body:#}"
+    );
     assert!(!p["expected_zh"].as_str().unwrap().is_empty() && !p["expected_en"].as_str().unwrap().is_empty(), "{body:#}");
 
     // 422: a year the plugin does not cover; 404 (exit 5): no such plugin.
-    error(c.post(server.url("/api/evaluate")).multipart(form().text("year", "1990").part("inventory", inv())).send().unwrap(), 422, "bad_input", Some(3));
-    let nowhere = reqwest::blocking::multipart::Form::new().text("jurisdiction", "xx-nowhere").text("year", "2024").part("inventory", inv());
+    error(
+        c.post(server.url("/api/evaluate")).multipart(form().text("year", "1990").part("inventory", inv())).send().unwrap(),
+        422,
+        "bad_input",
+        Some(3),
+    );
+    let nowhere =
+        reqwest::blocking::multipart::Form::new().text("jurisdiction", "xx-nowhere").text("year", "2024").part("inventory", inv());
     error(c.post(server.url("/api/evaluate")).multipart(nowhere).send().unwrap(), 404, "not_found", Some(5));
     // A request that is not one.
     error(

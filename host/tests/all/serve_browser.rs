@@ -65,7 +65,13 @@ fn chromedriver(binary: &str) -> (Driver, String) {
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     loop {
-        if client().get(format!("{url}/status")).send().ok().and_then(|r| r.json::<Value>().ok()).is_some_and(|v| v["value"]["ready"] == true) {
+        if client()
+            .get(format!("{url}/status"))
+            .send()
+            .ok()
+            .and_then(|r| r.json::<Value>().ok())
+            .is_some_and(|v| v["value"]["ready"] == true)
+        {
             return (driver, url);
         }
         assert!(started.elapsed() < Duration::from_secs(30), "chromedriver did not start");
@@ -91,15 +97,24 @@ async fn until(c: &Client, what: &str, script: &str, timeout: Duration) {
 /// Every headline number shown: (metric key, exact value, text shown).
 async fn headline(c: &Client) -> Vec<(String, String, String)> {
     let v = c
-        .execute("return [...document.querySelectorAll('#report [data-metric]')].map(e => [e.dataset.metric, e.dataset.value, e.textContent]);", vec![])
+        .execute(
+            "return [...document.querySelectorAll('#report [data-metric]')].map(e => [e.dataset.metric, e.dataset.value, e.textContent]);",
+            vec![],
+        )
         .await
         .unwrap();
-    v.as_array().unwrap().iter().map(|t| (t[0].as_str().unwrap().into(), t[1].as_str().unwrap().into(), t[2].as_str().unwrap().into())).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t[0].as_str().unwrap().into(), t[1].as_str().unwrap().into(), t[2].as_str().unwrap().into()))
+        .collect()
 }
 
 fn check_headline(shown: &[(String, String, String)], json: &Value, lang: &str) {
     let metrics = json["metrics"].as_array().unwrap();
-    for key in ["obligation_t", "allowances_used_t", "offsets_used_t", "shortfall_t", "surrender_deadline", "penalty_min_cny", "penalty_max_cny"] {
+    for key in
+        ["obligation_t", "allowances_used_t", "offsets_used_t", "shortfall_t", "surrender_deadline", "penalty_min_cny", "penalty_max_cny"]
+    {
         let m = metrics.iter().find(|m| m["key"] == key).unwrap();
         let (_, value, text) = shown.iter().find(|(k, ..)| k == key).unwrap_or_else(|| panic!("{lang}: {key} is not shown: {shown:?}"));
         assert_eq!(value, m["value"].as_str().unwrap(), "{lang}: {key}");
@@ -136,7 +151,10 @@ fn downloaded(dir: &Path, suffix: &str) -> PathBuf {
 #[test]
 fn the_page_in_chromium_shows_the_same_numbers_as_the_api() {
     let (Some(chromium), Some(driver_bin)) = (installed(&["chromium", "chromium-browser"]), installed(&["chromedriver"])) else {
-        assert!(std::env::var_os("CI").is_none(), "Chromium and chromedriver must be installed in CI (.ci/run installs chromium and chromium-driver)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium and chromedriver must be installed in CI (.ci/run installs chromium and chromium-driver)"
+        );
         eprintln!("skipped: chromium or chromedriver is not installed here");
         return;
     };

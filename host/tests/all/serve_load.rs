@@ -26,7 +26,10 @@ struct Input {
 }
 
 fn metric(v: &Value, key: &str) -> String {
-    v["metrics"].as_array().unwrap().iter().find(|m| m["key"] == key).unwrap_or_else(|| panic!("no {key}"))["value"].as_str().unwrap().to_string()
+    v["metrics"].as_array().unwrap().iter().find(|m| m["key"] == key).unwrap_or_else(|| panic!("no {key}"))["value"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -46,7 +49,8 @@ fn serve_under_load_loses_and_mixes_up_nothing() {
     let inputs: Vec<Input> = (0..EVALUATIONS)
         .map(|i| {
             let mut r = req.clone();
-            r.tables[sources].rows[row].cells.get_mut("emissions_t").unwrap().value = lvyue::input::RawValue::Number((given + Decimal::from(i)).to_string());
+            r.tables[sources].rows[row].cells.get_mut("emissions_t").unwrap().value =
+                lvyue::input::RawValue::Number((given + Decimal::from(i)).to_string());
             let inventory = lvyue::samples::workbooks(&host, &name, &r).unwrap().remove(0).1;
             let sha256 = lvyue::bundle::digest::sha256_hex(&inventory);
             Input { inventory, sha256, price: format!("{}", Decimal::new(5000 + i as i64, 2)) }
@@ -59,7 +63,10 @@ fn serve_under_load_loses_and_mixes_up_nothing() {
         let mut f = reqwest::blocking::multipart::Form::new()
             .text("jurisdiction", JURISDICTION)
             .text("year", YEAR)
-            .part("inventory", reqwest::blocking::multipart::Part::bytes(inputs[i].inventory.clone()).file_name(format!("inventory-{i}.xlsx")))
+            .part(
+                "inventory",
+                reqwest::blocking::multipart::Part::bytes(inputs[i].inventory.clone()).file_name(format!("inventory-{i}.xlsx")),
+            )
             .part("portfolio", reqwest::blocking::multipart::Part::bytes(portfolio.clone()).file_name("portfolio.xlsx"))
             .text("option", format!("carbon_price_cny={}", inputs[i].price));
         for o in &options {
@@ -102,7 +109,11 @@ fn serve_under_load_loses_and_mixes_up_nothing() {
         assert_eq!(v["inputs"][0]["path"], format!("inventory-{i}.xlsx"), "evaluation {i} names its own upload");
         assert_eq!(v["inputs"][0]["sha256"], inputs[*i].sha256, "evaluation {i} read its own inventory");
         assert_eq!(metric(v, "obligation_t").parse::<Decimal>().unwrap(), base + Decimal::from(*i), "evaluation {i}: its own emissions");
-        assert_eq!(metric(v, "carbon_price_cny").parse::<Decimal>().unwrap(), inputs[*i].price.parse::<Decimal>().unwrap(), "evaluation {i}: its own price");
+        assert_eq!(
+            metric(v, "carbon_price_cny").parse::<Decimal>().unwrap(),
+            inputs[*i].price.parse::<Decimal>().unwrap(),
+            "evaluation {i}: its own price"
+        );
     }
     let mut ms: Vec<f64> = results.iter().map(|r| r.1.as_secs_f64() * 1000.0).collect();
     ms.sort_by(f64::total_cmp);

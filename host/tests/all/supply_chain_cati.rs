@@ -134,12 +134,19 @@ fn codes(r: &Value) -> Vec<String> {
 }
 
 fn finding<'a>(r: &'a Value, code: &str) -> &'a str {
-    r["findings"].as_array().unwrap().iter().find(|f| f["code"] == code).unwrap_or_else(|| panic!("finding {code}"))["message_en"].as_str().unwrap()
+    r["findings"].as_array().unwrap().iter().find(|f| f["code"] == code).unwrap_or_else(|| panic!("finding {code}"))["message_en"]
+        .as_str()
+        .unwrap()
 }
 
 fn table_row<'a>(r: &'a Value, table: &str, first: &str) -> Vec<&'a str> {
     let t = r["tables"].as_array().unwrap().iter().find(|t| t["key"] == table).unwrap_or_else(|| panic!("table {table}"));
-    let row = t["rows"].as_array().unwrap().iter().find(|row| row[0] == first || row[1] == first).unwrap_or_else(|| panic!("{table} row {first}"));
+    let row = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row[0] == first || row[1] == first)
+        .unwrap_or_else(|| panic!("{table} row {first}"));
     row.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or("")).collect()
 }
 
@@ -185,7 +192,11 @@ fn a_rules_dir_changing_a_weight_changes_the_totals_and_is_recorded() {
     let action = table_row(&r, "area_summary", "action");
     assert_eq!(action[2], "53");
     assert_eq!(action[4], "用户规则，非 IPE / user rule (not IPE)");
-    assert!(finding(&r, "METHOD_NOT_IPE").contains("Area weights: 3 from IPE's published method, 1 inferred from IPE"), "{}", finding(&r, "METHOD_NOT_IPE"));
+    assert!(
+        finding(&r, "METHOD_NOT_IPE").contains("Area weights: 3 from IPE's published method, 1 inferred from IPE"),
+        "{}",
+        finding(&r, "METHOD_NOT_IPE")
+    );
 }
 
 #[test]
@@ -193,7 +204,13 @@ fn a_rules_dir_changing_an_indicators_points_changes_the_totals() {
     let dir = tempfile::tempdir().unwrap();
     let rules = rules_dir(
         dir.path(),
-        |name, text| if name == "indicators.toml" { set_value(&text, "indicator.governance.G1.points.partial", "6", "our rule: partial oversight counts fully") } else { text },
+        |name, text| {
+            if name == "indicators.toml" {
+                set_value(&text, "indicator.governance.G1.points.partial", "6", "our rule: partial oversight counts fully")
+            } else {
+                text
+            }
+        },
         &[],
     );
     let r = evaluate(dir.path(), &["--rules-dir", rules.to_str().unwrap()]);
@@ -203,7 +220,11 @@ fn a_rules_dir_changing_an_indicators_points_changes_the_totals() {
     assert_eq!(metric(&r, "average_score_governance"), "68.75");
     let g1 = table_row(&r, "indicator_summary", "G1");
     assert_eq!(g1[8], "用户规则，非 IPE / user rule (not IPE)");
-    assert!(finding(&r, "METHOD_NOT_IPE").contains("of 18 indicators, 17 are lvyue defaults (not IPE), 1 user rules"), "{}", finding(&r, "METHOD_NOT_IPE"));
+    assert!(
+        finding(&r, "METHOD_NOT_IPE").contains("of 18 indicators, 17 are lvyue defaults (not IPE), 1 user rules"),
+        "{}",
+        finding(&r, "METHOD_NOT_IPE")
+    );
 }
 
 const TEXTILES: &str = r#"
@@ -261,7 +282,9 @@ fn a_users_own_indicator_is_scored_and_a_switched_off_one_is_not() {
     // Add X1 (action, 10 points) and switch A5 off (max_points 0).
     let rules = rules_dir(
         dir.path(),
-        |name, text| if name == "indicators.toml" { set_value(&text, "indicator.action.A5.max_points", "0", "our rule: A5 not used") } else { text },
+        |name, text| {
+            if name == "indicators.toml" { set_value(&text, "indicator.action.A5.max_points", "0", "our rule: A5 not used") } else { text }
+        },
         &[("x1.toml", X1)],
     );
     let r = evaluate(dir.path(), &["--rules-dir", rules.to_str().unwrap()]);
@@ -281,7 +304,13 @@ fn the_cap_policy_caps_a_flagged_supplier() {
     let dir = tempfile::tempdir().unwrap();
     let rules = rules_dir(
         dir.path(),
-        |name, text| if name == "violations.toml" { set_value(&text, "violations.open_record_policy", "cap", "our policy: cap at 50 until the record is closed") } else { text },
+        |name, text| {
+            if name == "violations.toml" {
+                set_value(&text, "violations.open_record_policy", "cap", "our policy: cap at 50 until the record is closed")
+            } else {
+                text
+            }
+        },
         &[],
     );
     let r = evaluate(dir.path(), &["--rules-dir", rules.to_str().unwrap()]);
@@ -297,7 +326,11 @@ fn the_cap_policy_caps_a_flagged_supplier() {
 fn a_rules_override_file_changes_one_weight_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("my-weights.toml");
-    std::fs::write(&file, set_value(&std::fs::read_to_string(bundled_rules().join("weights.toml")).unwrap(), "weights.area.action", "53", "our policy")).unwrap();
+    std::fs::write(
+        &file,
+        set_value(&std::fs::read_to_string(bundled_rules().join("weights.toml")).unwrap(), "weights.area.action", "53", "our policy"),
+    )
+    .unwrap();
     let r = evaluate(dir.path(), &["--rules-override", file.to_str().unwrap()]);
     assert_eq!(total(&r, "S1"), "74.55");
     let source = r["plugin"]["rules_source"].as_str().unwrap();

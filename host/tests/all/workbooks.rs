@@ -53,7 +53,14 @@ fn the_workbook_reads_back_like_the_json_and_its_formulas_hold() {
 
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let names = wb.sheet_names();
-    for expected in [lvyue::report::xlsx::SUMMARY, lvyue::report::xlsx::DECISIONS, lvyue::report::xlsx::FINDINGS, lvyue::report::xlsx::PARAMETERS, lvyue::report::xlsx::TRACE, lvyue::report::xlsx::RUN] {
+    for expected in [
+        lvyue::report::xlsx::SUMMARY,
+        lvyue::report::xlsx::DECISIONS,
+        lvyue::report::xlsx::FINDINGS,
+        lvyue::report::xlsx::PARAMETERS,
+        lvyue::report::xlsx::TRACE,
+        lvyue::report::xlsx::RUN,
+    ] {
         assert!(names.iter().any(|n| n == expected), "missing sheet {expected}: {names:?}");
     }
     let summary = wb.worksheet_range(lvyue::report::xlsx::SUMMARY).unwrap();
@@ -92,7 +99,11 @@ fn the_workbook_reads_back_like_the_json_and_its_formulas_hold() {
         let computed = lvyue::report::formula::parse(f).unwrap().eval(&values).unwrap();
         let cached = number(summary.get_value((r, 3)).unwrap()).unwrap();
         let computed: f64 = computed.to_string().parse().unwrap();
-        assert!((computed - cached).abs() <= 1e-6 * cached.abs().max(1.0), "{}: formula {excel} computes {computed}, cached {cached}", m.key);
+        assert!(
+            (computed - cached).abs() <= 1e-6 * cached.abs().max(1.0),
+            "{}: formula {excel} computes {computed}, cached {cached}",
+            m.key
+        );
         live += 1;
     }
     assert!(live >= 5, "only {live} live formulas");
@@ -134,7 +145,9 @@ fn the_same_input_gives_a_byte_identical_workbook_with_run_metadata() {
 /// zeros, so only a real recalculation can give the expected numbers.
 #[test]
 fn libreoffice_recalculates_the_summary_to_the_same_numbers() {
-    let Some(soffice) = ["soffice", "libreoffice"].iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success())) else {
+    let Some(soffice) =
+        ["soffice", "libreoffice"].iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+    else {
         assert!(std::env::var_os("CI").is_none(), "LibreOffice must be installed in CI (.ci/run installs libreoffice-calc-nogui)");
         eprintln!("skipped: LibreOffice is not installed here");
         return;
@@ -160,7 +173,13 @@ fn libreoffice_recalculates_the_summary_to_the_same_numbers() {
     let out = dir.path().join("out");
     let status = Command::new(soffice)
         .arg(format!("-env:UserInstallation=file://{}", profile.display()))
-        .args(["--headless", "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2", "--outdir"])
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2",
+            "--outdir",
+        ])
         .arg(&out)
         .arg(&path)
         .output()
@@ -274,7 +293,13 @@ fn tolerated_layouts_read_the_same_as_the_template_layout() {
     ws.write(2, 0, "A-2").unwrap();
     ws.write(2, 1, "CCER").unwrap();
     ws.write(2, 2, "P1").unwrap();
-    ws.write_datetime_with_format(2, 3, rust_xlsxwriter::ExcelDateTime::from_ymd(2016, 5, 20).unwrap(), &Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+    ws.write_datetime_with_format(
+        2,
+        3,
+        rust_xlsxwriter::ExcelDateTime::from_ymd(2016, 5, 20).unwrap(),
+        &Format::new().set_num_format("yyyy-mm-dd"),
+    )
+    .unwrap();
     ws.write(2, 4, 1).unwrap();
     wb.save(&path).unwrap();
 
@@ -291,7 +316,9 @@ fn tolerated_layouts_read_the_same_as_the_template_layout() {
 /// .ods and .xls inputs (made from the samples by LibreOffice) read like the .xlsx ones.
 #[test]
 fn ods_and_xls_inputs_read_like_xlsx() {
-    let Some(soffice) = ["soffice", "libreoffice"].iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success())) else {
+    let Some(soffice) =
+        ["soffice", "libreoffice"].iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+    else {
         assert!(std::env::var_os("CI").is_none(), "LibreOffice must be installed in CI (.ci/run installs libreoffice-calc-nogui)");
         eprintln!("skipped: LibreOffice is not installed here");
         return;
@@ -316,7 +343,8 @@ fn ods_and_xls_inputs_read_like_xlsx() {
     let port = dir.path().join("cn-ets-2024-portfolio.xls");
     let tables = lvyue::input::workbook::read_all(&[&inv, &port], &info.input).unwrap();
     let options = vec![("carbon_price_cny".to_string(), "92.50".to_string())];
-    let other = host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &options, inputs: vec![] }).unwrap();
+    let other =
+        host.evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &options, inputs: vec![] }).unwrap();
     let xlsx = evaluate_samples(&host);
     assert_eq!(other.metrics, xlsx.metrics);
     assert_eq!(other.decisions.len(), xlsx.decisions.len());

@@ -17,7 +17,7 @@
 use lvyue_sdk::offsets::list;
 use lvyue_sdk::offsets::pilot::{self, PilotSpec};
 #[allow(unused_imports)]
-use lvyue_sdk::{t, Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind};
+use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind, t};
 
 struct Pilot;
 
@@ -45,7 +45,8 @@ impl lvyue_sdk::Plugin for Pilot {
             // The standard names industrial enterprises (scope.sectors = industry);
             // without a sector the coverage check cannot tell, so the assumption is stated.
             let industry_only = p.text_param(pilot::P_SECTORS).is_some_and(|s| list(s) == ["industry"]);
-            let sector_given = p.ctx.table("entity").rows().next().and_then(|r| r.text("sector").map(str::trim)).is_some_and(|s| !s.is_empty());
+            let sector_given =
+                p.ctx.table("entity").rows().next().and_then(|r| r.text("sector").map(str::trim)).is_some_and(|s| !s.is_empty());
             if industry_only && !sector_given {
                 p.finding(
                     "CQ_INDUSTRIAL_ASSUMED",

@@ -2,11 +2,11 @@
 //! peak-shaving correction, the gas-unit top-up and the entity's shortfall-rate
 //! cap; steel, cement and aluminium by the year's sector rule.
 
-use lvyue_sdk::{dec, num, t, text, Decimal, EvaluationError, Output, ResultColumn, ResultTable, Step, Value};
+use lvyue_sdk::{Decimal, EvaluationError, Output, ResultColumn, ResultTable, Step, Value, dec, num, t, text};
 use rust_decimal::MathematicalOps;
 
 use crate::emissions::Emissions;
-use crate::eval::{missing, Eval};
+use crate::eval::{Eval, missing};
 use crate::spec::*;
 
 /// The allocation result: `None` fields when allocation was not computed.
@@ -23,7 +23,10 @@ fn coefficients(ev: &mut Eval, expected: usize) -> Result<Vec<Decimal>, Evaluati
     let parsed: Option<Vec<Decimal>> = raw.split(',').map(|s| dec(s.trim())).collect();
     match parsed {
         Some(v) if v.len() == expected => Ok(v),
-        _ => Err(EvaluationError::MissingParameter(format!("{P_FF_COEFFICIENTS} (expected {expected} comma-separated decimals for {}, found \"{raw}\")", "the form in allocation.ff.form"))),
+        _ => Err(EvaluationError::MissingParameter(format!(
+            "{P_FF_COEFFICIENTS} (expected {expected} comma-separated decimals for {}, found \"{raw}\")",
+            "the form in allocation.ff.form"
+        ))),
     }
 }
 
@@ -50,7 +53,11 @@ fn ff(ev: &mut Eval, f: Decimal) -> Result<Decimal, EvaluationError> {
             let e2 = (-pct / c[4]).checked_exp().ok_or_else(bad)?;
             c[0] - c[1] * (Decimal::ONE - e1) - c[3] * (Decimal::ONE - e2)
         }
-        other => return Err(EvaluationError::Unsupported(format!("{P_FF_FORM} = \"{other}\": this plugin version knows exponential_below_threshold and double_exponential_below_threshold"))),
+        other => {
+            return Err(EvaluationError::Unsupported(format!(
+                "{P_FF_FORM} = \"{other}\": this plugin version knows exponential_below_threshold and double_exponential_below_threshold"
+            )));
+        }
     };
     Ok(value)
 }
@@ -137,7 +144,13 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                     params_used.extend([P_FF_FORM.into(), P_FF_THRESHOLD.into(), P_FF_COEFFICIENTS.into()]);
                     let raw = ff(ev, f)?;
                     let rule = ev.rounding(R_FF)?;
-                    let (value, step) = rule.record_if_changed(&mut ev.out, (&format!("{unit} 调峰修正系数 Ff"), &format!("{unit} peak-shaving correction Ff")), raw, None, vec![row.at("load_factor")]);
+                    let (value, step) = rule.record_if_changed(
+                        &mut ev.out,
+                        (&format!("{unit} 调峰修正系数 Ff"), &format!("{unit} peak-shaving correction Ff")),
+                        raw,
+                        None,
+                        vec![row.at("load_factor")],
+                    );
                     inputs.push(step.map(Output::ref_step).unwrap_or_else(|| row.at("load_factor")));
                     value
                 }
@@ -146,7 +159,9 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                         "LOAD_FACTOR_MISSING",
                         t(
                             &format!("{unit}（{category}类）未填写负荷（出力）系数，调峰修正系数按1计，配额可能偏低"),
-                            &format!("{unit} (category {category}) has no load factor; Ff is taken as 1, which may understate the allocation"),
+                            &format!(
+                                "{unit} (category {category}) has no load factor; Ff is taken as 1, which may understate the allocation"
+                            ),
                         ),
                         vec![row.at("load_factor")],
                     );
@@ -156,8 +171,20 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         } else {
             Decimal::ONE
         };
-        let (ae, s_ae) = round.record_if_changed(&mut ev.out, (&format!("{unit} 发电配额"), &format!("{unit} generation allocation")), qe * be * ff_value, Some("t"), inputs.clone());
-        let (ah, s_ah) = round.record_if_changed(&mut ev.out, (&format!("{unit} 供热配额"), &format!("{unit} heat allocation")), qh * bh, Some("t"), inputs.clone());
+        let (ae, s_ae) = round.record_if_changed(
+            &mut ev.out,
+            (&format!("{unit} 发电配额"), &format!("{unit} generation allocation")),
+            qe * be * ff_value,
+            Some("t"),
+            inputs.clone(),
+        );
+        let (ah, s_ah) = round.record_if_changed(
+            &mut ev.out,
+            (&format!("{unit} 供热配额"), &format!("{unit} heat allocation")),
+            qh * bh,
+            Some("t"),
+            inputs.clone(),
+        );
         inputs.extend(s_ae.into_iter().chain(s_ah).map(Output::ref_step));
         unit_params.extend(round.parameters().map(str::to_string));
         let initial = ae + ah;
@@ -180,7 +207,13 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                         vec![row.at("facility")],
                     ),
                     Some((e, cells)) => {
-                        let (target, s_target) = round.record_if_changed(&mut ev.out, (&format!("{unit} 补发目标（机组核查排放量）"), &format!("{unit} top-up target (unit verified emissions)")), *e, Some("t"), cells.clone());
+                        let (target, s_target) = round.record_if_changed(
+                            &mut ev.out,
+                            (&format!("{unit} 补发目标（机组核查排放量）"), &format!("{unit} top-up target (unit verified emissions)")),
+                            *e,
+                            Some("t"),
+                            cells.clone(),
+                        );
                         if initial < *e && target > initial {
                             top_up = target - initial;
                             gas_inputs.extend(cells.iter().cloned());
@@ -201,12 +234,21 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         let unit_allocation = initial + top_up;
         let params: Vec<&str> = unit_params.iter().map(String::as_str).collect();
         let (zh, en) = if category == GAS_CATEGORY {
-            ("燃气机组配额 A = Qe × Be + Qh × Bh，初始配额小于核查排放量时补发至核查排放量", "Gas unit: A = Qe × Be + Qh × Bh, topped up to verified emissions if below")
+            (
+                "燃气机组配额 A = Qe × Be + Qh × Bh，初始配额小于核查排放量时补发至核查排放量",
+                "Gas unit: A = Qe × Be + Qh × Bh, topped up to verified emissions if below",
+            )
         } else {
             ("燃煤机组配额 A = Qe × Be × Ff + Qh × Bh", "Coal unit: A = Qe × Be × Ff + Qh × Bh")
         };
         let step = ev.out.step(
-            Step { clause: "国环规气候〔2024〕1号 附3、附4，五(三)1 / 2023–2024 plan annexes 3, 4 and unit exemption", zh, en, parameters: &params, inputs: inputs.clone() },
+            Step {
+                clause: "国环规气候〔2024〕1号 附3、附4，五(三)1 / 2023–2024 plan annexes 3, 4 and unit exemption",
+                zh,
+                en,
+                parameters: &params,
+                inputs: inputs.clone(),
+            },
             num(unit_allocation),
             Some("t"),
         );
@@ -278,9 +320,20 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         num(raw_top_up),
         Some("t"),
     );
-    let r_cap = round.record(&mut ev.out, ("缺口率上限豁免补发", "Shortfall-rate cap top-up"), raw_top_up, Some("t"), vec![Output::ref_step(s_raw)]);
+    let r_cap = round.record(
+        &mut ev.out,
+        ("缺口率上限豁免补发", "Shortfall-rate cap top-up"),
+        raw_top_up,
+        Some("t"),
+        vec![Output::ref_step(s_raw)],
+    );
     let (cap_top_up, s_cap) = (r_cap.value, r_cap.step);
-    ev.metric_rounded("allocation_cap_top_up_t", &round, &r_cap, Some(&format!("max(0, verified_emissions_t * (1 - {P_SHORTFALL_CAP}) - (allocation_units_initial_t + allocation_gas_top_up_t))")));
+    ev.metric_rounded(
+        "allocation_cap_top_up_t",
+        &round,
+        &r_cap,
+        Some(&format!("max(0, verified_emissions_t * (1 - {P_SHORTFALL_CAP}) - (allocation_units_initial_t + allocation_gas_top_up_t))")),
+    );
     if cap_top_up > Decimal::ZERO {
         ev.finding(
             "SHORTFALL_CAP_TOP_UP",
@@ -354,7 +407,13 @@ fn industry(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Alloca
             ev.metric_f("allocation_units_initial_t", num(e), s_init, "verified_emissions_t");
             for key in ["allocation_gas_top_up_t", "allocation_cap_top_up_t"] {
                 let s = ev.out.step(
-                    Step { clause: "国环规气候〔2024〕1号 五(三) (power only) / power-sector exemptions only", zh: "非发电行业不适用", en: "Not applicable outside the power sector", parameters: &[], inputs: vec![] },
+                    Step {
+                        clause: "国环规气候〔2024〕1号 五(三) (power only) / power-sector exemptions only",
+                        zh: "非发电行业不适用",
+                        en: "Not applicable outside the power sector",
+                        parameters: &[],
+                        inputs: vec![],
+                    },
                     num(Decimal::ZERO),
                     Some("t"),
                 );
@@ -362,7 +421,10 @@ fn industry(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Alloca
             }
             ev.finding(
                 "ALLOCATION_EQUALS_EMISSIONS",
-                t(&format!("{year} 年度 {sector} 行业配额等于核查排放量 {e} 吨"), &format!("In {year} the {sector} sector's allocation equals verified emissions, {e} t")),
+                t(
+                    &format!("{year} 年度 {sector} 行业配额等于核查排放量 {e} 吨"),
+                    &format!("In {year} the {sector} sector's allocation equals verified emissions, {e} t"),
+                ),
                 vec![],
             );
             let s = total(ev, e, vec![Output::ref_step(s_init)]);
@@ -386,7 +448,9 @@ fn industry(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Alloca
             ev.out.table(table(vec![row]));
             Ok(Allocation { allocation: Some(e), step: Some(s) })
         }
-        other => Err(EvaluationError::Unsupported(format!("{P_INDUSTRY_METHOD} = \"{other}\" for {sector} in {year}: this plugin version knows not_covered and equal_to_emissions"))),
+        other => Err(EvaluationError::Unsupported(format!(
+            "{P_INDUSTRY_METHOD} = \"{other}\" for {sector} in {year}: this plugin version knows not_covered and equal_to_emissions"
+        ))),
     }
 }
 
@@ -409,7 +473,11 @@ fn not_computed(ev: &mut Eval) -> Result<Allocation, EvaluationError> {
 }
 
 fn table(rows: Vec<Vec<Value>>) -> ResultTable {
-    let col = |key: &str, zh: &str, en: &str, unit: Option<&str>| ResultColumn { key: key.into(), name: t(zh, en), unit: unit.map(str::to_string) };
+    let col = |key: &str, zh: &str, en: &str, unit: Option<&str>| ResultColumn {
+        key: key.into(),
+        name: t(zh, en),
+        unit: unit.map(str::to_string),
+    };
     ResultTable {
         key: "allocation".into(),
         name: t("配额分配", "Allocation"),

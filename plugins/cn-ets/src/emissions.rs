@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use lvyue_sdk::rounding::Rule;
-use lvyue_sdk::{num, t, text, ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value};
+use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value, num, t, text};
 
 use crate::eval::Eval;
 use crate::fuels::{self, FuelRef};
@@ -60,7 +60,14 @@ enum Treatment {
 
 /// Reads one factor: the user's cell, else the fuel's default parameter.
 /// `Ok(None)` when neither exists.
-fn factor(ev: &mut Eval, row: &RowView, column: &str, fuel: Option<&FuelRef>, factor: &str, used: &mut Vec<String>) -> Result<Option<Factor>, EvaluationError> {
+fn factor(
+    ev: &mut Eval,
+    row: &RowView,
+    column: &str,
+    fuel: Option<&FuelRef>,
+    factor: &str,
+    used: &mut Vec<String>,
+) -> Result<Option<Factor>, EvaluationError> {
     if let Some(v) = row.decimal(column) {
         return Ok(Some(Factor { value: v, origin: USER }));
     }
@@ -107,7 +114,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             Outcome::Computed(c) => c,
             Outcome::Refused => continue,
             Outcome::NotGiven => {
-            match treatment {
+                match treatment {
                 Treatment::Counted => ev.finding(
                     "EMISSIONS_MISSING",
                     t(
@@ -125,7 +132,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                     vec![row.at("emissions_t")],
                 ),
             }
-            continue;
+                continue;
             }
         };
         let reference = c.inputs.clone();
@@ -185,7 +192,11 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             "DEFAULT_FACTORS_USED",
             t(
                 &format!("{zh}：未填写的排放因子采用核算指南缺省值（{}），见 {} 个单元格", params.join("、"), cells.len()),
-                &format!("{en}: factors left blank take the accounting guideline's defaults ({}); {} cell(s)", params.join(", "), cells.len()),
+                &format!(
+                    "{en}: factors left blank take the accounting guideline's defaults ({}); {} cell(s)",
+                    params.join(", "),
+                    cells.len()
+                ),
             ),
             cells.clone(),
         );
@@ -222,7 +233,13 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
         num(verified),
         Some("tCO2"),
     );
-    let r_total = total_rule.record(&mut ev.out, ("核查排放量（企业排放总量）", "Verified emissions (enterprise total)"), verified, Some("tCO2"), vec![Output::ref_step(s_sum)]);
+    let r_total = total_rule.record(
+        &mut ev.out,
+        ("核查排放量（企业排放总量）", "Verified emissions (enterprise total)"),
+        verified,
+        Some("tCO2"),
+        vec![Output::ref_step(s_sum)],
+    );
     let (verified, s) = (r_total.value, r_total.step);
     ev.metric("verified_emissions_t", num(verified), s);
     let s_memo = ev.out.step(
@@ -298,7 +315,9 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     let fuel_text = row.text("fuel").unwrap_or("").trim();
     let fuel = match fuels::find(fuel_text) {
         Some(f) => Some(FuelRef::Known(f)),
-        None if !fuel_text.is_empty() && ev.has(&fuels::default_key(&fuels::custom_key(fuel_text), "carbon_content")) => Some(FuelRef::Custom(fuels::custom_key(fuel_text))),
+        None if !fuel_text.is_empty() && ev.has(&fuels::default_key(&fuels::custom_key(fuel_text), "carbon_content")) => {
+            Some(FuelRef::Custom(fuels::custom_key(fuel_text)))
+        }
         None => None,
     };
     let fuel = fuel.as_ref();
@@ -364,16 +383,32 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
             let raw = fc * ncv.value * cc.value * of.value * m_co2 / m_c;
             let unit = match fuel {
                 Some(FuelRef::Known(f)) => f.unit.to_string(),
-                Some(FuelRef::Custom(k)) => ev.unit(&fuels::default_key(k, "ncv")).and_then(|u| u.strip_prefix("GJ/")).unwrap_or("t or 10^4 Nm3").to_string(),
+                Some(FuelRef::Custom(k)) => {
+                    ev.unit(&fuels::default_key(k, "ncv")).and_then(|u| u.strip_prefix("GJ/")).unwrap_or("t or 10^4 Nm3").to_string()
+                }
                 None => "t or 10^4 Nm3".to_string(),
             };
-            (raw, format!("FC × NCV × CC × OF × {ratio}"), num(fc), unit, "排放量 = 燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12", "Emissions = fuel consumption × NCV × carbon content per unit heat × oxidation rate × 44/12")
+            (
+                raw,
+                format!("FC × NCV × CC × OF × {ratio}"),
+                num(fc),
+                unit,
+                "排放量 = 燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12",
+                "Emissions = fuel consumption × NCV × carbon content per unit heat × oxidation rate × 44/12",
+            )
         }
         None => {
             let ad = heat.expect("checked");
             cells.push(row.at("activity"));
             let raw = ad * cc.value * of.value * m_co2 / m_c;
-            (raw, format!("AD(GJ) × CC × OF × {ratio}"), num(ad), "GJ".to_string(), "排放量 = 活动数据（热量）× 单位热值含碳量 × 碳氧化率 × 44/12", "Emissions = activity (heat) × carbon content per unit heat × oxidation rate × 44/12")
+            (
+                raw,
+                format!("AD(GJ) × CC × OF × {ratio}"),
+                num(ad),
+                "GJ".to_string(),
+                "排放量 = 活动数据（热量）× 单位热值含碳量 × 碳氧化率 × 44/12",
+                "Emissions = activity (heat) × carbon content per unit heat × oxidation rate × 44/12",
+            )
         }
     };
     for (col, f) in [("ncv", ncv.as_ref()), ("carbon_content", Some(&cc)), ("oxidation_rate", Some(&of))] {
@@ -398,7 +433,13 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     let mut params: Vec<&str> = used.iter().map(String::as_str).collect();
     params.extend([P_M_CO2, P_M_C]);
     let step = ev.out.step(
-        Step { clause: "企业温室气体排放核算与报告指南 发电设施：化石燃料燃烧排放 / power-facility accounting guideline, fuel combustion", zh, en, parameters: &params, inputs: cells },
+        Step {
+            clause: "企业温室气体排放核算与报告指南 发电设施：化石燃料燃烧排放 / power-facility accounting guideline, fuel combustion",
+            zh,
+            en,
+            parameters: &params,
+            inputs: cells,
+        },
         num(value),
         Some("tCO2"),
     );
@@ -423,7 +464,8 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     };
     let factor = ev.num(P_GRID_FACTOR)?;
     let mwh_rule = ev.rounding(R_ELECTRICITY)?;
-    let (mwh, s_mwh) = mwh_rule.record_if_changed(&mut ev.out, ("购入电量", "Purchased electricity"), mwh, Some("MWh"), vec![row.at(column)]);
+    let (mwh, s_mwh) =
+        mwh_rule.record_if_changed(&mut ev.out, ("购入电量", "Purchased electricity"), mwh, Some("MWh"), vec![row.at(column)]);
     let value = mwh * factor;
     let step = ev.out.step(
         Step {
@@ -449,7 +491,11 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
 }
 
 fn table(rows: Vec<Vec<Value>>) -> ResultTable {
-    let col = |key: &str, zh: &str, en: &str, unit: Option<&str>| ResultColumn { key: key.into(), name: t(zh, en), unit: unit.map(str::to_string) };
+    let col = |key: &str, zh: &str, en: &str, unit: Option<&str>| ResultColumn {
+        key: key.into(),
+        name: t(zh, en),
+        unit: unit.map(str::to_string),
+    };
     ResultTable {
         key: "emissions".into(),
         name: t("排放核算", "Emissions"),
@@ -480,4 +526,3 @@ fn table(rows: Vec<Vec<Value>>) -> ResultTable {
         }],
     }
 }
-

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use lvyue_sdk::rounding::{Rounded, Rule};
-use lvyue_sdk::{dec, t, Context, Decimal, EvaluationError, Output, TextZhEn, Value};
+use lvyue_sdk::{Context, Decimal, EvaluationError, Output, TextZhEn, Value, dec, t};
 
 use crate::spec::{FINDINGS, METRICS};
 

@@ -38,7 +38,14 @@ pub const FUELS: &[Fuel] = &[
     Fuel { key: "lng", zh: "液化天然气", en: "liquefied natural gas", unit: T, aliases: &["LNG"], ncv_default: true },
     Fuel { key: "refinery_gas", zh: "炼厂干气", en: "refinery dry gas", unit: T, aliases: &["refinery gas"], ncv_default: true },
     Fuel { key: "coke_oven_gas", zh: "焦炉煤气", en: "coke oven gas", unit: NM3, aliases: &["coke-oven gas"], ncv_default: true },
-    Fuel { key: "blast_furnace_gas", zh: "高炉煤气", en: "blast furnace gas", unit: NM3, aliases: &["blast-furnace gas"], ncv_default: true },
+    Fuel {
+        key: "blast_furnace_gas",
+        zh: "高炉煤气",
+        en: "blast furnace gas",
+        unit: NM3,
+        aliases: &["blast-furnace gas"],
+        ncv_default: true,
+    },
     Fuel { key: "converter_gas", zh: "转炉煤气", en: "converter gas", unit: NM3, aliases: &[], ncv_default: true },
 ];
 

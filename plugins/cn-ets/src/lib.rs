@@ -36,7 +36,7 @@ mod monthly;
 mod spec;
 mod surrender;
 
-use lvyue_sdk::{num, t, Context, Decimal, EvaluationError, Output, PluginInfo, Request, Step, Value};
+use lvyue_sdk::{Context, Decimal, EvaluationError, Output, PluginInfo, Request, Step, Value, num, t};
 
 use eval::Eval;
 use spec::*;
@@ -120,7 +120,8 @@ fn evaluate(ev: &mut Eval) -> Result<(), EvaluationError> {
         Some("t"),
     );
     // Allowances are whole tonnes: the obligation as the rules round it.
-    let r_obl = obligation_rule.record(&mut ev.out, ("应清缴配额量", "Obligation"), emissions.verified, Some("t"), vec![Output::ref_step(s_raw)]);
+    let r_obl =
+        obligation_rule.record(&mut ev.out, ("应清缴配额量", "Obligation"), emissions.verified, Some("t"), vec![Output::ref_step(s_raw)]);
     let (obligation, s_obl) = (r_obl.value, r_obl.step);
     ev.metric_rounded("obligation_t", &obligation_rule, &r_obl, Some("verified_emissions_t"));
 
@@ -137,27 +138,53 @@ fn allocation_gap(ev: &mut Eval, obligation: Decimal, s_obl: u32, alloc: &alloca
     let clause = "国环规气候〔2024〕1号 五(三)2：配额履约缺口率 = (核查排放量 − 核定配额量) / 核查排放量 / allocation shortfall rate";
     let (Some(a), Some(s_a)) = (alloc.allocation, alloc.step) else {
         for key in ["allocation_gap_t", "allocation_gap_rate"] {
-            let s = ev.out.step(Step { clause, zh: "未计算配额", en: "Allocation not computed", parameters: &[], inputs: vec![] }, Value::Empty, None);
+            let s = ev.out.step(
+                Step { clause, zh: "未计算配额", en: "Allocation not computed", parameters: &[], inputs: vec![] },
+                Value::Empty,
+                None,
+            );
             ev.metric(key, Value::Empty, s);
         }
         return;
     };
     let gap = obligation - a;
     let s_gap = ev.out.step(
-        Step { clause, zh: "配额缺口 = 应清缴配额量 − 核定配额量（负数为盈余）", en: "Allocation gap = obligation − allocation (negative: surplus)", parameters: &[], inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_a)] },
+        Step {
+            clause,
+            zh: "配额缺口 = 应清缴配额量 − 核定配额量（负数为盈余）",
+            en: "Allocation gap = obligation − allocation (negative: surplus)",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_a)],
+        },
         num(gap),
         Some("t"),
     );
     ev.metric_f("allocation_gap_t", num(gap), s_gap, "obligation_t - allocation_t");
     if obligation.is_zero() {
-        let s = ev.out.step(Step { clause, zh: "应清缴配额量为0，缺口率无定义", en: "Obligation is 0; the rate is undefined", parameters: &[], inputs: vec![Output::ref_step(s_gap)] }, Value::Empty, None);
+        let s = ev.out.step(
+            Step {
+                clause,
+                zh: "应清缴配额量为0，缺口率无定义",
+                en: "Obligation is 0; the rate is undefined",
+                parameters: &[],
+                inputs: vec![Output::ref_step(s_gap)],
+            },
+            Value::Empty,
+            None,
+        );
         ev.metric("allocation_gap_rate", Value::Empty, s);
         return;
     }
     // The same operands as the host's check of the formula: the metrics' normalised values.
     let rate = gap.normalize() / obligation.normalize();
     let s = ev.out.step(
-        Step { clause, zh: "配额履约缺口率 = 配额缺口 / 应清缴配额量", en: "Shortfall rate = allocation gap / obligation", parameters: &[], inputs: vec![Output::ref_step(s_gap), Output::ref_step(s_obl)] },
+        Step {
+            clause,
+            zh: "配额履约缺口率 = 配额缺口 / 应清缴配额量",
+            en: "Shortfall rate = allocation gap / obligation",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_gap), Output::ref_step(s_obl)],
+        },
         num(rate),
         Some("ratio"),
     );

@@ -32,8 +32,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lvyue_sdk::schemas::{self, example};
 use lvyue_sdk::{
-    Cell, ColumnSpec, Decimal, Evaluation, EvaluationError, Metric, Output, Request, Row,
-    SheetSpec, Step, Table, TraceStep, Value, dec, fmt_dec, num, t, text,
+    Cell, ColumnSpec, Decimal, Evaluation, EvaluationError, Metric, Output, Request, Row, SheetSpec, Step, Table, TraceStep, Value, dec,
+    fmt_dec, num, t, text,
 };
 
 use crate::eval::Eval;
@@ -108,15 +108,7 @@ pub fn monthly_parameters() -> SheetSpec {
         "The month's (or the year's) value, in the unit column's unit",
     );
     value.minimum = None;
-    let mut month = schemas::quantity(
-        "month",
-        "月份",
-        "Month",
-        "",
-        false,
-        "1至12；留空表示「全年」",
-        "1 to 12; blank for the year (全年)",
-    );
+    let mut month = schemas::quantity("month", "月份", "Month", "", false, "1至12；留空表示「全年」", "1 to 12; blank for the year (全年)");
     month.minimum = Some("1".into());
     let mut year = schemas::quantity(
         "year",
@@ -171,14 +163,7 @@ pub fn monthly_parameters() -> SheetSpec {
             col(month, &["1", "1"]),
             col(value, &["101250", "20.908"]),
             col(
-                schemas::text_col(
-                    "unit",
-                    "单位",
-                    "Unit",
-                    false,
-                    "如 t、10⁴Nm³、GJ/t、%、MWh",
-                    "e.g. t, 10⁴Nm³, GJ/t, %, MWh",
-                ),
+                schemas::text_col("unit", "单位", "Unit", false, "如 t、10⁴Nm³、GJ/t、%、MWh", "e.g. t, 10⁴Nm³, GJ/t, %, MWh"),
                 &["t", "GJ/t"],
             ),
             col(
@@ -205,14 +190,7 @@ pub fn monthly_parameters() -> SheetSpec {
                 &["入炉煤皮带秤台账", "化验报告"],
             ),
             col(
-                schemas::text_col(
-                    "evidence",
-                    "支撑材料",
-                    "Evidence",
-                    false,
-                    "支撑材料文件名",
-                    "Evidence file name",
-                ),
+                schemas::text_col("evidence", "支撑材料", "Evidence", false, "支撑材料文件名", "Evidence file name"),
                 &["2024-01 皮带秤.pdf", "2024-01 化验单.pdf"],
             ),
             col(
@@ -239,13 +217,7 @@ pub fn monthly_parameters() -> SheetSpec {
                 &["", ""],
             ),
         ],
-        unique_key: vec![
-            "group".into(),
-            "fuel".into(),
-            "item".into(),
-            "year".into(),
-            "month".into(),
-        ],
+        unique_key: vec!["group".into(), "fuel".into(), "item".into(), "year".into(), "month".into()],
         help: t(
             "按月填报的参数，每行一个机组、燃料、参数和月份；官方格式的附表（月份为列）由 lvyue 直接读取为本表。",
             "Parameters month by month, one row per unit, fuel, item and month; the official tables (months as columns) are read into this sheet by lvyue.",
@@ -254,15 +226,8 @@ pub fn monthly_parameters() -> SheetSpec {
 }
 
 pub fn generating_unit_info() -> SheetSpec {
-    let mut capacity = schemas::quantity(
-        "capacity_mw",
-        "装机容量",
-        "Installed capacity",
-        "MW",
-        false,
-        "机组装机容量（MW）",
-        "Installed capacity (MW)",
-    );
+    let mut capacity =
+        schemas::quantity("capacity_mw", "装机容量", "Installed capacity", "MW", false, "机组装机容量（MW）", "Installed capacity (MW)");
     capacity.minimum = Some("0".into());
     SheetSpec {
         key: "generating_unit_info".into(),
@@ -294,26 +259,9 @@ pub fn generating_unit_info() -> SheetSpec {
                 &["I", "IV"],
             ),
             example(capacity, &["660", "400"]),
+            example(schemas::text_col("fuel_type", "燃料类型", "Fuel type", false, "燃煤、燃气等", "coal, gas…"), &["燃煤", "燃气"]),
             example(
-                schemas::text_col(
-                    "fuel_type",
-                    "燃料类型",
-                    "Fuel type",
-                    false,
-                    "燃煤、燃气等",
-                    "coal, gas…",
-                ),
-                &["燃煤", "燃气"],
-            ),
-            example(
-                schemas::date_col(
-                    "commissioned",
-                    "投运时间",
-                    "Commissioned",
-                    false,
-                    "机组投运日期",
-                    "Commissioning date",
-                ),
+                schemas::date_col("commissioned", "投运时间", "Commissioned", false, "机组投运日期", "Commissioning date"),
                 &["2008-06-30", "2015-12-01"],
             ),
         ],
@@ -354,9 +302,7 @@ struct Data {
 
 impl Data {
     fn get(&self, g: &str, f: &str, item: &str, year: u16) -> Option<&Months> {
-        self.months
-            .get(&(g.to_string(), f.to_string(), item.to_string()))
-            .and_then(|y| y.get(&year))
+        self.months.get(&(g.to_string(), f.to_string(), item.to_string())).and_then(|y| y.get(&year))
     }
 }
 
@@ -390,11 +336,7 @@ fn days(y: i64, m: i64, d: i64) -> i64 {
 }
 
 fn month_end(y: u16, m: u32) -> i64 {
-    let (ny, nm) = if m == 12 {
-        (y as i64 + 1, 1)
-    } else {
-        (y as i64, m as i64 + 1)
-    };
+    let (ny, nm) = if m == 12 { (y as i64 + 1, 1) } else { (y as i64, m as i64 + 1) };
     days(ny, nm, 1) - 1
 }
 
@@ -424,17 +366,11 @@ fn places(d: Decimal) -> u32 {
 }
 
 fn list_months(ms: &[u32]) -> String {
-    ms.iter()
-        .map(|m| format!("{m}月"))
-        .collect::<Vec<_>>()
-        .join("、")
+    ms.iter().map(|m| format!("{m}月")).collect::<Vec<_>>().join("、")
 }
 
 fn list_months_en(ms: &[u32]) -> String {
-    ms.iter()
-        .map(|m| m.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    ms.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Reads and checks the monthly input and builds the request the annual
@@ -457,7 +393,14 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
             ev.fail_if_errors()?;
         }
         if let Some(a) = as_of_option {
-            ev.finding("AS_OF_WITHOUT_MONTHS", t(&format!("选项 as_of = {a}：没有按月填报的数据，按全年计算"), &format!("Option as_of = {a}: there are no month-by-month data; the year is evaluated as given")), vec!["option:as_of".into()]);
+            ev.finding(
+                "AS_OF_WITHOUT_MONTHS",
+                t(
+                    &format!("选项 as_of = {a}：没有按月填报的数据，按全年计算"),
+                    &format!("Option as_of = {a}: there are no month-by-month data; the year is evaluated as given"),
+                ),
+                vec!["option:as_of".into()],
+            );
         }
         return Ok(None);
     }
@@ -513,12 +456,7 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
                     source: row.text("data_source").map(str::to_string),
                     evidence: row.text("evidence").map(str::to_string),
                 };
-                data.months
-                    .entry((g, f, item))
-                    .or_default()
-                    .entry(y)
-                    .or_default()
-                    .insert(m, cell);
+                data.months.entry((g, f, item)).or_default().entry(y).or_default().insert(m, cell);
             }
             None if y == year => {
                 if let Some(mv) = row.decimal("months_value") {
@@ -533,14 +471,8 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
         ev.finding(
             "MONTHLY_ITEM_NOT_READ",
             t(
-                &format!(
-                    "信息项「{item}」不是本插件读取的参数，已跳过（{} 个单元格）",
-                    cells.len()
-                ),
-                &format!(
-                    "Item \"{item}\" is not a parameter this plugin reads; skipped ({} cells)",
-                    cells.len()
-                ),
+                &format!("信息项「{item}」不是本插件读取的参数，已跳过（{} 个单元格）", cells.len()),
+                &format!("Item \"{item}\" is not a parameter this plugin reads; skipped ({} cells)", cells.len()),
             ),
             cells.clone(),
         );
@@ -549,26 +481,15 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
         ev.finding(
             "MONTHLY_OTHER_YEAR",
             t(
-                &format!(
-                    "{} 行的年度既非 {year} 也非上一年度，已跳过",
-                    other_years.len()
-                ),
-                &format!(
-                    "{} rows are of neither {year} nor the previous year; skipped",
-                    other_years.len()
-                ),
+                &format!("{} 行的年度既非 {year} 也非上一年度，已跳过", other_years.len()),
+                &format!("{} rows are of neither {year} nor the previous year; skipped", other_years.len()),
             ),
             other_years,
         );
     }
 
     // 2. The as-of month.
-    let driving = [
-        CONSUMPTION,
-        GENERATION,
-        HEAT_SUPPLIED,
-        PURCHASED_ELECTRICITY,
-    ];
+    let driving = [CONSUMPTION, GENERATION, HEAT_SUPPLIED, PURCHASED_ELECTRICITY];
     let last_with_data = data
         .months
         .iter()
@@ -578,37 +499,38 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
         .max()
         .unwrap_or(0);
     let as_of = match as_of_option {
-        Some(text) => {
-            match parse_as_of(text, year) {
-                Some(12) => AsOf::Year,
-                Some(m) => AsOf::Month { m, given: true },
-                None => {
-                    ev.finding("OPTION_INVALID", t(&format!("选项 as_of = \"{text}\"：应为 {year} 年的月份，如 {year}-09"), &format!("Option as_of = \"{text}\": expected a month of {year}, e.g. {year}-09")), vec!["option:as_of".into()]);
-                    ev.fail_if_errors()?;
-                    AsOf::Year
-                }
+        Some(text) => match parse_as_of(text, year) {
+            Some(12) => AsOf::Year,
+            Some(m) => AsOf::Month { m, given: true },
+            None => {
+                ev.finding(
+                    "OPTION_INVALID",
+                    t(
+                        &format!("选项 as_of = \"{text}\"：应为 {year} 年的月份，如 {year}-09"),
+                        &format!("Option as_of = \"{text}\": expected a month of {year}, e.g. {year}-09"),
+                    ),
+                    vec!["option:as_of".into()],
+                );
+                ev.fail_if_errors()?;
+                AsOf::Year
             }
-        }
-        None if last_with_data > 0 && last_with_data < 12 => AsOf::Month {
-            m: last_with_data,
-            given: false,
         },
+        None if last_with_data > 0 && last_with_data < 12 => AsOf::Month { m: last_with_data, given: false },
         None => AsOf::Year,
     };
     let upto = match as_of {
         AsOf::Year => 12,
         AsOf::Month { m, .. } => m,
     };
-    let later: Vec<String> = data
-        .months
-        .values()
-        .filter_map(|ys| ys.get(&year))
-        .flat_map(|ms| ms.range(upto + 1..).map(|(_, c)| c.at.clone()))
-        .collect();
+    let later: Vec<String> =
+        data.months.values().filter_map(|ys| ys.get(&year)).flat_map(|ms| ms.range(upto + 1..).map(|(_, c)| c.at.clone())).collect();
     if !later.is_empty() {
         ev.finding(
             "DATA_AFTER_AS_OF",
-            t(&format!("{year}年{upto}月之后的 {} 个数值未使用（年度预测截至 {upto} 月）", later.len()), &format!("{} values after {year}-{upto:02} are not used (the forecast is as of month {upto})", later.len())),
+            t(
+                &format!("{year}年{upto}月之后的 {} 个数值未使用（年度预测截至 {upto} 月）", later.len()),
+                &format!("{} values after {year}-{upto:02} are not used (the forecast is as of month {upto})", later.len()),
+            ),
             later,
         );
     }
@@ -646,17 +568,15 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
         .map(|((g, f, _), _)| (g.clone(), f.clone()))
         .collect();
     for (g, f) in &sources {
-        let fuel_key = fuels::find(f)
-            .map(|x| x.key.to_string())
-            .unwrap_or_else(|| f.clone());
+        let fuel_key = fuels::find(f).map(|x| x.key.to_string()).unwrap_or_else(|| f.clone());
         if existing.contains(&(g.clone(), fuel_key)) {
-            let cells = data
-                .get(g, f, CONSUMPTION, year)
-                .map(|m| m.values().map(|c| c.at.clone()).take(1).collect())
-                .unwrap_or_default();
+            let cells = data.get(g, f, CONSUMPTION, year).map(|m| m.values().map(|c| c.at.clone()).take(1).collect()).unwrap_or_default();
             ev.finding(
                 "MONTHLY_AND_ANNUAL",
-                t(&format!("{g} 的 {f} 既在排放源表中按年填报，又按月填报：同一排放源只能填报一次"), &format!("{g}, {f}: given both as an annual emission source and month by month; give each source once")),
+                t(
+                    &format!("{g} 的 {f} 既在排放源表中按年填报，又按月填报：同一排放源只能填报一次"),
+                    &format!("{g}, {f}: given both as an annual emission source and month by month; give each source once"),
+                ),
                 cells,
             );
             continue;
@@ -670,57 +590,45 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
             new_sources.push(row);
         }
     }
-    let given_units: Vec<String> = ctx
-        .table("generating_units")
-        .rows()
-        .map(|r| r.text("facility").unwrap_or("").trim().to_string())
-        .collect();
+    let given_units: Vec<String> =
+        ctx.table("generating_units").rows().map(|r| r.text("facility").unwrap_or("").trim().to_string()).collect();
     let info = ctx.table("generating_unit_info");
     let production_groups: BTreeSet<String> = data
         .months
         .iter()
-        .filter(|((_, _, i), ys)| {
-            [GENERATION, HEAT_SUPPLIED].contains(&i.as_str()) && ys.contains_key(&year)
-        })
+        .filter(|((_, _, i), ys)| [GENERATION, HEAT_SUPPLIED].contains(&i.as_str()) && ys.contains_key(&year))
         .map(|((g, _, _), _)| g.clone())
         .collect();
     for g in &production_groups {
         if given_units.contains(g) {
-            let cells = data
-                .get(g, "", GENERATION, year)
-                .map(|m| m.values().map(|c| c.at.clone()).take(1).collect())
-                .unwrap_or_default();
-            ev.finding("MONTHLY_AND_ANNUAL", t(&format!("机组 {g} 既在发电机组表中按年填报，又按月填报发电数据：只能填报一次"), &format!("Unit {g}: given both as an annual generating-unit row and month by month; give it once")), cells);
+            let cells = data.get(g, "", GENERATION, year).map(|m| m.values().map(|c| c.at.clone()).take(1).collect()).unwrap_or_default();
+            ev.finding(
+                "MONTHLY_AND_ANNUAL",
+                t(
+                    &format!("机组 {g} 既在发电机组表中按年填报，又按月填报发电数据：只能填报一次"),
+                    &format!("Unit {g}: given both as an annual generating-unit row and month by month; give it once"),
+                ),
+                cells,
+            );
             continue;
         }
         let category = info
             .rows()
             .find(|r| r.text("facility").map(str::trim) == Some(g.as_str()))
-            .and_then(|r| {
-                r.text("category")
-                    .map(|c| (c.to_string(), r.at("category")))
-            });
+            .and_then(|r| r.text("category").map(|c| (c.to_string(), r.at("category"))));
         let Some((category, category_at)) = category else {
-            let cells = data
-                .get(g, "", GENERATION, year)
-                .map(|m| m.values().map(|c| c.at.clone()).take(1).collect())
-                .unwrap_or_default();
+            let cells = data.get(g, "", GENERATION, year).map(|m| m.values().map(|c| c.at.clone()).take(1).collect()).unwrap_or_default();
             ev.finding(
                 "UNIT_CATEGORY_MISSING",
-                t(&format!("机组 {g} 有按月的发电数据，但机组信息表（附表C.2）中没有该机组的「机组类别」"), &format!("Unit {g} has monthly production data but no category in the unit information (Table C.2)")),
+                t(
+                    &format!("机组 {g} 有按月的发电数据，但机组信息表（附表C.2）中没有该机组的「机组类别」"),
+                    &format!("Unit {g} has monthly production data but no category in the unit information (Table C.2)"),
+                ),
                 cells,
             );
             continue;
         };
-        new_units.push(unit_row(
-            ev,
-            &data,
-            g,
-            year,
-            as_of,
-            (category, category_at),
-            &mut forecast_notes,
-        ));
+        new_units.push(unit_row(ev, &data, g, year, as_of, (category, category_at), &mut forecast_notes));
     }
     ev.fail_if_errors()?;
 
@@ -729,61 +637,30 @@ pub fn expand(ev: &mut Eval) -> Result<Option<Expanded>, EvaluationError> {
         jurisdiction: ctx.request.jurisdiction.clone(),
         period: ctx.request.period.clone(),
         parameters: ctx.request.parameters.clone(),
-        tables: ctx
-            .request
-            .tables
-            .iter()
-            .filter(|t| t.key != "monthly_parameters")
-            .cloned()
-            .collect(),
+        tables: ctx.request.tables.iter().filter(|t| t.key != "monthly_parameters").cloned().collect(),
         options: ctx.request.options.clone(),
     };
     append(
         &mut request,
         "emission_sources",
-        &schemas::emission_sources()
-            .columns
-            .iter()
-            .map(|c| c.key.clone())
-            .collect::<Vec<_>>(),
+        &schemas::emission_sources().columns.iter().map(|c| c.key.clone()).collect::<Vec<_>>(),
         new_sources,
     );
     append(
         &mut request,
         "generating_units",
-        &crate::spec::generating_units()
-            .columns
-            .iter()
-            .map(|c| c.key.clone())
-            .collect::<Vec<_>>(),
+        &crate::spec::generating_units().columns.iter().map(|c| c.key.clone()).collect::<Vec<_>>(),
         new_units,
     );
 
-    let annual_rows =
-        !ctx.table("emission_sources").is_empty() || !ctx.table("generating_units").is_empty();
+    let annual_rows = !ctx.table("emission_sources").is_empty() || !ctx.table("generating_units").is_empty();
     let forecast = match as_of {
         AsOf::Year => None,
         AsOf::Month { m, given } => {
-            let how = if given {
-                "由选项 as_of 指定"
-            } else {
-                "为有数据的最后一个月（未指定 as_of）"
-            };
-            let how_en = if given {
-                "set by the option as_of"
-            } else {
-                "the last month with data (no as_of given)"
-            };
-            let zh = forecast_notes
-                .iter()
-                .map(|(z, _)| z.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
-            let en = forecast_notes
-                .iter()
-                .map(|(_, e)| e.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
+            let how = if given { "由选项 as_of 指定" } else { "为有数据的最后一个月（未指定 as_of）" };
+            let how_en = if given { "set by the option as_of" } else { "the last month with data (no as_of given)" };
+            let zh = forecast_notes.iter().map(|(z, _)| z.as_str()).collect::<Vec<_>>().join("；");
+            let en = forecast_notes.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join("; ");
             ev.finding(
                 "FORECAST",
                 t(
@@ -805,39 +682,22 @@ fn append(request: &mut Request, key: &str, columns: &[String], rows: Vec<NewRow
     let at = match request.tables.iter().position(|t| t.key == key) {
         Some(i) => i,
         None => {
-            request.tables.push(Table {
-                key: key.into(),
-                columns: columns.to_vec(),
-                rows: Vec::new().into(),
-            });
+            request.tables.push(Table { key: key.into(), columns: columns.to_vec(), rows: Vec::new().into() });
             request.tables.len() - 1
         }
     };
     let table = &mut request.tables[at];
     for cells in rows {
-        let source = cells
-            .iter()
-            .find(|(k, ..)| k == "facility")
-            .map(|(_, _, s)| s.clone())
-            .unwrap_or_default();
+        let source = cells.iter().find(|(k, ..)| k == "facility").map(|(_, _, s)| s.clone()).unwrap_or_default();
         let row = table
             .columns
             .iter()
             .map(|c| match cells.iter().find(|(k, ..)| k == c) {
-                Some((_, v, s)) => Cell {
-                    value: v.clone(),
-                    source: s.clone(),
-                },
-                None => Cell {
-                    value: Value::Empty,
-                    source: format!("{source}, {c}"),
-                },
+                Some((_, v, s)) => Cell { value: v.clone(), source: s.clone() },
+                None => Cell { value: Value::Empty, source: format!("{source}, {c}") },
             })
             .collect();
-        table.rows.push(Row {
-            source: source.clone(),
-            cells: row,
-        });
+        table.rows.push(Row { source: source.clone(), cells: row });
     }
 }
 
@@ -851,22 +711,9 @@ struct Factor {
 }
 
 /// The forecast factor for a series and its method, or 1 for the whole year.
-fn factor(
-    data: &Data,
-    g: &str,
-    f: &str,
-    item: &str,
-    year: u16,
-    as_of: AsOf,
-    used: &[u32],
-) -> Factor {
+fn factor(data: &Data, g: &str, f: &str, item: &str, year: u16, as_of: AsOf, used: &[u32]) -> Factor {
     let AsOf::Month { .. } = as_of else {
-        return Factor {
-            num: Decimal::ONE,
-            den: Decimal::ONE,
-            zh: String::new(),
-            en: String::new(),
-        };
+        return Factor { num: Decimal::ONE, den: Decimal::ONE, zh: String::new(), en: String::new() };
     };
     let prev = data.get(g, f, item, year - 1);
     if let Some(p) = prev.filter(|p| (1..=12).all(|k| p.contains_key(&k))) {
@@ -876,14 +723,7 @@ fn factor(
             return Factor {
                 num: full,
                 den: same,
-                zh: format!(
-                    "{} 年全年 ÷ {} 年同期（{}）= {} ÷ {}",
-                    year - 1,
-                    year - 1,
-                    list_months(used),
-                    fmt_dec(full),
-                    fmt_dec(same)
-                ),
+                zh: format!("{} 年全年 ÷ {} 年同期（{}）= {} ÷ {}", year - 1, year - 1, list_months(used), fmt_dec(full), fmt_dec(same)),
                 en: format!(
                     "{} full year ÷ {} same months ({}) = {} ÷ {}",
                     year - 1,
@@ -923,27 +763,17 @@ fn forecast_step(
     let zh = format!("{}（预测）= 截至当月累计 × {}", what.0, fac.zh);
     let en = format!("{} (forecast) = year to date × {}", what.1, fac.en);
     let s = ev.out.step(
-        Step {
-            clause: "年度预测 / forecast for the year (lvyue)",
-            zh: &zh,
-            en: &en,
-            parameters: &[],
-            inputs: vec![ytd_source],
-        },
+        Step { clause: "年度预测 / forecast for the year (lvyue)", zh: &zh, en: &en, parameters: &[], inputs: vec![ytd_source] },
         num(value),
         unit,
     );
-    notes.push((
-        format!("{label} {}：{}", what.0, fac.zh),
-        format!("{label} {}: {}", what.1, fac.en),
-    ));
+    notes.push((format!("{label} {}：{}", what.0, fac.zh), format!("{label} {}: {}", what.1, fac.en)));
     (value, Output::ref_step(s))
 }
 
 /// A value's months up to `upto`.
 fn upto_months(m: Option<&Months>, upto: u32) -> Vec<(u32, Cellv)> {
-    m.map(|ms| ms.range(..=upto).map(|(k, c)| (*k, c.clone())).collect())
-        .unwrap_or_default()
+    m.map(|ms| ms.range(..=upto).map(|(k, c)| (*k, c.clone())).collect()).unwrap_or_default()
 }
 
 /// One fuel of one unit: the annual `emission_sources` row.
@@ -964,45 +794,18 @@ fn fuel_source(
     if fc.is_empty() {
         return Ok(None);
     }
-    let get = |item: &str| {
-        upto_months(data.get(g, f, item, year), upto)
-            .into_iter()
-            .collect::<BTreeMap<u32, Cellv>>()
-    };
-    let (ncv, cc, car, cad, cd, mar, mad, of) = (
-        get(NCV),
-        get(CARBON_CONTENT),
-        get(CARBON_AR),
-        get(CARBON_AD),
-        get(CARBON_D),
-        get(MOISTURE_AR),
-        get(MOISTURE_AD),
-        get(OXIDATION),
-    );
+    let get = |item: &str| upto_months(data.get(g, f, item, year), upto).into_iter().collect::<BTreeMap<u32, Cellv>>();
+    let (ncv, cc, car, cad, cd, mar, mad, of) =
+        (get(NCV), get(CARBON_CONTENT), get(CARBON_AR), get(CARBON_AD), get(CARBON_D), get(MOISTURE_AR), get(MOISTURE_AD), get(OXIDATION));
     let fc_map: BTreeMap<u32, Cellv> = fc.iter().cloned().collect();
     let prov_fc = provenance([("消耗量", "consumption", cells_of(&fc_map))]);
-    let prov_heat = provenance([
-        ("消耗量", "consumption", cells_of(&fc_map)),
-        ("低位发热量", "net calorific value", cells_of(&ncv)),
-    ]);
+    let prov_heat = provenance([("消耗量", "consumption", cells_of(&fc_map)), ("低位发热量", "net calorific value", cells_of(&ncv))]);
     let prov_all = provenance([
         ("消耗量", "consumption", cells_of(&fc_map)),
         ("低位发热量", "net calorific value", cells_of(&ncv)),
-        (
-            "单位热值含碳量",
-            "carbon content per unit heat",
-            cells_of(&cc),
-        ),
-        (
-            "收到基元素碳含量",
-            "element carbon, as received",
-            cells_of(&car),
-        ),
-        (
-            "空气干燥基元素碳含量",
-            "element carbon, air-dried",
-            cells_of(&cad),
-        ),
+        ("单位热值含碳量", "carbon content per unit heat", cells_of(&cc)),
+        ("收到基元素碳含量", "element carbon, as received", cells_of(&car)),
+        ("空气干燥基元素碳含量", "element carbon, air-dried", cells_of(&cad)),
         ("干燥基元素碳含量", "element carbon, dry", cells_of(&cd)),
         ("收到基水分", "moisture, as received", cells_of(&mar)),
         ("空气干燥基水分", "moisture, air-dried", cells_of(&mad)),
@@ -1022,9 +825,7 @@ fn fuel_source(
             return Some(None);
         }
         let first = m.values().next().expect("non-empty").value;
-        let all = months_used
-            .iter()
-            .all(|k| m.get(k).is_some_and(|c| c.value == first));
+        let all = months_used.iter().all(|k| m.get(k).is_some_and(|c| c.value == first));
         all.then(|| Some((first, m.values().map(|c| c.at.clone()).collect())))
     };
     let element = !car.is_empty() || !cad.is_empty() || !cd.is_empty();
@@ -1041,9 +842,7 @@ fn fuel_source(
             ),
             fc_cells.iter().take(1).cloned().collect(),
         );
-    } else if cc.values().any(|c| c.mode.as_deref() == Some(DEFAULT_MODE))
-        && fuel.is_some_and(|x| !x.ncv_default)
-    {
+    } else if cc.values().any(|c| c.mode.as_deref() == Some(DEFAULT_MODE)) && fuel.is_some_and(|x| !x.ncv_default) {
         ev.finding(
             "DEFAULT_CARBON_CONTENT",
             t(&format!("{label}：单位热值含碳量为缺省值，应采用保守缺省值并说明未实测的原因"), &format!("{label}: the carbon content is a default value; the conservative default applies and the lack of measurement must be explained")),
@@ -1052,75 +851,35 @@ fn fuel_source(
     }
 
     let has_default = |ev: &Eval, factor: &str| {
-        fuel_ref.as_ref().is_some_and(|x| {
-            ev.has(&fuels::default_key(x.key(), factor))
-                && !(factor == "ncv" && fuel.is_some_and(|k| !k.ncv_default))
-        })
+        fuel_ref
+            .as_ref()
+            .is_some_and(|x| ev.has(&fuels::default_key(x.key(), factor)) && !(factor == "ncv" && fuel.is_some_and(|k| !k.ncv_default)))
     };
     let mut out: NewRow = vec![
-        (
-            "facility".into(),
-            text(g),
-            fc_cells.first().cloned().unwrap_or_default(),
-        ),
-        (
-            "source".into(),
-            text(format!("{f} 燃烧（按月） / {f} combustion (monthly)")),
-            fc_cells.first().cloned().unwrap_or_default(),
-        ),
-        (
-            "category".into(),
-            text("fuel_combustion"),
-            fc_cells.first().cloned().unwrap_or_default(),
-        ),
-        (
-            "fuel".into(),
-            text(f),
-            fc_cells.first().cloned().unwrap_or_default(),
-        ),
+        ("facility".into(), text(g), fc_cells.first().cloned().unwrap_or_default()),
+        ("source".into(), text(format!("{f} 燃烧（按月） / {f} combustion (monthly)")), fc_cells.first().cloned().unwrap_or_default()),
+        ("category".into(), text("fuel_combustion"), fc_cells.first().cloned().unwrap_or_default()),
+        ("fuel".into(), text(f), fc_cells.first().cloned().unwrap_or_default()),
     ];
-    let ytd_word = if matches!(as_of, AsOf::Year) {
-        ("", "")
-    } else {
-        ("截至当月", " to date")
-    };
+    let ytd_word = if matches!(as_of, AsOf::Year) { ("", "") } else { ("截至当月", " to date") };
 
     // The simple form: factors constant (or defaults), NCV monthly or default.
     if let (false, Some(cc_c), Some(of_c)) = (element, cc_const, of_const) {
-        let ncv_missing: Vec<u32> = months_used
-            .iter()
-            .copied()
-            .filter(|m| !ncv.contains_key(m))
-            .collect();
+        let ncv_missing: Vec<u32> = months_used.iter().copied().filter(|m| !ncv.contains_key(m)).collect();
         if ncv.is_empty() {
             // NCV from the rules' default: the consumption is passed as it is.
             let s = ev.out.step(
                 Step {
                     clause: "核算指南 附表C.3 / accounting guideline, Table C.3",
-                    zh: &format!(
-                        "{label} 燃料消耗量{} = Σ 各月消耗量{}",
-                        ytd_word.0, prov_fc.0
-                    ),
-                    en: &format!(
-                        "{label} fuel consumption{} = Σ monthly consumption{}",
-                        ytd_word.1, prov_fc.1
-                    ),
+                    zh: &format!("{label} 燃料消耗量{} = Σ 各月消耗量{}", ytd_word.0, prov_fc.0),
+                    en: &format!("{label} fuel consumption{} = Σ monthly consumption{}", ytd_word.1, prov_fc.1),
                     parameters: &[],
                     inputs: fc_cells.clone(),
                 },
                 num(fc_ytd),
                 None,
             );
-            let (v, src) = forecast_step(
-                ev,
-                ("燃料消耗量", "Fuel consumption"),
-                fc_ytd,
-                Output::ref_step(s),
-                &fac,
-                None,
-                notes,
-                &label,
-            );
+            let (v, src) = forecast_step(ev, ("燃料消耗量", "Fuel consumption"), fc_ytd, Output::ref_step(s), &fac, None, notes, &label);
             out.push(("fuel_consumption".into(), num(v), src));
         } else {
             let mut heat = Decimal::ZERO;
@@ -1133,8 +892,7 @@ fn fuel_source(
                         n.value
                     }
                     None if has_default(ev, "ncv") => {
-                        let key =
-                            fuels::default_key(fuel_ref.as_ref().expect("checked").key(), "ncv");
+                        let key = fuels::default_key(fuel_ref.as_ref().expect("checked").key(), "ncv");
                         params.push(key.clone());
                         ev.num(&key)?
                     }
@@ -1155,14 +913,8 @@ fn fuel_source(
                 ev.finding(
                     "MONTH_MISSING",
                     t(
-                        &format!(
-                            "{label}：{} 缺少低位发热量，采用缺省值",
-                            list_months(&ncv_missing)
-                        ),
-                        &format!(
-                            "{label}: no net calorific value for month(s) {}; the default is used",
-                            list_months_en(&ncv_missing)
-                        ),
+                        &format!("{label}：{} 缺少低位发热量，采用缺省值", list_months(&ncv_missing)),
+                        &format!("{label}: no net calorific value for month(s) {}; the default is used", list_months_en(&ncv_missing)),
                     ),
                     fc_cells.iter().take(1).cloned().collect(),
                 );
@@ -1179,16 +931,7 @@ fn fuel_source(
                 num(heat),
                 Some("GJ"),
             );
-            let (v, src) = forecast_step(
-                ev,
-                ("燃料热量", "Fuel heat"),
-                heat,
-                Output::ref_step(s),
-                &fac,
-                Some("GJ"),
-                notes,
-                &label,
-            );
+            let (v, src) = forecast_step(ev, ("燃料热量", "Fuel heat"), heat, Output::ref_step(s), &fac, Some("GJ"), notes, &label);
             out.push(("activity".into(), num(v), src));
         }
         for (col, c) in [("carbon_content", cc_c), ("oxidation_rate", of_c)] {
@@ -1214,12 +957,7 @@ fn fuel_source(
     let mut carbon = Decimal::ZERO;
     let mut cells = Vec::new();
     let mut params: Vec<String> = Vec::new();
-    let mut param = |ev: &mut Eval,
-                     factor: &str,
-                     m: u32,
-                     at: &str,
-                     what: (&str, &str)|
-     -> Result<Option<Decimal>, EvaluationError> {
+    let mut param = |ev: &mut Eval, factor: &str, m: u32, at: &str, what: (&str, &str)| -> Result<Option<Decimal>, EvaluationError> {
         if has_default(ev, factor) {
             let key = fuels::default_key(fuel_ref.as_ref().expect("checked").key(), factor);
             params.push(key.clone());
@@ -1229,10 +967,7 @@ fn fuel_source(
             "FACTOR_MISSING",
             t(
                 &format!("{label}：{m}月缺少{}，核算指南无缺省值", what.0),
-                &format!(
-                    "{label}: month {m} has no {} and the guideline gives no default",
-                    what.1
-                ),
+                &format!("{label}: month {m} has no {} and the guideline gives no default", what.1),
             ),
             vec![at.to_string()],
         );
@@ -1245,13 +980,7 @@ fn fuel_source(
                 cells.push(x.at.clone());
                 Some(x.value)
             }
-            None => param(
-                ev,
-                "oxidation_rate",
-                *m,
-                &c.at,
-                ("碳氧化率", "oxidation rate"),
-            )?,
+            None => param(ev, "oxidation_rate", *m, &c.at, ("碳氧化率", "oxidation rate"))?,
         };
         let c_ar = if let Some(x) = car.get(m) {
             cells.push(x.at.clone());
@@ -1282,13 +1011,7 @@ fn fuel_source(
                         cells.push(x.at.clone());
                         Some(x.value)
                     }
-                    None => param(
-                        ev,
-                        "carbon_content",
-                        *m,
-                        &c.at,
-                        ("单位热值含碳量", "carbon content per unit heat"),
-                    )?,
+                    None => param(ev, "carbon_content", *m, &c.at, ("单位热值含碳量", "carbon content per unit heat"))?,
                 };
                 n.zip(k).map(|(n, k)| n * k)
             }
@@ -1327,29 +1050,13 @@ fn fuel_source(
         num(emissions),
         Some("tCO2"),
     );
-    let (v, src) = forecast_step(
-        ev,
-        ("排放量", "Emissions"),
-        emissions,
-        Output::ref_step(s),
-        &fac,
-        Some("tCO2"),
-        notes,
-        &label,
-    );
+    let (v, src) = forecast_step(ev, ("排放量", "Emissions"), emissions, Output::ref_step(s), &fac, Some("tCO2"), notes, &label);
     out.push(("emissions_t".into(), num(v), src));
     Ok(Some(out))
 }
 
 /// A unit's purchased electricity: one `emission_sources` row.
-fn electricity_source(
-    ev: &mut Eval,
-    data: &Data,
-    g: &str,
-    year: u16,
-    as_of: AsOf,
-    notes: &mut Vec<(String, String)>,
-) -> Option<NewRow> {
+fn electricity_source(ev: &mut Eval, data: &Data, g: &str, year: u16, as_of: AsOf, notes: &mut Vec<(String, String)>) -> Option<NewRow> {
     let upto = match as_of {
         AsOf::Year => 12,
         AsOf::Month { m, .. } => m,
@@ -1362,11 +1069,7 @@ fn electricity_source(
     let total: Decimal = months.iter().map(|(_, c)| c.value).sum();
     let used: Vec<u32> = months.iter().map(|(m, _)| *m).collect();
     let fac = factor(data, g, "", PURCHASED_ELECTRICITY, year, as_of, &used);
-    let prov = provenance([(
-        "购入使用电量",
-        "purchased electricity",
-        months.iter().map(|(_, c)| c).collect(),
-    )]);
+    let prov = provenance([("购入使用电量", "purchased electricity", months.iter().map(|(_, c)| c).collect())]);
     let s = ev.out.step(
         Step {
             clause: "核算指南 购入使用电量 / purchased electricity",
@@ -1378,24 +1081,11 @@ fn electricity_source(
         num(total),
         Some("MWh"),
     );
-    let (v, src) = forecast_step(
-        ev,
-        ("购入使用电量", "Purchased electricity"),
-        total,
-        Output::ref_step(s),
-        &fac,
-        Some("MWh"),
-        notes,
-        g,
-    );
+    let (v, src) = forecast_step(ev, ("购入使用电量", "Purchased electricity"), total, Output::ref_step(s), &fac, Some("MWh"), notes, g);
     let first = cells.first().cloned().unwrap_or_default();
     Some(vec![
         ("facility".into(), text(g), first.clone()),
-        (
-            "source".into(),
-            text("购入电力（按月） / Purchased electricity (monthly)"),
-            first.clone(),
-        ),
+        ("source".into(), text("购入电力（按月） / Purchased electricity (monthly)"), first.clone()),
         ("category".into(), text("purchased_electricity"), first),
         ("electricity_mwh".into(), num(v), src),
     ])
@@ -1415,19 +1105,11 @@ fn unit_row(
         AsOf::Year => 12,
         AsOf::Month { m, .. } => m,
     };
-    let mut out = vec![
-        ("facility".to_string(), text(g), category.1.clone()),
-        ("category".to_string(), text(category.0), category.1.clone()),
-    ];
+    let mut out =
+        vec![("facility".to_string(), text(g), category.1.clone()), ("category".to_string(), text(category.0), category.1.clone())];
     for (item, col, zh, en, unit) in [
         (GENERATION, "generation_mwh", "发电量", "Generation", "MWh"),
-        (
-            HEAT_SUPPLIED,
-            "heat_supplied_gj",
-            "供热量",
-            "Heat supplied",
-            "GJ",
-        ),
+        (HEAT_SUPPLIED, "heat_supplied_gj", "供热量", "Heat supplied", "GJ"),
     ] {
         let months = upto_months(data.get(g, "", item, year), upto);
         if months.is_empty() {
@@ -1449,33 +1131,18 @@ fn unit_row(
             num(total),
             Some(unit),
         );
-        let (v, src) = forecast_step(
-            ev,
-            (zh, en),
-            total,
-            Output::ref_step(s),
-            &fac,
-            Some(unit),
-            notes,
-            g,
-        );
+        let (v, src) = forecast_step(ev, (zh, en), total, Output::ref_step(s), &fac, Some(unit), notes, g);
         out.push((col.to_string(), num(v), src));
     }
     // Load factor: the year's stated value, else the months weighted by running hours (else by generation).
-    let stated = data
-        .annual
-        .iter()
-        .find(|(gg, ff, i, ..)| gg == g && ff.is_empty() && i == LOAD_FACTOR);
+    let stated = data.annual.iter().find(|(gg, ff, i, ..)| gg == g && ff.is_empty() && i == LOAD_FACTOR);
     let lf = upto_months(data.get(g, "", LOAD_FACTOR, year), upto);
     if let (Some((.., v, _, at)), AsOf::Year) = (stated, as_of) {
         out.push(("load_factor".into(), num(*v), at.clone()));
     } else if !lf.is_empty() {
         let hours = data.get(g, "", RUNNING_HOURS, year);
         let generation = data.get(g, "", GENERATION, year);
-        let (weights, by) = if lf
-            .iter()
-            .all(|(m, _)| hours.is_some_and(|h| h.contains_key(m)))
-        {
+        let (weights, by) = if lf.iter().all(|(m, _)| hours.is_some_and(|h| h.contains_key(m))) {
             (hours, ("运行小时数", "running hours"))
         } else {
             (generation, ("发电量", "generation"))
@@ -1492,11 +1159,7 @@ fn unit_row(
         }
         if !denom.is_zero() {
             let v = numer / denom;
-            let prov = provenance([(
-                "负荷（出力）系数",
-                "load factor",
-                lf.iter().map(|(_, c)| c).collect(),
-            )]);
+            let prov = provenance([("负荷（出力）系数", "load factor", lf.iter().map(|(_, c)| c).collect())]);
             let s = ev.out.step(
                 Step {
                     clause: "负荷（出力）系数 = 发电量 /（额定功率 × 运行小时数）：各月按运行小时数加权 / load factor, the months weighted by running hours",
@@ -1518,9 +1181,7 @@ fn unit_row(
 
 /// The value modes, data sources and evidence of the months used, for a
 /// step's description: "消耗量：获取方式 实测值；数据来源 …；支撑材料 …".
-fn provenance<'a>(
-    parts: impl IntoIterator<Item = (&'a str, &'a str, Vec<&'a Cellv>)>,
-) -> (String, String) {
+fn provenance<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str, Vec<&'a Cellv>)>) -> (String, String) {
     let mut zh = Vec::new();
     let mut en = Vec::new();
     for (name_zh, name_en, cells) in parts {
@@ -1535,41 +1196,21 @@ fn provenance<'a>(
             }
             v.join("、")
         };
-        let (mode, source, evidence) = (
-            distinct(&|c| c.mode.as_ref()),
-            distinct(&|c| c.source.as_ref()),
-            distinct(&|c| c.evidence.as_ref()),
-        );
+        let (mode, source, evidence) =
+            (distinct(&|c| c.mode.as_ref()), distinct(&|c| c.source.as_ref()), distinct(&|c| c.evidence.as_ref()));
         if mode.is_empty() && source.is_empty() && evidence.is_empty() {
             continue;
         }
         let or_none = |s: &str| {
-            if s.is_empty() {
-                "—".to_string()
-            } else {
-                s.to_string()
-            }
+            if s.is_empty() { "—".to_string() } else { s.to_string() }
         };
-        zh.push(format!(
-            "{name_zh}：获取方式 {}；数据来源 {}；支撑材料 {}",
-            or_none(&mode),
-            or_none(&source),
-            or_none(&evidence)
-        ));
-        en.push(format!(
-            "{name_en}: value mode {}; data source {}; evidence {}",
-            or_none(&mode),
-            or_none(&source),
-            or_none(&evidence)
-        ));
+        zh.push(format!("{name_zh}：获取方式 {}；数据来源 {}；支撑材料 {}", or_none(&mode), or_none(&source), or_none(&evidence)));
+        en.push(format!("{name_en}: value mode {}; data source {}; evidence {}", or_none(&mode), or_none(&source), or_none(&evidence)));
     }
     if zh.is_empty() {
         return (String::new(), String::new());
     }
-    (
-        format!("（{}）", zh.join("。")),
-        format!(" ({})", en.join(". ")),
-    )
+    (format!("（{}）", zh.join("。")), format!(" ({})", en.join(". ")))
 }
 
 fn cells_of(m: &BTreeMap<u32, Cellv>) -> Vec<&Cellv> {
@@ -1578,11 +1219,7 @@ fn cells_of(m: &BTreeMap<u32, Cellv>) -> Vec<&Cellv> {
 
 /// Every month's value used, with its value mode, data source, evidence and cell.
 fn monthly_table(data: &Data, year: u16, upto: u32) -> lvyue_sdk::ResultTable {
-    let col = |key: &str, zh: &str, en: &str| lvyue_sdk::ResultColumn {
-        key: key.into(),
-        name: t(zh, en),
-        unit: None,
-    };
+    let col = |key: &str, zh: &str, en: &str| lvyue_sdk::ResultColumn { key: key.into(), name: t(zh, en), unit: None };
     let mut rows = Vec::new();
     for ((g, f, item), years) in &data.months {
         for (y, months) in years {
@@ -1635,18 +1272,10 @@ fn check_annual(ev: &mut Eval, data: &Data) {
         if (*stated - *months).abs() <= tolerance {
             continue;
         }
-        let what = [g.as_str(), f.as_str()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let what = [g.as_str(), f.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
         let (zh, en) = if item == NCV {
             (
-                format!(
-                    "{what}：全年低位发热量 {stated} 不是各月按消耗量加权的平均值 {}（核算指南 6.2.2.4）",
-                    fmt_dec(months.round_dp(6))
-                ),
+                format!("{what}：全年低位发热量 {stated} 不是各月按消耗量加权的平均值 {}（核算指南 6.2.2.4）", fmt_dec(months.round_dp(6))),
                 format!(
                     "{what}: the annual net calorific value {stated} is not the consumption-weighted mean of the months, {} (guideline 6.2.2.4)",
                     fmt_dec(months.round_dp(6))
@@ -1654,14 +1283,8 @@ fn check_annual(ev: &mut Eval, data: &Data) {
             )
         } else {
             (
-                format!(
-                    "{what}：「{item}」全年值 {stated} 与各月得出的 {} 不符",
-                    fmt_dec(months.round_dp(6))
-                ),
-                format!(
-                    "{what}: the year's {item} of {stated} differs from the {} the months give",
-                    fmt_dec(months.round_dp(6))
-                ),
+                format!("{what}：「{item}」全年值 {stated} 与各月得出的 {} 不符", fmt_dec(months.round_dp(6))),
+                format!("{what}: the year's {item} of {stated} differs from the {} the months give", fmt_dec(months.round_dp(6))),
             )
         };
         ev.finding("ANNUAL_MISMATCH", t(&zh, &en), vec![at.clone()]);
@@ -1675,23 +1298,12 @@ fn check_modes(ev: &mut Eval, data: &Data, year: u16, upto: u32) {
             continue;
         }
         let Some(ms) = ys.get(&year) else { continue };
-        let modes: Vec<(u32, &str, &str)> = ms
-            .range(..=upto)
-            .filter_map(|(m, c)| c.mode.as_deref().map(|x| (*m, x, c.mode_at.as_str())))
-            .collect();
-        let name = if item == NCV {
-            ("低位发热量", "net calorific value")
-        } else {
-            ("含碳量", "carbon content")
-        };
-        let first_measured = modes
-            .iter()
-            .find(|(_, x, _)| *x == MEASURED)
-            .map(|(m, ..)| *m);
-        let reverted: Vec<&(u32, &str, &str)> = modes
-            .iter()
-            .filter(|(m, x, _)| *x == DEFAULT_MODE && first_measured.is_some_and(|fm| *m > fm))
-            .collect();
+        let modes: Vec<(u32, &str, &str)> =
+            ms.range(..=upto).filter_map(|(m, c)| c.mode.as_deref().map(|x| (*m, x, c.mode_at.as_str()))).collect();
+        let name = if item == NCV { ("低位发热量", "net calorific value") } else { ("含碳量", "carbon content") };
+        let first_measured = modes.iter().find(|(_, x, _)| *x == MEASURED).map(|(m, ..)| *m);
+        let reverted: Vec<&(u32, &str, &str)> =
+            modes.iter().filter(|(m, x, _)| *x == DEFAULT_MODE && first_measured.is_some_and(|fm| *m > fm)).collect();
         if !reverted.is_empty() {
             let months: Vec<u32> = reverted.iter().map(|(m, ..)| *m).collect();
             ev.finding(
@@ -1729,24 +1341,12 @@ fn check_missing_months(ev: &mut Eval, data: &Data, year: u16, upto: u32) {
         if missing.is_empty() {
             continue;
         }
-        let what = if item == CONSUMPTION {
-            ("消耗量", "consumption")
-        } else {
-            ("发电量", "generation")
-        };
+        let what = if item == CONSUMPTION { ("消耗量", "consumption") } else { ("发电量", "generation") };
         ev.finding(
             "MONTH_MISSING",
             t(
-                &format!(
-                    "{g} {f}：{}缺少{}（不运行的月份请填0）",
-                    list_months(&missing),
-                    what.0
-                ),
-                &format!(
-                    "{g} {f}: no {} for month(s) {} (write 0 for a month without operation)",
-                    what.1,
-                    list_months_en(&missing)
-                ),
+                &format!("{g} {f}：{}缺少{}（不运行的月份请填0）", list_months(&missing), what.0),
+                &format!("{g} {f}: no {} for month(s) {} (write 0 for a month without operation)", what.1, list_months_en(&missing)),
             ),
             ms.values().take(1).map(|c| c.at.clone()).collect(),
         );
@@ -1760,16 +1360,9 @@ fn check_overdue(ev: &mut Eval, data: &Data, year: u16, upto: u32) -> Result<(),
     }
     let n = ev.num(P_EVIDENCE_DAYS)?;
     let Ok(days) = fmt_dec(n).parse::<i64>() else {
-        return Err(EvaluationError::MissingParameter(format!(
-            "{P_EVIDENCE_DAYS} (expected a whole number of days, found {n})"
-        )));
+        return Err(EvaluationError::MissingParameter(format!("{P_EVIDENCE_DAYS} (expected a whole number of days, found {n})")));
     };
-    let effective = ev
-        .ctx
-        .parameter(P_EVIDENCE_DAYS)
-        .ok()
-        .and_then(|p| ordinal_of(&p.effective))
-        .unwrap_or(i64::MIN);
+    let effective = ev.ctx.parameter(P_EVIDENCE_DAYS).ok().and_then(|p| ordinal_of(&p.effective)).unwrap_or(i64::MIN);
     let as_of_day = month_end(year, upto);
     let series: Vec<(&String, &String)> = data
         .months
@@ -1784,14 +1377,9 @@ fn check_overdue(ev: &mut Eval, data: &Data, year: u16, upto: u32) -> Result<(),
             continue;
         }
         for (g, f) in &series {
-            let has = [CONSUMPTION, GENERATION].iter().any(|i| {
-                data.get(g, f, i, year)
-                    .is_some_and(|ms| ms.contains_key(&m))
-            });
+            let has = [CONSUMPTION, GENERATION].iter().any(|i| data.get(g, f, i, year).is_some_and(|ms| ms.contains_key(&m)));
             if !has {
-                late.entry(m)
-                    .or_default()
-                    .push(format!("{g} {f}").trim().to_string());
+                late.entry(m).or_default().push(format!("{g} {f}").trim().to_string());
             }
         }
     }
@@ -1812,13 +1400,7 @@ fn check_overdue(ev: &mut Eval, data: &Data, year: u16, upto: u32) -> Result<(),
 // ---- the finish -----------------------------------------------------------------
 
 /// Metrics that are no forecast (user-supplied or dated), kept unlabelled.
-const NOT_FORECAST: &[&str] = &[
-    "carbon_price_cny",
-    "surrender_deadline",
-    "allowances_held_t",
-    "offsets_eligible_t",
-    "carry_over_limit_t",
-];
+const NOT_FORECAST: &[&str] = &["carbon_price_cny", "surrender_deadline", "allowances_held_t", "offsets_eligible_t", "carry_over_limit_t"];
 
 /// After the annual steps: the shortfall's cost, and in a forecast every
 /// metric and table labelled as a forecast.
@@ -1832,20 +1414,12 @@ pub fn finish(
         return Ok(());
     };
     let year = ctx.year();
-    for metric in evaluation
-        .metrics
-        .iter_mut()
-        .filter(|x| !NOT_FORECAST.contains(&x.key.as_str()))
-    {
+    for metric in evaluation.metrics.iter_mut().filter(|x| !NOT_FORECAST.contains(&x.key.as_str())) {
         metric.label.zh = format!("{}（预测，截至{year}年{m}月）", metric.label.zh);
         metric.label.en = format!("{} (forecast, as of {year}-{m:02})", metric.label.en);
     }
     // The months used are actual values, not a forecast.
-    for table in evaluation
-        .tables
-        .iter_mut()
-        .filter(|t| t.key != "monthly_parameters")
-    {
+    for table in evaluation.tables.iter_mut().filter(|t| t.key != "monthly_parameters") {
         table.name.zh = format!("{}（预测）", table.name.zh);
         table.name.en = format!("{} (forecast)", table.name.en);
     }
@@ -1853,33 +1427,20 @@ pub fn finish(
 }
 
 /// `shortfall_cost_cny` = shortfall × carbon price, when both are known.
-fn shortfall_cost(
-    ctx: &lvyue_sdk::Context,
-    evaluation: &mut Evaluation,
-) -> Result<(), EvaluationError> {
+fn shortfall_cost(ctx: &lvyue_sdk::Context, evaluation: &mut Evaluation) -> Result<(), EvaluationError> {
     let find = |k: &str| {
-        evaluation
-            .metrics
-            .iter()
-            .find(|x| x.key == k)
-            .and_then(|x| match &x.value {
-                Value::Number(n) => dec(n).map(|d| (d, x.trace_step)),
-                _ => None,
-            })
+        evaluation.metrics.iter().find(|x| x.key == k).and_then(|x| match &x.value {
+            Value::Number(n) => dec(n).map(|d| (d, x.trace_step)),
+            _ => None,
+        })
     };
-    let (Some((short, s_short)), Some((price, s_price))) =
-        (find("shortfall_t"), find("carbon_price_cny"))
-    else {
+    let (Some((short, s_short)), Some((price, s_price))) = (find("shortfall_t"), find("carbon_price_cny")) else {
         return Ok(());
     };
     let rule = lvyue_sdk::rounding::Rule::read(ctx, R_MONEY)?;
     let raw = short * price;
     let value = rule.apply(raw);
-    let inputs = [s_short, s_price]
-        .iter()
-        .flatten()
-        .map(|s| Output::ref_step(*s))
-        .collect();
+    let inputs = [s_short, s_price].iter().flatten().map(|s| Output::ref_step(*s)).collect();
     let (zh, en) = rule.describe();
     evaluation.trace.push(TraceStep {
         clause: "缺口 × 碳价（用户提供）/ shortfall × carbon price (user-supplied)".into(),
@@ -1893,11 +1454,8 @@ fn shortfall_cost(
         unit: Some("CNY".into()),
     });
     let step = (evaluation.trace.len() - 1) as u32;
-    let (_, unit, zh, en) = METRICS
-        .iter()
-        .find(|x| x.0 == "shortfall_cost_cny")
-        .copied()
-        .unwrap_or(("", "CNY", "缺口购买成本", "Cost of the shortfall"));
+    let (_, unit, zh, en) =
+        METRICS.iter().find(|x| x.0 == "shortfall_cost_cny").copied().unwrap_or(("", "CNY", "缺口购买成本", "Cost of the shortfall"));
     evaluation.metrics.push(Metric {
         key: "shortfall_cost_cny".into(),
         value: num(value),

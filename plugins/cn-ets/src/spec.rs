@@ -2,7 +2,7 @@
 
 use lvyue_sdk::rounding;
 use lvyue_sdk::schemas::{self, example, with_examples};
-use lvyue_sdk::{t, ColumnSpec, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind};
+use lvyue_sdk::{ColumnSpec, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind, t};
 
 // ---- parameters ------------------------------------------------------------------
 
@@ -93,7 +93,13 @@ pub const CORE_PARAMS: &[&str] = &[
 fn kind_of(key: &str) -> ValueKind {
     match key {
         P_CAP_BASE | P_FF_FORM | P_FF_COEFFICIENTS | P_FF_CATEGORIES | P_INDUSTRY_METHOD => ValueKind::Text,
-        P_LEGACY_FILED_BEFORE | P_LEGACY_LAST_USE | P_NEW_CCER_FROM | P_NEW_CCER_REDUCTIONS_AFTER | P_NEW_CCER_START_AFTER | P_DEADLINE | P_CARRY_APPLY_BY => ValueKind::Date,
+        P_LEGACY_FILED_BEFORE
+        | P_LEGACY_LAST_USE
+        | P_NEW_CCER_FROM
+        | P_NEW_CCER_REDUCTIONS_AFTER
+        | P_NEW_CCER_START_AFTER
+        | P_DEADLINE
+        | P_CARRY_APPLY_BY => ValueKind::Date,
         P_PURCHASED_ELEC | P_PURCHASED_HEAT | P_GAS_TOP_UP => ValueKind::Boolean,
         _ => ValueKind::Number,
     }
@@ -132,7 +138,11 @@ pub fn parameters() -> Vec<ParameterSpec> {
     optional.push(format!("{}*", crate::fuels::DEFAULTS_PREFIX));
     let core_len = keys.len();
     keys.extend(optional);
-    let mut specs: Vec<ParameterSpec> = keys.into_iter().enumerate().map(|(i, key)| ParameterSpec { kind: kind_of(&key), key, unit: None, required: i < core_len }).collect();
+    let mut specs: Vec<ParameterSpec> = keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| ParameterSpec { kind: kind_of(&key), key, unit: None, required: i < core_len })
+        .collect();
     specs.extend(rounding::parameter_specs(CORE_ROUNDINGS, true));
     specs.extend(rounding::parameter_specs(OPTIONAL_ROUNDINGS, false));
     specs
@@ -177,50 +187,140 @@ pub fn metrics() -> Vec<MetricSpec> {
 
 /// (code, severity, zh, en)
 pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
-    ("EMISSIONS_MISSING", Severity::Error, "排放源缺少排放量，且无法按活动数据计算", "An emission source has no emissions and cannot be computed from activity data"),
+    (
+        "EMISSIONS_MISSING",
+        Severity::Error,
+        "排放源缺少排放量，且无法按活动数据计算",
+        "An emission source has no emissions and cannot be computed from activity data",
+    ),
     ("FUEL_UNKNOWN", Severity::Error, "燃料品种无法识别，且未给出全部排放因子", "Unknown fuel and not all factors given"),
     ("FACTOR_MISSING", Severity::Error, "缺少排放因子，核算指南无缺省值", "A factor is missing and the guideline gives no default"),
     ("VALUE_OUT_OF_RANGE", Severity::Error, "数值超出允许范围", "A value is out of its allowed range"),
     ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value"),
     ("UNITS_FOR_OTHER_SECTOR", Severity::Error, "非发电行业主体填写了发电机组", "Generating units given for a non-power entity"),
-    ("UNIT_EMISSIONS_MISSING", Severity::Error, "燃气机组无对应排放量，无法判断豁免补发", "A gas unit has no emissions rows; its top-up cannot be judged"),
+    (
+        "UNIT_EMISSIONS_MISSING",
+        Severity::Error,
+        "燃气机组无对应排放量，无法判断豁免补发",
+        "A gas unit has no emissions rows; its top-up cannot be judged",
+    ),
     ("DEFAULT_FACTORS_USED", Severity::Info, "采用核算指南缺省排放因子", "The accounting guideline's default factors were used"),
-    ("DEFAULT_FACTORS_POWER_GUIDELINE", Severity::Warning, "缺省因子来自发电设施核算指南，非本行业指南", "Defaults are the power-facility guideline's, not this sector's"),
-    ("PURCHASED_ELECTRICITY_INCLUDED", Severity::Info, "本年度购入电力排放计入清缴", "Purchased electricity counts towards this year's obligation"),
+    (
+        "DEFAULT_FACTORS_POWER_GUIDELINE",
+        Severity::Warning,
+        "缺省因子来自发电设施核算指南，非本行业指南",
+        "Defaults are the power-facility guideline's, not this sector's",
+    ),
+    (
+        "PURCHASED_ELECTRICITY_INCLUDED",
+        Severity::Info,
+        "本年度购入电力排放计入清缴",
+        "Purchased electricity counts towards this year's obligation",
+    ),
     ("MEMO_NOT_COMPUTED", Severity::Warning, "备忘排放源缺少排放量，按0计", "A memo source has no emissions; shown as 0"),
     ("BELOW_COVERAGE_THRESHOLD", Severity::Info, "排放量低于纳入门槛", "Emissions are below the coverage threshold"),
-    ("ALLOCATION_NOT_COMPUTED", Severity::Info, "未提供发电机组或行业，未计算配额", "No generating units or sector given; allocation not computed"),
-    ("ALLOCATION_EQUALS_EMISSIONS", Severity::Info, "本行业本年度配额等于核查排放量", "This sector's allocation equals verified emissions this year"),
-    ("LOAD_FACTOR_MISSING", Severity::Warning, "常规燃煤机组未填负荷系数，调峰修正系数按1计", "No load factor for a conventional coal unit; Ff taken as 1"),
+    (
+        "ALLOCATION_NOT_COMPUTED",
+        Severity::Info,
+        "未提供发电机组或行业，未计算配额",
+        "No generating units or sector given; allocation not computed",
+    ),
+    (
+        "ALLOCATION_EQUALS_EMISSIONS",
+        Severity::Info,
+        "本行业本年度配额等于核查排放量",
+        "This sector's allocation equals verified emissions this year",
+    ),
+    (
+        "LOAD_FACTOR_MISSING",
+        Severity::Warning,
+        "常规燃煤机组未填负荷系数，调峰修正系数按1计",
+        "No load factor for a conventional coal unit; Ff taken as 1",
+    ),
     ("GAS_TOP_UP", Severity::Info, "燃气机组配额补发至核查排放量", "Gas unit topped up to its verified emissions"),
     ("SHORTFALL_CAP_TOP_UP", Severity::Info, "配额补发至核查排放量的80%（缺口率上限）", "Allocation topped up to the shortfall-rate cap"),
     ("OFFSET_NOT_CCER", Severity::Info, "非CCER减排量不可用于全国碳市场清缴", "Only CCER may offset in the national market"),
-    ("OFFSET_COVERED_PROJECT", Severity::Warning, "CCER来自纳入全国碳市场配额管理的项目（或未说明所属市场），不计入", "CCER from a project under the national market's allowance management (or its market not given); not counted"),
+    (
+        "OFFSET_COVERED_PROJECT",
+        Severity::Warning,
+        "CCER来自纳入全国碳市场配额管理的项目（或未说明所属市场），不计入",
+        "CCER from a project under the national market's allowance management (or its market not given); not counted",
+    ),
     ("OFFSET_LEGACY_EXPIRED", Severity::Warning, "2017年3月14日前备案的CCER已过使用期限", "Pre-2017 CCER past its last day of use"),
-    ("OFFSET_LEGACY_NOT_FILED", Severity::Warning, "CCER备案日期晚于过渡期截止日且早于新CCER登记启用日", "CCER filed after the legacy cut-off but before the new registry opened"),
+    (
+        "OFFSET_LEGACY_NOT_FILED",
+        Severity::Warning,
+        "CCER备案日期晚于过渡期截止日且早于新CCER登记启用日",
+        "CCER filed after the legacy cut-off but before the new registry opened",
+    ),
     ("OFFSET_DATE_MISSING", Severity::Warning, "CCER缺少登记日期，无法判断适用规则", "CCER without a registration date"),
     ("OFFSET_NOT_YET_REGISTERED", Severity::Warning, "CCER登记日期晚于计划清缴日期", "CCER registered after the planned surrender date"),
-    ("OFFSET_REDUCTIONS_TOO_EARLY", Severity::Warning, "新CCER减排量产生于2020年9月22日或之前", "New CCER with reductions generated on or before 2020-09-22"),
-    ("OFFSET_PROJECT_STARTED_EARLY", Severity::Warning, "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入", "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted"),
-    ("OFFSET_OUTSIDE_CREDITING_WINDOW", Severity::Warning, "新CCER减排量未产生于申请登记之日前规定年限以内，不计入", "New CCER reductions not generated within the set number of years before their registration application; not counted"),
-    ("OFFSET_PILOT_COVERED_PROJECT", Severity::Warning, "CCER来自纳入地方试点配额管理的项目：可用于全国市场抵销，但新CCER不应登记此类项目，存在重复计算风险，请核实", "CCER from a project under a pilot's allowance management: usable in the national market, but new CCER should not register such projects and it risks double counting; check the data"),
+    (
+        "OFFSET_REDUCTIONS_TOO_EARLY",
+        Severity::Warning,
+        "新CCER减排量产生于2020年9月22日或之前",
+        "New CCER with reductions generated on or before 2020-09-22",
+    ),
+    (
+        "OFFSET_PROJECT_STARTED_EARLY",
+        Severity::Warning,
+        "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入",
+        "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted",
+    ),
+    (
+        "OFFSET_OUTSIDE_CREDITING_WINDOW",
+        Severity::Warning,
+        "新CCER减排量未产生于申请登记之日前规定年限以内，不计入",
+        "New CCER reductions not generated within the set number of years before their registration application; not counted",
+    ),
+    (
+        "OFFSET_PILOT_COVERED_PROJECT",
+        Severity::Warning,
+        "CCER来自纳入地方试点配额管理的项目：可用于全国市场抵销，但新CCER不应登记此类项目，存在重复计算风险，请核实",
+        "CCER from a project under a pilot's allowance management: usable in the national market, but new CCER should not register such projects and it risks double counting; check the data",
+    ),
     ("OFFSET_CAP_BINDING", Severity::Info, "合格CCER超过5%上限，部分不可使用", "Eligible CCER exceeds the cap; part is unused"),
     ("ALLOWANCE_NOT_CEA", Severity::Info, "非全国碳排放配额不可用于全国碳市场清缴", "Only national allowances (CEA) may be surrendered"),
     ("ALLOWANCE_FUTURE_VINTAGE", Severity::Info, "不得预支后续年度配额", "Allowances of a later vintage cannot be used (no borrowing)"),
-    ("ALLOWANCE_NOT_CARRIED_OVER", Severity::Warning, "未结转的2019—2024年度配额不可用于本年度清缴", "2019–2024 allowances not carried over cannot be surrendered for this year"),
-    ("CARRY_OVER", Severity::Info, "2019—2024年度配额需在期限内申请结转", "2019–2024 allowances must be carried over in time to stay usable"),
+    (
+        "ALLOWANCE_NOT_CARRIED_OVER",
+        Severity::Warning,
+        "未结转的2019—2024年度配额不可用于本年度清缴",
+        "2019–2024 allowances not carried over cannot be surrendered for this year",
+    ),
+    (
+        "CARRY_OVER",
+        Severity::Info,
+        "2019—2024年度配额需在期限内申请结转",
+        "2019–2024 allowances must be carried over in time to stay usable",
+    ),
     ("CARRY_OVER_LIMIT", Severity::Warning, "剩余旧年度配额超过最大可结转量", "Old-vintage allowances left exceed the carry-over limit"),
     ("SHORTFALL", Severity::Warning, "持有配额与CCER不足以完成清缴", "Holdings do not cover the obligation"),
     ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline"),
     ("PENALTY_PRICE_MISSING", Severity::Info, "未提供碳价，无法计算罚款金额", "No carbon price given; penalty not computed"),
     ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
     // Month-by-month input (crate::monthly).
-    ("EMISSIONS_DATA_MISSING", Severity::Error, "没有排放数据（排放源表或按月参数）", "No emissions data (emission sources or monthly parameters)"),
-    ("MONTHLY_AND_ANNUAL", Severity::Error, "同一排放源或机组既按年又按月填报", "A source or unit given both as annual rows and month by month"),
+    (
+        "EMISSIONS_DATA_MISSING",
+        Severity::Error,
+        "没有排放数据（排放源表或按月参数）",
+        "No emissions data (emission sources or monthly parameters)",
+    ),
+    (
+        "MONTHLY_AND_ANNUAL",
+        Severity::Error,
+        "同一排放源或机组既按年又按月填报",
+        "A source or unit given both as annual rows and month by month",
+    ),
     ("UNIT_CATEGORY_MISSING", Severity::Error, "按月填报发电数据的机组缺少机组类别", "A unit with monthly production data has no category"),
     ("NCV_MODE_CHANGED", Severity::Warning, "低位发热量的获取方式在年内改变", "The net calorific value's mode changes during the year"),
     ("MEASURED_REVERTS_TO_DEFAULT", Severity::Warning, "实测值之后改用缺省值", "A measured value reverts to a default"),
-    ("DEFAULT_CARBON_CONTENT", Severity::Warning, "燃煤未实测含碳量，采用保守缺省值", "Coal carbon content not measured; the conservative default is used"),
+    (
+        "DEFAULT_CARBON_CONTENT",
+        Severity::Warning,
+        "燃煤未实测含碳量，采用保守缺省值",
+        "Coal carbon content not measured; the conservative default is used",
+    ),
     ("MONTH_MISSING", Severity::Warning, "缺少某月数据", "A month's data are missing"),
     ("ANNUAL_MISMATCH", Severity::Warning, "全年值与各月数据不符", "The year's value differs from what the months give"),
     ("MONTH_OVERDUE", Severity::Warning, "月度数据超过上传期限未上传", "A month's data are past their upload deadline"),
@@ -237,7 +337,6 @@ pub fn findings() -> Vec<FindingSpec> {
 
 // ---- input sheets ----------------------------------------------------------------
 
-
 /// `generating_units`: the production data that drives power allocation, one row
 /// per generating unit. It specialises `lvyue.inventory.production@1` (its
 /// `facility` column is the same join key as the emission sources') with the
@@ -247,7 +346,10 @@ pub fn generating_units() -> SheetSpec {
     let facility = production.columns.iter().find(|c| c.key == "facility").cloned().expect("production has a facility column");
     let facility = ColumnSpec {
         name: t("机组编号", "Unit id"),
-        help: t("机组编号，与排放源表的「设施」一致（用于燃气机组豁免）", "Unit id, the same as the emission sources' Facility (used for the gas-unit top-up)"),
+        help: t(
+            "机组编号，与排放源表的「设施」一致（用于燃气机组豁免）",
+            "Unit id, the same as the emission sources' Facility (used for the gas-unit top-up)",
+        ),
         ..facility
     };
     let columns = vec![
@@ -269,7 +371,15 @@ pub fn generating_units() -> SheetSpec {
             &["3300000", "1200000"],
         ),
         example(
-            schemas::quantity("heat_supplied_gj", "供热量", "Heat supplied", "GJ", false, "统计期机组供热量；留空按0计", "Heat supplied in the period; blank: 0"),
+            schemas::quantity(
+                "heat_supplied_gj",
+                "供热量",
+                "Heat supplied",
+                "GJ",
+                false,
+                "统计期机组供热量；留空按0计",
+                "Heat supplied in the period; blank: 0",
+            ),
             &["1500000", ""],
         ),
         example(

@@ -2,8 +2,11 @@
 //! what is held, the shortfall, the deadline, carry-over and penalty exposure.
 
 use lvyue_sdk::dates::is_iso_date;
-use lvyue_sdk::offsets::{new_ccer_conditions, Failure};
-use lvyue_sdk::{dec, fmt_dec, num, t, text, ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value};
+use lvyue_sdk::offsets::{Failure, new_ccer_conditions};
+use lvyue_sdk::{
+    ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value, dec, fmt_dec, num,
+    t, text,
+};
 
 use crate::eval::Eval;
 use crate::spec::*;
@@ -42,7 +45,13 @@ pub fn options<'a>(ev: &mut Eval<'a>) -> Options<'a> {
         match dec(raw.trim()) {
             Some(d) if !non_negative || d >= Decimal::ZERO => Some(d),
             _ => {
-                bad(ev, key, raw, if non_negative { "不小于0的数字" } else { "数字" }, if non_negative { "a number not less than 0" } else { "a number" });
+                bad(
+                    ev,
+                    key,
+                    raw,
+                    if non_negative { "不小于0的数字" } else { "数字" },
+                    if non_negative { "a number not less than 0" } else { "a number" },
+                );
                 None
             }
         }
@@ -67,7 +76,11 @@ fn new_ccer_failures(ev: &mut Eval, row: &RowView) -> Result<Vec<Failure>, Evalu
             let n = ev.num(P_NEW_CCER_WINDOW_YEARS)?;
             match fmt_dec(n).parse::<u32>() {
                 Ok(y) if y > 0 => Some(y),
-                _ => return Err(EvaluationError::MissingParameter(format!("{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"))),
+                _ => {
+                    return Err(EvaluationError::MissingParameter(format!(
+                        "{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"
+                    )));
+                }
             }
         }
         _ => None,
@@ -140,7 +153,8 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
             // allowance management; a pilot-covered project is excluded only from
             // registration under the 2023 CCER measures, so it is a warning here.
             let market = row.text("owner_market").map(str::trim).filter(|m| !m.is_empty() && *m != "none");
-            let covered = row.boolean("covered_project") == Some(true) || (market.is_some() && row.boolean("within_owner_boundary") == Some(true));
+            let covered =
+                row.boolean("covered_project") == Some(true) || (market.is_some() && row.boolean("within_owner_boundary") == Some(true));
             match market.filter(|m| *m != "cn-ets") {
                 _ if !covered => {}
                 None => {
@@ -151,17 +165,30 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
                     let new_regime = row.date("registered").is_some_and(|r| r >= new_ccer_from);
                     let (zh, en) = if new_regime {
                         (
-                            format!("项目纳入 {m} 配额管理：纳入全国和地方碳排放权交易市场配额管理的项目不得申请温室气体自愿减排项目登记（温室气体自愿减排交易管理办法（试行）），该新CCER不应存在，请核实数据；办法第二十九条只排除全国碳市场配额管理的项目，仍计入"),
-                            format!("the project is under {m}'s allowance management: projects under national or local allowance management may not register as voluntary reduction projects (2023 CCER measures), so this new CCER should not exist; check the data. Measures Art. 29 excludes only projects under the national market, so it still counts"),
+                            format!(
+                                "项目纳入 {m} 配额管理：纳入全国和地方碳排放权交易市场配额管理的项目不得申请温室气体自愿减排项目登记（温室气体自愿减排交易管理办法（试行）），该新CCER不应存在，请核实数据；办法第二十九条只排除全国碳市场配额管理的项目，仍计入"
+                            ),
+                            format!(
+                                "the project is under {m}'s allowance management: projects under national or local allowance management may not register as voluntary reduction projects (2023 CCER measures), so this new CCER should not exist; check the data. Measures Art. 29 excludes only projects under the national market, so it still counts"
+                            ),
                         )
                     } else {
                         (
-                            format!("项目纳入 {m} 配额管理：其减排量可能同时体现为该市场配额盈余（重复计算风险，清华大学《抵销机制设计》DC-05）；办法第二十九条只排除全国碳市场配额管理的项目，仍计入"),
-                            format!("the project is under {m}'s allowance management: its reductions may also show as an allowance surplus there (double-counting risk, Tsinghua report DC-05). Measures Art. 29 excludes only projects under the national market, so it still counts"),
+                            format!(
+                                "项目纳入 {m} 配额管理：其减排量可能同时体现为该市场配额盈余（重复计算风险，清华大学《抵销机制设计》DC-05）；办法第二十九条只排除全国碳市场配额管理的项目，仍计入"
+                            ),
+                            format!(
+                                "the project is under {m}'s allowance management: its reductions may also show as an allowance surplus there (double-counting risk, Tsinghua report DC-05). Measures Art. 29 excludes only projects under the national market, so it still counts"
+                            ),
                         )
                     };
                     notes.push("OFFSET_PILOT_COVERED_PROJECT");
-                    detailed.push(("OFFSET_PILOT_COVERED_PROJECT", zh, en, vec![row.at("owner_market"), row.at("covered_project"), row.at("within_owner_boundary")]));
+                    detailed.push((
+                        "OFFSET_PILOT_COVERED_PROJECT",
+                        zh,
+                        en,
+                        vec![row.at("owner_market"), row.at("covered_project"), row.at("within_owner_boundary")],
+                    ));
                 }
             }
             // ISO dates compare correctly as text.
@@ -218,10 +245,18 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
             reasons: reasons.iter().chain(&notes).map(|s| s.to_string()).collect(),
         });
     }
-    let el_params: Vec<&str> = [P_LEGACY_FILED_BEFORE, P_LEGACY_LAST_USE, P_NEW_CCER_FROM, P_NEW_CCER_REDUCTIONS_AFTER, P_DEADLINE, P_NEW_CCER_START_AFTER, P_NEW_CCER_WINDOW_YEARS]
-        .into_iter()
-        .filter(|k| ev.used.contains(*k))
-        .collect();
+    let el_params: Vec<&str> = [
+        P_LEGACY_FILED_BEFORE,
+        P_LEGACY_LAST_USE,
+        P_NEW_CCER_FROM,
+        P_NEW_CCER_REDUCTIONS_AFTER,
+        P_DEADLINE,
+        P_NEW_CCER_START_AFTER,
+        P_NEW_CCER_WINDOW_YEARS,
+    ]
+    .into_iter()
+    .filter(|k| ev.used.contains(*k))
+    .collect();
     let s_el = ev.out.step(
         Step {
             clause: "办法 第二十九条；温室气体自愿减排交易管理办法（试行）过渡规定 / Measures Art. 29; CCER transition",
@@ -251,7 +286,13 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     let (used, s_used) = (r_used.value, r_used.step);
     ev.metric_rounded("offsets_used_t", &holdings_rule, &r_used, Some("min(offsets_eligible_t, offset_cap_t, obligation_t)"));
     let s_unused = ev.out.step(
-        Step { clause: "办法 第二十九条 / Measures Art. 29", zh: "合格但未使用的CCER", en: "Eligible offsets not used", parameters: &[], inputs: vec![Output::ref_step(s_el), Output::ref_step(s_used)] },
+        Step {
+            clause: "办法 第二十九条 / Measures Art. 29",
+            zh: "合格但未使用的CCER",
+            en: "Eligible offsets not used",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_el), Output::ref_step(s_used)],
+        },
         num(eligible - used),
         Some("t"),
     );
@@ -338,7 +379,9 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
             "ALLOWANCE_NOT_CARRIED_OVER",
             t(
                 &format!("{} 吨 {} 年度及以前的配额未结转，不可用于 {year} 年度清缴", not_carried, unusable_up_to),
-                &format!("{not_carried} t of vintage {unusable_up_to} or earlier were not carried over and cannot be surrendered for {year}"),
+                &format!(
+                    "{not_carried} t of vintage {unusable_up_to} or earlier were not carried over and cannot be surrendered for {year}"
+                ),
             ),
             not_carried_cells,
         );
@@ -368,11 +411,18 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         num(allowances_used),
         Some("t"),
     );
-    let r_au = holdings_rule.record(&mut ev.out, ("清缴配额", "Allowances used"), allowances_used, Some("t"), vec![Output::ref_step(s_au_raw)]);
+    let r_au =
+        holdings_rule.record(&mut ev.out, ("清缴配额", "Allowances used"), allowances_used, Some("t"), vec![Output::ref_step(s_au_raw)]);
     let (allowances_used, s_au) = (r_au.value, r_au.step);
     ev.metric_rounded("allowances_used_t", &holdings_rule, &r_au, Some("min(allowances_held_t, obligation_t - offsets_used_t)"));
     let s_left = ev.out.step(
-        Step { clause: "条例 第十四条 / Regulation Art. 14", zh: "清缴后剩余可用配额", en: "Usable allowances left after surrender", parameters: &[], inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)] },
+        Step {
+            clause: "条例 第十四条 / Regulation Art. 14",
+            zh: "清缴后剩余可用配额",
+            en: "Usable allowances left after surrender",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)],
+        },
         num(held - allowances_used),
         Some("t"),
     );
@@ -418,10 +468,20 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     ev.metric_rounded("shortfall_t", &shortfall_rule, &r_sf, Some("obligation_t - offsets_used_t - allowances_used_t"));
     if shortfall > Decimal::ZERO {
         plan_rows.push(vec![text("CEA"), text("buy / 购买"), text(""), num(shortfall)]);
-        ev.finding("SHORTFALL", t(&format!("需在 {deadline} 前购入 {shortfall} 吨配额"), &format!("Buy {shortfall} t of allowances before {deadline}")), vec![]);
+        ev.finding(
+            "SHORTFALL",
+            t(&format!("需在 {deadline} 前购入 {shortfall} 吨配额"), &format!("Buy {shortfall} t of allowances before {deadline}")),
+            vec![],
+        );
     }
     let s_dl = ev.out.step(
-        Step { clause: "配额分配方案及年度工作通知 清缴时间 / allocation plan and annual notice, surrender timing", zh: "清缴截止日期", en: "Surrender deadline", parameters: &[P_DEADLINE], inputs: vec![] },
+        Step {
+            clause: "配额分配方案及年度工作通知 清缴时间 / allocation plan and annual notice, surrender timing",
+            zh: "清缴截止日期",
+            en: "Surrender deadline",
+            parameters: &[P_DEADLINE],
+            inputs: vec![],
+        },
         Value::Date(deadline.to_string()),
         None,
     );
@@ -476,7 +536,12 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
 
 /// Carry-over of 2019–2024 allowances (2023–2024 plan, 附5): what is left after
 /// this surrender, the limit T = B + NS × R when net sales are given.
-fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(Decimal, Decimal)], opts: &Options) -> Result<(), EvaluationError> {
+fn carry_over(
+    ev: &mut Eval,
+    leftover: &[(Decimal, Decimal)],
+    old_unusable: &[(Decimal, Decimal)],
+    opts: &Options,
+) -> Result<(), EvaluationError> {
     let year = Decimal::from(ev.year());
     if !(ev.has(P_CARRY_VINTAGE_MAX) && ev.has(P_CARRY_BASE) && ev.has(P_CARRY_MULTIPLE) && ev.has(P_CARRY_APPLY_BY)) {
         let s = ev.out.step(
@@ -511,7 +576,13 @@ fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(D
     );
     let (limit, s) = match limit {
         Some(l) => {
-            let r = ev.rounding(R_CARRY_OVER)?.record(&mut ev.out, ("最大可结转量", "Carry-over limit"), l, Some("t"), vec![Output::ref_step(s)]);
+            let r = ev.rounding(R_CARRY_OVER)?.record(
+                &mut ev.out,
+                ("最大可结转量", "Carry-over limit"),
+                l,
+                Some("t"),
+                vec![Output::ref_step(s)],
+            );
             (Some(r.value), r.step)
         }
         None => (None, s),
@@ -521,7 +592,8 @@ fn carry_over(ev: &mut Eval, leftover: &[(Decimal, Decimal)], old_unusable: &[(D
     if year < vmax {
         return Ok(());
     }
-    let old: Decimal = leftover.iter().filter(|(v, _)| *v <= vmax).map(|(_, q)| *q).sum::<Decimal>() + old_unusable.iter().filter(|(v, _)| *v <= vmax).map(|(_, q)| *q).sum::<Decimal>();
+    let old: Decimal = leftover.iter().filter(|(v, _)| *v <= vmax).map(|(_, q)| *q).sum::<Decimal>()
+        + old_unusable.iter().filter(|(v, _)| *v <= vmax).map(|(_, q)| *q).sum::<Decimal>();
     if old <= Decimal::ZERO {
         return Ok(());
     }
@@ -562,23 +634,42 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
     let mut price_step = None;
     if let Some(p) = opts.price {
         let s_p = ev.out.step(
-            Step { clause: "用户提供 / user-supplied", zh: "清缴时限前1个月平均成交价", en: "Average price in the month before the deadline", parameters: &[], inputs: vec!["option:carbon_price_cny".into()] },
+            Step {
+                clause: "用户提供 / user-supplied",
+                zh: "清缴时限前1个月平均成交价",
+                en: "Average price in the month before the deadline",
+                parameters: &[],
+                inputs: vec!["option:carbon_price_cny".into()],
+            },
             num(p),
             Some("CNY/t"),
         );
         ev.metric("carbon_price_cny", num(p), s_p);
         price_step = Some(s_p);
     }
-    for (key, mult_key, mult, fine_key, fine) in [("penalty_min_cny", P_PENALTY_MIN, mult_min, P_FINE_MIN, fine_min), ("penalty_max_cny", P_PENALTY_MAX, mult_max, P_FINE_MAX, fine_max)] {
+    for (key, mult_key, mult, fine_key, fine) in [
+        ("penalty_min_cny", P_PENALTY_MIN, mult_min, P_FINE_MIN, fine_min),
+        ("penalty_max_cny", P_PENALTY_MAX, mult_max, P_FINE_MAX, fine_max),
+    ] {
         let mut inputs = vec![Output::ref_step(s_sf)];
         let params = [mult_key, fine_key];
         match (price_based, opts.price) {
             (true, Some(p)) => {
                 inputs.extend(price_step.map(Output::ref_step));
                 let value = if short { shortfall * p * mult + fine } else { shortfall * p * mult };
-                let formula = if short { format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}") } else { format!("shortfall_t * carbon_price_cny * {mult_key}") };
+                let formula = if short {
+                    format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}")
+                } else {
+                    format!("shortfall_t * carbon_price_cny * {mult_key}")
+                };
                 let s = ev.out.step(
-                    Step { clause, zh: "罚款 = 未清缴量 × 碳价 × 倍数（+ 固定罚款）", en: "Penalty = unsurrendered × price × multiple (+ fixed fine)", parameters: &params, inputs },
+                    Step {
+                        clause,
+                        zh: "罚款 = 未清缴量 × 碳价 × 倍数（+ 固定罚款）",
+                        en: "Penalty = unsurrendered × price × multiple (+ fixed fine)",
+                        parameters: &params,
+                        inputs,
+                    },
                     num(value),
                     Some("CNY"),
                 );
@@ -587,7 +678,13 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
             }
             (false, _) if short => {
                 let s = ev.out.step(
-                    Step { clause, zh: "未按时足额清缴：固定罚款", en: "Not surrendered in full on time: fixed fine", parameters: &params, inputs },
+                    Step {
+                        clause,
+                        zh: "未按时足额清缴：固定罚款",
+                        en: "Not surrendered in full on time: fixed fine",
+                        parameters: &params,
+                        inputs,
+                    },
                     num(fine),
                     Some("CNY"),
                 );
@@ -595,11 +692,21 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
             }
             _ if !short => {
                 // Nothing unsurrendered: no exposure, whatever the price.
-                let s = ev.out.step(Step { clause, zh: "无未清缴量，无罚款", en: "Nothing unsurrendered, no penalty", parameters: &params, inputs }, num(Decimal::ZERO), Some("CNY"));
+                let s = ev.out.step(
+                    Step {
+                        clause, zh: "无未清缴量，无罚款", en: "Nothing unsurrendered, no penalty", parameters: &params, inputs
+                    },
+                    num(Decimal::ZERO),
+                    Some("CNY"),
+                );
                 ev.metric(key, num(Decimal::ZERO), s);
             }
             _ => {
-                let s = ev.out.step(Step { clause, zh: "未提供碳价", en: "No carbon price given", parameters: &params, inputs }, Value::Empty, Some("CNY"));
+                let s = ev.out.step(
+                    Step { clause, zh: "未提供碳价", en: "No carbon price given", parameters: &params, inputs },
+                    Value::Empty,
+                    Some("CNY"),
+                );
                 ev.metric(key, Value::Empty, s);
             }
         }
@@ -607,7 +714,10 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
     if price_based && short && opts.price.is_none() {
         ev.finding(
             "PENALTY_PRICE_MISSING",
-            t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"),
+            t(
+                "未提供碳价（选项 carbon_price_cny），罚款金额未计算",
+                "No carbon price given (option carbon_price_cny); penalty amounts not computed",
+            ),
             vec![],
         );
     }
@@ -623,7 +733,8 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
         num(cut),
         Some("t"),
     );
-    let r_cut = tonnes.record(&mut ev.out, ("次年配额核减", "Cut of next year's allocation"), cut, Some("t"), vec![Output::ref_step(s_cut_raw)]);
+    let r_cut =
+        tonnes.record(&mut ev.out, ("次年配额核减", "Cut of next year's allocation"), cut, Some("t"), vec![Output::ref_step(s_cut_raw)]);
     ev.metric_rounded("next_allocation_cut_t", &tonnes, &r_cut, Some(&format!("shortfall_t * {P_CUT_RATIO}")));
     Ok(())
 }

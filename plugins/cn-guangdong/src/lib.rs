@@ -14,7 +14,7 @@
 
 use lvyue_sdk::offsets::pilot::{self, PilotSpec};
 #[allow(unused_imports)]
-use lvyue_sdk::{t, Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind};
+use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind, t};
 
 struct Pilot;
 
@@ -39,7 +39,8 @@ impl lvyue_sdk::Plugin for Pilot {
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
         pilot::evaluate(&SPEC, req, |p| {
-            let used: Decimal = p.credits.iter().filter(|(c, _, _)| c.credit_type == "PHCER" || c.credit_type == "GDPHCER").map(|(_, _, u)| *u).sum();
+            let used: Decimal =
+                p.credits.iter().filter(|(c, _, _)| c.credit_type == "PHCER" || c.credit_type == "GDPHCER").map(|(_, _, u)| *u).sum();
             if used > Decimal::ZERO {
                 p.finding(
                     "GD_PHCER_ANNUAL_SCOPE",

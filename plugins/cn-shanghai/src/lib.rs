@@ -11,7 +11,7 @@
 //! Options: `carbon_price_cny`, `surrender_date`.
 
 use lvyue_sdk::offsets::pilot::{self, PilotSpec};
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request, Severity};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, Severity, t};
 
 struct Shanghai;
 
@@ -19,7 +19,12 @@ const SPEC: PilotSpec = PilotSpec {
     id: "cn-shanghai",
     name: ("上海碳排放交易试点履约", "Shanghai pilot ETS compliance"),
     years: &[2021, 2022, 2023, 2024, 2025],
-    findings: &[("SH_SHCERCIR1_USED", Severity::Info, "计划使用上海碳普惠减排量（SHCERCIR1）", "The plan uses Shanghai carbon-inclusion credits (SHCERCIR1)")],
+    findings: &[(
+        "SH_SHCERCIR1_USED",
+        Severity::Info,
+        "计划使用上海碳普惠减排量（SHCERCIR1）",
+        "The plan uses Shanghai carbon-inclusion credits (SHCERCIR1)",
+    )],
     parameters: &[],
     examples: &[
         ("entity", "entity", &["上海某化工有限公司 Shanghai Chemicals Co."]),

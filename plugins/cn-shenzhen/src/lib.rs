@@ -13,7 +13,7 @@
 
 use lvyue_sdk::offsets::pilot::{self, PilotSpec};
 #[allow(unused_imports)]
-use lvyue_sdk::{t, Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind};
+use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind, t};
 
 struct Pilot;
 

@@ -16,7 +16,7 @@
 use lvyue_sdk::offsets::list;
 use lvyue_sdk::offsets::pilot::{self, PilotSpec};
 #[allow(unused_imports)]
-use lvyue_sdk::{t, Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, Value, ValueKind};
+use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, Value, ValueKind, t};
 
 struct Pilot;
 
@@ -69,7 +69,8 @@ impl lvyue_sdk::Plugin for Pilot {
             if let Some(s) = sector.as_ref().filter(|s| listed.contains(s)) {
                 if let Some(d) = &by {
                     let later = within.map(|y| format!("；若在该方案之后才转入，则自转入时间起 {y} 年内注销")).unwrap_or_default();
-                    let later_en = within.map(|y| format!("; if it moved after that plan, within {y} years of the move")).unwrap_or_default();
+                    let later_en =
+                        within.map(|y| format!("; if it moved after that plan, within {y} years of the move")).unwrap_or_default();
                     p.finding(
                         "TJ_TRANSFER_ALLOWANCES_CANCEL",
                         t(
@@ -85,13 +86,16 @@ impl lvyue_sdk::Plugin for Pilot {
             let sectors_zh = listed.join("、");
             let sectors_en = listed.join(", ");
             let (why_zh, why_en) = match &sector {
-                Some(s) => (format!("{s} 不属于已转入的{sectors_zh}行业"), format!("{s} is not one of the sectors already moved: {sectors_en}")),
+                Some(s) => {
+                    (format!("{s} 不属于已转入的{sectors_zh}行业"), format!("{s} is not one of the sectors already moved: {sectors_en}"))
+                }
                 None => ("未填写行业".to_string(), "no sector given".to_string()),
             };
             let (alt_zh, alt_en) = match (&sector, &by) {
-                (None, Some(d)) => {
-                    (format!("；若为已转入的{sectors_zh}单位，则须于 {d} 前注销"), format!("; a {sectors_en} entity already moved must cancel by {d}"))
-                }
+                (None, Some(d)) => (
+                    format!("；若为已转入的{sectors_zh}单位，则须于 {d} 前注销"),
+                    format!("; a {sectors_en} entity already moved must cancel by {d}"),
+                ),
                 _ => (String::new(), String::new()),
             };
             p.finding(

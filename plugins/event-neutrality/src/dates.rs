@@ -23,9 +23,7 @@ pub fn add_years(d: Date, years: i32) -> Date {
     let Some(year) = d.year().checked_add(years) else {
         return beyond;
     };
-    Date::from_calendar_date(year, d.month(), d.day())
-        .or_else(|_| Date::from_calendar_date(year, d.month(), d.day() - 1))
-        .unwrap_or(beyond)
+    Date::from_calendar_date(year, d.month(), d.day()).or_else(|_| Date::from_calendar_date(year, d.month(), d.day() - 1)).unwrap_or(beyond)
 }
 
 /// Days from `start` to `end`, both included.

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use lvyue_sdk::{fmt_dec, num, t, Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value};
+use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value, fmt_dec, num, t};
 
-use crate::eval::{column, filled, round_dp, text_or_empty, Eval};
+use crate::eval::{Eval, column, filled, round_dp, text_or_empty};
 use crate::event::Event;
-use crate::spec::{category_metric, CATEGORIES, F_FACTOR, F_FUEL, F_GRID, P_GRID_LEVEL, R_SOURCE};
+use crate::spec::{CATEGORIES, F_FACTOR, F_FUEL, F_GRID, P_GRID_LEVEL, R_SOURCE, category_metric};
 
 /// Fuels with defaults in rules/event-neutrality/fuels.toml.
 const FUELS: &[&str] = &["natural_gas", "lng", "lpg", "gasoline", "diesel", "kerosene", "fuel_oil"];
@@ -120,7 +120,10 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
             (Some(q), Some(p)) if q != p => {
                 ev.finding(
                     "ACTIVITY_CONFLICT",
-                    t(&format!("{label}：活动数据 {q} 与人次×距离 {p} 不一致"), &format!("{label}: activity {q} differs from trips × distance {p}")),
+                    t(
+                        &format!("{label}：活动数据 {q} 与人次×距离 {p} 不一致"),
+                        &format!("{label}: activity {q} differs from trips × distance {p}"),
+                    ),
                     vec![row.at("quantity"), row.at("trips"), row.at("distance_km")],
                 );
                 continue;
@@ -130,7 +133,10 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
                 if unit != "pkm" {
                     ev.finding(
                         "UNIT_MISMATCH",
-                        t(&format!("{label}：人次×距离得人公里，单位应为 pkm，而非 {unit}"), &format!("{label}: trips × distance gives person-km; the unit must be pkm, not {unit}")),
+                        t(
+                            &format!("{label}：人次×距离得人公里，单位应为 pkm，而非 {unit}"),
+                            &format!("{label}: trips × distance gives person-km; the unit must be pkm, not {unit}"),
+                        ),
                         vec![row.at("unit")],
                     );
                     continue;
@@ -140,7 +146,10 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
             (None, None) => {
                 ev.finding(
                     "ACTIVITY_MISSING",
-                    t(&format!("{label}：未填写活动数据（交通类可填写人次与每人次距离）"), &format!("{label}: no activity data (travel rows may give trips and distance per trip)")),
+                    t(
+                        &format!("{label}：未填写活动数据（交通类可填写人次与每人次距离）"),
+                        &format!("{label}: no activity data (travel rows may give trips and distance per trip)"),
+                    ),
                     vec![row.at("quantity")],
                 );
                 continue;
@@ -224,7 +233,10 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
                 let Some(conv) = conversion(&unit, &r.unit) else {
                     ev.finding(
                         "UNIT_MISMATCH",
-                        t(&format!("{label}：规则库因子 {} 按 {} 计，无法换算 {unit}", r.origin, r.unit), &format!("{label}: the rules' factor {} is per {}; {unit} does not convert", r.origin, r.unit)),
+                        t(
+                            &format!("{label}：规则库因子 {} 按 {} 计，无法换算 {unit}", r.origin, r.unit),
+                            &format!("{label}: the rules' factor {} is per {}; {unit} does not convert", r.origin, r.unit),
+                        ),
                         vec![row.at("unit")],
                     );
                     continue;
@@ -268,7 +280,13 @@ pub fn rows(ev: &mut Eval, event: &Event) -> Result<Rows, EvaluationError> {
                 continue;
             }
         }
-        let (rounded, step) = rounding.record_if_changed(&mut ev.out, (&format!("{label} 排放量"), &format!("{label} emissions")), calc.emissions, Some("tCO2e"), calc.cells.clone());
+        let (rounded, step) = rounding.record_if_changed(
+            &mut ev.out,
+            (&format!("{label} 排放量"), &format!("{label} emissions")),
+            calc.emissions,
+            Some("tCO2e"),
+            calc.cells.clone(),
+        );
         calc.emissions = rounded;
         calc.cells.extend(step.map(Output::ref_step));
         out.push(calc);
@@ -326,7 +344,12 @@ fn confidence_of(ev: &Eval, origin: &str) -> String {
 }
 
 /// A `factor.*` parameter for the row, else the fuel defaults for combustion rows.
-fn rule_factor(ev: &mut Eval, cat: &str, item: Option<&str>, fuels: &mut BTreeMap<String, (Decimal, String, u32)>) -> Result<Option<RuleFactor>, EvaluationError> {
+fn rule_factor(
+    ev: &mut Eval,
+    cat: &str,
+    item: Option<&str>,
+    fuels: &mut BTreeMap<String, (Decimal, String, u32)>,
+) -> Result<Option<RuleFactor>, EvaluationError> {
     let mut keys = Vec::new();
     if let Some(i) = item {
         keys.push(format!("{F_FACTOR}{cat}.{i}"));
@@ -428,8 +451,15 @@ const PROVINCE_KEYS: &[(&str, &str)] = &[
     ("新疆", "xinjiang"),
 ];
 
-const REGION_KEYS: &[(&str, &str)] =
-    &[("华北", "north"), ("东北", "northeast"), ("华东", "east"), ("华中", "central"), ("西北", "northwest"), ("南方", "south"), ("西南", "southwest")];
+const REGION_KEYS: &[(&str, &str)] = &[
+    ("华北", "north"),
+    ("东北", "northeast"),
+    ("华东", "east"),
+    ("华中", "central"),
+    ("西北", "northwest"),
+    ("南方", "south"),
+    ("西南", "southwest"),
+];
 
 const LEVELS: &[&str] = &["province", "region", "national"];
 
@@ -442,13 +472,20 @@ fn grid_factor(ev: &mut Eval, event: &Event) -> Result<Option<Grid>, EvaluationE
         Some(l) => {
             ev.finding(
                 "OPTION_INVALID",
-                t(&format!("选项 grid_factor_level = \"{l}\"：应为 province、region 或 national"), &format!("Option grid_factor_level = \"{l}\": expected province, region or national")),
+                t(
+                    &format!("选项 grid_factor_level = \"{l}\"：应为 province、region 或 national"),
+                    &format!("Option grid_factor_level = \"{l}\": expected province, region or national"),
+                ),
                 vec!["option:grid_factor_level".into()],
             );
             return ev.fail_if_errors().map(|_| None);
         }
         None if LEVELS.contains(&rules_level) => rules_level.to_string(),
-        None => return Err(EvaluationError::MissingParameter(format!("{P_GRID_LEVEL} (expected province, region or national, found {rules_level})"))),
+        None => {
+            return Err(EvaluationError::MissingParameter(format!(
+                "{P_GRID_LEVEL} (expected province, region or national, found {rules_level})"
+            )));
+        }
     };
     let year = ev.year();
     let mut candidates: Vec<(String, String)> = Vec::new(); // (key, what)
@@ -544,7 +581,14 @@ pub fn finish(ev: &mut Eval, rows: &Rows, green_deduction: Option<(Decimal, Deci
                 table: "event_emissions".into(),
                 row: r.row.clone(),
                 subject: r.source.clone(),
-                outcome: if r.user { "user-factor" } else if ELECTRICITY.contains(&r.category) { "grid-factor" } else { "rules-factor" }.into(),
+                outcome: if r.user {
+                    "user-factor"
+                } else if ELECTRICITY.contains(&r.category) {
+                    "grid-factor"
+                } else {
+                    "rules-factor"
+                }
+                .into(),
                 amount: Some(lvyue_sdk::fmt_dec(r.emissions)),
                 unit: Some("tCO2e".into()),
                 reasons: if r.user { vec!["FACTOR_USER_SUPPLIED".into()] } else { vec![] },
@@ -622,7 +666,13 @@ pub fn finish(ev: &mut Eval, rows: &Rows, green_deduction: Option<(Decimal, Deci
             // The same operands as the host's check of the formula: the metrics' normalised values.
             let per = total.normalize() / a.normalize();
             let s = ev.out.step(
-                Step { clause: "评价报告 / evaluation report", zh: "人均排放量 = 排放总量 / 参与人数", en: "Per attendee = total / attendees", parameters: &[], inputs: vec![Output::ref_step(s_total), Output::ref_step(event.step)] },
+                Step {
+                    clause: "评价报告 / evaluation report",
+                    zh: "人均排放量 = 排放总量 / 参与人数",
+                    en: "Per attendee = total / attendees",
+                    parameters: &[],
+                    inputs: vec![Output::ref_step(s_total), Output::ref_step(event.step)],
+                },
                 num(per),
                 Some("tCO2e/person"),
             );
@@ -630,7 +680,13 @@ pub fn finish(ev: &mut Eval, rows: &Rows, green_deduction: Option<(Decimal, Deci
         }
         None => {
             let s = ev.out.step(
-                Step { clause: "评价报告 / evaluation report", zh: "未填写参与人数", en: "Attendance not given", parameters: &[], inputs: vec![] },
+                Step {
+                    clause: "评价报告 / evaluation report",
+                    zh: "未填写参与人数",
+                    en: "Attendance not given",
+                    parameters: &[],
+                    inputs: vec![],
+                },
                 Value::Empty,
                 None,
             );

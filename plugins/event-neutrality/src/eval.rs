@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use lvyue_sdk::rounding::{self, Mode, Rounded, Rule};
-use lvyue_sdk::{dec, t, Context, Decimal, EvaluationError, Output, Parameter, ResultColumn, TextZhEn, Value};
+use lvyue_sdk::{Context, Decimal, EvaluationError, Output, Parameter, ResultColumn, TextZhEn, Value, dec, t};
 
 use crate::spec::{FINDINGS, METRICS};
 
@@ -29,7 +29,10 @@ impl<'a> Eval<'a> {
     }
 
     fn value(&mut self, key: &str) -> Result<&'a Value, EvaluationError> {
-        let p = self.ctx.parameter(key).map_err(|_| EvaluationError::MissingParameter(format!("{key} (no value in the rules for {})", self.year())))?;
+        let p = self
+            .ctx
+            .parameter(key)
+            .map_err(|_| EvaluationError::MissingParameter(format!("{key} (no value in the rules for {})", self.year())))?;
         self.used.insert(key.to_string());
         Ok(&p.value)
     }

@@ -1,10 +1,10 @@
 //! The event's facts: one row of the event sheet, checked; the event metrics.
 
-use lvyue_sdk::{num, t, Decimal, EvaluationError, Output, Step, Value};
+use lvyue_sdk::{Decimal, EvaluationError, Output, Step, Value, num, t};
 use time::Date;
 
 use crate::dates;
-use crate::eval::{filled, num_or_empty, text_or_empty, Eval};
+use crate::eval::{Eval, filled, num_or_empty, text_or_empty};
 use crate::spec::P_MIN_EVALUATORS;
 
 pub struct Event {
@@ -29,7 +29,10 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
     if rows.len() != 1 {
         ev.finding(
             "EVENT_ROWS",
-            t(&format!("活动信息表有 {} 行，应恰好填写一行", rows.len()), &format!("The event sheet has {} rows; fill exactly one", rows.len())),
+            t(
+                &format!("活动信息表有 {} 行，应恰好填写一行", rows.len()),
+                &format!("The event sheet has {} rows; fill exactly one", rows.len()),
+            ),
             rows.iter().map(|r| r.source().to_string()).collect(),
         );
         return ev.fail_if_errors().map(|_| unreachable!());
@@ -38,13 +41,20 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
     // Required date cells are checked by the host; parse defensively all the same.
     let date = |key: &str| row.date(key).and_then(dates::parse);
     let (Some(start), Some(end)) = (date("start_date"), date("end_date")) else {
-        ev.finding("DATE_ORDER", t("活动开始、结束日期无效", "The start or end date is not a valid date"), vec![row.at("start_date"), row.at("end_date")]);
+        ev.finding(
+            "DATE_ORDER",
+            t("活动开始、结束日期无效", "The start or end date is not a valid date"),
+            vec![row.at("start_date"), row.at("end_date")],
+        );
         return ev.fail_if_errors().map(|_| unreachable!());
     };
     if end < start {
         ev.finding(
             "DATE_ORDER",
-            t(&format!("结束日期 {} 早于开始日期 {}", dates::format(end), dates::format(start)), &format!("The end date {} is before the start date {}", dates::format(end), dates::format(start))),
+            t(
+                &format!("结束日期 {} 早于开始日期 {}", dates::format(end), dates::format(start)),
+                &format!("The end date {} is before the start date {}", dates::format(end), dates::format(start)),
+            ),
             vec![row.at("start_date"), row.at("end_date")],
         );
     }
@@ -52,7 +62,10 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
     if let Some(p) = prep.filter(|p| *p > start) {
         ev.finding(
             "DATE_ORDER",
-            t(&format!("筹备阶段起始日 {} 晚于开始日期", dates::format(p)), &format!("The preparation start {} is after the start date", dates::format(p))),
+            t(
+                &format!("筹备阶段起始日 {} 晚于开始日期", dates::format(p)),
+                &format!("The preparation start {} is after the start date", dates::format(p)),
+            ),
             vec![row.at("preparation_start")],
         );
     }
@@ -60,7 +73,10 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
     if let Some(w) = wrap.filter(|w| *w < end) {
         ev.finding(
             "DATE_ORDER",
-            t(&format!("收尾阶段截止日 {} 早于结束日期", dates::format(w)), &format!("The wrap-up end {} is before the end date", dates::format(w))),
+            t(
+                &format!("收尾阶段截止日 {} 早于结束日期", dates::format(w)),
+                &format!("The wrap-up end {} is before the end date", dates::format(w)),
+            ),
             vec![row.at("wrap_up_end")],
         );
     }
@@ -70,7 +86,11 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
             "EVENT_YEAR",
             t(
                 &format!("评价年度 {year} 不是活动开始（{}）或结束（{}）的年份；电网排放因子按年度取值", start.year(), end.year()),
-                &format!("Year {year} is neither the start ({}) nor the end ({}) year of the event; grid factors are taken for the year", start.year(), end.year()),
+                &format!(
+                    "Year {year} is neither the start ({}) nor the end ({}) year of the event; grid factors are taken for the year",
+                    start.year(),
+                    end.year()
+                ),
             ),
             vec![row.at("start_date"), row.at("end_date")],
         );
@@ -80,7 +100,13 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
     let inputs = vec![row.at("name"), row.at("start_date"), row.at("end_date")];
     let days = dates::days_inclusive(start, end);
     let step = ev.out.step(
-        Step { clause: CLAUSE, zh: "活动信息：名称、类型、场所、举办期间", en: "The event: name, type, venue, dates", parameters: &[], inputs },
+        Step {
+            clause: CLAUSE,
+            zh: "活动信息：名称、类型、场所、举办期间",
+            en: "The event: name, type, venue, dates",
+            parameters: &[],
+            inputs,
+        },
         Value::Text(format!("{} — {}", dates::format(start), dates::format(end))),
         None,
     );
@@ -90,14 +116,26 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
     ev.metric("event_start", Value::Date(dates::format(start)), step);
     ev.metric("event_end", Value::Date(dates::format(end)), step);
     let s_days = ev.out.step(
-        Step { clause: CLAUSE, zh: "举办天数 = 结束日期 − 开始日期 + 1", en: "Days = end − start + 1", parameters: &[], inputs: vec![Output::ref_step(step)] },
+        Step {
+            clause: CLAUSE,
+            zh: "举办天数 = 结束日期 − 开始日期 + 1",
+            en: "Days = end − start + 1",
+            parameters: &[],
+            inputs: vec![Output::ref_step(step)],
+        },
         num(Decimal::from(days)),
         Some("days"),
     );
     ev.metric("event_days", num(Decimal::from(days)), s_days);
     let attendees = row.decimal("attendees");
     let s_att = ev.out.step(
-        Step { clause: CLAUSE, zh: "现场参与人数与场地面积（用户填写）", en: "On-site attendance and floor area (as stated)", parameters: &[], inputs: vec![row.at("attendees"), row.at("floor_area_m2")] },
+        Step {
+            clause: CLAUSE,
+            zh: "现场参与人数与场地面积（用户填写）",
+            en: "On-site attendance and floor area (as stated)",
+            parameters: &[],
+            inputs: vec![row.at("attendees"), row.at("floor_area_m2")],
+        },
         num_or_empty(attendees),
         Some("persons"),
     );
@@ -121,19 +159,32 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
         match row.decimal("evaluator_count") {
             Some(n) if n < min => ev.finding(
                 "EVALUATION_TEAM_SIZE",
-                t(&format!("第三方评价组 {n} 人，指南要求至少 {min} 人"), &format!("The evaluation team has {n} members; the guideline asks for at least {min}")),
+                t(
+                    &format!("第三方评价组 {n} 人，指南要求至少 {min} 人"),
+                    &format!("The evaluation team has {n} members; the guideline asks for at least {min}"),
+                ),
                 vec![row.at("evaluator_count")],
             ),
             None => ev.finding(
                 "EVALUATION_TEAM_SIZE",
-                t(&format!("未填写第三方评价组人数；指南要求至少 {min} 人"), &format!("The evaluation team size is not stated; the guideline asks for at least {min}")),
+                t(
+                    &format!("未填写第三方评价组人数；指南要求至少 {min} 人"),
+                    &format!("The evaluation team size is not stated; the guideline asks for at least {min}"),
+                ),
                 vec![row.at("evaluator_count")],
             ),
             Some(_) => {}
         }
     }
 
-    let types: &[(&str, &str)] = &[("conference", "会议"), ("forum", "论坛"), ("exhibition", "展览"), ("performance", "演出"), ("sports", "赛事"), ("other", "其他")];
+    let types: &[(&str, &str)] = &[
+        ("conference", "会议"),
+        ("forum", "论坛"),
+        ("exhibition", "展览"),
+        ("performance", "演出"),
+        ("sports", "赛事"),
+        ("other", "其他"),
+    ];
     let type_text = row.text("event_type").map(|k| match types.iter().find(|(t, _)| *t == k) {
         Some((k, zh)) => format!("{zh} {k}"),
         None => k.to_string(),
@@ -155,9 +206,24 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
         ("start_date", "开始日期", "Start date", Value::Date(dates::format(start))),
         ("end_date", "结束日期", "End date", Value::Date(dates::format(end))),
         ("days", "举办天数", "Days", num(Decimal::from(days))),
-        ("boundary_start", "核算边界起始（含筹备阶段时为筹备起始日）", "Boundary from (preparation start, if included)", date_value(Some(prep.unwrap_or(start)))),
-        ("boundary_end", "核算边界截止（含收尾阶段时为收尾截止日）", "Boundary until (wrap-up end, if included)", date_value(Some(wrap.unwrap_or(end)))),
-        ("preparation_included", "包含筹备阶段", "Preparation phase included", Value::Text(if prep.is_some() { "是 yes" } else { "否 no" }.into())),
+        (
+            "boundary_start",
+            "核算边界起始（含筹备阶段时为筹备起始日）",
+            "Boundary from (preparation start, if included)",
+            date_value(Some(prep.unwrap_or(start))),
+        ),
+        (
+            "boundary_end",
+            "核算边界截止（含收尾阶段时为收尾截止日）",
+            "Boundary until (wrap-up end, if included)",
+            date_value(Some(wrap.unwrap_or(end))),
+        ),
+        (
+            "preparation_included",
+            "包含筹备阶段",
+            "Preparation phase included",
+            Value::Text(if prep.is_some() { "是 yes" } else { "否 no" }.into()),
+        ),
         ("wrap_up_included", "包含收尾阶段", "Wrap-up phase included", Value::Text(if wrap.is_some() { "是 yes" } else { "否 no" }.into())),
         ("attendees", "现场参与人数", "On-site attendees", num_or_empty(attendees)),
         ("floor_area_m2", "场地面积（m²）", "Floor area (m²)", num_or_empty(row.decimal("floor_area_m2"))),
@@ -174,7 +240,10 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
             crate::eval::column("name_en", "Item", "Item", None),
             crate::eval::column("value", "内容", "Value", None),
         ],
-        rows: facts.into_iter().map(|(k, zh, en, v)| vec![Value::Text(k.into()), Value::Text(zh.into()), Value::Text(en.into()), v]).collect(),
+        rows: facts
+            .into_iter()
+            .map(|(k, zh, en, v)| vec![Value::Text(k.into()), Value::Text(zh.into()), Value::Text(en.into()), v])
+            .collect(),
         charts: vec![],
     });
 

@@ -3,11 +3,11 @@
 //! (发改能源〔2023〕1044号: the certificate is the sole proof); the grid factor
 //! applies to the rest.
 
-use lvyue_sdk::{fmt_dec, num, t, Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value};
+use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value, fmt_dec, num, t};
 
 use crate::dates;
 use crate::emissions::Rows;
-use crate::eval::{column, filled, Eval};
+use crate::eval::{Eval, column, filled};
 use crate::event::Event;
 use crate::spec::{P_CERT_LEGACY_BEFORE, P_CERT_LEGACY_UNTIL, P_CERT_VALIDITY_YEARS, P_CERT_WINDOW, P_REQUIRES_CERTS};
 
@@ -76,7 +76,12 @@ impl Validity {
         // Months counted from year 0: the production month plus 12 × years − 1.
         let last_month = produced.year() * 12 + i32::from(u8::from(produced.month())) - 1 + self.years * 12 - 1;
         let next = last_month + 1;
-        let first_of_next = time::Date::from_calendar_date(next.div_euclid(12), time::Month::try_from((next.rem_euclid(12) + 1) as u8).expect("a month"), 1).expect("a date");
+        let first_of_next = time::Date::from_calendar_date(
+            next.div_euclid(12),
+            time::Month::try_from((next.rem_euclid(12) + 1) as u8).expect("a month"),
+            1,
+        )
+        .expect("a date");
         let end = first_of_next.previous_day().expect("a date");
         match self.legacy {
             Some((before, until)) if produced < before => end.max(until),
@@ -85,7 +90,8 @@ impl Validity {
     }
 }
 
-const CLAUSE: &str = "发改能源〔2023〕1044号（绿证为可再生能源电量环境属性的唯一证明）；清华大学《抵销机制设计》DC-11 / certificates as sole proof";
+const CLAUSE: &str =
+    "发改能源〔2023〕1044号（绿证为可再生能源电量环境属性的唯一证明）；清华大学《抵销机制设计》DC-11 / certificates as sole proof";
 
 pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, EvaluationError> {
     let requires = ev.boolean(P_REQUIRES_CERTS)?;
@@ -148,7 +154,13 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
     }
     ev.fail_if_errors()?;
     let s_claimed = ev.out.step(
-        Step { clause: CLAUSE, zh: "主张为零排放的绿电电量", en: "Green electricity claimed as zero-emission", parameters: &[], inputs: claimed_cells },
+        Step {
+            clause: CLAUSE,
+            zh: "主张为零排放的绿电电量",
+            en: "Green electricity claimed as zero-emission",
+            parameters: &[],
+            inputs: claimed_cells,
+        },
         num(claimed),
         Some("MWh"),
     );
@@ -157,7 +169,11 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
     // ---- certificates -------------------------------------------------------------
     let certs: Vec<_> = ev.ctx.table("green_certificates").rows().collect();
     // Read only when a certificate gives its retirement date.
-    let validity = if certs.iter().any(|r| r.date("retirement_date").is_some() && r.date("generated_from").is_some()) { Validity::read(ev)? } else { None };
+    let validity = if certs.iter().any(|r| r.date("retirement_date").is_some() && r.date("generated_from").is_some()) {
+        Validity::read(ev)?
+    } else {
+        None
+    };
     let mut matched = Decimal::ZERO;
     let mut matched_cells = Vec::new();
     let mut status: Vec<(usize, Vec<&'static str>)> = Vec::new();
@@ -169,7 +185,11 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
         let mut reasons = Vec::new();
         if let (Some(f), Some(to)) = (from, to) {
             if to < f {
-                ev.finding("DATE_ORDER", t(&format!("绿证 {id}：生产截止日早于起始日"), &format!("Certificate {id}: generation ends before it starts")), vec![row.at("generated_from"), row.at("generated_to")]);
+                ev.finding(
+                    "DATE_ORDER",
+                    t(&format!("绿证 {id}：生产截止日早于起始日"), &format!("Certificate {id}: generation ends before it starts")),
+                    vec![row.at("generated_from"), row.at("generated_to")],
+                );
                 continue;
             }
             let fits = match window {
@@ -182,7 +202,11 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
                     "event_year" => (format!("须在活动年度 {year} 内"), format!("must lie within the event's year {year}")),
                     _ => (
                         format!("须与活动边界期间 {}—{} 重叠", dates::format(event.boundary_start), dates::format(event.boundary_end)),
-                        format!("must overlap the event's boundary {} to {}", dates::format(event.boundary_start), dates::format(event.boundary_end)),
+                        format!(
+                            "must overlap the event's boundary {} to {}",
+                            dates::format(event.boundary_start),
+                            dates::format(event.boundary_end)
+                        ),
                     ),
                 };
                 ev.finding(
@@ -201,13 +225,20 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
                 reasons.push("GREEN_CERT_EXPIRED");
                 let month = format!("{:04}-{:02}", f.year(), u8::from(f.month()));
                 let several = to.is_some_and(|to| (to.year(), to.month()) != (f.year(), f.month()));
-                let (block_zh, block_en) = if several { ("（多月区段按最早生产月计）", " (a block of several months counts from its first month)") } else { ("", "") };
+                let (block_zh, block_en) = if several {
+                    ("（多月区段按最早生产月计）", " (a block of several months counts from its first month)")
+                } else {
+                    ("", "")
+                };
                 let (rule_zh, rule_en) = match v.legacy {
                     Some((before, _)) if v.extended(f) => (
                         format!("{} 前生产的电量，有效期延至该日", dates::format(before)),
                         format!("electricity produced before {} is valid to that day", dates::format(before)),
                     ),
-                    _ => (format!("自电量生产自然月（含）起 {} 年", v.years), format!("{} years from the production month, that month included", v.years)),
+                    _ => (
+                        format!("自电量生产自然月（含）起 {} 年", v.years),
+                        format!("{} years from the production month, that month included", v.years),
+                    ),
                 };
                 ev.finding(
                     "GREEN_CERT_EXPIRED",
@@ -223,7 +254,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
             reasons.push("GREEN_CERT_NOT_RETIRED");
             ev.finding(
                 "GREEN_CERT_NOT_RETIRED",
-                t(&format!("绿证 {id}（{mwh} MWh）未为本活动核销，不计入"), &format!("Certificate {id} ({mwh} MWh) is not retired for this event; not counted")),
+                t(
+                    &format!("绿证 {id}（{mwh} MWh）未为本活动核销，不计入"),
+                    &format!("Certificate {id} ({mwh} MWh) is not retired for this event; not counted"),
+                ),
                 vec![row.at("retired")],
             );
         }
@@ -234,7 +268,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
         status.push((i, reasons));
     }
     ev.fail_if_errors()?;
-    let matched_params: Vec<&str> = [P_CERT_WINDOW, P_CERT_VALIDITY_YEARS, P_CERT_LEGACY_BEFORE, P_CERT_LEGACY_UNTIL].into_iter().filter(|k| ev.used.contains(*k)).collect();
+    let matched_params: Vec<&str> = [P_CERT_WINDOW, P_CERT_VALIDITY_YEARS, P_CERT_LEGACY_BEFORE, P_CERT_LEGACY_UNTIL]
+        .into_iter()
+        .filter(|k| ev.used.contains(*k))
+        .collect();
     let s_matched = ev.out.step(
         Step {
             clause: CLAUSE,
@@ -255,7 +292,13 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
         Some(g) => pending.push(("grid_factor_t_per_mwh", num(g.value), g.step, None)),
         None => {
             let s = ev.out.step(
-                Step { clause: "电力二氧化碳排放因子公告 / MEE-NBS factors", zh: "该年度无已发布的电网排放因子", en: "No published grid factor for the year", parameters: &[], inputs: vec![] },
+                Step {
+                    clause: "电力二氧化碳排放因子公告 / MEE-NBS factors",
+                    zh: "该年度无已发布的电网排放因子",
+                    en: "No published grid factor for the year",
+                    parameters: &[],
+                    inputs: vec![],
+                },
                 Value::Empty,
                 None,
             );
@@ -283,7 +326,13 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
     pending.push(("green_power_covered_mwh", num(covered), s_cov, Some(formula)));
     let uncovered = claimed - covered;
     let s_unc = ev.out.step(
-        Step { clause: CLAUSE, zh: "无绿证对应的绿电（按电网因子计入）", en: "Green power without certificates (at the grid factor)", parameters: &[], inputs: vec![Output::ref_step(s_claimed), Output::ref_step(s_cov)] },
+        Step {
+            clause: CLAUSE,
+            zh: "无绿证对应的绿电（按电网因子计入）",
+            en: "Green power without certificates (at the grid factor)",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_claimed), Output::ref_step(s_cov)],
+        },
         num(uncovered),
         Some("MWh"),
     );
@@ -305,7 +354,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
             "GREEN_CERT_SHORTFALL",
             t(
                 &format!("绿电 {} MWh 中 {short} MWh 无相符的已核销绿证，按电网排放因子计入（{at} t）", claimed.min(rows.grid_mwh)),
-                &format!("{short} MWh of the {} MWh green power have no matching retired certificates and count at the grid factor ({at} t)", claimed.min(rows.grid_mwh)),
+                &format!(
+                    "{short} MWh of the {} MWh green power have no matching retired certificates and count at the grid factor ({at} t)",
+                    claimed.min(rows.grid_mwh)
+                ),
             ),
             vec![],
         );
@@ -313,7 +365,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
     if matched > covered && !claimed.is_zero() {
         ev.finding(
             "GREEN_CERT_SURPLUS",
-            t(&format!("相符的已核销绿证 {matched} MWh 超过计入的绿电 {covered} MWh"), &format!("Matching retired certificates ({matched} MWh) exceed the green power counted ({covered} MWh)")),
+            t(
+                &format!("相符的已核销绿证 {matched} MWh 超过计入的绿电 {covered} MWh"),
+                &format!("Matching retired certificates ({matched} MWh) exceed the green power counted ({covered} MWh)"),
+            ),
             vec![],
         );
     }
@@ -324,7 +379,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
             _ => None,
         });
         let (zh, en) = match residual {
-            Some(r) => (format!("；全国剔除市场化非化石电量的因子为 {r} tCO2/MWh，仅供参考"), format!("; the national factor excluding market-traded non-fossil power is {r} tCO2/MWh, for reference")),
+            Some(r) => (
+                format!("；全国剔除市场化非化石电量的因子为 {r} tCO2/MWh，仅供参考"),
+                format!("; the national factor excluding market-traded non-fossil power is {r} tCO2/MWh, for reference"),
+            ),
             None => (String::new(), String::new()),
         };
         ev.finding(
@@ -357,7 +415,13 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
         }
         None => {
             let s = ev.out.step(
-                Step { clause: CLAUSE, zh: "无电网排放因子，未计算绿电减排量", en: "No grid factor; avoided emissions not computed", parameters: &[], inputs: vec![Output::ref_step(s_cov)] },
+                Step {
+                    clause: CLAUSE,
+                    zh: "无电网排放因子，未计算绿电减排量",
+                    en: "No grid factor; avoided emissions not computed",
+                    parameters: &[],
+                    inputs: vec![Output::ref_step(s_cov)],
+                },
                 Value::Empty,
                 None,
             );
@@ -368,12 +432,22 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
 
     // Stated avoided emissions and the factor they imply (e.g. a press release).
     if stated_cells.is_empty() {
-        let s = ev.out.step(Step { clause: CLAUSE, zh: "未声明绿电减排量", en: "No avoided emissions stated", parameters: &[], inputs: vec![] }, Value::Empty, None);
+        let s = ev.out.step(
+            Step { clause: CLAUSE, zh: "未声明绿电减排量", en: "No avoided emissions stated", parameters: &[], inputs: vec![] },
+            Value::Empty,
+            None,
+        );
         pending.push(("green_power_claimed_avoided_t", Value::Empty, s, None));
         pending.push(("green_power_claimed_factor_t_per_mwh", Value::Empty, s, None));
     } else {
         let s = ev.out.step(
-            Step { clause: "用户声明 / as stated", zh: "声明的绿电减排量", en: "Stated avoided emissions", parameters: &[], inputs: stated_cells },
+            Step {
+                clause: "用户声明 / as stated",
+                zh: "声明的绿电减排量",
+                en: "Stated avoided emissions",
+                parameters: &[],
+                inputs: stated_cells,
+            },
             num(stated_avoided),
             Some("tCO2e"),
         );
@@ -383,12 +457,23 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
         } else {
             let implied = stated_avoided.normalize() / stated_mwh.normalize();
             let s_f = ev.out.step(
-                Step { clause: "用户声明 / as stated", zh: "隐含排放因子 = 声明减排量 / 对应绿电电量", en: "Implied factor = stated avoided / its green MWh", parameters: &[], inputs: vec![Output::ref_step(s), Output::ref_step(s_claimed)] },
+                Step {
+                    clause: "用户声明 / as stated",
+                    zh: "隐含排放因子 = 声明减排量 / 对应绿电电量",
+                    en: "Implied factor = stated avoided / its green MWh",
+                    parameters: &[],
+                    inputs: vec![Output::ref_step(s), Output::ref_step(s_claimed)],
+                },
                 num(implied),
                 Some("tCO2/MWh"),
             );
             if all_stated {
-                pending.push(("green_power_claimed_factor_t_per_mwh", num(implied), s_f, Some("green_power_claimed_avoided_t / green_power_claimed_mwh")));
+                pending.push((
+                    "green_power_claimed_factor_t_per_mwh",
+                    num(implied),
+                    s_f,
+                    Some("green_power_claimed_avoided_t / green_power_claimed_mwh"),
+                ));
             } else {
                 pending.push(("green_power_claimed_factor_t_per_mwh", num(implied), s_f, None));
             }

@@ -27,7 +27,7 @@ mod green;
 mod offsets;
 mod spec;
 
-use lvyue_sdk::{t, Context, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Context, EvaluationError, PluginInfo, Request, t};
 
 use eval::Eval;
 

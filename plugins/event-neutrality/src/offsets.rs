@@ -2,11 +2,11 @@
 //! origin, retirement evidence, deadline, double counting), the recommended
 //! priority order, the deadlines, and the balance against the emissions.
 
-use lvyue_sdk::{fmt_dec, num, t, ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value};
+use lvyue_sdk::{ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value, fmt_dec, num, t};
 
 use crate::dates;
 use crate::emissions::Totals;
-use crate::eval::{column, filled, Eval};
+use crate::eval::{Eval, column, filled};
 use crate::event::Event;
 use crate::spec::R_SHORTFALL;
 use crate::spec::{F_INSTRUMENT, P_CHINA_ONLY, P_CREDIT_DEADLINE, P_FORESTRY_DEADLINE, P_FORESTRY_ROUTE, P_INCLUSION_LEVEL};
@@ -18,7 +18,8 @@ const FORESTRY_SINK: &str = "FORESTRY_SINK";
 const CREDIT_INSTRUMENTS: &[&str] = &["CCER", "CARBON_INCLUSION", "CDM_CER", "VCS", "GS", "OTHER"];
 
 const CLAUSE_TYPES: &str = "大型活动碳中和实施指南（试行） 第三条及抵消方式推荐顺序 / Art. 3 and the recommended order";
-const CLAUSE_RETIRE: &str = "大型活动碳中和实施指南（试行）：应在相应注册登记机构注销，可追溯并提供证明 / retired in the registry, traceable, with proof";
+const CLAUSE_RETIRE: &str =
+    "大型活动碳中和实施指南（试行）：应在相应注册登记机构注销，可追溯并提供证明 / retired in the registry, traceable, with proof";
 const CLAUSE_TIMING: &str = "大型活动碳中和实施指南（试行）：不得晚于大型活动结束后1年内（新建林业项目6年内） / within 1 year (new forestry: 6 years) after the event";
 
 fn whole_years(ev: &mut Eval, key: &str) -> Result<i32, EvaluationError> {
@@ -46,7 +47,11 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         "province" => &["national", "province"],
         "national" => &["national"],
         "city" => &["national", "province", "city"],
-        other => return Err(EvaluationError::MissingParameter(format!("{P_INCLUSION_LEVEL} (expected national, province or city, found {other})"))),
+        other => {
+            return Err(EvaluationError::MissingParameter(format!(
+                "{P_INCLUSION_LEVEL} (expected national, province or city, found {other})"
+            )));
+        }
     };
     let china_only = ev.boolean(P_CHINA_ONLY)?;
 
@@ -79,8 +84,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
     ev.metric("deadline_forestry", Value::Date(dates::format(deadline_forestry)), s_dlf);
 
     // ---- each offset row ----------------------------------------------------------------
-    let (mut listed, mut retired, mut eligible, mut late, mut forestry) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    let (mut listed_cells, mut retired_cells, mut eligible_cells, mut late_cells, mut forestry_cells) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut listed, mut retired, mut eligible, mut late, mut forestry) =
+        (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut listed_cells, mut retired_cells, mut eligible_cells, mut late_cells, mut forestry_cells) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let mut by_instrument: Vec<(Decimal, Decimal)> = vec![(Decimal::ZERO, Decimal::ZERO); INSTRUMENTS.len()];
     let mut table_rows = Vec::new();
     let mut rank_keys: Vec<String> = Vec::new();
@@ -106,9 +113,19 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         // Instrument type.
         if instrument == FORESTRY_SINK {
             if !forestry_route {
-                reason("OFFSET_INELIGIBLE_TYPE", "规则未允许林业碳汇方式".into(), "the rules do not allow the forestry route".into(), vec![row.at("instrument")]);
+                reason(
+                    "OFFSET_INELIGIBLE_TYPE",
+                    "规则未允许林业碳汇方式".into(),
+                    "the rules do not allow the forestry route".into(),
+                    vec![row.at("instrument")],
+                );
             } else if !new_forestry {
-                reason("FORESTRY_NOT_NEW", "林业碳汇未标明来自新建林业项目（指南第三条）".into(), "the sink is not marked as from a newly created project (Art. 3)".into(), vec![row.at("new_forestry")]);
+                reason(
+                    "FORESTRY_NOT_NEW",
+                    "林业碳汇未标明来自新建林业项目（指南第三条）".into(),
+                    "the sink is not marked as from a newly created project (Art. 3)".into(),
+                    vec![row.at("new_forestry")],
+                );
             }
         } else if rank.is_none() {
             reason(
@@ -127,7 +144,12 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
                     format!("recognised at {l} level; provincial or higher is required"),
                     vec![row.at("recognition_level")],
                 ),
-                None => reason("OFFSET_INCLUSION_LEVEL", "未填写认可层级".into(), "the recognising authority's level is not stated".into(), vec![row.at("recognition_level")]),
+                None => reason(
+                    "OFFSET_INCLUSION_LEVEL",
+                    "未填写认可层级".into(),
+                    "the recognising authority's level is not stated".into(),
+                    vec![row.at("recognition_level")],
+                ),
             }
         }
         if china_only && OTHER_MECHANISMS.contains(&instrument.as_str()) && row.boolean("project_in_china") != Some(true) {
@@ -183,14 +205,26 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         let vintage = row.decimal("vintage").and_then(|v| fmt_dec(v).parse::<i32>().ok());
         if let (true, Some(v)) = (CREDIT_INSTRUMENTS.contains(&instrument.as_str()), vintage) {
             for cert in &certs {
-                let (Some(f), Some(to)) = (cert.date("generated_from").and_then(dates::parse), cert.date("generated_to").and_then(dates::parse)) else { continue };
+                let (Some(f), Some(to)) =
+                    (cert.date("generated_from").and_then(dates::parse), cert.date("generated_to").and_then(dates::parse))
+                else {
+                    continue;
+                };
                 if v < f.year() || v > to.year() {
                     continue;
                 }
-                let Some(column) = lvyue_sdk::offsets::same_project(row.text("project_id"), row.text("project_name"), cert.text("project_id"), cert.text("project_name")) else { continue };
+                let Some(column) = lvyue_sdk::offsets::same_project(
+                    row.text("project_id"),
+                    row.text("project_name"),
+                    cert.text("project_id"),
+                    cert.text("project_name"),
+                ) else {
+                    continue;
+                };
                 let cert_id = cert.text("certificate_id").unwrap_or("");
                 let project = row.text(column).unwrap_or("").trim();
-                let (col_zh, col_en) = if column == "project_id" { ("项目编号", "project id") } else { ("项目名称", "project name") };
+                let (col_zh, col_en) =
+                    if column == "project_id" { ("项目编号", "project id") } else { ("项目名称", "project name") };
                 reason(
                     "GREEN_CERT_CREDIT_OVERLAP",
                     format!(
@@ -216,7 +250,8 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
                 reason(
                     "FORESTRY_DOUBLE_COUNTED",
                     "新建林业项目用于碳中和后不得再作为自愿减排或其他机制项目开发，也不得用于其他活动的碳中和".into(),
-                    "a new forestry project used for neutrality may not be developed again under any mechanism nor used for another claim".into(),
+                    "a new forestry project used for neutrality may not be developed again under any mechanism nor used for another claim"
+                        .into(),
                     vec![row.at("claimed_elsewhere")],
                 );
             } else {
@@ -261,7 +296,11 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         }
         for (code, zh, en, cells) in &reasons {
             let (dzh, den) = describe(code);
-            ev.finding(code, t(&format!("{subject}（{qty} t）：{dzh}——{zh}"), &format!("{subject} ({qty} t): {den} — {en}")), cells.clone());
+            ev.finding(
+                code,
+                t(&format!("{subject}（{qty} t）：{dzh}——{zh}"), &format!("{subject} ({qty} t): {den} — {en}")),
+                cells.clone(),
+            );
         }
         if let Some(i) = INSTRUMENTS.iter().position(|x| *x == instrument) {
             by_instrument[i].0 += qty;
@@ -344,14 +383,26 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
     let balance = eligible - total;
     let inputs = vec![Output::ref_step(s_el), Output::ref_step(totals.total_step)];
     let s_bal = ev.out.step(
-        Step { clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3", zh: "差额 = 合格抵消量 − 排放总量", en: "Balance = eligible offsets − total emissions", parameters: &[], inputs: inputs.clone() },
+        Step {
+            clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3",
+            zh: "差额 = 合格抵消量 − 排放总量",
+            en: "Balance = eligible offsets − total emissions",
+            parameters: &[],
+            inputs: inputs.clone(),
+        },
         num(balance),
         Some("t"),
     );
     ev.metric_f("balance_t", num(balance), s_bal, "offsets_eligible_t - emissions_total_t");
     let gap = (total - eligible).max(Decimal::ZERO).normalize();
     let s_gap_raw = ev.out.step(
-        Step { clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3", zh: "缺口 = max(排放总量 − 合格抵消量, 0)", en: "Gap = max(total − eligible offsets, 0)", parameters: &[], inputs: inputs.clone() },
+        Step {
+            clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3",
+            zh: "缺口 = max(排放总量 − 合格抵消量, 0)",
+            en: "Gap = max(total − eligible offsets, 0)",
+            parameters: &[],
+            inputs: inputs.clone(),
+        },
         num(gap),
         Some("t"),
     );
@@ -362,7 +413,13 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
     ev.metric_rounded("gap_t", &gap_rule, &r_gap, Some("max(emissions_total_t - offsets_eligible_t, 0)"));
     let surplus = (eligible - total).max(Decimal::ZERO).normalize();
     let s_sur = ev.out.step(
-        Step { clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3", zh: "盈余 = max(合格抵消量 − 排放总量, 0)", en: "Surplus = max(eligible offsets − total, 0)", parameters: &[], inputs },
+        Step {
+            clause: "大型活动碳中和实施指南（试行） 第三条 / Art. 3",
+            zh: "盈余 = max(合格抵消量 − 排放总量, 0)",
+            en: "Surplus = max(eligible offsets − total, 0)",
+            parameters: &[],
+            inputs,
+        },
         num(surplus),
         Some("t"),
     );
@@ -394,7 +451,10 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
             "NOT_NEUTRAL",
             t(
                 &format!("排放总量 {total} t，合格抵消量 {eligible} t，缺口 {gap} t：须在 {} 前补足并注销", dates::format(deadline)),
-                &format!("Total emissions {total} t, eligible offsets {eligible} t: a gap of {gap} t to retire by {}", dates::format(deadline)),
+                &format!(
+                    "Total emissions {total} t, eligible offsets {eligible} t: a gap of {gap} t to retire by {}",
+                    dates::format(deadline)
+                ),
             ),
             vec![],
         );
@@ -427,10 +487,12 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         let rank = if *code == FORESTRY_SINK {
             if forestry_route { Value::Text("第三条 Art. 3".into()) } else { Value::Empty }
         } else {
-            ev.param(&format!("{F_INSTRUMENT}{code}")).and_then(|p| match &p.value {
-                Value::Number(n) => Some(Value::Number(n.clone())),
-                _ => None,
-            }).unwrap_or(Value::Text("不认可 not accepted".into()))
+            ev.param(&format!("{F_INSTRUMENT}{code}"))
+                .and_then(|p| match &p.value {
+                    Value::Number(n) => Some(Value::Number(n.clone())),
+                    _ => None,
+                })
+                .unwrap_or(Value::Text("不认可 not accepted".into()))
         };
         instrument_rows.push(vec![Value::Text(code.to_string()), rank, num(by_instrument[i].0), num(by_instrument[i].1)]);
     }
@@ -475,7 +537,12 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
             vec![Value::Text(format!("{zh} {en}")), Value::Text(zh.to_string()), Value::Text(en.to_string()), num(*v), pct]
         })
         .collect(),
-        charts: vec![ChartSpec { title: t("排放量与合格抵消量", "Emissions and eligible offsets"), kind: ChartKind::Column, category_column: "item".into(), value_columns: vec!["t".into()] }],
+        charts: vec![ChartSpec {
+            title: t("排放量与合格抵消量", "Emissions and eligible offsets"),
+            kind: ChartKind::Column,
+            category_column: "item".into(),
+            value_columns: vec!["t".into()],
+        }],
     });
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
 use lvyue_sdk::schemas::{self, with_examples};
-use lvyue_sdk::{t, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind};
+use lvyue_sdk::{FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind, t};
 
 // ---- parameters ------------------------------------------------------------------
 
@@ -29,8 +29,17 @@ pub const F_FUEL: &str = "fuel.";
 pub const F_FACTOR: &str = "factor.";
 
 /// Parameters every evaluation reads.
-pub const CORE_PARAMS: &[&str] =
-    &[P_CREDIT_DEADLINE, P_FORESTRY_DEADLINE, P_FORESTRY_ROUTE, P_INCLUSION_LEVEL, P_CHINA_ONLY, P_REQUIRES_CERTS, P_CERT_WINDOW, P_GRID_LEVEL, P_MIN_EVALUATORS];
+pub const CORE_PARAMS: &[&str] = &[
+    P_CREDIT_DEADLINE,
+    P_FORESTRY_DEADLINE,
+    P_FORESTRY_ROUTE,
+    P_INCLUSION_LEVEL,
+    P_CHINA_ONLY,
+    P_REQUIRES_CERTS,
+    P_CERT_WINDOW,
+    P_GRID_LEVEL,
+    P_MIN_EVALUATORS,
+];
 
 pub fn parameters() -> Vec<ParameterSpec> {
     let kind = |k: &str| match k {
@@ -38,8 +47,11 @@ pub fn parameters() -> Vec<ParameterSpec> {
         P_INCLUSION_LEVEL | P_CERT_WINDOW | P_GRID_LEVEL => ValueKind::Text,
         _ => ValueKind::Number,
     };
-    let mut out: Vec<ParameterSpec> = CORE_PARAMS.iter().map(|k| ParameterSpec { key: k.to_string(), kind: kind(k), unit: None, required: true }).collect();
-    for (key, kind) in [(P_CERT_VALIDITY_YEARS, ValueKind::Number), (P_CERT_LEGACY_BEFORE, ValueKind::Date), (P_CERT_LEGACY_UNTIL, ValueKind::Date)] {
+    let mut out: Vec<ParameterSpec> =
+        CORE_PARAMS.iter().map(|k| ParameterSpec { key: k.to_string(), kind: kind(k), unit: None, required: true }).collect();
+    for (key, kind) in
+        [(P_CERT_VALIDITY_YEARS, ValueKind::Number), (P_CERT_LEGACY_BEFORE, ValueKind::Date), (P_CERT_LEGACY_UNTIL, ValueKind::Date)]
+    {
         out.push(ParameterSpec { key: key.to_string(), kind, unit: None, required: false });
     }
     out.extend(lvyue_sdk::rounding::parameter_specs(&[R_SOURCE, R_SHORTFALL], true));
@@ -71,16 +83,86 @@ const ELECTRICITY_UNITS: &[&str] = &["MWh", "kWh"];
 
 /// The guideline's categories (Annex 1, S14), in its order.
 pub const CATEGORIES: &[Category] = &[
-    Category { key: "stationary_combustion", zh: "化石燃料燃烧—固定源", en: "Fossil fuel combustion, stationary", annex_type: "化石燃料燃烧", method: PUBLIC_BUILDINGS, units: FUEL_UNITS },
-    Category { key: "mobile_combustion", zh: "化石燃料燃烧—移动源", en: "Fossil fuel combustion, mobile", annex_type: "化石燃料燃烧", method: LAND_TRANSPORT, units: FUEL_UNITS },
-    Category { key: "purchased_electricity", zh: "净购入电力", en: "Net purchased electricity", annex_type: "净购入电力、热力", method: PUBLIC_BUILDINGS, units: ELECTRICITY_UNITS },
-    Category { key: "purchased_heat", zh: "净购入热力", en: "Net purchased heat", annex_type: "净购入电力、热力", method: PUBLIC_BUILDINGS, units: &["GJ"] },
-    Category { key: "electric_vehicles", zh: "净购入电力—电动车", en: "Electric vehicles", annex_type: "净购入电力", method: LAND_TRANSPORT, units: ELECTRICITY_UNITS },
-    Category { key: "travel", zh: "交通", en: "Travel", annex_type: "交通排放", method: "2006年IPCC国家温室气体清单指南", units: &["pkm", "vkm"] },
-    Category { key: "accommodation", zh: "住宿", en: "Accommodation", annex_type: "住宿餐饮", method: "（附件1未列明 / not visible in Annex 1）", units: &["room_night"] },
-    Category { key: "catering", zh: "餐饮", en: "Catering", annex_type: "住宿餐饮", method: "（附件1未列明 / not visible in Annex 1）", units: &["meal", "kg", "t"] },
-    Category { key: "materials", zh: "会议用品隐含碳", en: "Event supplies (embodied)", annex_type: "会议用品隐含碳", method: "（附件1未列明 / not visible in Annex 1）", units: &["t", "kg", "item"] },
-    Category { key: "waste", zh: "废弃物处理", en: "Waste", annex_type: "废弃物处理", method: "（附件1未列明 / not visible in Annex 1）", units: &["t", "kg"] },
+    Category {
+        key: "stationary_combustion",
+        zh: "化石燃料燃烧—固定源",
+        en: "Fossil fuel combustion, stationary",
+        annex_type: "化石燃料燃烧",
+        method: PUBLIC_BUILDINGS,
+        units: FUEL_UNITS,
+    },
+    Category {
+        key: "mobile_combustion",
+        zh: "化石燃料燃烧—移动源",
+        en: "Fossil fuel combustion, mobile",
+        annex_type: "化石燃料燃烧",
+        method: LAND_TRANSPORT,
+        units: FUEL_UNITS,
+    },
+    Category {
+        key: "purchased_electricity",
+        zh: "净购入电力",
+        en: "Net purchased electricity",
+        annex_type: "净购入电力、热力",
+        method: PUBLIC_BUILDINGS,
+        units: ELECTRICITY_UNITS,
+    },
+    Category {
+        key: "purchased_heat",
+        zh: "净购入热力",
+        en: "Net purchased heat",
+        annex_type: "净购入电力、热力",
+        method: PUBLIC_BUILDINGS,
+        units: &["GJ"],
+    },
+    Category {
+        key: "electric_vehicles",
+        zh: "净购入电力—电动车",
+        en: "Electric vehicles",
+        annex_type: "净购入电力",
+        method: LAND_TRANSPORT,
+        units: ELECTRICITY_UNITS,
+    },
+    Category {
+        key: "travel",
+        zh: "交通",
+        en: "Travel",
+        annex_type: "交通排放",
+        method: "2006年IPCC国家温室气体清单指南",
+        units: &["pkm", "vkm"],
+    },
+    Category {
+        key: "accommodation",
+        zh: "住宿",
+        en: "Accommodation",
+        annex_type: "住宿餐饮",
+        method: "（附件1未列明 / not visible in Annex 1）",
+        units: &["room_night"],
+    },
+    Category {
+        key: "catering",
+        zh: "餐饮",
+        en: "Catering",
+        annex_type: "住宿餐饮",
+        method: "（附件1未列明 / not visible in Annex 1）",
+        units: &["meal", "kg", "t"],
+    },
+    Category {
+        key: "materials",
+        zh: "会议用品隐含碳",
+        en: "Event supplies (embodied)",
+        annex_type: "会议用品隐含碳",
+        method: "（附件1未列明 / not visible in Annex 1）",
+        units: &["t", "kg", "item"],
+    },
+    Category {
+        key: "waste",
+        zh: "废弃物处理",
+        en: "Waste",
+        annex_type: "废弃物处理",
+        method: "（附件1未列明 / not visible in Annex 1）",
+        units: &["t", "kg"],
+    },
 ];
 
 pub fn category_metric(key: &str) -> String {
@@ -101,7 +183,12 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("floor_area_m2", "m2", "场地面积", "Floor area"),
     ("emissions_stationary_combustion_t", "tCO2e", "化石燃料燃烧—固定源排放", "Stationary combustion emissions"),
     ("emissions_mobile_combustion_t", "tCO2e", "化石燃料燃烧—移动源排放", "Mobile combustion emissions"),
-    ("emissions_purchased_electricity_t", "tCO2e", "净购入电力排放（扣除有绿证的绿电）", "Purchased electricity emissions (net of certified green power)"),
+    (
+        "emissions_purchased_electricity_t",
+        "tCO2e",
+        "净购入电力排放（扣除有绿证的绿电）",
+        "Purchased electricity emissions (net of certified green power)",
+    ),
     ("emissions_purchased_heat_t", "tCO2e", "净购入热力排放", "Purchased heat emissions"),
     ("emissions_electric_vehicles_t", "tCO2e", "电动车用电排放", "Electric vehicle emissions"),
     ("emissions_travel_t", "tCO2e", "交通排放", "Travel emissions"),
@@ -151,35 +238,115 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("ACTIVITY_CONFLICT", Severity::Error, "活动数据与人次×距离不一致", "Activity data and trips × distance disagree"),
     ("VALUE_TOO_LARGE", Severity::Error, "数值之积超出可精确计算的范围", "A product of the values is too large to compute exactly"),
     ("UNIT_MISMATCH", Severity::Error, "活动数据单位不适用于该类别或排放因子", "The activity unit does not fit the category or the factor"),
-    ("FACTOR_MISSING", Severity::Error, "规则库中无有出处的排放因子，须填写用户排放因子", "No sourced factor in the rules: a user factor is required"),
-    ("GRID_FACTOR_MISSING", Severity::Error, "该年度无已发布的电网排放因子，须填写用户排放因子", "No published grid factor for the year: a user factor is required"),
+    (
+        "FACTOR_MISSING",
+        Severity::Error,
+        "规则库中无有出处的排放因子，须填写用户排放因子",
+        "No sourced factor in the rules: a user factor is required",
+    ),
+    (
+        "GRID_FACTOR_MISSING",
+        Severity::Error,
+        "该年度无已发布的电网排放因子，须填写用户排放因子",
+        "No published grid factor for the year: a user factor is required",
+    ),
     ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value"),
-    ("FACTOR_USER_SUPPLIED", Severity::Warning, "采用用户提供的排放因子，结果依赖该因子", "A user-supplied factor is used; the result depends on it"),
+    (
+        "FACTOR_USER_SUPPLIED",
+        Severity::Warning,
+        "采用用户提供的排放因子，结果依赖该因子",
+        "A user-supplied factor is used; the result depends on it",
+    ),
     ("FACTOR_USER_OVERRIDES", Severity::Warning, "用户排放因子替代了规则库中的因子", "A user factor replaces the rules' factor"),
     ("FUEL_DEFAULTS_USED", Severity::Info, "采用核算指南缺省燃料参数", "The accounting guideline's fuel defaults were used"),
-    ("GRID_FACTOR_FALLBACK", Severity::Info, "所需层级无该年度电网因子，改用上一层级", "No factor at the chosen level for the year; the next level up is used"),
-    ("GREEN_CERT_SHORTFALL", Severity::Warning, "绿电电量无足额已核销绿证对应，差额按电网因子计入", "Green power not covered by retired certificates counts at the grid factor"),
+    (
+        "GRID_FACTOR_FALLBACK",
+        Severity::Info,
+        "所需层级无该年度电网因子，改用上一层级",
+        "No factor at the chosen level for the year; the next level up is used",
+    ),
+    (
+        "GREEN_CERT_SHORTFALL",
+        Severity::Warning,
+        "绿电电量无足额已核销绿证对应，差额按电网因子计入",
+        "Green power not covered by retired certificates counts at the grid factor",
+    ),
     ("GREEN_CERT_NOT_RETIRED", Severity::Warning, "绿证未核销，不计入", "A certificate is not retired and does not count"),
-    ("GREEN_CERT_PERIOD", Severity::Warning, "绿证对应电量的生产期间不符，不计入", "A certificate's generation period does not fit; it does not count"),
-    ("GREEN_CERT_EXPIRED", Severity::Warning, "绿证核销时已超过有效期，不计入", "The certificate was retired after its validity ended; it does not count"),
+    (
+        "GREEN_CERT_PERIOD",
+        Severity::Warning,
+        "绿证对应电量的生产期间不符，不计入",
+        "A certificate's generation period does not fit; it does not count",
+    ),
+    (
+        "GREEN_CERT_EXPIRED",
+        Severity::Warning,
+        "绿证核销时已超过有效期，不计入",
+        "The certificate was retired after its validity ended; it does not count",
+    ),
     ("GREEN_CERT_SURPLUS", Severity::Info, "已核销绿证超过主张的绿电电量", "Retired certificates exceed the green power claimed"),
-    ("GREEN_POWER_EXCEEDS_USE", Severity::Warning, "主张的绿电电量超过按电网因子核算的用电量", "Green power claimed exceeds the electricity accounted at the grid factor"),
-    ("GREEN_POWER_RESIDUAL_MIX", Severity::Info, "其余电量采用平均电网因子，含已售绿电属性", "The rest of the electricity uses the average grid factor, which still contains sold green attributes"),
+    (
+        "GREEN_POWER_EXCEEDS_USE",
+        Severity::Warning,
+        "主张的绿电电量超过按电网因子核算的用电量",
+        "Green power claimed exceeds the electricity accounted at the grid factor",
+    ),
+    (
+        "GREEN_POWER_RESIDUAL_MIX",
+        Severity::Info,
+        "其余电量采用平均电网因子，含已售绿电属性",
+        "The rest of the electricity uses the average grid factor, which still contains sold green attributes",
+    ),
     ("GREEN_POWER_CLAIM_FACTOR", Severity::Info, "声明的绿电减排量隐含的排放因子", "The factor implied by the stated avoided emissions"),
     ("OFFSET_INELIGIBLE_TYPE", Severity::Warning, "该类型不属于指南认可的抵消方式", "The instrument is not one the guideline accepts"),
-    ("OFFSET_INCLUSION_LEVEL", Severity::Warning, "碳普惠减排量未经省级及以上生态环境主管部门批准、备案或认可", "Carbon-inclusion credits not recognised at provincial level or above"),
-    ("OFFSET_FOREIGN_PROJECT", Severity::Warning, "CDM或其他机制减排量须来自中国项目", "CDM and other mechanisms' credits must come from Chinese projects"),
+    (
+        "OFFSET_INCLUSION_LEVEL",
+        Severity::Warning,
+        "碳普惠减排量未经省级及以上生态环境主管部门批准、备案或认可",
+        "Carbon-inclusion credits not recognised at provincial level or above",
+    ),
+    (
+        "OFFSET_FOREIGN_PROJECT",
+        Severity::Warning,
+        "CDM或其他机制减排量须来自中国项目",
+        "CDM and other mechanisms' credits must come from Chinese projects",
+    ),
     ("FORESTRY_NOT_NEW", Severity::Warning, "林业碳汇须来自新建林业项目", "Forestry sinks must come from newly created projects"),
     ("OFFSET_NOT_RETIRED", Severity::Warning, "未注销，不计入", "Not retired; does not count"),
-    ("OFFSET_EVIDENCE_MISSING", Severity::Warning, "缺少注销证据（登记机构、序列号或注销日期），不计入", "Retirement evidence missing (registry, serial or date); does not count"),
+    (
+        "OFFSET_EVIDENCE_MISSING",
+        Severity::Warning,
+        "缺少注销证据（登记机构、序列号或注销日期），不计入",
+        "Retirement evidence missing (registry, serial or date); does not count",
+    ),
     ("OFFSET_LATE", Severity::Warning, "注销日期晚于碳中和完成期限，不计入", "Retired after the deadline; does not count"),
-    ("OFFSET_DOUBLE_CLAIMED", Severity::Error, "同一减排量已在他处登记或声明（重复计算），不计入", "The same reduction is registered or claimed elsewhere (double counting); does not count"),
-    ("GREEN_CERT_CREDIT_OVERLAP", Severity::Error, "同一项目、同一期间的电量既有绿证又有减排量（重复计算），该减排量不计入", "A credit and a green certificate cover the same project and period (double counting); the credit does not count"),
-    ("FORESTRY_DOUBLE_COUNTED", Severity::Error, "新建林业项目碳汇用于碳中和后又在他处登记或使用，不计入", "A new forestry sink used for this event is registered or used again elsewhere; does not count"),
+    (
+        "OFFSET_DOUBLE_CLAIMED",
+        Severity::Error,
+        "同一减排量已在他处登记或声明（重复计算），不计入",
+        "The same reduction is registered or claimed elsewhere (double counting); does not count",
+    ),
+    (
+        "GREEN_CERT_CREDIT_OVERLAP",
+        Severity::Error,
+        "同一项目、同一期间的电量既有绿证又有减排量（重复计算），该减排量不计入",
+        "A credit and a green certificate cover the same project and period (double counting); the credit does not count",
+    ),
+    (
+        "FORESTRY_DOUBLE_COUNTED",
+        Severity::Error,
+        "新建林业项目碳汇用于碳中和后又在他处登记或使用，不计入",
+        "A new forestry sink used for this event is registered or used again elsewhere; does not count",
+    ),
     ("OFFSET_LOW_PRIORITY", Severity::Info, "使用了推荐顺序最末位的减排量", "Credits of the lowest recommended priority are used"),
     ("NOT_NEUTRAL", Severity::Warning, "合格抵消量不足，尚未实现碳中和", "Eligible offsets fall short: not carbon neutral"),
     ("NEUTRAL", Severity::Info, "合格抵消量不少于排放量，实现碳中和", "Eligible offsets cover the emissions: carbon neutral"),
-    ("EVALUATION_TEAM_SIZE", Severity::Warning, "第三方评价组人数少于指南要求", "The independent evaluation team is smaller than the guideline asks"),
+    (
+        "EVALUATION_TEAM_SIZE",
+        Severity::Warning,
+        "第三方评价组人数少于指南要求",
+        "The independent evaluation team is smaller than the guideline asks",
+    ),
     ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
 ];
 
@@ -188,7 +355,6 @@ pub fn findings() -> Vec<FindingSpec> {
 }
 
 // ---- input sheets ----------------------------------------------------------------
-
 
 pub fn input() -> Vec<SheetSpec> {
     // The shared certificate sheet declares no examples; give it this plugin's.

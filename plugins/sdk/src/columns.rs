@@ -221,7 +221,9 @@ impl Col {
     #[inline]
     pub(crate) fn decimal(&self, i: usize) -> Option<Decimal> {
         match self {
-            Col::Numbers { present, mantissas, scales } => bit(present, i).then(|| Decimal::from_i128_with_scale(mantissas[i] as i128, scales[i] as u32)),
+            Col::Numbers { present, mantissas, scales } => {
+                bit(present, i).then(|| Decimal::from_i128_with_scale(mantissas[i] as i128, scales[i] as u32))
+            }
             Col::Values(v) => match &v[i] {
                 Value::Number(n) => crate::dec(n),
                 _ => None,
@@ -426,7 +428,9 @@ impl Packed {
     pub(crate) fn row(&self, i: usize) -> Row {
         Row {
             source: self.row_source(i).to_string(),
-            cells: (0..self.columns.len()).map(|j| crate::Cell { value: self.columns[j].value(i), source: self.origin.cell_ref(i, j) }).collect(),
+            cells: (0..self.columns.len())
+                .map(|j| crate::Cell { value: self.columns[j].value(i), source: self.origin.cell_ref(i, j) })
+                .collect(),
         }
     }
 }
@@ -927,7 +931,14 @@ pub(crate) mod wire {
         let rows = t.rows.len() as u32;
         // The rows are not freed one by one: the instance is thrown away after the call.
         std::mem::forget(t.rows);
-        wit::ResultTable { key: t.key, name: t.name, columns: t.columns, rows, values: out.into_iter().map(ColumnOut::finish).collect(), charts: t.charts }
+        wit::ResultTable {
+            key: t.key,
+            name: t.name,
+            columns: t.columns,
+            rows,
+            values: out.into_iter().map(ColumnOut::finish).collect(),
+            charts: t.charts,
+        }
     }
 
     fn decisions(d: &[Decision]) -> wit::Decisions {
@@ -1068,7 +1079,11 @@ mod tests {
         assert_eq!(origin.cell_ref(1, 0), "Other!Z1", "an exception");
         let with_rows = Packed::new(
             3,
-            vec![Col::Booleans { present: vec![0b111], bits: vec![0b010] }, Col::Booleans { present: vec![0], bits: vec![0] }, Col::Booleans { present: vec![0], bits: vec![0] }],
+            vec![
+                Col::Booleans { present: vec![0b111], bits: vec![0b010] },
+                Col::Booleans { present: vec![0], bits: vec![0] },
+                Col::Booleans { present: vec![0], bits: vec![0] },
+            ],
             origin.clone(),
         );
         assert_eq!(with_rows.row_source(1), "排放源 Sources!3");

@@ -61,15 +61,16 @@ pub mod bindings {
 }
 
 pub mod columns;
-#[cfg(feature = "offsets")] pub mod offsets;
 pub mod dates;
+#[cfg(feature = "offsets")]
+pub mod offsets;
 pub mod rounding;
 pub mod schemas;
 
 pub use bindings::lvyue::compliance::types::{
-    Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec,
-    Metric, MetricSpec, Parameter, ParameterSpec, Period, PluginInfo, ResultColumn,
-    ResultTable, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value, ValueKind,
+    Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec, Metric, MetricSpec,
+    Parameter, ParameterSpec, Period, PluginInfo, ResultColumn, ResultTable, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value,
+    ValueKind,
 };
 pub use rust_decimal::Decimal;
 
@@ -213,6 +214,7 @@ pub mod export {
 /// Exports a type implementing [`Plugin`] as the component's `plugin` interface.
 #[cfg(not(feature = "contract-1-0"))]
 #[macro_export]
+#[rustfmt::skip] // rustfmt cannot parse `export_plugin_bindings!`'s `with_types_in` and misindents the body
 macro_rules! export_plugin {
     ($ty:ident) => {
         const _: () = {
@@ -221,7 +223,9 @@ macro_rules! export_plugin {
                 fn describe() -> $crate::PluginInfo {
                     <$ty as $crate::Plugin>::describe()
                 }
-                fn evaluate(request: $crate::bindings::lvyue::compliance::types::Request) -> Result<$crate::Evaluation, $crate::EvaluationError> {
+                fn evaluate(
+                    request: $crate::bindings::lvyue::compliance::types::Request,
+                ) -> Result<$crate::Evaluation, $crate::EvaluationError> {
                     $crate::export::evaluate_rows::<$ty>(request)
                 }
                 fn evaluate_columns(
@@ -238,6 +242,7 @@ macro_rules! export_plugin {
 /// Exports a type implementing [`Plugin`] as the component's `plugin` interface (contract 1.0).
 #[cfg(feature = "contract-1-0")]
 #[macro_export]
+#[rustfmt::skip] // rustfmt cannot parse `export_plugin_bindings!`'s `with_types_in` and misindents the body
 macro_rules! export_plugin {
     ($ty:ident) => {
         const _: () = {
@@ -246,7 +251,9 @@ macro_rules! export_plugin {
                 fn describe() -> $crate::PluginInfo {
                     <$ty as $crate::Plugin>::describe()
                 }
-                fn evaluate(request: $crate::bindings::lvyue::compliance::types::Request) -> Result<$crate::Evaluation, $crate::EvaluationError> {
+                fn evaluate(
+                    request: $crate::bindings::lvyue::compliance::types::Request,
+                ) -> Result<$crate::Evaluation, $crate::EvaluationError> {
                     $crate::export::evaluate_rows::<$ty>(request)
                 }
             }
@@ -360,10 +367,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn parameter(&self, key: &str) -> Result<&'a Parameter, EvaluationError> {
-        self.params
-            .get(key)
-            .copied()
-            .ok_or_else(|| EvaluationError::MissingParameter(key.to_string()))
+        self.params.get(key).copied().ok_or_else(|| EvaluationError::MissingParameter(key.to_string()))
     }
 
     /// A number parameter. Missing or non-numeric is a `missing-parameter` error.
@@ -392,10 +396,7 @@ impl<'a> Context<'a> {
 
     /// Parameters whose confidence is not `verified`, for a finding that says so.
     pub fn unverified_parameters(&self, keys: &[&str]) -> Vec<&'a Parameter> {
-        keys.iter()
-            .filter_map(|k| self.params.get(k).copied())
-            .filter(|p| !matches!(p.confidence, Confidence::Verified))
-            .collect()
+        keys.iter().filter_map(|k| self.params.get(k).copied()).filter(|p| !matches!(p.confidence, Confidence::Verified)).collect()
     }
 
     /// The option value for `key`, if given.
@@ -666,13 +667,7 @@ impl Output {
     }
 
     pub fn finish(self) -> Evaluation {
-        Evaluation {
-            metrics: self.metrics,
-            decisions: self.decisions,
-            findings: self.findings,
-            trace: self.trace,
-            tables: self.tables,
-        }
+        Evaluation { metrics: self.metrics, decisions: self.decisions, findings: self.findings, trace: self.trace, tables: self.tables }
     }
 }
 

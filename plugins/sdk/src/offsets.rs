@@ -45,9 +45,23 @@ use crate::{Context, Decimal, EvaluationError, RowView, Value};
 
 /// Credit types the pilot plugins recognise: the shared list plus local ones.
 pub const PILOT_CREDIT_TYPES: &[&str] = &[
-    "CEA", "CCER", "BEA", "BFCER", "PHCER", "TFCER", "FFCER", "CQCER", "SHCERCIR1", "GDPHCER", "SZ-PHCER", "CDM-CER", "PILOT-ALLOWANCE",
+    "CEA",
+    "CCER",
+    "BEA",
+    "BFCER",
+    "PHCER",
+    "TFCER",
+    "FFCER",
+    "CQCER",
+    "SHCERCIR1",
+    "GDPHCER",
+    "SZ-PHCER",
+    "CDM-CER",
+    "PILOT-ALLOWANCE",
     // Added for the pilots: Beijing 碳普惠, Beijing energy-saving project reductions, Hubei-issued reductions.
-    "BJ-PHCER", "BJ-ESR", "HBCER",
+    "BJ-PHCER",
+    "BJ-ESR",
+    "HBCER",
 ];
 
 /// Markets a project owner can be covered by.
@@ -219,7 +233,11 @@ fn fields(key: &str, text: &str) -> Result<Vec<(String, String)>, EvaluationErro
     text.split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|f| f.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).ok_or_else(|| bad(key, &format!("`{f}` is not name=value"))))
+        .map(|f| {
+            f.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| bad(key, &format!("`{f}` is not name=value")))
+        })
         .collect()
 }
 
@@ -234,7 +252,9 @@ impl OffsetRules {
         let mut keys: Vec<String> = Vec::new();
         let mut need_text = |key: &str| -> Result<String, EvaluationError> {
             keys.push(key.to_string());
-            text_param(ctx, key)?.map(str::to_string).ok_or_else(|| EvaluationError::MissingParameter(format!("{key} (no value for compliance year {})", ctx.year())))
+            text_param(ctx, key)?
+                .map(str::to_string)
+                .ok_or_else(|| EvaluationError::MissingParameter(format!("{key} (no value for compliance year {})", ctx.year())))
         };
         let eligible_types = list(&need_text(P_TYPES)?);
         let cap_base = need_text(P_CAP_BASE)?.trim().to_string();
@@ -270,7 +290,15 @@ impl OffsetRules {
                 let ratio = ctx.param_decimal(&ratio_key).map_err(|_| bad(&p.key, &format!("needs a number {ratio_key} for the year")))?;
                 keys.push(p.key.clone());
                 keys.push(ratio_key);
-                let mut sc = SubCap { name: name.to_string(), types: None, project_types: None, origin: Origin::Any, base: SubCapBase::Base("allocation".into()), ratio, text: text.clone() };
+                let mut sc = SubCap {
+                    name: name.to_string(),
+                    types: None,
+                    project_types: None,
+                    origin: Origin::Any,
+                    base: SubCapBase::Base("allocation".into()),
+                    ratio,
+                    text: text.clone(),
+                };
                 let mut base_given = false;
                 for (k, v) in fields(&p.key, text)? {
                     match k.as_str() {
@@ -304,7 +332,8 @@ impl OffsetRules {
             } else if let Some(name) = p.key.strip_prefix(ORIGIN_PREFIX) {
                 let Value::Text(text) = &p.value else { return Err(bad(&p.key, "expected text")) };
                 keys.push(p.key.clone());
-                let mut o = OriginRule { name: name.to_string(), types: None, project_types: None, regions: Vec::new(), text: text.clone() };
+                let mut o =
+                    OriginRule { name: name.to_string(), types: None, project_types: None, regions: Vec::new(), text: text.clone() };
                 let mut regions_given = false;
                 for (k, v) in fields(&p.key, text)? {
                     match k.as_str() {
@@ -371,7 +400,8 @@ impl OffsetRules {
             v.reasons.push(PROJECT_TYPE_EXCLUDED);
         }
         // Origin: the rules that concern this credit type.
-        let applicable: Vec<&OriginRule> = self.origins.iter().filter(|o| o.types.as_ref().is_none_or(|t| t.contains(&c.credit_type))).collect();
+        let applicable: Vec<&OriginRule> =
+            self.origins.iter().filter(|o| o.types.as_ref().is_none_or(|t| t.contains(&c.credit_type))).collect();
         if !applicable.is_empty() {
             let matching: Vec<&&OriginRule> = applicable
                 .iter()
@@ -408,7 +438,12 @@ impl OffsetRules {
             None => {}
         }
         v.local = self.is_local(c);
-        if v.reasons.is_empty() && c.province.is_some() && !v.local && !self.preferred.is_empty() && !self.preferred.iter().any(|r| r.contains(c.province.as_deref(), c.city.as_deref())) {
+        if v.reasons.is_empty()
+            && c.province.is_some()
+            && !v.local
+            && !self.preferred.is_empty()
+            && !self.preferred.iter().any(|r| r.contains(c.province.as_deref(), c.city.as_deref()))
+        {
             v.notes.push(NOT_PREFERRED);
         }
         v
@@ -549,7 +584,9 @@ pub fn new_ccer_conditions(
             code: PROJECT_STARTED_EARLY,
             columns: &["project_start"],
             zh: format!("项目开工建设日期 {s} 不晚于 {after}：温室气体自愿减排项目须于 {after} 之后开工建设"),
-            en: format!("construction started on {s}, not after {after}: a voluntary reduction project must have started construction after {after}"),
+            en: format!(
+                "construction started on {s}, not after {after}: a voluntary reduction project must have started construction after {after}"
+            ),
         });
     }
     if let (Some(r), Some(a), Some(n)) = (reduction_start, applied, window_years)
@@ -597,7 +634,8 @@ pub fn inclusion_overlaps(credits: &[&Credit], inclusion_types: &[String]) -> Ve
                 if j == i || o.credit_type.is_empty() || inclusion_types.contains(&o.credit_type) {
                     return None;
                 }
-                same_project(c.project_id.as_deref(), c.project_name.as_deref(), o.project_id.as_deref(), o.project_name.as_deref()).map(|m| (j, m))
+                same_project(c.project_id.as_deref(), c.project_name.as_deref(), o.project_id.as_deref(), o.project_name.as_deref())
+                    .map(|m| (j, m))
             })
         })
         .collect()
@@ -670,7 +708,10 @@ mod tests {
     #[test]
     fn new_ccer_conditions_at_their_edges() {
         let after = Some("2012-11-08");
-        assert_eq!(new_ccer_conditions(Some("2012-11-08"), None, None, after, Some(5)).iter().map(|f| f.code).collect::<Vec<_>>(), vec![PROJECT_STARTED_EARLY]);
+        assert_eq!(
+            new_ccer_conditions(Some("2012-11-08"), None, None, after, Some(5)).iter().map(|f| f.code).collect::<Vec<_>>(),
+            vec![PROJECT_STARTED_EARLY]
+        );
         assert!(new_ccer_conditions(Some("2012-11-09"), None, None, after, Some(5)).is_empty());
         // Five years before 2026-03-01 is 2021-03-01, inside the window.
         assert!(new_ccer_conditions(None, Some("2021-03-01"), Some("2026-03-01"), after, Some(5)).is_empty());

@@ -27,10 +27,7 @@
 
 use rust_decimal::RoundingStrategy;
 
-use crate::{
-    Context, Decimal, EvaluationError, Output, ParameterSpec, Severity, Step, Value, ValueKind,
-    fmt_dec, num,
-};
+use crate::{Context, Decimal, EvaluationError, Output, ParameterSpec, Severity, Step, Value, ValueKind, fmt_dec, num};
 
 /// Every rounding parameter's key starts with this.
 pub const PREFIX: &str = "rounding.";
@@ -104,8 +101,7 @@ impl Mode {
 
 /// Rounds `d` to `places` decimal places by `mode`, exactly.
 pub fn round(d: Decimal, places: u32, mode: Mode) -> Decimal {
-    d.round_dp_with_strategy(places, mode.strategy())
-        .normalize()
+    d.round_dp_with_strategy(places, mode.strategy()).normalize()
 }
 
 /// Reports the rounding parameters among `used` whose value is not verified in
@@ -113,19 +109,11 @@ pub fn round(d: Decimal, places: u32, mode: Mode) -> Decimal {
 /// are conventions of this tool; each one's reference is in the parameters
 /// used), and returns the other keys for the plugin's per-parameter report.
 pub fn report_unverified<'a>(out: &mut Output, ctx: &Context, used: &[&'a str]) -> Vec<&'a str> {
-    let (rules, rest): (Vec<&'a str>, Vec<&'a str>) =
-        used.iter().copied().partition(|k| k.starts_with(PREFIX));
+    let (rules, rest): (Vec<&'a str>, Vec<&'a str>) = used.iter().copied().partition(|k| k.starts_with(PREFIX));
     let weak = ctx.unverified_parameters(&rules);
     if !weak.is_empty() {
-        let list = weak
-            .iter()
-            .map(|p| format!("{} ({})", p.key, crate::confidence_name(p.confidence)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let conventions = weak
-            .iter()
-            .filter(|p| p.reference.contains("lvyue convention"))
-            .count();
+        let list = weak.iter().map(|p| format!("{} ({})", p.key, crate::confidence_name(p.confidence))).collect::<Vec<_>>().join(", ");
+        let conventions = weak.iter().filter(|p| p.reference.contains("lvyue convention")).count();
         let n = weak.len();
         out.finding(
             Severity::Warning,
@@ -157,18 +145,8 @@ pub fn parameter_specs(rules: &[&str], required: bool) -> Vec<ParameterSpec> {
         .iter()
         .flat_map(|r| {
             [
-                ParameterSpec {
-                    key: places_key(r),
-                    kind: ValueKind::Number,
-                    unit: Some("decimal places".into()),
-                    required,
-                },
-                ParameterSpec {
-                    key: mode_key(r),
-                    kind: ValueKind::Text,
-                    unit: None,
-                    required,
-                },
+                ParameterSpec { key: places_key(r), kind: ValueKind::Number, unit: Some("decimal places".into()), required },
+                ParameterSpec { key: mode_key(r), kind: ValueKind::Text, unit: None, required },
             ]
         })
         .collect()
@@ -209,42 +187,21 @@ impl Rule {
     pub fn read(ctx: &Context, key: &str) -> Result<Rule, EvaluationError> {
         let (pk, mk) = (places_key(key), mode_key(key));
         let year = ctx.year();
-        let missing =
-            |k: &str, what: String| EvaluationError::MissingParameter(format!("{k} ({what})"));
-        let pp = ctx
-            .parameter(&pk)
-            .map_err(|_| missing(&pk, format!("no value in the rules for {year}")))?;
-        let mp = ctx
-            .parameter(&mk)
-            .map_err(|_| missing(&mk, format!("no value in the rules for {year}")))?;
+        let missing = |k: &str, what: String| EvaluationError::MissingParameter(format!("{k} ({what})"));
+        let pp = ctx.parameter(&pk).map_err(|_| missing(&pk, format!("no value in the rules for {year}")))?;
+        let mp = ctx.parameter(&mk).map_err(|_| missing(&mk, format!("no value in the rules for {year}")))?;
         let places = match &pp.value {
             Value::Number(n) => n.parse::<u32>().ok().filter(|p| *p <= 20),
             _ => None,
         }
-        .ok_or_else(|| {
-            missing(
-                &pk,
-                "expected a whole number of decimal places from 0 to 20".into(),
-            )
-        })?;
+        .ok_or_else(|| missing(&pk, "expected a whole number of decimal places from 0 to 20".into()))?;
         let mode = match &mp.value {
             Value::Text(s) => Mode::parse(s),
             _ => None,
         }
         .ok_or_else(|| missing(&mk, format!("expected one of {}", Mode::NAMES.join(", "))))?;
-        let reference = if pp.reference == mp.reference {
-            pp.reference.clone()
-        } else {
-            format!("{}; {}", pp.reference, mp.reference)
-        };
-        Ok(Rule {
-            key: key.to_string(),
-            places,
-            mode,
-            places_key: pk,
-            mode_key: mk,
-            reference,
-        })
+        let reference = if pp.reference == mp.reference { pp.reference.clone() } else { format!("{}; {}", pp.reference, mp.reference) };
+        Ok(Rule { key: key.to_string(), places, mode, places_key: pk, mode_key: mk, reference })
     }
 
     /// The two parameter keys.
@@ -267,14 +224,8 @@ impl Rule {
     /// What the rule does, in words: (zh, en).
     pub fn describe(&self) -> (String, String) {
         match self.places {
-            0 => (
-                format!("取整数，{}", self.mode.zh()),
-                format!("whole units, {}", self.mode.en()),
-            ),
-            p => (
-                format!("保留{p}位小数，{}", self.mode.zh()),
-                format!("{p} decimal places, {}", self.mode.en()),
-            ),
+            0 => (format!("取整数，{}", self.mode.zh()), format!("whole units, {}", self.mode.en())),
+            p => (format!("保留{p}位小数，{}", self.mode.zh()), format!("{p} decimal places, {}", self.mode.en())),
         }
     }
 
@@ -282,14 +233,7 @@ impl Rule {
     /// trace step: clause = the rule's reference, parameters = its two keys,
     /// `before → after` in the description, `inputs` as given (usually the
     /// step that computed `before`).
-    pub fn record(
-        &self,
-        out: &mut Output,
-        what: (&str, &str),
-        before: Decimal,
-        unit: Option<&str>,
-        inputs: Vec<String>,
-    ) -> Rounded {
+    pub fn record(&self, out: &mut Output, what: (&str, &str), before: Decimal, unit: Option<&str>, inputs: Vec<String>) -> Rounded {
         let value = self.apply(before);
         let (how_zh, how_en) = self.describe();
         let (b, a) = (fmt_dec(before), fmt_dec(value));
@@ -304,11 +248,7 @@ impl Rule {
             num(value),
             unit,
         );
-        Rounded {
-            before,
-            value,
-            step,
-        }
+        Rounded { before, value, step }
     }
 
     /// Like [`Rule::record`], but records a step only when rounding changes the
@@ -362,11 +302,7 @@ mod tests {
     fn request(params: &[(&str, Value, &str)]) -> Request {
         Request {
             jurisdiction: "x".into(),
-            period: Period {
-                year: 2024,
-                start: "2024-01-01".into(),
-                end: "2024-12-31".into(),
-            },
+            period: Period { year: 2024, start: "2024-01-01".into(), end: "2024-12-31".into() },
             parameters: params
                 .iter()
                 .map(|(k, v, r)| Parameter {
@@ -387,87 +323,44 @@ mod tests {
     #[test]
     fn a_rule_is_read_from_two_parameters_and_records_a_step() {
         let req = request(&[
-            (
-                "rounding.shortfall.places",
-                Value::Number("0".into()),
-                "lvyue convention: registries move whole tonnes",
-            ),
-            (
-                "rounding.shortfall.mode",
-                Value::Text("up".into()),
-                "lvyue convention: a shortfall to buy rounds up",
-            ),
+            ("rounding.shortfall.places", Value::Number("0".into()), "lvyue convention: registries move whole tonnes"),
+            ("rounding.shortfall.mode", Value::Text("up".into()), "lvyue convention: a shortfall to buy rounds up"),
         ]);
         let ctx = Context::new(&req);
         let rule = Rule::read(&ctx, "rounding.shortfall").unwrap();
         assert_eq!((rule.places, rule.mode), (0, Mode::Up));
         let mut out = Output::default();
-        let r = rule.record(
-            &mut out,
-            ("缺口", "Shortfall"),
-            d("0.1"),
-            Some("t"),
-            vec!["trace:0".into()],
-        );
+        let r = rule.record(&mut out, ("缺口", "Shortfall"), d("0.1"), Some("t"), vec!["trace:0".into()]);
         assert!(r.changed());
         assert_eq!(r.value, d("1"));
-        let (same, step) =
-            rule.record_if_changed(&mut out, ("缺口", "Shortfall"), d("3"), Some("t"), vec![]);
+        let (same, step) = rule.record_if_changed(&mut out, ("缺口", "Shortfall"), d("3"), Some("t"), vec![]);
         assert_eq!((same, step), (d("3"), None));
         let ev = out.finish();
         assert_eq!(ev.trace.len(), 1);
         let s = &ev.trace[0];
-        assert_eq!(
-            s.parameters,
-            ["rounding.shortfall.places", "rounding.shortfall.mode"]
-        );
-        assert!(
-            s.clause.contains("whole tonnes") && s.clause.contains("rounds up"),
-            "{}",
-            s.clause
-        );
+        assert_eq!(s.parameters, ["rounding.shortfall.places", "rounding.shortfall.mode"]);
+        assert!(s.clause.contains("whole tonnes") && s.clause.contains("rounds up"), "{}", s.clause);
         assert!(s.description.en.contains("0.1 → 1"), "{}", s.description.en);
         assert_eq!(s.inputs, ["trace:0"]);
-        assert_eq!(
-            rule.wrap_formula("obligation_t - offsets_used_t"),
-            "roundup(obligation_t - offsets_used_t, rounding.shortfall.places)"
-        );
+        assert_eq!(rule.wrap_formula("obligation_t - offsets_used_t"), "roundup(obligation_t - offsets_used_t, rounding.shortfall.places)");
         assert!(matches!(&s.value, Value::Number(n) if n == "1"));
     }
 
     #[test]
     fn each_mode_names_its_spreadsheet_function() {
-        let names: Vec<_> = Mode::NAMES
-            .iter()
-            .map(|n| Mode::parse(n).unwrap().function())
-            .collect();
+        let names: Vec<_> = Mode::NAMES.iter().map(|n| Mode::parse(n).unwrap().function()).collect();
         assert_eq!(names, ["round", "roundup", "rounddown"]);
     }
 
     #[test]
     fn a_malformed_rule_names_its_parameter() {
-        let bad_mode = request(&[
-            ("r.places", Value::Number("2".into()), "x"),
-            ("r.mode", Value::Text("bankers".into()), "x"),
-        ]);
+        let bad_mode = request(&[("r.places", Value::Number("2".into()), "x"), ("r.mode", Value::Text("bankers".into()), "x")]);
         let e = Rule::read(&Context::new(&bad_mode), "r").unwrap_err();
-        assert!(
-            matches!(&e, EvaluationError::MissingParameter(m) if m.contains("r.mode") && m.contains("half_up")),
-            "{e:?}"
-        );
-        let bad_places = request(&[
-            ("r.places", Value::Number("1.5".into()), "x"),
-            ("r.mode", Value::Text("up".into()), "x"),
-        ]);
+        assert!(matches!(&e, EvaluationError::MissingParameter(m) if m.contains("r.mode") && m.contains("half_up")), "{e:?}");
+        let bad_places = request(&[("r.places", Value::Number("1.5".into()), "x"), ("r.mode", Value::Text("up".into()), "x")]);
         let e = Rule::read(&Context::new(&bad_places), "r").unwrap_err();
-        assert!(
-            matches!(&e, EvaluationError::MissingParameter(m) if m.contains("r.places")),
-            "{e:?}"
-        );
+        assert!(matches!(&e, EvaluationError::MissingParameter(m) if m.contains("r.places")), "{e:?}");
         let e = Rule::read(&Context::new(&request(&[])), "r").unwrap_err();
-        assert!(
-            matches!(&e, EvaluationError::MissingParameter(m) if m.contains("r.places")),
-            "{e:?}"
-        );
+        assert!(matches!(&e, EvaluationError::MissingParameter(m) if m.contains("r.places")), "{e:?}");
     }
 }

@@ -6,7 +6,7 @@
 //! needs more columns extends a schema with [`with_columns`] rather than
 //! inventing a new sheet.
 
-use crate::{t, ColumnSpec, SheetSpec, ValueKind};
+use crate::{ColumnSpec, SheetSpec, ValueKind, t};
 
 fn col(key: &str, zh: &str, en: &str, kind: ValueKind, unit: Option<&str>, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
     ColumnSpec {
@@ -44,7 +44,17 @@ pub fn bool_col(key: &str, zh: &str, en: &str, required: bool, help_zh: &str, he
     col(key, zh, en, ValueKind::Boolean, None, required, help_zh, help_en)
 }
 
-fn sheet(key: &str, zh: &str, en: &str, schema: &str, required: bool, columns: Vec<ColumnSpec>, unique: &[&str], help_zh: &str, help_en: &str) -> SheetSpec {
+fn sheet(
+    key: &str,
+    zh: &str,
+    en: &str,
+    schema: &str,
+    required: bool,
+    columns: Vec<ColumnSpec>,
+    unique: &[&str],
+    help_zh: &str,
+    help_en: &str,
+) -> SheetSpec {
     SheetSpec {
         key: key.to_string(),
         name: t(zh, en),
@@ -82,19 +92,46 @@ pub fn with_columns(mut sheet: SheetSpec, extra: Vec<ColumnSpec>) -> SheetSpec {
 }
 
 /// Credit and allowance types recognised across jurisdictions.
-pub const CREDIT_TYPES: &[&str] = &[
-    "CEA", "CCER", "BEA", "BFCER", "PHCER", "TFCER", "FFCER", "CQCER", "SHCERCIR1", "GDPHCER", "SZ-PHCER", "CDM-CER", "PILOT-ALLOWANCE",
-];
+pub const CREDIT_TYPES: &[&str] =
+    &["CEA", "CCER", "BEA", "BFCER", "PHCER", "TFCER", "FFCER", "CQCER", "SHCERCIR1", "GDPHCER", "SZ-PHCER", "CDM-CER", "PILOT-ALLOWANCE"];
 
 /// Carbon markets a project owner can be covered by: `none`, the national ETS and the pilots.
-pub const CARBON_MARKETS: &[&str] = &[
-    "none", "cn-ets", "cn-beijing", "cn-tianjin", "cn-shanghai", "cn-chongqing", "cn-hubei", "cn-guangdong", "cn-shenzhen", "cn-fujian",
-];
+pub const CARBON_MARKETS: &[&str] =
+    &["none", "cn-ets", "cn-beijing", "cn-tianjin", "cn-shanghai", "cn-chongqing", "cn-hubei", "cn-guangdong", "cn-shenzhen", "cn-fujian"];
 
 /// Provinces and province-level regions, for origin rules.
 pub const PROVINCES: &[&str] = &[
-    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南",
-    "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆",
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
 ];
 
 /// `lvyue.inventory.sources@1`: one row per emission source and period.
@@ -118,7 +155,15 @@ pub fn emission_sources() -> SheetSpec {
                 "fuel_combustion, process, purchased_electricity, purchased_heat or other_direct",
             ),
             text_col("fuel", "燃料品种", "Fuel", false, "燃料品种，如烟煤、天然气", "Fuel type, e.g. bituminous coal, natural gas"),
-            quantity("activity", "活动数据", "Activity data", "GJ", false, "燃料消耗量按热值计（或购入电量 MWh）", "Fuel use as heat content (or purchased MWh)"),
+            quantity(
+                "activity",
+                "活动数据",
+                "Activity data",
+                "GJ",
+                false,
+                "燃料消耗量按热值计（或购入电量 MWh）",
+                "Fuel use as heat content (or purchased MWh)",
+            ),
             quantity(
                 "emissions_t",
                 "排放量",
@@ -208,7 +253,14 @@ pub fn production() -> SheetSpec {
         false,
         vec![
             text_col("facility", "设施", "Facility", true, "设施或机组名称", "Facility or unit name"),
-            text_col("product", "产品", "Product", true, "产品或产出，如 electricity、heat、clinker", "Product, e.g. electricity, heat, clinker"),
+            text_col(
+                "product",
+                "产品",
+                "Product",
+                true,
+                "产品或产出，如 electricity、heat、clinker",
+                "Product, e.g. electricity, heat, clinker",
+            ),
             quantity("quantity", "产量", "Quantity", "", true, "产量（单位见单位列）", "Quantity (in the unit column's unit)"),
             text_col("unit", "单位", "Unit", true, "MWh、GJ、t 等", "MWh, GJ, t…"),
         ],
@@ -227,7 +279,15 @@ pub fn allowances() -> SheetSpec {
         "lvyue.account.allowances@1",
         false,
         vec![
-            choice_col("type", "配额类型", "Allowance type", true, &["CEA", "PILOT-ALLOWANCE"], "CEA 全国碳排放配额；PILOT-ALLOWANCE 试点配额", "CEA national allowance or a pilot allowance"),
+            choice_col(
+                "type",
+                "配额类型",
+                "Allowance type",
+                true,
+                &["CEA", "PILOT-ALLOWANCE"],
+                "CEA 全国碳排放配额；PILOT-ALLOWANCE 试点配额",
+                "CEA national allowance or a pilot allowance",
+            ),
             quantity("vintage", "年度", "Vintage", "year", true, "配额所属年度", "Allowance vintage year"),
             quantity("quantity_t", "数量", "Quantity", "t", true, "持有量（吨）", "Held (tonnes)"),
             quantity("price_cny", "单价", "Unit price", "CNY/t", false, "可选：账面或市场单价", "Optional: book or market price per tonne"),
@@ -250,10 +310,24 @@ pub fn credit_holdings() -> SheetSpec {
             text_col("serial", "序列号", "Serial", true, "登记系统中的序列号或区段", "Registry serial or serial block"),
             choice_col("credit_type", "类型", "Credit type", true, CREDIT_TYPES, "CCER、地方核证减排量等", "CCER or a local credit type"),
             text_col("project_id", "项目编号", "Project id", true, "项目登记编号", "Project registration id"),
-            text_col("project_type", "项目类型", "Project type", false, "如 forestry、renewable、methane", "E.g. forestry, renewable, methane"),
+            text_col(
+                "project_type",
+                "项目类型",
+                "Project type",
+                false,
+                "如 forestry、renewable、methane",
+                "E.g. forestry, renewable, methane",
+            ),
             choice_col("province", "项目所在省份", "Project province", false, PROVINCES, "项目所在省级行政区", "Province of the project"),
             date_col("registered", "项目登记日期", "Project registration date", false, "项目登记（备案）日期", "Project registration date"),
-            date_col("reduction_start", "减排量产生起始日", "Reductions from", false, "减排量产生期间起始日", "Start of the crediting period"),
+            date_col(
+                "reduction_start",
+                "减排量产生起始日",
+                "Reductions from",
+                false,
+                "减排量产生期间起始日",
+                "Start of the crediting period",
+            ),
             bool_col(
                 "covered_project",
                 "纳入配额管理",
@@ -337,8 +411,22 @@ pub fn green_certificates() -> SheetSpec {
                 "绿证核销（声明完成绿色电力消费）的日期；用于判断绿证是否在有效期内，留空则不检查",
                 "Date the certificate was retired (green-power consumption declared); checks it was still valid, blank: not checked",
             ),
-            text_col("project_id", "发电项目编号", "Plant project id", false, "发电项目编号；用于发现同一电量的绿证与减排量（重复计算）", "Id of the generating project; finds a certificate and a credit for the same electricity (double counting)"),
-            text_col("project_name", "发电项目名称", "Plant project name", false, "发电项目名称；与项目编号作用相同", "Name of the generating project; used like the project id"),
+            text_col(
+                "project_id",
+                "发电项目编号",
+                "Plant project id",
+                false,
+                "发电项目编号；用于发现同一电量的绿证与减排量（重复计算）",
+                "Id of the generating project; finds a certificate and a credit for the same electricity (double counting)",
+            ),
+            text_col(
+                "project_name",
+                "发电项目名称",
+                "Plant project name",
+                false,
+                "发电项目名称；与项目编号作用相同",
+                "Name of the generating project; used like the project id",
+            ),
         ],
         &["certificate_id"],
         "持有或已核销的绿色电力证书。",
@@ -357,8 +445,21 @@ pub fn suppliers() -> SheetSpec {
         "lvyue.supply_chain.suppliers@1",
         true,
         vec![
-            example(text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商唯一编号，其他表以此引用", "Unique supplier id, referenced by the other sheets"), &["S01", "S02", "S03"]),
-            example(text_col("name", "供应商名称", "Supplier name", true, "企业名称", "Company name"), &["华东印染有限公司", "Pearl River Electronics Co.", "北方铸造厂"]),
+            example(
+                text_col(
+                    "supplier_id",
+                    "供应商编号",
+                    "Supplier id",
+                    true,
+                    "供应商唯一编号，其他表以此引用",
+                    "Unique supplier id, referenced by the other sheets",
+                ),
+                &["S01", "S02", "S03"],
+            ),
+            example(
+                text_col("name", "供应商名称", "Supplier name", true, "企业名称", "Company name"),
+                &["华东印染有限公司", "Pearl River Electronics Co.", "北方铸造厂"],
+            ),
             example(
                 text_col(
                     "industry",
@@ -370,7 +471,10 @@ pub fn suppliers() -> SheetSpec {
                 ),
                 &["textiles", "electronics", ""],
             ),
-            example(choice_col("province", "所在省份", "Province", false, PROVINCES, "工厂所在省级行政区", "Province of the site"), &["浙江", "广东", "河北"]),
+            example(
+                choice_col("province", "所在省份", "Province", false, PROVINCES, "工厂所在省级行政区", "Province of the site"),
+                &["浙江", "广东", "河北"],
+            ),
             text_col("city", "城市", "City", false, "工厂所在城市", "City of the site"),
             text_col("tier", "层级", "Tier", false, "供应链层级，如 1、2", "Supply-chain tier, e.g. 1 or 2"),
         ],
@@ -392,8 +496,21 @@ pub fn supplier_climate_answers() -> SheetSpec {
         "lvyue.supply_chain.climate_answers@1",
         true,
         vec![
-            example(text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商表中的编号", "Id from the Suppliers sheet"), &["S01", "S01", "S02"]),
-            example(text_col("indicator_id", "指标编号", "Indicator id", true, "评分规则中的指标编号，如 G1、M1、A1", "Indicator id from the scoring rules, e.g. G1, M1, A1"), &["G1", "A1", "M3"]),
+            example(
+                text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商表中的编号", "Id from the Suppliers sheet"),
+                &["S01", "S01", "S02"],
+            ),
+            example(
+                text_col(
+                    "indicator_id",
+                    "指标编号",
+                    "Indicator id",
+                    true,
+                    "评分规则中的指标编号，如 G1、M1、A1",
+                    "Indicator id from the scoring rules, e.g. G1, M1, A1",
+                ),
+                &["G1", "A1", "M3"],
+            ),
             example(
                 text_col(
                     "answer",
@@ -418,7 +535,14 @@ pub fn supplier_climate_answers() -> SheetSpec {
                 ),
                 &["", "35", ""],
             ),
-            text_col("evidence", "证据", "Evidence", false, "公开披露的出处，如网址、报告页码", "Where it is disclosed, e.g. a URL or report page"),
+            text_col(
+                "evidence",
+                "证据",
+                "Evidence",
+                false,
+                "公开披露的出处，如网址、报告页码",
+                "Where it is disclosed, e.g. a URL or report page",
+            ),
         ],
         &["supplier_id", "indicator_id"],
         "每行一个供应商对一个指标的答复；未答复的指标记 0 分。",
@@ -437,10 +561,29 @@ pub fn environmental_violations() -> SheetSpec {
         "lvyue.supply_chain.violations@1",
         false,
         vec![
-            example(text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商表中的编号", "Id from the Suppliers sheet"), &["S02"]),
-            example(text_col("record_id", "记录编号", "Record id", true, "监管记录编号（如蔚蓝地图记录号）", "Supervision record id (e.g. the Blue Map record number)"), &["BM-2024-00731"]),
-            example(date_col("date", "日期", "Date", true, "处罚或监管记录日期", "Date of the penalty or supervision record"), &["2024-05-14"]),
-            example(text_col("authority", "发布机关", "Authority", false, "发布记录的监管部门", "Authority that issued the record"), &["东莞市生态环境局"]),
+            example(
+                text_col("supplier_id", "供应商编号", "Supplier id", true, "供应商表中的编号", "Id from the Suppliers sheet"),
+                &["S02"],
+            ),
+            example(
+                text_col(
+                    "record_id",
+                    "记录编号",
+                    "Record id",
+                    true,
+                    "监管记录编号（如蔚蓝地图记录号）",
+                    "Supervision record id (e.g. the Blue Map record number)",
+                ),
+                &["BM-2024-00731"],
+            ),
+            example(
+                date_col("date", "日期", "Date", true, "处罚或监管记录日期", "Date of the penalty or supervision record"),
+                &["2024-05-14"],
+            ),
+            example(
+                text_col("authority", "发布机关", "Authority", false, "发布记录的监管部门", "Authority that issued the record"),
+                &["东莞市生态环境局"],
+            ),
             example(
                 bool_col(
                     "closed",
@@ -486,7 +629,8 @@ pub const EVENT_EMISSION_CATEGORIES: &[&str] = &[
 ];
 
 /// Units of an event emission row's activity data (one per row).
-pub const EVENT_ACTIVITY_UNITS: &[&str] = &["t", "kg", "10^4 Nm3", "Nm3", "L", "MWh", "kWh", "GJ", "pkm", "vkm", "room_night", "meal", "item"];
+pub const EVENT_ACTIVITY_UNITS: &[&str] =
+    &["t", "kg", "10^4 Nm3", "Nm3", "L", "MWh", "kWh", "GJ", "pkm", "vkm", "room_night", "meal", "item"];
 
 /// Phases of an event (the accounting boundary in time).
 pub const EVENT_PHASES: &[&str] = &["preparation", "event", "wrap_up"];
@@ -507,7 +651,10 @@ pub fn event_facts() -> SheetSpec {
         "lvyue.event.facts@1",
         true,
         vec![
-            example(text_col("name", "活动名称", "Event name", true, "活动全称", "Full name of the event"), &["2024 绿色发展论坛 Green Development Forum 2024"]),
+            example(
+                text_col("name", "活动名称", "Event name", true, "活动全称", "Full name of the event"),
+                &["2024 绿色发展论坛 Green Development Forum 2024"],
+            ),
             example(
                 choice_col(
                     "event_type",
@@ -520,31 +667,118 @@ pub fn event_facts() -> SheetSpec {
                 ),
                 &["forum"],
             ),
-            example(text_col("organiser", "主办方", "Organiser", false, "活动主办或承办单位", "Organising body"), &["某市生态环境学会 City Environmental Society"]),
-            example(date_col("start_date", "开始日期", "Start date", true, "活动举办阶段第一天", "First day of the event"), &["2024-05-20"]),
-            example(date_col("end_date", "结束日期", "End date", true, "活动举办阶段最后一天；碳中和完成期限自此计算", "Last day of the event; the neutrality deadline counts from it"), &["2024-05-21"]),
             example(
-                date_col("preparation_start", "筹备阶段起始日", "Preparation from", false, "核算边界包含筹备阶段时填写", "When the boundary includes the preparation phase"),
+                text_col("organiser", "主办方", "Organiser", false, "活动主办或承办单位", "Organising body"),
+                &["某市生态环境学会 City Environmental Society"],
+            ),
+            example(
+                date_col("start_date", "开始日期", "Start date", true, "活动举办阶段第一天", "First day of the event"),
+                &["2024-05-20"],
+            ),
+            example(
+                date_col(
+                    "end_date",
+                    "结束日期",
+                    "End date",
+                    true,
+                    "活动举办阶段最后一天；碳中和完成期限自此计算",
+                    "Last day of the event; the neutrality deadline counts from it",
+                ),
+                &["2024-05-21"],
+            ),
+            example(
+                date_col(
+                    "preparation_start",
+                    "筹备阶段起始日",
+                    "Preparation from",
+                    false,
+                    "核算边界包含筹备阶段时填写",
+                    "When the boundary includes the preparation phase",
+                ),
                 &["2024-03-01"],
             ),
             example(
-                date_col("wrap_up_end", "收尾阶段截止日", "Wrap-up until", false, "核算边界包含收尾阶段时填写", "When the boundary includes the wrap-up phase"),
+                date_col(
+                    "wrap_up_end",
+                    "收尾阶段截止日",
+                    "Wrap-up until",
+                    false,
+                    "核算边界包含收尾阶段时填写",
+                    "When the boundary includes the wrap-up phase",
+                ),
                 &["2024-05-31"],
             ),
-            example(text_col("venue", "举办场所", "Venue", true, "场馆名称及地址", "Venue name and address"), &["国际会议中心 International Convention Centre"]),
-            example(choice_col("province", "所在省份", "Province", false, PROVINCES, "场馆所在省级行政区（用于省级电网排放因子）", "Province of the venue (for the provincial grid factor)"), &["广东"]),
             example(
-                choice_col("grid_region", "所在区域电网", "Grid region", false, GRID_REGIONS, "场馆所在区域电网（用于区域电网排放因子）", "Regional grid of the venue (for the regional grid factor)"),
+                text_col("venue", "举办场所", "Venue", true, "场馆名称及地址", "Venue name and address"),
+                &["国际会议中心 International Convention Centre"],
+            ),
+            example(
+                choice_col(
+                    "province",
+                    "所在省份",
+                    "Province",
+                    false,
+                    PROVINCES,
+                    "场馆所在省级行政区（用于省级电网排放因子）",
+                    "Province of the venue (for the provincial grid factor)",
+                ),
+                &["广东"],
+            ),
+            example(
+                choice_col(
+                    "grid_region",
+                    "所在区域电网",
+                    "Grid region",
+                    false,
+                    GRID_REGIONS,
+                    "场馆所在区域电网（用于区域电网排放因子）",
+                    "Regional grid of the venue (for the regional grid factor)",
+                ),
                 &["南方"],
             ),
-            example(quantity("attendees", "参与人数", "Attendees", "persons", false, "现场参与人次（不含线上）", "On-site attendance (not online)"), &["1200"]),
-            example(quantity("floor_area_m2", "场地面积", "Floor area", "m2", false, "活动使用的场地面积", "Floor area used by the event"), &["8000"]),
             example(
-                choice_col("evaluation", "评价方式", "Evaluation", false, &["self", "independent"], "self 自我评价；independent 委托第三方机构评价", "self-evaluation or an independent body"),
+                quantity(
+                    "attendees",
+                    "参与人数",
+                    "Attendees",
+                    "persons",
+                    false,
+                    "现场参与人次（不含线上）",
+                    "On-site attendance (not online)",
+                ),
+                &["1200"],
+            ),
+            example(
+                quantity("floor_area_m2", "场地面积", "Floor area", "m2", false, "活动使用的场地面积", "Floor area used by the event"),
+                &["8000"],
+            ),
+            example(
+                choice_col(
+                    "evaluation",
+                    "评价方式",
+                    "Evaluation",
+                    false,
+                    &["self", "independent"],
+                    "self 自我评价；independent 委托第三方机构评价",
+                    "self-evaluation or an independent body",
+                ),
                 &["independent"],
             ),
-            example(text_col("evaluator", "评价机构", "Evaluator", false, "第三方评价机构名称（自我评价可留空）", "Name of the independent evaluation body"), &["某核证机构 A Verification Body"]),
-            example(quantity("evaluator_count", "评价人员数", "Evaluators", "persons", false, "评价组人数", "Members of the evaluation team"), &["2"]),
+            example(
+                text_col(
+                    "evaluator",
+                    "评价机构",
+                    "Evaluator",
+                    false,
+                    "第三方评价机构名称（自我评价可留空）",
+                    "Name of the independent evaluation body",
+                ),
+                &["某核证机构 A Verification Body"],
+            ),
+            example(
+                quantity("evaluator_count", "评价人员数", "Evaluators", "persons", false, "评价组人数", "Members of the evaluation team"),
+                &["2"],
+            ),
         ],
         &[],
         "活动基本信息，填写一行。",
@@ -573,7 +807,15 @@ pub fn event_emissions() -> SheetSpec {
                 ),
                 &["stationary_combustion", "purchased_electricity", "travel", "accommodation"],
             ),
-            example(text_col("source", "排放源", "Source", true, "排放源说明，如餐厅燃气灶", "What emits, e.g. kitchen gas stoves"), &["餐厅燃气灶 Kitchen stoves", "场馆用电 Venue electricity", "参会者航空出行 Attendee flights", "参会者酒店住宿 Attendee hotels"]),
+            example(
+                text_col("source", "排放源", "Source", true, "排放源说明，如餐厅燃气灶", "What emits, e.g. kitchen gas stoves"),
+                &[
+                    "餐厅燃气灶 Kitchen stoves",
+                    "场馆用电 Venue electricity",
+                    "参会者航空出行 Attendee flights",
+                    "参会者酒店住宿 Attendee hotels",
+                ],
+            ),
             example(
                 text_col(
                     "item",
@@ -585,8 +827,30 @@ pub fn event_emissions() -> SheetSpec {
                 ),
                 &["natural_gas", "", "flight", ""],
             ),
-            example(choice_col("phase", "阶段", "Phase", false, EVENT_PHASES, "preparation 筹备；event 举办（默认）；wrap_up 收尾", "preparation, event (default) or wrap_up"), &["event", "event", "event", "event"]),
-            example(quantity("quantity", "活动数据", "Activity data", "", false, "活动数据，单位见「单位」列", "Activity data, in the unit of the Unit column"), &["0.8", "350000", "", "900"]),
+            example(
+                choice_col(
+                    "phase",
+                    "阶段",
+                    "Phase",
+                    false,
+                    EVENT_PHASES,
+                    "preparation 筹备；event 举办（默认）；wrap_up 收尾",
+                    "preparation, event (default) or wrap_up",
+                ),
+                &["event", "event", "event", "event"],
+            ),
+            example(
+                quantity(
+                    "quantity",
+                    "活动数据",
+                    "Activity data",
+                    "",
+                    false,
+                    "活动数据，单位见「单位」列",
+                    "Activity data, in the unit of the Unit column",
+                ),
+                &["0.8", "350000", "", "900"],
+            ),
             example(
                 choice_col(
                     "unit",
@@ -599,8 +863,30 @@ pub fn event_emissions() -> SheetSpec {
                 ),
                 &["10^4 Nm3", "kWh", "pkm", "room_night"],
             ),
-            example(quantity("trips", "人次", "Trips", "persons", false, "出行人次（交通类，与每人次距离相乘得人公里）", "Travellers (travel rows: times the distance per trip gives person-km)"), &["", "", "300", ""]),
-            example(quantity("distance_km", "每人次距离", "Distance per trip", "km", false, "每人次往返距离（交通类）", "Return distance per traveller (travel rows)"), &["", "", "2400", ""]),
+            example(
+                quantity(
+                    "trips",
+                    "人次",
+                    "Trips",
+                    "persons",
+                    false,
+                    "出行人次（交通类，与每人次距离相乘得人公里）",
+                    "Travellers (travel rows: times the distance per trip gives person-km)",
+                ),
+                &["", "", "300", ""],
+            ),
+            example(
+                quantity(
+                    "distance_km",
+                    "每人次距离",
+                    "Distance per trip",
+                    "km",
+                    false,
+                    "每人次往返距离（交通类）",
+                    "Return distance per traveller (travel rows)",
+                ),
+                &["", "", "2400", ""],
+            ),
             example(
                 quantity(
                     "factor",
@@ -613,8 +899,21 @@ pub fn event_emissions() -> SheetSpec {
                 ),
                 &["", "", "0.1", "15"],
             ),
-            example(text_col("factor_source", "因子来源", "Factor source", false, "用户排放因子的出处", "Where the user factor comes from"), &["", "", "航空公司披露 airline disclosure", "酒店提供 hotel data"]),
-            example(text_col("data_source", "活动数据来源", "Data source", false, "如电费账单、燃气表读数、报名系统", "E.g. utility bills, meter readings, registration system"), &["燃气表读数 meter", "电费账单 utility bills", "报名系统 registrations", "酒店结算单 hotel invoices"]),
+            example(
+                text_col("factor_source", "因子来源", "Factor source", false, "用户排放因子的出处", "Where the user factor comes from"),
+                &["", "", "航空公司披露 airline disclosure", "酒店提供 hotel data"],
+            ),
+            example(
+                text_col(
+                    "data_source",
+                    "活动数据来源",
+                    "Data source",
+                    false,
+                    "如电费账单、燃气表读数、报名系统",
+                    "E.g. utility bills, meter readings, registration system",
+                ),
+                &["燃气表读数 meter", "电费账单 utility bills", "报名系统 registrations", "酒店结算单 hotel invoices"],
+            ),
         ],
         &[],
         "每行一个排放源：活动数据及单位；规则库无出处因子时填写用户排放因子。",
@@ -631,16 +930,53 @@ pub fn green_power_purchases() -> SheetSpec {
         "lvyue.energy.green_power@1",
         false,
         vec![
-            example(text_col("contract_id", "合同编号", "Contract id", true, "绿电交易合同或结算单编号", "Green-power contract or settlement id"), &["GZPX-2024-0518"]),
-            example(text_col("supplier", "售电方", "Supplier", false, "发电企业或售电公司", "Generator or retailer"), &["某新能源公司 A Renewables Co."]),
-            example(quantity("mwh", "绿电电量", "Green electricity", "MWh", true, "主张为零排放的电量", "Electricity claimed as zero-emission"), &["350"]),
-            example(date_col("delivered_from", "交割起始日", "Delivered from", false, "电量交割期间起始", "Start of delivery"), &["2024-05-01"]),
+            example(
+                text_col(
+                    "contract_id",
+                    "合同编号",
+                    "Contract id",
+                    true,
+                    "绿电交易合同或结算单编号",
+                    "Green-power contract or settlement id",
+                ),
+                &["GZPX-2024-0518"],
+            ),
+            example(
+                text_col("supplier", "售电方", "Supplier", false, "发电企业或售电公司", "Generator or retailer"),
+                &["某新能源公司 A Renewables Co."],
+            ),
+            example(
+                quantity("mwh", "绿电电量", "Green electricity", "MWh", true, "主张为零排放的电量", "Electricity claimed as zero-emission"),
+                &["350"],
+            ),
+            example(
+                date_col("delivered_from", "交割起始日", "Delivered from", false, "电量交割期间起始", "Start of delivery"),
+                &["2024-05-01"],
+            ),
             example(date_col("delivered_to", "交割截止日", "Delivered to", false, "电量交割期间截止", "End of delivery"), &["2024-05-31"]),
             example(
-                quantity("claimed_avoided_t", "声明减排量", "Claimed avoided emissions", "t", false, "主办方或媒体声明的相应减排量（如有），用于显示其隐含的排放因子", "Avoided emissions stated by the organiser or the press, if any; shows the factor it implies"),
+                quantity(
+                    "claimed_avoided_t",
+                    "声明减排量",
+                    "Claimed avoided emissions",
+                    "t",
+                    false,
+                    "主办方或媒体声明的相应减排量（如有），用于显示其隐含的排放因子",
+                    "Avoided emissions stated by the organiser or the press, if any; shows the factor it implies",
+                ),
                 &[""],
             ),
-            example(text_col("evidence", "溯源凭证", "Evidence", false, "交易中心结算单、区块链存证等", "Exchange settlement, on-chain record…"), &["广州电力交易中心结算单 settlement"]),
+            example(
+                text_col(
+                    "evidence",
+                    "溯源凭证",
+                    "Evidence",
+                    false,
+                    "交易中心结算单、区块链存证等",
+                    "Exchange settlement, on-chain record…",
+                ),
+                &["广州电力交易中心结算单 settlement"],
+            ),
         ],
         &["contract_id"],
         "购买的绿色电力；按零排放计入的电量须有已核销的对应绿证。",
@@ -669,11 +1005,47 @@ pub fn retired_offsets() -> SheetSpec {
                 ),
                 &["CCER", "CARBON_INCLUSION"],
             ),
-            example(text_col("registry", "注册登记机构", "Registry", false, "注销所在的注册登记系统或机构", "Registry where the units were retired"), &["全国温室气体自愿减排注册登记系统", "广东省碳普惠平台"]),
-            example(text_col("serial", "序列号", "Serial", false, "注销的序列号或区段（同一序列号只能使用一次）", "Serial or serial block retired (a serial may be used once)"), &["CCER-14-2024-000123-000001-000300", "PHCER-GD-2023-00456"]),
-            example(text_col("project_id", "项目编号", "Project id", false, "项目登记编号", "Project registration id"), &["CCER-14-2024-0123", "GD-PH-2023-0456"]),
-            example(text_col("project_name", "项目名称", "Project", false, "项目名称", "Project name"), &["某县造林碳汇项目 County afforestation", "社区低碳出行 community low-carbon travel"]),
-            example(bool_col("project_in_china", "中国境内项目", "Project in China", false, "项目是否位于中国境内", "Whether the project is in China"), &["是", "是"]),
+            example(
+                text_col(
+                    "registry",
+                    "注册登记机构",
+                    "Registry",
+                    false,
+                    "注销所在的注册登记系统或机构",
+                    "Registry where the units were retired",
+                ),
+                &["全国温室气体自愿减排注册登记系统", "广东省碳普惠平台"],
+            ),
+            example(
+                text_col(
+                    "serial",
+                    "序列号",
+                    "Serial",
+                    false,
+                    "注销的序列号或区段（同一序列号只能使用一次）",
+                    "Serial or serial block retired (a serial may be used once)",
+                ),
+                &["CCER-14-2024-000123-000001-000300", "PHCER-GD-2023-00456"],
+            ),
+            example(
+                text_col("project_id", "项目编号", "Project id", false, "项目登记编号", "Project registration id"),
+                &["CCER-14-2024-0123", "GD-PH-2023-0456"],
+            ),
+            example(
+                text_col("project_name", "项目名称", "Project", false, "项目名称", "Project name"),
+                &["某县造林碳汇项目 County afforestation", "社区低碳出行 community low-carbon travel"],
+            ),
+            example(
+                bool_col(
+                    "project_in_china",
+                    "中国境内项目",
+                    "Project in China",
+                    false,
+                    "项目是否位于中国境内",
+                    "Whether the project is in China",
+                ),
+                &["是", "是"],
+            ),
             example(
                 choice_col(
                     "recognition_level",
@@ -686,12 +1058,33 @@ pub fn retired_offsets() -> SheetSpec {
                 ),
                 &["national", "province"],
             ),
-            example(quantity("vintage", "年份", "Vintage", "year", false, "减排量产生年份或配额年度", "Year of the reductions or allowance vintage"), &["2024", "2023"]),
+            example(
+                quantity(
+                    "vintage",
+                    "年份",
+                    "Vintage",
+                    "year",
+                    false,
+                    "减排量产生年份或配额年度",
+                    "Year of the reductions or allowance vintage",
+                ),
+                &["2024", "2023"],
+            ),
             example(quantity("quantity_t", "数量", "Quantity", "t", true, "注销量（吨二氧化碳当量）", "Retired (tCO2e)"), &["300", "150"]),
             example(bool_col("retired", "已注销", "Retired", true, "是否已为本活动注销", "Retired for this event"), &["是", "是"]),
-            example(date_col("retirement_date", "注销日期", "Retirement date", false, "注销完成日期", "Date the retirement was completed"), &["2024-09-10", "2024-09-12"]),
             example(
-                bool_col("new_forestry", "新建林业项目", "New forestry", false, "是否为新建林业项目产生的碳汇量（完成期限6年）", "Whether it is a sink from a newly created forestry project (6-year limit)"),
+                date_col("retirement_date", "注销日期", "Retirement date", false, "注销完成日期", "Date the retirement was completed"),
+                &["2024-09-10", "2024-09-12"],
+            ),
+            example(
+                bool_col(
+                    "new_forestry",
+                    "新建林业项目",
+                    "New forestry",
+                    false,
+                    "是否为新建林业项目产生的碳汇量（完成期限6年）",
+                    "Whether it is a sink from a newly created forestry project (6-year limit)",
+                ),
                 &["否", "否"],
             ),
             example(
@@ -705,7 +1098,10 @@ pub fn retired_offsets() -> SheetSpec {
                 ),
                 &["否", "否"],
             ),
-            example(text_col("proof", "注销证明", "Retirement proof", false, "注销证明文件编号", "Retirement certificate reference"), &["注销证明 No. 2024-0911", "GD-PH-ZX-2024-077"]),
+            example(
+                text_col("proof", "注销证明", "Retirement proof", false, "注销证明文件编号", "Retirement certificate reference"),
+                &["注销证明 No. 2024-0911", "GD-PH-ZX-2024-077"],
+            ),
         ],
         &["serial"],
         "为本活动注销的配额、减排量或碳汇量，每行一个序列号区段。",

@@ -27,7 +27,7 @@ mod model;
 mod score;
 mod spec;
 
-use lvyue_sdk::{t, Context, EvaluationError, Output, PluginInfo, Request};
+use lvyue_sdk::{Context, EvaluationError, Output, PluginInfo, Request, t};
 
 struct SupplyChainCati;
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use lvyue_sdk::{dec, fmt_dec, Confidence, Context, Decimal, EvaluationError, Parameter, Value};
+use lvyue_sdk::{Confidence, Context, Decimal, EvaluationError, Parameter, Value, dec, fmt_dec};
 
 use crate::spec::*;
 
@@ -239,7 +239,10 @@ impl Model {
             }
         }
         if !industries.get(DEFAULT_INDUSTRY).is_some_and(|f| f.iter().all(Option::is_some)) {
-            return Err(bad(&format!("{INDUSTRY_PREFIX}{DEFAULT_INDUSTRY}.*"), "the default industry needs a factor for each of the five areas"));
+            return Err(bad(
+                &format!("{INDUSTRY_PREFIX}{DEFAULT_INDUSTRY}.*"),
+                "the default industry needs a factor for each of the five areas",
+            ));
         }
 
         let mut indicators = Vec::new();
@@ -258,7 +261,10 @@ impl Model {
             let scoring = match (b.zero_at, b.full_at, b.points.is_empty()) {
                 (None, None, false) => {
                     if let Some((a, p)) = b.points.iter().find(|(_, p)| *p > max) {
-                        return Err(bad(&format!("{base}.points.{a}"), &format!("{} exceeds max_points {}", p.normalize(), max.normalize())));
+                        return Err(bad(
+                            &format!("{base}.points.{a}"),
+                            &format!("{} exceeds max_points {}", p.normalize(), max.normalize()),
+                        ));
                     }
                     let mut points = b.points;
                     // Best answer first, then by name: a stable order for messages and tables.
@@ -284,10 +290,7 @@ impl Model {
         indicators.sort_by(|x, y| x.area.cmp(&y.area).then_with(|| natural_key(&x.id).cmp(&natural_key(&y.id))));
         for (a, (key, _, _)) in AREAS.iter().enumerate() {
             if !weights[a].value.is_zero() && !indicators.iter().any(|i| i.area == a) {
-                return Err(bad(
-                    &format!("{INDICATOR_PREFIX}{key}.*"),
-                    "an area with a weight needs at least one indicator",
-                ));
+                return Err(bad(&format!("{INDICATOR_PREFIX}{key}.*"), "an area with a weight needs at least one indicator"));
             }
         }
         Ok(Model { weights, industries, indicators, citi_factor, policy })

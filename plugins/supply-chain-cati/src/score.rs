@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lvyue_sdk::{
-    fmt_dec, num, t, text, ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, EvaluationError, Finding, Output,
-    ResultColumn, ResultTable, Severity, Step, Value,
+    ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, EvaluationError, Finding, Output, ResultColumn, ResultTable, Severity,
+    Step, Value, fmt_dec, num, t, text,
 };
 use rust_decimal::RoundingStrategy;
 
-use crate::model::{natural_key, Method, Model, Scoring, ViolationPolicy};
+use crate::model::{Method, Model, Scoring, ViolationPolicy, natural_key};
 use crate::spec::*;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
@@ -157,7 +157,8 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     // ---- answers: one decision per row ---------------------------------------------------
     // Ids as the rules write them; any other case is matched by a scan.
     let by_indicator: HashMap<&str, usize> = model.indicators.iter().enumerate().map(|(i, ind)| (ind.id.as_str(), i)).collect();
-    let find_indicator = |id: &str| by_indicator.get(id).copied().or_else(|| model.indicators.iter().position(|i| i.id.eq_ignore_ascii_case(id)));
+    let find_indicator =
+        |id: &str| by_indicator.get(id).copied().or_else(|| model.indicators.iter().position(|i| i.id.eq_ignore_ascii_case(id)));
     let mut unknown_indicators: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in ctx.table("climate_answers").rows() {
         let sid = row.text("supplier_id").unwrap_or("");
@@ -200,7 +201,11 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
                             &mut errors,
                             "ANSWER_NOT_ALLOWED",
                             format!("指标 {} 的答复 {found} 不被允许；应为以下之一：{}（或删除该行，未答复记0分）", ind.id, ind.allowed()),
-                            format!("indicator {}: the answer {found_en} is not allowed; expected one of: {} (or delete the row: unanswered scores 0)", ind.id, ind.allowed()),
+                            format!(
+                                "indicator {}: the answer {found_en} is not allowed; expected one of: {} (or delete the row: unanswered scores 0)",
+                                ind.id,
+                                ind.allowed()
+                            ),
                             row.at("answer"),
                         );
                         continue;
@@ -287,8 +292,24 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
         out.step(
             Step {
                 clause: "lvyue 指标规则 / indicator rule (rules/supply-chain-cati/indicators.toml or the user's rules)",
-                zh: &format!("指标 {} {}（{}）：{}；满分 {}；{}", ind.id, zh, AREAS[ind.area].1, ind.scoring_text(), ind.max.normalize(), ind.method.label()),
-                en: &format!("Indicator {} {} ({}): {}; max {}; {}", ind.id, en, AREAS[ind.area].2, ind.scoring_text(), ind.max.normalize(), ind.method.label()),
+                zh: &format!(
+                    "指标 {} {}（{}）：{}；满分 {}；{}",
+                    ind.id,
+                    zh,
+                    AREAS[ind.area].1,
+                    ind.scoring_text(),
+                    ind.max.normalize(),
+                    ind.method.label()
+                ),
+                en: &format!(
+                    "Indicator {} {} ({}): {}; max {}; {}",
+                    ind.id,
+                    en,
+                    AREAS[ind.area].2,
+                    ind.scoring_text(),
+                    ind.max.normalize(),
+                    ind.method.label()
+                ),
                 parameters: &keys,
                 inputs: vec![],
             },
@@ -419,7 +440,9 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
 
     // ---- ranking ------------------------------------------------------------------------
     let mut order: Vec<usize> = (0..suppliers.len()).collect();
-    order.sort_by(|&x, &y| suppliers[y].total.cmp(&suppliers[x].total).then_with(|| natural_key(&suppliers[x].id).cmp(&natural_key(&suppliers[y].id))));
+    order.sort_by(|&x, &y| {
+        suppliers[y].total.cmp(&suppliers[x].total).then_with(|| natural_key(&suppliers[x].id).cmp(&natural_key(&suppliers[y].id)))
+    });
     let mut rank = vec![0usize; suppliers.len()];
     for (pos, &i) in order.iter().enumerate() {
         rank[i] = if pos > 0 && suppliers[order[pos - 1]].total == suppliers[i].total { rank[order[pos - 1]] } else { pos + 1 };
@@ -444,7 +467,13 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     metric(out, "suppliers_scored", count(n), s_n);
     let average = r2(suppliers.iter().map(|s| s.total).sum::<Decimal>() / nd);
     let s_avg = out.step(
-        Step { clause: "lvyue", zh: "平均得分 = 各供应商总分的平均值", en: "Average score = mean of the suppliers' totals", parameters: &[], inputs: refs.clone() },
+        Step {
+            clause: "lvyue",
+            zh: "平均得分 = 各供应商总分的平均值",
+            en: "Average score = mean of the suppliers' totals",
+            parameters: &[],
+            inputs: refs.clone(),
+        },
         num(average),
         Some("points"),
     );
@@ -452,14 +481,26 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     let highest = suppliers[order[0]].total;
     let lowest = suppliers[order[n - 1]].total;
     let s_hi = out.step(
-        Step { clause: "lvyue", zh: &format!("最高得分（{}）", suppliers[order[0]].id), en: &format!("Highest score ({})", suppliers[order[0]].id), parameters: &[], inputs: vec![Output::ref_step(suppliers[order[0]].step)] },
+        Step {
+            clause: "lvyue",
+            zh: &format!("最高得分（{}）", suppliers[order[0]].id),
+            en: &format!("Highest score ({})", suppliers[order[0]].id),
+            parameters: &[],
+            inputs: vec![Output::ref_step(suppliers[order[0]].step)],
+        },
         num(highest),
         Some("points"),
     );
     metric(out, "highest_score", num(highest), s_hi);
     let last = &suppliers[order[n - 1]];
     let s_lo = out.step(
-        Step { clause: "lvyue", zh: &format!("最低得分（{}）", last.id), en: &format!("Lowest score ({})", last.id), parameters: &[], inputs: vec![Output::ref_step(last.step)] },
+        Step {
+            clause: "lvyue",
+            zh: &format!("最低得分（{}）", last.id),
+            en: &format!("Lowest score ({})", last.id),
+            parameters: &[],
+            inputs: vec![Output::ref_step(last.step)],
+        },
         num(lowest),
         Some("points"),
     );
@@ -508,7 +549,9 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     let weakest = weighted.iter().copied().min_by(|&x, &y| area_avg[x].cmp(&area_avg[y]).then(x.cmp(&y))).unwrap_or(0);
     let hotspot = weighted.iter().copied().max_by(|&x, &y| lost_avg[x].cmp(&lost_avg[y]).then(y.cmp(&x))).unwrap_or(0);
     let s_weak = out.step(
-        Step { clause: "lvyue", zh: "平均得分最低的领域", en: "Area with the lowest average score", parameters: &[], inputs: vec![] },
+        Step {
+            clause: "lvyue", zh: "平均得分最低的领域", en: "Area with the lowest average score", parameters: &[], inputs: vec![]
+        },
         text(AREAS[weakest].0),
         None,
     );
@@ -540,22 +583,41 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     );
     metric(out, "suppliers_with_open_violations", count(flagged.len()), s_flag);
     let s_rec = out.step(
-        Step { clause: "lvyue", zh: "未关闭的违规记录数（日期不晚于评估期末）", en: "Open violation records (dated up to the end of the period)", parameters: &[], inputs: vec![Output::ref_step(s_flag)] },
+        Step {
+            clause: "lvyue",
+            zh: "未关闭的违规记录数（日期不晚于评估期末）",
+            en: "Open violation records (dated up to the end of the period)",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_flag)],
+        },
         count(open_records),
         Some("count"),
     );
     metric(out, "open_violation_records", count(open_records), s_rec);
     let capped = suppliers.iter().filter(|s| s.capped).count();
-    let cap_params: &[&str] = if matches!(model.policy, ViolationPolicy::Cap(_)) { &[P_VIOLATION_POLICY, P_VIOLATION_CAP] } else { &[P_VIOLATION_POLICY] };
+    let cap_params: &[&str] =
+        if matches!(model.policy, ViolationPolicy::Cap(_)) { &[P_VIOLATION_POLICY, P_VIOLATION_CAP] } else { &[P_VIOLATION_POLICY] };
     let s_cap = out.step(
-        Step { clause: "lvyue", zh: "得分被封顶的供应商数", en: "Suppliers whose score was capped", parameters: cap_params, inputs: vec![Output::ref_step(s_flag)] },
+        Step {
+            clause: "lvyue",
+            zh: "得分被封顶的供应商数",
+            en: "Suppliers whose score was capped",
+            parameters: cap_params,
+            inputs: vec![Output::ref_step(s_flag)],
+        },
         count(capped),
         Some("count"),
     );
     metric(out, "suppliers_capped", count(capped), s_cap);
     let unanswered: usize = suppliers.iter().map(|s| s.unanswered).sum();
     let s_un = out.step(
-        Step { clause: "lvyue", zh: "未答复的指标数（供应商 × 指标），记0分", en: "Indicators not answered (supplier × indicator), scored 0", parameters: &[], inputs: vec![] },
+        Step {
+            clause: "lvyue",
+            zh: "未答复的指标数（供应商 × 指标），记0分",
+            en: "Indicators not answered (supplier × indicator), scored 0",
+            parameters: &[],
+            inputs: vec![],
+        },
         count(unanswered),
         Some("count"),
     );
@@ -626,7 +688,11 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             "UNANSWERED_INDICATORS",
             t(
                 &format!("{} 家供应商有未答复的指标，按0分计（未披露不得分，lvyue 默认）：{}", incomplete.len(), listing(&incomplete, 20)),
-                &format!("{} supplier(s) left indicators unanswered, scored 0 (no disclosure, no points: lvyue default): {}", incomplete.len(), listing(&incomplete, 20)),
+                &format!(
+                    "{} supplier(s) left indicators unanswered, scored 0 (no disclosure, no points: lvyue default): {}",
+                    incomplete.len(),
+                    listing(&incomplete, 20)
+                ),
             ),
             vec![],
         );
@@ -695,12 +761,17 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     let hotspot_n = ctx.option(OPT_HOTSPOT_SUPPLIERS).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(3).min(n);
     if hotspot_n > 0 {
         let bottom: Vec<&Supplier> = order.iter().rev().take(hotspot_n).map(|&i| &suppliers[i]).collect();
-        let zh: Vec<String> = bottom.iter().map(|s| format!("{} {}（{}，薄弱领域：{}）", s.id, s.name, s.total, AREAS[s.hotspot()].1)).collect();
-        let en: Vec<String> = bottom.iter().map(|s| format!("{} {} ({}, hotspot: {})", s.id, s.name, s.total, AREAS[s.hotspot()].0)).collect();
+        let zh: Vec<String> =
+            bottom.iter().map(|s| format!("{} {}（{}，薄弱领域：{}）", s.id, s.name, s.total, AREAS[s.hotspot()].1)).collect();
+        let en: Vec<String> =
+            bottom.iter().map(|s| format!("{} {} ({}, hotspot: {})", s.id, s.name, s.total, AREAS[s.hotspot()].0)).collect();
         out.finding(
             Severity::Info,
             "HOTSPOT_SUPPLIERS",
-            t(&format!("得分最低的 {} 家供应商：{}", bottom.len(), zh.join("；")), &format!("The {} lowest-scoring supplier(s): {}", bottom.len(), en.join("; "))),
+            t(
+                &format!("得分最低的 {} 家供应商：{}", bottom.len(), zh.join("；")),
+                &format!("The {} lowest-scoring supplier(s): {}", bottom.len(), en.join("; ")),
+            ),
             bottom.iter().map(|s| s.id_cell.clone()).collect(),
         );
     }
@@ -802,7 +873,12 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
             })
             .collect(),
         charts: if charted {
-            vec![ChartSpec { title: t("供应商总分排名", "Suppliers ranked by total score"), kind: ChartKind::Bar, category_column: "name".into(), value_columns: vec!["total".into()] }]
+            vec![ChartSpec {
+                title: t("供应商总分排名", "Suppliers ranked by total score"),
+                kind: ChartKind::Bar,
+                category_column: "name".into(),
+                value_columns: vec!["total".into()],
+            }]
         } else {
             vec![]
         },
@@ -919,7 +995,13 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
     }
     columns.push(col("suppliers", "供应商数", "Suppliers", None));
     columns.push(col("method", "依据", "Method", None));
-    out.table(ResultTable { key: "industry_factors".into(), name: t("行业权重系数", "Industry weighting factors"), columns, rows: industry_rows, charts: vec![] });
+    out.table(ResultTable {
+        key: "industry_factors".into(),
+        name: t("行业权重系数", "Industry weighting factors"),
+        columns,
+        rows: industry_rows,
+        charts: vec![],
+    });
     Ok(())
 }
 
@@ -964,7 +1046,12 @@ fn method_findings(ctx: &Context, model: &Model, out: &mut Output) {
                 "PARAMETER_NOT_VERIFIED",
                 t(
                     &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值", p.key, lvyue_sdk::confidence_name(p.confidence), p.reference),
-                    &format!("Parameter {} has confidence {} ({}); the result depends on it", p.key, lvyue_sdk::confidence_name(p.confidence), p.reference),
+                    &format!(
+                        "Parameter {} has confidence {} ({}); the result depends on it",
+                        p.key,
+                        lvyue_sdk::confidence_name(p.confidence),
+                        p.reference
+                    ),
                 ),
                 vec![],
             );

@@ -1,7 +1,7 @@
 //! What the plugin declares: areas, parameter keys, metrics, findings, input.
 
 use lvyue_sdk::schemas;
-use lvyue_sdk::{t, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, TextZhEn, ValueKind};
+use lvyue_sdk::{FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, TextZhEn, ValueKind, t};
 
 /// The assessment years covered (the rules hold values from 2022 on).
 pub const YEARS: &[u16] = &[2023, 2024, 2025, 2026];
@@ -124,14 +124,34 @@ pub fn metric_label(key: &str) -> (&'static str, TextZhEn) {
 
 /// (code, severity, zh, en)
 pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
-    ("METHOD_NOT_IPE", Severity::Warning, "评分仅部分采用 IPE 公开方法；指标级规则为本工具默认或用户规则", "Scoring follows IPE's published method only in part; indicator-level rules are this tool's defaults or user rules"),
-    ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经 IPE 原文核实的权重或系数", "A weight or factor not verified in IPE's text was used"),
+    (
+        "METHOD_NOT_IPE",
+        Severity::Warning,
+        "评分仅部分采用 IPE 公开方法；指标级规则为本工具默认或用户规则",
+        "Scoring follows IPE's published method only in part; indicator-level rules are this tool's defaults or user rules",
+    ),
+    (
+        "PARAMETER_NOT_VERIFIED",
+        Severity::Warning,
+        "使用了未经 IPE 原文核实的权重或系数",
+        "A weight or factor not verified in IPE's text was used",
+    ),
     ("WEIGHTS_NOT_100", Severity::Info, "领域权重之和不是100，已按比例归一", "Area weights do not add up to 100; they are normalised"),
     ("OPEN_VIOLATIONS", Severity::Warning, "供应商有未关闭的环境违规记录", "A supplier has open environmental violation records"),
     ("SCORE_CAPPED", Severity::Warning, "因未关闭的违规记录，得分被封顶", "Score capped because of open violation records"),
     ("UNANSWERED_INDICATORS", Severity::Info, "部分指标未答复，按0分计", "Some indicators were not answered and score 0"),
-    ("ANSWER_UNKNOWN_INDICATOR", Severity::Warning, "答复所指的指标不在评分规则中，已忽略", "Answers to an indicator not in the scoring rules were ignored"),
-    ("INDUSTRY_DEFAULT_FACTORS", Severity::Info, "行业不在规则中，采用默认行业系数", "Industry not in the rules; the default factors were used"),
+    (
+        "ANSWER_UNKNOWN_INDICATOR",
+        Severity::Warning,
+        "答复所指的指标不在评分规则中，已忽略",
+        "Answers to an indicator not in the scoring rules were ignored",
+    ),
+    (
+        "INDUSTRY_DEFAULT_FACTORS",
+        Severity::Info,
+        "行业不在规则中，采用默认行业系数",
+        "Industry not in the rules; the default factors were used",
+    ),
     ("HOTSPOT_AREA", Severity::Info, "供应链的薄弱领域", "The supply base's weakest areas"),
     ("HOTSPOT_SUPPLIERS", Severity::Info, "得分最低的供应商", "The lowest-scoring suppliers"),
     ("NO_SUPPLIERS", Severity::Error, "供应商表没有数据", "The Suppliers sheet has no rows"),

@@ -51,41 +51,25 @@ struct Record {
     first: String,
 }
 
-pub fn read(
-    sheet: &str,
-    grid: &Grid,
-    layout: &Layout,
-    target: &SheetSpec,
-) -> Result<RawTable, Vec<InputProblem>> {
+pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Result<RawTable, Vec<InputProblem>> {
     let at = |r: u32, c: u32| format!("{sheet}!{}{}", col_letter(c), r as u64 + 1);
     let rows = grid.rows();
     let first = rows.first().copied().unwrap_or(0);
     // The header: a row naming the item and value columns.
-    let (label_names, value_names, evidence_names, group_names) = (
-        names(layout, "label"),
-        names(layout, "value"),
-        names(layout, "evidence"),
-        {
+    let (label_names, value_names, evidence_names, group_names) =
+        (names(layout, "label"), names(layout, "value"), names(layout, "evidence"), {
             let mut g = names(layout, "group");
             if let Some(spec) = &layout.group {
                 g.extend([spec.name.zh.as_str(), spec.name.en.as_str()]);
             }
             g
-        },
-    );
+        });
     // Row, then the columns of the label, value, evidence and group.
     type Head = (u32, u32, u32, Option<u32>, Option<u32>);
     let mut head: Option<Head> = None;
-    for &r in rows
-        .iter()
-        .filter(|&&r| r < first.saturating_add(HEADER_SEARCH_ROWS))
-    {
+    for &r in rows.iter().filter(|&&r| r < first.saturating_add(HEADER_SEARCH_ROWS)) {
         let cols = grid.columns(r);
-        let find = |ns: &[&str]| {
-            cols.iter()
-                .copied()
-                .find(|&c| text_at(grid, r, c).is_some_and(|t| header_is(&t, ns)))
-        };
+        let find = |ns: &[&str]| cols.iter().copied().find(|&c| text_at(grid, r, c).is_some_and(|t| header_is(&t, ns)));
         if let (Some(l), Some(v)) = (find(&label_names), find(&value_names)) {
             head = Some((r, l, v, find(&evidence_names), find(&group_names)));
             break;
@@ -97,35 +81,20 @@ pub fn read(
             format!("{sheet}!A1"),
             "no header row",
             format!("前{HEADER_SEARCH_ROWS}行内的表头行：信息项 | 填报内容 | 支撑材料"),
-            format!(
-                "a header row within the first {HEADER_SEARCH_ROWS} rows: 信息项 (item) | 填报内容 (value) | 支撑材料 (evidence)"
-            ),
+            format!("a header row within the first {HEADER_SEARCH_ROWS} rows: 信息项 (item) | 填报内容 (value) | 支撑材料 (evidence)"),
         )]);
     };
-    let markers: Vec<String> = layout
-        .group
-        .iter()
-        .flat_map(|g| g.markers.iter())
-        .map(|m| text::fold_label(m))
-        .collect();
+    let markers: Vec<String> = layout.group.iter().flat_map(|g| g.markers.iter()).map(|m| text::fold_label(m)).collect();
     let group_key = layout.group.as_ref().and_then(|g| g.column.clone());
     let declares = |k: &str| target.columns.iter().any(|c| c.key == k);
 
     let mut problems = Vec::new();
     let mut records: Vec<Record> = Vec::new();
-    let mut current = Record {
-        group: None,
-        cells: BTreeMap::new(),
-        first: String::new(),
-    };
+    let mut current = Record { group: None, cells: BTreeMap::new(), first: String::new() };
     let mut group_col_last: Option<String> = None;
     let flush = |rec: &mut Record, records: &mut Vec<Record>| {
         if !rec.cells.is_empty() {
-            let next = Record {
-                group: None,
-                cells: BTreeMap::new(),
-                first: String::new(),
-            };
+            let next = Record { group: None, cells: BTreeMap::new(), first: String::new() };
             records.push(std::mem::replace(rec, next));
         }
     };
@@ -146,36 +115,19 @@ pub fn read(
             RawValue::Text(t) => t.trim().is_empty(),
             _ => false,
         };
-        let item = label.as_ref().and_then(|l| {
-            layout
-                .item
-                .iter()
-                .find(|i| text::item_match(l, i).is_some())
-        });
+        let item = label.as_ref().and_then(|l| layout.item.iter().find(|i| text::item_match(l, i).is_some()));
         let Some(item) = item else {
             // A group header: text with a group marker and no value.
             if let Some(l) = &label {
                 let f = text::fold_label(l);
-                if value_blank
-                    && markers
-                        .iter()
-                        .any(|m| !m.is_empty() && f.contains(m.as_str()))
-                {
+                if value_blank && markers.iter().any(|m| !m.is_empty() && f.contains(m.as_str())) {
                     flush(&mut current, &mut records);
                     current.group = Some((text::after_colon(&text::clean(l).0), at(r, label_col)));
                 }
-            } else if let Some((c, t)) = grid
-                .columns(r)
-                .into_iter()
-                .find_map(|c| text_at(grid, r, c).map(|t| (c, t)))
-            {
+            } else if let Some((c, t)) = grid.columns(r).into_iter().find_map(|c| text_at(grid, r, c).map(|t| (c, t))) {
                 // A merged group header starting left of the item column.
                 let f = text::fold_label(&t);
-                if c != value_col
-                    && markers
-                        .iter()
-                        .any(|m| !m.is_empty() && f.contains(m.as_str()))
-                {
+                if c != value_col && markers.iter().any(|m| !m.is_empty() && f.contains(m.as_str())) {
                     flush(&mut current, &mut records);
                     current.group = Some((text::after_colon(&text::clean(&t).0), at(r, c)));
                 }
@@ -206,20 +158,11 @@ pub fn read(
         if let (Some(stated), Some(want)) = (stated, item.units.first()) {
             let number = match &value {
                 RawValue::Number(n) => crate::decimal::parse(n),
-                RawValue::Text(t) => {
-                    crate::input::without_thousands(t).and_then(|t| crate::decimal::parse(&t))
-                }
+                RawValue::Text(t) => crate::input::without_thousands(t).and_then(|t| crate::decimal::parse(&t)),
                 _ => None,
             };
-            match (
-                number,
-                units::convert(rust_decimal::Decimal::ONE, &stated, want),
-            ) {
-                (Some(d), Some(_)) => {
-                    value = RawValue::Number(crate::decimal::format(
-                        units::convert(d, &stated, want).expect("converts"),
-                    ))
-                }
+            match (number, units::convert(rust_decimal::Decimal::ONE, &stated, want)) {
+                (Some(d), Some(_)) => value = RawValue::Number(crate::decimal::format(units::convert(d, &stated, want).expect("converts"))),
                 (_, None) => {
                     problems.push(problem(
                         sheet,
@@ -237,10 +180,7 @@ pub fn read(
             problems.push(problem(
                 sheet,
                 at(r, label_col),
-                format!(
-                    "\"{}\" a second time in one group",
-                    label.clone().unwrap_or_default()
-                ),
+                format!("\"{}\" a second time in one group", label.clone().unwrap_or_default()),
                 "每组中每个信息项只出现一次（分组请加组标题行，如「1号机组」）",
                 "each item once per group (start a group with a header row such as 1号机组)",
             ));
@@ -250,24 +190,12 @@ pub fn read(
             current.first = format!("{sheet}!{}", r + 1);
         }
         if declares(&item.key) {
-            current.cells.insert(
-                item.key.clone(),
-                RawCell {
-                    value,
-                    at: at(r, value_col),
-                },
-            );
+            current.cells.insert(item.key.clone(), RawCell { value, at: at(r, value_col) });
         }
         if let (Some(ec), true) = (evidence_col, declares(&format!("{}_evidence", item.key)))
             && let Some(t) = text_at(grid, r, ec).filter(|t| !not_applicable(t))
         {
-            current.cells.insert(
-                format!("{}_evidence", item.key),
-                RawCell {
-                    value: RawValue::Text(t),
-                    at: at(r, ec),
-                },
-            );
+            current.cells.insert(format!("{}_evidence", item.key), RawCell { value: RawValue::Text(t), at: at(r, ec) });
         }
     }
     flush(&mut current, &mut records);
@@ -280,20 +208,10 @@ pub fn read(
             if let (Some(k), Some((g, a))) = (&group_key, &rec.group)
                 && declares(k)
             {
-                rec.cells.entry(k.clone()).or_insert(RawCell {
-                    value: RawValue::Text(g.clone()),
-                    at: a.clone(),
-                });
+                rec.cells.entry(k.clone()).or_insert(RawCell { value: RawValue::Text(g.clone()), at: a.clone() });
             }
-            let source = rec
-                .group
-                .as_ref()
-                .map(|(_, a)| a.clone())
-                .unwrap_or(rec.first);
-            RawRow {
-                source,
-                cells: rec.cells,
-            }
+            let source = rec.group.as_ref().map(|(_, a)| a.clone()).unwrap_or(rec.first);
+            RawRow { source, cells: rec.cells }
         })
         .collect();
     Ok(RawTable {

@@ -73,20 +73,7 @@ pub mod role {
     pub const METERED: &str = "metered";
     pub const MONTHS_VALUE: &str = "months_value";
     /// Every role, in the order a target usually declares them.
-    pub const ALL: &[&str] = &[
-        GROUP,
-        FUEL,
-        ITEM,
-        YEAR,
-        MONTH,
-        VALUE,
-        UNIT,
-        VALUE_MODE,
-        DATA_SOURCE,
-        EVIDENCE,
-        METERED,
-        MONTHS_VALUE,
-    ];
+    pub const ALL: &[&str] = &[GROUP, FUEL, ITEM, YEAR, MONTH, VALUE, UNIT, VALUE_MODE, DATA_SOURCE, EVIDENCE, METERED, MONTHS_VALUE];
 }
 
 /// The `[input]` section of a plugin manifest.
@@ -265,18 +252,10 @@ pub fn validate(input: &ManifestInput) -> Result<(), String> {
         }
         for role in l.headers.keys() {
             if !text::ROLES.contains(&role.as_str()) {
-                return Err(format!(
-                    "{at}: headers.{role} is not a column role (one of {})",
-                    text::ROLES.join(", ")
-                ));
+                return Err(format!("{at}: headers.{role} is not a column role (one of {})", text::ROLES.join(", ")));
             }
         }
-        let same_target: Vec<&Item> = input
-            .layout
-            .iter()
-            .filter(|o| o.target == l.target)
-            .flat_map(|o| &o.item)
-            .collect();
+        let same_target: Vec<&Item> = input.layout.iter().filter(|o| o.target == l.target).flat_map(|o| &o.item).collect();
         let mut keys = Vec::new();
         for i in &l.item {
             if keys.contains(&&i.key) {
@@ -285,30 +264,18 @@ pub fn validate(input: &ManifestInput) -> Result<(), String> {
             keys.push(&i.key);
             for u in &i.units {
                 if units::canonical(u).is_none() {
-                    return Err(format!(
-                        "{at}: item {}: unit `{u}` is not one lvyue converts (host/src/input/units.rs)",
-                        i.key
-                    ));
+                    return Err(format!("{at}: item {}: unit `{u}` is not one lvyue converts (host/src/input/units.rs)", i.key));
                 }
             }
             if !i.units.is_empty() && i.kind != ItemKind::Number {
-                return Err(format!(
-                    "{at}: item {}: only number items have units",
-                    i.key
-                ));
+                return Err(format!("{at}: item {}: only number items have units", i.key));
             }
             match (i.annual, &i.weight) {
                 (Annual::WeightedMean, None) => {
-                    return Err(format!(
-                        "{at}: item {}: annual = \"weighted_mean\" needs a weight item",
-                        i.key
-                    ));
+                    return Err(format!("{at}: item {}: annual = \"weighted_mean\" needs a weight item", i.key));
                 }
                 (Annual::WeightedMean, Some(w)) if !same_target.iter().any(|o| &o.key == w) => {
-                    return Err(format!(
-                        "{at}: item {}: weight {w} is not an item of a layout of {}",
-                        i.key, l.target
-                    ));
+                    return Err(format!("{at}: item {}: weight {w} is not an item of a layout of {}", i.key, l.target));
                 }
                 _ => {}
             }
@@ -322,10 +289,7 @@ pub fn validate(input: &ManifestInput) -> Result<(), String> {
                         ));
                     }
                     None => {
-                        return Err(format!(
-                            "{at}: item {}: unit_follows {f} is not an item of a layout of {}",
-                            i.key, l.target
-                        ));
+                        return Err(format!("{at}: item {}: unit_follows {f} is not an item of a layout of {}", i.key, l.target));
                     }
                 }
             }
@@ -333,9 +297,7 @@ pub fn validate(input: &ManifestInput) -> Result<(), String> {
         if let Some(f) = &l.fuel {
             for u in f.units.keys() {
                 if units::canonical(u).is_none() {
-                    return Err(format!(
-                        "{at}: fuel.units: `{u}` is not a unit lvyue converts"
-                    ));
+                    return Err(format!("{at}: fuel.units: `{u}` is not a unit lvyue converts"));
                 }
             }
         }
@@ -348,10 +310,7 @@ pub fn validate(input: &ManifestInput) -> Result<(), String> {
 
 /// A user's sheet name as compared with the declared ones.
 fn fold_name(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// Whether a sheet's name is one of an ordinary declared sheet's (as the
@@ -375,9 +334,7 @@ pub fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
     let n = fold_name(sheet);
     let mut best: Option<(&Layout, usize)> = None;
     for l in layouts {
-        let names = [l.name.zh.as_str(), l.name.en.as_str()]
-            .into_iter()
-            .chain(l.sheets.iter().map(String::as_str));
+        let names = [l.name.zh.as_str(), l.name.en.as_str()].into_iter().chain(l.sheets.iter().map(String::as_str));
         for name in names {
             let f = fold_name(name);
             // Short names (under 4 characters) must match whole.
@@ -390,20 +347,8 @@ pub fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
     best.map(|(l, _)| l)
 }
 
-fn problem(
-    sheet: &str,
-    cell: impl Into<String>,
-    found: impl Into<String>,
-    zh: impl Into<String>,
-    en: impl Into<String>,
-) -> InputProblem {
-    InputProblem {
-        sheet: sheet.to_string(),
-        cell: cell.into(),
-        found: found.into(),
-        expected_zh: zh.into(),
-        expected_en: en.into(),
-    }
+fn problem(sheet: &str, cell: impl Into<String>, found: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> InputProblem {
+    InputProblem { sheet: sheet.to_string(), cell: cell.into(), found: found.into(), expected_zh: zh.into(), expected_en: en.into() }
 }
 
 /// The sheet part of a cell reference "Sheet!E7".
@@ -416,11 +361,7 @@ fn sheet_of(at: &str) -> &str {
 /// one of the `layouts`, whose rows join their target's. A target also given
 /// as an ordinary sheet gets both sets of rows. Then the targets are
 /// normalised ([`normalise`]).
-pub fn tables(
-    books: &mut [Workbook],
-    specs: &[SheetSpec],
-    layouts: &[Layout],
-) -> Result<Vec<RawTable>, Vec<InputProblem>> {
+pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
     if layouts.is_empty() {
         return crate::input::workbook::tables(books, specs);
     }
@@ -433,10 +374,7 @@ pub fn tables(
                 format!("plugin.toml [[input.layout]] {}", l.id),
                 format!("target = \"{}\"", l.target),
                 format!("插件声明的表之一：{}（插件的清单有误）", known.join("、")),
-                format!(
-                    "one of the sheets the plugin declares: {} (the plugin's manifest is wrong)",
-                    known.join(", ")
-                ),
+                format!("one of the sheets the plugin declares: {} (the plugin's manifest is wrong)", known.join(", ")),
             ));
         }
     }
@@ -457,10 +395,7 @@ pub fn tables(
             let Some(layout) = layout_of(name, layouts) else {
                 continue;
             };
-            let target = specs
-                .iter()
-                .find(|s| s.key == layout.target)
-                .expect("checked above");
+            let target = specs.iter().find(|s| s.key == layout.target).expect("checked above");
             found += 1;
             let grid = match book.grid(name) {
                 Ok(g) => g,
@@ -481,29 +416,15 @@ pub fn tables(
         match book.tables(specs) {
             Ok(ts) => {
                 if ts.is_empty() && found == 0 && !specs.is_empty() {
-                    let mut wanted: Vec<String> = specs
-                        .iter()
-                        .map(|s| format!("{} / {}", s.name.zh, s.name.en))
-                        .collect();
-                    wanted.extend(
-                        layouts
-                            .iter()
-                            .map(|l| format!("{} / {}", l.name.zh, l.name.en)),
-                    );
-                    let has = if names.is_empty() {
-                        "no sheets".to_string()
-                    } else {
-                        format!("the sheets {}", names.join(", "))
-                    };
+                    let mut wanted: Vec<String> = specs.iter().map(|s| format!("{} / {}", s.name.zh, s.name.en)).collect();
+                    wanted.extend(layouts.iter().map(|l| format!("{} / {}", l.name.zh, l.name.en)));
+                    let has = if names.is_empty() { "no sheets".to_string() } else { format!("the sheets {}", names.join(", ")) };
                     problems.push(InputProblem {
                         sheet: String::new(),
                         cell: file.clone(),
                         found: format!("none of the sheets this plugin reads ({has})"),
                         expected_zh: format!("至少一个本插件读取的表：{}", wanted.join("、")),
-                        expected_en: format!(
-                            "at least one of the sheets this plugin reads: {}",
-                            wanted.join(", ")
-                        ),
+                        expected_en: format!("at least one of the sheets this plugin reads: {}", wanted.join(", ")),
                     });
                 }
                 for t in ts {
@@ -543,10 +464,7 @@ pub fn tables(
 /// The items of the months layouts of `target`, by key (the first declaration wins).
 fn items_of<'a>(layouts: &'a [Layout], target: &str) -> Vec<(&'a Layout, &'a Item)> {
     let mut out: Vec<(&Layout, &Item)> = Vec::new();
-    for l in layouts
-        .iter()
-        .filter(|l| l.kind == Kind::Months && l.target == target)
-    {
+    for l in layouts.iter().filter(|l| l.kind == Kind::Months && l.target == target) {
         for i in &l.item {
             if !out.iter().any(|(_, o)| o.key == i.key) {
                 out.push((l, i));
@@ -578,33 +496,23 @@ fn month_label(row: &RawRow) -> String {
 /// key (a row may name one by its Chinese or English wording), values checked
 /// as numbers and converted into the item's unit from the unit stated in the
 /// row, and `months_value` filled in on each year row from the months.
-pub fn normalise(
-    tables: &mut [RawTable],
-    specs: &[SheetSpec],
-    layouts: &[Layout],
-) -> Result<(), Vec<InputProblem>> {
+pub fn normalise(tables: &mut [RawTable], specs: &[SheetSpec], layouts: &[Layout]) -> Result<(), Vec<InputProblem>> {
     let mut problems = Vec::new();
     for t in tables.iter_mut() {
         let items = items_of(layouts, &t.key);
         if items.is_empty() {
             continue;
         }
-        let declares = |k: &str| {
-            specs
-                .iter()
-                .find(|s| s.key == t.key)
-                .is_some_and(|s| s.columns.iter().any(|c| c.key == k))
-        };
+        let declares = |k: &str| specs.iter().find(|s| s.key == t.key).is_some_and(|s| s.columns.iter().any(|c| c.key == k));
         let display = t.display.clone();
         // 1. Item keys, and numbers.
         let mut known: Vec<Option<usize>> = Vec::with_capacity(t.rows.len());
         for row in &mut t.rows {
             let name = cell_text(row, role::ITEM);
-            let found = items.iter().position(|(_, i)| i.key == name).or_else(|| {
-                items
-                    .iter()
-                    .position(|(_, i)| text::item_match(&name, i).is_some())
-            });
+            let found = items
+                .iter()
+                .position(|(_, i)| i.key == name)
+                .or_else(|| items.iter().position(|(_, i)| text::item_match(&name, i).is_some()));
             if let (Some(k), Some(cell)) = (found, row.cells.get_mut(role::ITEM)) {
                 cell.value = RawValue::Text(items[k].1.key.clone());
             }
@@ -623,37 +531,16 @@ pub fn normalise(
                 if item.kind != ItemKind::Number {
                     continue;
                 }
-                let at = row
-                    .cells
-                    .get(role::VALUE)
-                    .map(|c| c.at.clone())
-                    .unwrap_or_else(|| row.source.clone());
+                let at = row.cells.get(role::VALUE).map(|c| c.at.clone()).unwrap_or_else(|| row.source.clone());
                 let context_text = {
                     let g = cell_text(row, role::GROUP);
                     let f = cell_text(row, role::FUEL);
-                    let place = [g, f]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" · ");
-                    format!(
-                        "{}, {}{}",
-                        item.label(),
-                        month_label(row),
-                        if place.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {place}")
-                        }
-                    )
+                    let place = [g, f].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                    format!("{}, {}{}", item.label(), month_label(row), if place.is_empty() { String::new() } else { format!(", {place}") })
                 };
                 let context = || context_text.clone();
                 // The value: a number, blank, or "not applicable".
-                let value = row
-                    .cells
-                    .get(role::VALUE)
-                    .map(|c| c.value.clone())
-                    .unwrap_or(RawValue::Empty);
+                let value = row.cells.get(role::VALUE).map(|c| c.value.clone()).unwrap_or(RawValue::Empty);
                 let number = match &value {
                     RawValue::Empty => None,
                     RawValue::Number(n) => crate::decimal::parse(n),
@@ -661,9 +548,7 @@ pub fn normalise(
                         row.cells.remove(role::VALUE);
                         None
                     }
-                    RawValue::Text(s) => match crate::input::without_thousands(s)
-                        .and_then(|s| crate::decimal::parse(&s))
-                    {
+                    RawValue::Text(s) => match crate::input::without_thousands(s).and_then(|s| crate::decimal::parse(&s)) {
                         Some(d) => Some(d),
                         None => {
                             problems.push(problem(
@@ -687,31 +572,16 @@ pub fn normalise(
                         continue;
                     }
                     other => {
-                        problems.push(problem(
-                            sheet_of(&at),
-                            &at,
-                            format!("{other} ({})", context()),
-                            "数字",
-                            "a number",
-                        ));
+                        problems.push(problem(sheet_of(&at), &at, format!("{other} ({})", context()), "数字", "a number"));
                         continue;
                     }
                 };
                 if item.units.is_empty() || number.is_none() {
                     continue;
                 }
-                let key = (
-                    cell_text(row, role::GROUP),
-                    cell_text(row, role::FUEL),
-                    cell_text(row, role::YEAR),
-                    item.key.clone(),
-                );
+                let key = (cell_text(row, role::GROUP), cell_text(row, role::FUEL), cell_text(row, role::YEAR), item.key.clone());
                 let stated = cell_text(row, role::UNIT);
-                let unit_at = row
-                    .cells
-                    .get(role::UNIT)
-                    .map(|c| c.at.clone())
-                    .unwrap_or_else(|| at.clone());
+                let unit_at = row.cells.get(role::UNIT).map(|c| c.at.clone()).unwrap_or_else(|| at.clone());
                 let followed = item.unit_follows.as_ref().and_then(|f| {
                     let mut k = key.clone();
                     k.3 = f.clone();
@@ -733,13 +603,7 @@ pub fn normalise(
                 let choice = match resolved {
                     Ok(c) => c,
                     Err((zh, en)) => {
-                        problems.push(problem(
-                            sheet_of(&unit_at),
-                            &unit_at,
-                            format!("\"{stated}\" ({})", context()),
-                            zh,
-                            en,
-                        ));
+                        problems.push(problem(sheet_of(&unit_at), &unit_at, format!("\"{stated}\" ({})", context()), zh, en));
                         continue;
                     }
                 };
@@ -765,13 +629,7 @@ pub fn normalise(
                 }
                 if declares(role::UNIT) {
                     let at = unit_at.clone();
-                    row.cells.insert(
-                        role::UNIT.into(),
-                        RawCell {
-                            value: RawValue::Text(item.units[choice.index].clone()),
-                            at,
-                        },
-                    );
+                    row.cells.insert(role::UNIT.into(), RawCell { value: RawValue::Text(item.units[choice.index].clone()), at });
                 }
             }
         }
@@ -792,8 +650,7 @@ pub fn normalise(
 }
 
 /// Unit resolutions by (item, unit as stated, fuel, the followed item's choice).
-type UnitMemo =
-    HashMap<(usize, String, String, Option<usize>), Result<UnitChoice, (String, String)>>;
+type UnitMemo = HashMap<(usize, String, String, Option<usize>), Result<UnitChoice, (String, String)>>;
 
 /// The unit a row's value is in, and which of the item's alternatives it is.
 #[derive(Clone)]
@@ -804,40 +661,20 @@ struct UnitChoice {
 
 /// Resolves the unit a row states (possibly blank, possibly alternatives such
 /// as `t 或 10⁴Nm³`) against the item's declared units.
-fn resolve_unit(
-    item: &Item,
-    layout: &Layout,
-    stated: &str,
-    fuel: &str,
-    followed: Option<usize>,
-) -> Result<UnitChoice, (String, String)> {
+fn resolve_unit(item: &Item, layout: &Layout, stated: &str, fuel: &str, followed: Option<usize>) -> Result<UnitChoice, (String, String)> {
     let declared = || item.units.join(" / ");
     let family = |u: &str| units::canonical(u);
     let alternatives = units::alternatives(stated);
     // Which declared alternative each stated one is.
     let mut matched: Vec<(usize, String)> = Vec::new();
     for s in &alternatives {
-        match item
-            .units
-            .iter()
-            .position(|d| family(d).is_some() && family(d) == family(s))
-        {
+        match item.units.iter().position(|d| family(d).is_some() && family(d) == family(s)) {
             Some(i) => matched.push((i, s.clone())),
             None => {
                 let ok: Vec<&str> = item.units.iter().flat_map(|u| units::accepted(u)).collect();
                 return Err((
-                    format!(
-                        "{} 的单位：{}（可换算：{}）",
-                        item.zh,
-                        declared(),
-                        ok.join("、")
-                    ),
-                    format!(
-                        "a unit of {}: {} (or one converting to it: {})",
-                        item.en,
-                        declared(),
-                        ok.join(", ")
-                    ),
+                    format!("{} 的单位：{}（可换算：{}）", item.zh, declared(), ok.join("、")),
+                    format!("a unit of {}: {} (or one converting to it: {})", item.en, declared(), ok.join(", ")),
                 ));
             }
         }
@@ -847,11 +684,7 @@ fn resolve_unit(
         return Ok(UnitChoice { index, stated });
     }
     // Blank, or several: the single declared unit, else the followed item's, else the fuel's.
-    let candidates: Vec<(usize, String)> = if matched.is_empty() {
-        item.units.iter().cloned().enumerate().collect()
-    } else {
-        matched
-    };
+    let candidates: Vec<(usize, String)> = if matched.is_empty() { item.units.iter().cloned().enumerate().collect() } else { matched };
     if candidates.len() == 1 {
         let (index, stated) = candidates.into_iter().next().expect("one");
         return Ok(UnitChoice { index, stated });
@@ -866,11 +699,7 @@ fn resolve_unit(
         let f = text::fold_label(fuel);
         let mut best: Option<(&String, usize)> = None;
         for (unit, fuels) in &fs.units {
-            for n in fuels
-                .iter()
-                .map(|n| text::fold_label(n))
-                .filter(|n| !n.is_empty())
-            {
+            for n in fuels.iter().map(|n| text::fold_label(n)).filter(|n| !n.is_empty()) {
                 let score = if n == f {
                     usize::MAX
                 } else if f.contains(&n) {
@@ -884,34 +713,19 @@ fn resolve_unit(
             }
         }
         if let Some((unit, _)) = best
-            && let Some((index, stated)) = candidates
-                .iter()
-                .find(|(c, _)| units::same(&item.units[*c], unit))
-                .cloned()
+            && let Some((index, stated)) = candidates.iter().find(|(c, _)| units::same(&item.units[*c], unit)).cloned()
         {
             return Ok(UnitChoice { index, stated });
         }
     }
-    let fuel_note = if fuel.is_empty() {
-        String::new()
-    } else {
-        format!("（燃料「{fuel}」无法确定单位）")
-    };
+    let fuel_note = if fuel.is_empty() { String::new() } else { format!("（燃料「{fuel}」无法确定单位）") };
     Err((
-        format!(
-            "{} 的单位之一：{}{fuel_note}；请在单位列写明",
-            item.zh,
-            declared()
-        ),
+        format!("{} 的单位之一：{}{fuel_note}；请在单位列写明", item.zh, declared()),
         format!(
             "one unit of {}: {}{}; state it in the unit column",
             item.en,
             declared(),
-            if fuel.is_empty() {
-                String::new()
-            } else {
-                format!(" (the fuel \"{fuel}\" does not tell which)")
-            }
+            if fuel.is_empty() { String::new() } else { format!(" (the fuel \"{fuel}\" does not tell which)") }
         ),
     ))
 }
@@ -929,38 +743,23 @@ fn fill_months_value(t: &mut RawTable, items: &[(&Layout, &Item)], known: &[Opti
             continue;
         };
         if let Some(v) = number(row) {
-            let key = (
-                cell_text(row, role::GROUP),
-                cell_text(row, role::FUEL),
-                cell_text(row, role::YEAR),
-                cell_text(row, role::ITEM),
-            );
+            let key = (cell_text(row, role::GROUP), cell_text(row, role::FUEL), cell_text(row, role::YEAR), cell_text(row, role::ITEM));
             by_month.entry(key).or_default().insert(m, v);
         }
     }
     for (row, k) in t.rows.iter_mut().zip(known) {
         let Some(k) = *k else { continue };
         let item = items[k].1;
-        if !cell_text(row, role::MONTH).is_empty()
-            || item.annual == Annual::None
-            || number(row).is_none()
-        {
+        if !cell_text(row, role::MONTH).is_empty() || item.annual == Annual::None || number(row).is_none() {
             continue;
         }
-        let key = (
-            cell_text(row, role::GROUP),
-            cell_text(row, role::FUEL),
-            cell_text(row, role::YEAR),
-            item.key.clone(),
-        );
+        let key = (cell_text(row, role::GROUP), cell_text(row, role::FUEL), cell_text(row, role::YEAR), item.key.clone());
         let Some(months) = by_month.get(&key) else {
             continue;
         };
         let value = match item.annual {
             Annual::None => None,
-            Annual::Sum => months
-                .values()
-                .try_fold(Decimal::ZERO, |a, v| a.checked_add(*v)),
+            Annual::Sum => months.values().try_fold(Decimal::ZERO, |a, v| a.checked_add(*v)),
             Annual::WeightedMean => {
                 let w = item.weight.clone().unwrap_or_default();
                 let weights = by_month
@@ -975,27 +774,13 @@ fn fill_months_value(t: &mut RawTable, items: &[(&Layout, &Item)], known: &[Opti
                         num = num.checked_add(v.checked_mul(*wm)?)?;
                         den = den.checked_add(*wm)?;
                     }
-                    if den.is_zero() {
-                        None
-                    } else {
-                        num.checked_div(den)
-                    }
+                    if den.is_zero() { None } else { num.checked_div(den) }
                 })
             }
         };
         if let Some(v) = value {
-            let at = row
-                .cells
-                .get(role::VALUE)
-                .map(|c| c.at.clone())
-                .unwrap_or_else(|| row.source.clone());
-            row.cells.insert(
-                role::MONTHS_VALUE.into(),
-                RawCell {
-                    value: RawValue::Number(crate::decimal::format(v.normalize())),
-                    at,
-                },
-            );
+            let at = row.cells.get(role::VALUE).map(|c| c.at.clone()).unwrap_or_else(|| row.source.clone());
+            row.cells.insert(role::MONTHS_VALUE.into(), RawCell { value: RawValue::Number(crate::decimal::format(v.normalize())), at });
         }
     }
 }

@@ -23,9 +23,7 @@ use crate::contract::{SheetSpec, ValueKind};
 use crate::input::workbook::{Grid, col_letter};
 use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
 
-use super::text::{
-    self, clean, default_headers, header_is, month_header, not_applicable, quarter_header,
-};
+use super::text::{self, clean, default_headers, header_is, month_header, not_applicable, quarter_header};
 use super::{Layout, Per, problem, role};
 
 /// How many rows from the top may hold titles before the header.
@@ -81,10 +79,7 @@ pub fn column_of(header: &str, layout: &Layout) -> Option<Column> {
         ("fuel", Column::Fuel),
         ("ignore", Column::Ignore),
     ];
-    roles
-        .into_iter()
-        .find(|(r, _)| header_is(header, &names(layout, r)))
-        .map(|(_, c)| c)
+    roles.into_iter().find(|(r, _)| header_is(header, &names(layout, r))).map(|(_, c)| c)
 }
 
 fn text_at(grid: &Grid, r: u32, c: u32) -> Option<String> {
@@ -100,9 +95,7 @@ fn text_at(grid: &Grid, r: u32, c: u32) -> Option<String> {
 fn month_of_cell(grid: &Grid, r: u32, c: u32) -> Option<(Option<u16>, u32)> {
     match grid.value(r, c, ValueKind::Text) {
         RawValue::Text(t) => month_header(&t),
-        RawValue::Date(d) if crate::rules::is_iso_date(&d) => {
-            Some((d[..4].parse().ok(), d[5..7].parse().ok()?))
-        }
+        RawValue::Date(d) if crate::rules::is_iso_date(&d) => Some((d[..4].parse().ok(), d[5..7].parse().ok()?)),
         _ => None,
     }
 }
@@ -120,15 +113,8 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
     let rows = grid.rows();
     let first = rows.first().copied().unwrap_or(0);
     let mut best: Option<(u32, usize)> = None;
-    for &r in rows
-        .iter()
-        .filter(|&&r| r < first.saturating_add(HEADER_SEARCH_ROWS))
-    {
-        let months = grid
-            .columns(r)
-            .into_iter()
-            .filter(|&c| month_of_cell(grid, r, c).is_some())
-            .count();
+    for &r in rows.iter().filter(|&&r| r < first.saturating_add(HEADER_SEARCH_ROWS)) {
+        let months = grid.columns(r).into_iter().filter(|&c| month_of_cell(grid, r, c).is_some()).count();
         if months >= 3 && best.is_none_or(|(_, b)| months > b) {
             best = Some((r, months));
         }
@@ -138,9 +124,7 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
             sheet,
             format!("{sheet}!A1"),
             "no row of month headers",
-            format!(
-                "前{HEADER_SEARCH_ROWS}行内的表头行：信息项 | 单位 | 1月 … 12月 | 全年 | 获取方式 | 数据来源 | 支撑材料"
-            ),
+            format!("前{HEADER_SEARCH_ROWS}行内的表头行：信息项 | 单位 | 1月 … 12月 | 全年 | 获取方式 | 数据来源 | 支撑材料"),
             format!(
                 "a header row within the first {HEADER_SEARCH_ROWS} rows: 信息项 (item) | 单位 (unit) | 1月 … 12月 (months) | 全年 (year) | 获取方式 (value mode) | 数据来源 (data source) | 支撑材料 (evidence)"
             ),
@@ -162,10 +146,7 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
     for c in all {
         let (text, at_row) = match text_at(grid, row, c) {
             Some(t) => (t, row),
-            None => match (1..=2)
-                .filter_map(|d| row.checked_sub(d))
-                .find_map(|r| text_at(grid, r, c).map(|t| (t, r)))
-            {
+            None => match (1..=2).filter_map(|d| row.checked_sub(d)).find_map(|r| text_at(grid, r, c).map(|t| (t, r))) {
                 Some(x) => x,
                 None => continue,
             },
@@ -190,11 +171,7 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
                 problems.push(problem(
                     sheet,
                     format!("{sheet}!{}{}", col_letter(c), at_row + 1),
-                    format!(
-                        "\"{text}\" (already at {sheet}!{}{})",
-                        col_letter(*prev),
-                        row + 1
-                    ),
+                    format!("\"{text}\" (already at {sheet}!{}{})", col_letter(*prev), row + 1),
                     "每列只出现一次",
                     "each column once",
                 ));
@@ -211,10 +188,7 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
             .find(|(_, c)| **c == Column::Unit)
             .or_else(|| columns.iter().find(|(_, c)| matches!(c, Column::Month(_))))
             .map(|(k, _)| *k);
-        match anchor
-            .and_then(|a| a.checked_sub(1))
-            .filter(|c| !columns.contains_key(c))
-        {
+        match anchor.and_then(|a| a.checked_sub(1)).filter(|c| !columns.contains_key(c)) {
             Some(c) => {
                 columns.insert(c, Column::Label);
             }
@@ -227,15 +201,7 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
             )),
         }
     }
-    if problems.is_empty() {
-        Ok(Header {
-            row,
-            columns,
-            years,
-        })
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(Header { row, columns, years }) } else { Err(problems) }
 }
 
 /// A year stated in a sheet name ("附表C.3 2023年"), if any.
@@ -243,17 +209,11 @@ fn year_in(name: &str) -> Option<u16> {
     let digits: Vec<char> = name.chars().collect();
     digits.windows(4).enumerate().find_map(|(i, w)| {
         let s: String = w.iter().collect();
-        let before = i
-            .checked_sub(1)
-            .and_then(|j| digits.get(j))
-            .is_some_and(|c| c.is_ascii_digit());
+        let before = i.checked_sub(1).and_then(|j| digits.get(j)).is_some_and(|c| c.is_ascii_digit());
         let after = digits.get(i + 4).is_some_and(|c| c.is_ascii_digit());
-        (!before
-            && !after
-            && (s.starts_with("19") || s.starts_with("20"))
-            && s.chars().all(|c| c.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
+        (!before && !after && (s.starts_with("19") || s.starts_with("20")) && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
     })
 }
 
@@ -262,11 +222,7 @@ fn year_in(name: &str) -> Option<u16> {
 pub fn modes_by_month(s: &str) -> Result<[Option<String>; 13], String> {
     let mut out: [Option<String>; 13] = Default::default();
     let mut default: Option<String> = None;
-    for part in s
-        .split(['；', ';', '，', ',', '\n'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    for part in s.split(['；', ';', '，', ',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
         let digits = |t: &str| -> (Option<u32>, usize) {
             let n: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
             (n.parse().ok(), n.len())
@@ -289,9 +245,7 @@ pub fn modes_by_month(s: &str) -> Result<[Option<String>; 13], String> {
         };
         let mode = rest.trim_start_matches(['：', ':']).trim();
         if mode.is_empty() || !(1..=12).contains(&from) || !(from..=12).contains(&to) {
-            return Err(format!(
-                "\"{part}\": months 1–12 then a value mode, as in 1-6月：实测值"
-            ));
+            return Err(format!("\"{part}\": months 1–12 then a value mode, as in 1-6月：实测值"));
         }
         for m in from..=to {
             out[m as usize] = Some(mode.to_string());
@@ -316,53 +270,20 @@ enum Line {
 }
 
 /// Reads one sheet of this layout into rows of its target.
-pub fn read(
-    sheet: &str,
-    grid: &Grid,
-    layout: &Layout,
-    target: &SheetSpec,
-) -> Result<RawTable, Vec<InputProblem>> {
+pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Result<RawTable, Vec<InputProblem>> {
     let head = header(sheet, grid, layout)?;
     let at = |r: u32, c: u32| format!("{sheet}!{}{}", col_letter(c), r as u64 + 1);
-    let col = |want: Column| {
-        head.columns
-            .iter()
-            .find(|(_, c)| **c == want)
-            .map(|(k, _)| *k)
-    };
+    let col = |want: Column| head.columns.iter().find(|(_, c)| **c == want).map(|(k, _)| *k);
     let label_col = col(Column::Label).expect("header() ensures a label column");
     let sheet_year = year_in(sheet);
-    let value_cols: Vec<(u32, Column)> = head
-        .columns
-        .iter()
-        .filter(|(_, c)| matches!(c, Column::Month(_) | Column::Annual))
-        .map(|(k, c)| (*k, *c))
-        .collect();
-    let group_markers: Vec<String> = layout
-        .group
-        .iter()
-        .flat_map(|g| g.markers.iter())
-        .map(|m| text::fold_label(m))
-        .collect();
-    let fuel_markers: Vec<String> = layout
-        .fuel
-        .iter()
-        .flat_map(|f| f.markers.iter())
-        .map(|m| text::fold_label(m))
-        .collect();
-    let fuel_names: Vec<String> = layout
-        .fuel
-        .iter()
-        .flat_map(|f| f.units.values().flatten())
-        .map(|n| text::fold_label(n))
-        .collect();
+    let value_cols: Vec<(u32, Column)> =
+        head.columns.iter().filter(|(_, c)| matches!(c, Column::Month(_) | Column::Annual)).map(|(k, c)| (*k, *c)).collect();
+    let group_markers: Vec<String> = layout.group.iter().flat_map(|g| g.markers.iter()).map(|m| text::fold_label(m)).collect();
+    let fuel_markers: Vec<String> = layout.fuel.iter().flat_map(|f| f.markers.iter()).map(|m| text::fold_label(m)).collect();
+    let fuel_names: Vec<String> = layout.fuel.iter().flat_map(|f| f.units.values().flatten()).map(|n| text::fold_label(n)).collect();
     let declares = |k: &str| target.columns.iter().any(|c| c.key == k);
-    let mode_choices: Vec<String> = target
-        .columns
-        .iter()
-        .find(|c| c.key == role::VALUE_MODE)
-        .map(|c| c.choices.clone())
-        .unwrap_or_default();
+    let mode_choices: Vec<String> =
+        target.columns.iter().find(|c| c.key == role::VALUE_MODE).map(|c| c.choices.clone()).unwrap_or_default();
 
     let mut problems = Vec::new();
     let mut rows_out = Vec::new();
@@ -374,28 +295,16 @@ pub fn read(
 
     for r in grid.rows().into_iter().filter(|&r| r > head.row) {
         // A header repeated below (an English header row, a page's repeated header): skipped.
-        if grid
-            .columns(r)
-            .into_iter()
-            .filter(|&c| month_of_cell(grid, r, c).is_some())
-            .count()
-            >= 3
-        {
+        if grid.columns(r).into_iter().filter(|&c| month_of_cell(grid, r, c).is_some()).count() >= 3 {
             continue;
         }
-        let has_values =
-            value_cols
-                .iter()
-                .any(|(c, _)| match grid.value(r, *c, ValueKind::Number) {
-                    RawValue::Empty => false,
-                    RawValue::Text(t) => !t.trim().is_empty() && !not_applicable(&t),
-                    _ => true,
-                });
+        let has_values = value_cols.iter().any(|(c, _)| match grid.value(r, *c, ValueKind::Number) {
+            RawValue::Empty => false,
+            RawValue::Text(t) => !t.trim().is_empty() && !not_applicable(&t),
+            _ => true,
+        });
         // Group and fuel columns, a blank cell repeating the one above (merged).
-        for (which, last) in [
-            (Column::Group, &mut group_col_last),
-            (Column::Fuel, &mut fuel_col_last),
-        ] {
+        for (which, last) in [(Column::Group, &mut group_col_last), (Column::Fuel, &mut fuel_col_last)] {
             if let Some(c) = col(which)
                 && let Some(t) = text_at(grid, r, c)
             {
@@ -403,13 +312,9 @@ pub fn read(
             }
         }
         let label = text_at(grid, r, label_col);
-        let line = label.as_ref().and_then(|l| {
-            layout
-                .item
-                .iter()
-                .enumerate()
-                .find_map(|(i, item)| text::item_match(l, item).map(|n| Line::Item(i, n)))
-        });
+        let line = label
+            .as_ref()
+            .and_then(|l| layout.item.iter().enumerate().find_map(|(i, item)| text::item_match(l, item).map(|n| Line::Item(i, n))));
         let line = match (line, has_values, &label) {
             (Some(l), _, _) => l,
             (None, true, Some(_)) => Line::Unknown,
@@ -425,26 +330,15 @@ pub fn read(
             }
             (None, false, _) => {
                 // A header row: the first text in the row.
-                let Some((c, t)) = grid
-                    .columns(r)
-                    .into_iter()
-                    .find_map(|c| text_at(grid, r, c).map(|t| (c, t)))
-                else {
+                let Some((c, t)) = grid.columns(r).into_iter().find_map(|c| text_at(grid, r, c).map(|t| (c, t))) else {
                     continue;
                 };
                 let f = text::fold_label(&t);
-                if group_markers
-                    .iter()
-                    .any(|m| !m.is_empty() && f.contains(m.as_str()))
-                {
+                if group_markers.iter().any(|m| !m.is_empty() && f.contains(m.as_str())) {
                     group = Some((text::after_colon(&clean(&t).0), at(r, c)));
                     fuel = None;
-                } else if fuel_markers
-                    .iter()
-                    .any(|m| !m.is_empty() && (f.contains(m.as_str()) || marker_pattern(m, &f)))
-                    || fuel_names
-                        .iter()
-                        .any(|n| !n.is_empty() && f.contains(n.as_str()))
+                } else if fuel_markers.iter().any(|m| !m.is_empty() && (f.contains(m.as_str()) || marker_pattern(m, &f)))
+                    || fuel_names.iter().any(|n| !n.is_empty() && f.contains(n.as_str()))
                 {
                     fuel = Some((text::after_colon(&clean(&t).0), at(r, c)));
                 }
@@ -461,47 +355,23 @@ pub fn read(
         let fuel_here = if per_group {
             None
         } else {
-            fuel_col_last
-                .clone()
-                .or_else(|| fuel.clone())
-                .or_else(|| numbered.map(|n| (format!("第{n}种"), at(r, label_col))))
+            fuel_col_last.clone().or_else(|| fuel.clone()).or_else(|| numbered.map(|n| (format!("第{n}种"), at(r, label_col))))
         };
         let (name_text, label_unit) = clean(label.as_deref().unwrap_or(""));
         let unit = col(Column::Unit)
-            .and_then(|c| {
-                text_at(grid, r, c)
-                    .filter(|t| !not_applicable(t))
-                    .map(|t| (t, at(r, c)))
-            })
+            .and_then(|c| text_at(grid, r, c).filter(|t| !not_applicable(t)).map(|t| (t, at(r, c))))
             .or_else(|| label_unit.map(|u| (u, at(r, label_col))));
-        let extra = |which: Column| {
-            col(which).and_then(|c| {
-                text_at(grid, r, c)
-                    .filter(|t| !not_applicable(t))
-                    .map(|t| (t, at(r, c)))
-            })
-        };
+        let extra = |which: Column| col(which).and_then(|c| text_at(grid, r, c).filter(|t| !not_applicable(t)).map(|t| (t, at(r, c))));
         let modes = match extra(Column::ValueMode) {
             Some((t, a)) => match modes_by_month(&t) {
                 // Each mode one the target allows: reported once for the cell, not once a month.
-                Ok(m)
-                    if !mode_choices.is_empty()
-                        && m.iter().flatten().any(|x| !mode_choices.contains(x)) =>
-                {
-                    let bad = m
-                        .iter()
-                        .flatten()
-                        .find(|x| !mode_choices.contains(x))
-                        .cloned()
-                        .unwrap_or_default();
+                Ok(m) if !mode_choices.is_empty() && m.iter().flatten().any(|x| !mode_choices.contains(x)) => {
+                    let bad = m.iter().flatten().find(|x| !mode_choices.contains(x)).cloned().unwrap_or_default();
                     let list = mode_choices.join(", ");
                     problems.push(problem(
                         sheet,
                         &a,
-                        format!(
-                            "\"{bad}\" ({})",
-                            item.map(|i| i.label()).unwrap_or_else(|| name_text.clone())
-                        ),
+                        format!("\"{bad}\" ({})", item.map(|i| i.label()).unwrap_or_else(|| name_text.clone())),
                         format!("以下之一：{list}"),
                         format!("one of: {list}"),
                     ));
@@ -515,14 +385,8 @@ pub fn read(
             },
             None => None,
         };
-        let (source, evidence, metered) = (
-            extra(Column::DataSource),
-            extra(Column::Evidence),
-            extra(Column::Metered),
-        );
-        let kind = item
-            .map(|i| i.kind.value_kind())
-            .unwrap_or(ValueKind::Number);
+        let (source, evidence, metered) = (extra(Column::DataSource), extra(Column::Evidence), extra(Column::Metered));
+        let kind = item.map(|i| i.kind.value_kind()).unwrap_or(ValueKind::Number);
         for (c, which) in &value_cols {
             let value = grid.value(r, *c, kind);
             let blank = match &value {
@@ -540,18 +404,10 @@ pub fn read(
             let mut cells: BTreeMap<String, RawCell> = BTreeMap::new();
             let mut put = |k: &str, v: RawValue, a: &str| {
                 if declares(k) {
-                    cells.insert(
-                        k.to_string(),
-                        RawCell {
-                            value: v,
-                            at: a.to_string(),
-                        },
-                    );
+                    cells.insert(k.to_string(), RawCell { value: v, at: a.to_string() });
                 }
             };
-            let item_text = item
-                .map(|i| i.key.clone())
-                .unwrap_or_else(|| name_text.clone());
+            let item_text = item.map(|i| i.key.clone()).unwrap_or_else(|| name_text.clone());
             put(role::ITEM, RawValue::Text(item_text), &at(r, label_col));
             if let Some((g, a)) = &group_here {
                 put(role::GROUP, RawValue::Text(g.clone()), a);
@@ -561,18 +417,10 @@ pub fn read(
             }
             let year = head.years.get(c).copied().or(sheet_year);
             if let Some(y) = year {
-                put(
-                    role::YEAR,
-                    RawValue::Number(y.to_string()),
-                    &at(head.row, *c),
-                );
+                put(role::YEAR, RawValue::Number(y.to_string()), &at(head.row, *c));
             }
             if let Some(m) = month {
-                put(
-                    role::MONTH,
-                    RawValue::Number(m.to_string()),
-                    &at(head.row, *c),
-                );
+                put(role::MONTH, RawValue::Number(m.to_string()), &at(head.row, *c));
             }
             put(role::VALUE, value, &at(r, *c));
             if let Some((u, a)) = &unit {
@@ -583,19 +431,12 @@ pub fn read(
             {
                 put(role::VALUE_MODE, RawValue::Text(mode.clone()), a);
             }
-            for (k, v) in [
-                (role::DATA_SOURCE, &source),
-                (role::EVIDENCE, &evidence),
-                (role::METERED, &metered),
-            ] {
+            for (k, v) in [(role::DATA_SOURCE, &source), (role::EVIDENCE, &evidence), (role::METERED, &metered)] {
                 if let Some((t, a)) = v {
                     put(k, RawValue::Text(t.clone()), a);
                 }
             }
-            rows_out.push(RawRow {
-                source: at(r, *c),
-                cells,
-            });
+            rows_out.push(RawRow { source: at(r, *c), cells });
         }
     }
     if !problems.is_empty() {
@@ -615,16 +456,10 @@ fn marker_pattern(marker: &str, folded: &str) -> bool {
     let Some((pre, _)) = marker.split_once("第i种") else {
         return false;
     };
-    folded
-        .strip_prefix(pre)
-        .and_then(|r| r.strip_prefix('第'))
-        .is_some_and(|r| {
-            r.split_once('种').is_some_and(|(n, _)| {
-                !n.is_empty()
-                    && n.chars()
-                        .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
-            })
-        })
+    folded.strip_prefix(pre).and_then(|r| r.strip_prefix('第')).is_some_and(|r| {
+        r.split_once('种')
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c)))
+    })
 }
 
 #[cfg(test)]

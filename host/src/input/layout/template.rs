@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
-    DataValidation, DataValidationErrorStyle, Format, FormatAlign, FormatBorder, Formula, Note,
-    Workbook, Worksheet, XlsxError,
+    DataValidation, DataValidationErrorStyle, Format, FormatAlign, FormatBorder, Formula, Note, Workbook, Worksheet, XlsxError,
 };
 
 use crate::contract::{PluginInfo, SheetSpec};
@@ -22,32 +21,13 @@ use super::{Annual, Item, Kind, Layout, Per, role};
 
 /// Builds the official-layout workbook for `info`'s sheets: each layout whose
 /// target `info` declares, then the ordinary sheets no layout stands in for.
-pub fn build(
-    info: &PluginInfo,
-    layouts: &[Layout],
-    year: Option<u16>,
-    data: &[RawTable],
-) -> Result<Vec<u8>, XlsxError> {
-    let ours: Vec<&Layout> = layouts
-        .iter()
-        .filter(|l| info.input.iter().any(|s| s.key == l.target))
-        .collect();
-    let omit: Vec<String> = ours
-        .iter()
-        .flat_map(|l| std::iter::once(l.target.clone()).chain(l.replaces.iter().cloned()))
-        .collect();
+pub fn build(info: &PluginInfo, layouts: &[Layout], year: Option<u16>, data: &[RawTable]) -> Result<Vec<u8>, XlsxError> {
+    let ours: Vec<&Layout> = layouts.iter().filter(|l| info.input.iter().any(|s| s.key == l.target)).collect();
+    let omit: Vec<String> = ours.iter().flat_map(|l| std::iter::once(l.target.clone()).chain(l.replaces.iter().cloned())).collect();
     crate::input::template::build_into(info, year, data, &omit, &mut |wb: &mut Workbook| {
         for l in &ours {
-            let target = info
-                .input
-                .iter()
-                .find(|s| s.key == l.target)
-                .expect("filtered above");
-            let rows: Vec<&RawRow> = data
-                .iter()
-                .filter(|t| t.key == l.target)
-                .flat_map(|t| &t.rows)
-                .collect();
+            let target = info.input.iter().find(|s| s.key == l.target).expect("filtered above");
+            let rows: Vec<&RawRow> = data.iter().filter(|t| t.key == l.target).flat_map(|t| &t.rows).collect();
             match l.kind {
                 Kind::Months => months_sheet(wb, l, target, year, &rows)?,
                 Kind::Form => form_sheet(wb, l, target, &rows)?,
@@ -91,18 +71,8 @@ fn styles() -> Styles {
 
 /// A sheet name from a layout's title: at most 31 characters, none of `[]:*?/\`.
 pub fn sheet_name(l: &Layout) -> String {
-    let clean: String = l
-        .name
-        .zh
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
-        .collect();
-    clean
-        .chars()
-        .take(31)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    let clean: String = l.name.zh.chars().map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c }).collect();
+    clean.chars().take(31).collect::<String>().trim().to_string()
 }
 
 /// A unit as the forms print it: `10⁴Nm³`, `GJ/10⁴Nm³`; fractions in %.
@@ -115,9 +85,7 @@ fn printed(unit: &str) -> String {
 
 fn text_of(row: &RawRow, key: &str) -> String {
     match row.cells.get(key).map(|c| &c.value) {
-        Some(RawValue::Text(t)) | Some(RawValue::Number(t)) | Some(RawValue::Date(t)) => {
-            t.trim().to_string()
-        }
+        Some(RawValue::Text(t)) | Some(RawValue::Number(t)) | Some(RawValue::Date(t)) => t.trim().to_string(),
         Some(RawValue::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
         _ => String::new(),
     }
@@ -156,11 +124,7 @@ fn modes_text(modes: &BTreeMap<u32, String>) -> String {
 }
 
 fn range(a: u32, b: u32, mode: &str) -> String {
-    if a == b {
-        format!("{a}月：{mode}")
-    } else {
-        format!("{a}-{b}月：{mode}")
-    }
+    if a == b { format!("{a}月：{mode}") } else { format!("{a}-{b}月：{mode}") }
 }
 
 fn joined(values: impl Iterator<Item = String>) -> String {
@@ -201,11 +165,7 @@ fn list(choices: &[String]) -> Result<Option<DataValidation>, XlsxError> {
         return Ok(None);
     }
     let items: Vec<&str> = choices.iter().map(String::as_str).collect();
-    Ok(Some(
-        DataValidation::new()
-            .allow_list_strings(&items)?
-            .set_error_style(DataValidationErrorStyle::Warning),
-    ))
+    Ok(Some(DataValidation::new().allow_list_strings(&items)?.set_error_style(DataValidationErrorStyle::Warning)))
 }
 
 /// One block of item rows to write: a group, a fuel (or none), its rows.
@@ -214,13 +174,7 @@ struct Block<'a> {
     items: Vec<&'a Item>,
 }
 
-fn months_sheet(
-    wb: &mut Workbook,
-    l: &Layout,
-    target: &SheetSpec,
-    year: Option<u16>,
-    rows: &[&RawRow],
-) -> Result<(), XlsxError> {
+fn months_sheet(wb: &mut Workbook, l: &Layout, target: &SheetSpec, year: Option<u16>, rows: &[&RawRow]) -> Result<(), XlsxError> {
     let s = styles();
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name(l))?;
@@ -233,14 +187,7 @@ fn months_sheet(
     const SOURCE: u16 = 17;
     const EVIDENCE: u16 = 18;
     let last_col = EVIDENCE;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        last_col,
-        &format!("{} / {}", l.name.zh, l.name.en),
-        &s.title,
-    )?;
+    ws.merge_range(0, 0, 0, last_col, &format!("{} / {}", l.name.zh, l.name.en), &s.title)?;
     let mut note = match year {
         Some(y) => format!("报告年度 Year: {y}。"),
         None => String::new(),
@@ -251,17 +198,12 @@ fn months_sheet(
     ws.merge_range(1, 0, 1, last_col, &note, &Format::new().set_text_wrap())?;
     ws.set_row_height(1, 45)?;
     let header_row = 2u32;
-    let mut headers: Vec<(u16, String, &str)> = vec![
-        (LABEL, "信息项".into(), "Item"),
-        (UNIT, "单位".into(), "Unit"),
-    ];
+    let mut headers: Vec<(u16, String, &str)> = vec![(LABEL, "信息项".into(), "Item"), (UNIT, "单位".into(), "Unit")];
     for m in 1..=12u16 {
         headers.push((
             M1 + m - 1,
             format!("{m}月"),
-            [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ][m as usize - 1],
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m as usize - 1],
         ));
     }
     headers.extend([
@@ -284,21 +226,12 @@ fn months_sheet(
     ws.set_column_width(EVIDENCE, 22)?;
     ws.set_freeze_panes(header_row + 2, 2)?;
 
-    let modes: Vec<String> = target
-        .columns
-        .iter()
-        .find(|c| c.key == role::VALUE_MODE)
-        .map(|c| c.choices.clone())
-        .unwrap_or_default();
+    let modes: Vec<String> = target.columns.iter().find(|c| c.key == role::VALUE_MODE).map(|c| c.choices.clone()).unwrap_or_default();
     let mode_list = list(&modes)?;
     let yes_no = list(&["是".to_string(), "否".to_string()])?;
 
     // Groups and fuels in order of first appearance; an example group when empty.
-    let group_name = l
-        .group
-        .as_ref()
-        .map(|g| g.name.zh.clone())
-        .unwrap_or_else(|| "设施".into());
+    let group_name = l.group.as_ref().map(|g| g.name.zh.clone()).unwrap_or_else(|| "设施".into());
     let mut groups: Vec<String> = Vec::new();
     let mut fuels: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in rows {
@@ -324,24 +257,15 @@ fn months_sheet(
         r += 1;
         let mut blocks = Vec::new();
         if !group_items.is_empty() {
-            blocks.push(Block {
-                fuel: None,
-                items: group_items.clone(),
-            });
+            blocks.push(Block { fuel: None, items: group_items.clone() });
         }
         if !fuel_items.is_empty() {
             let fs = fuels.get(g).cloned().unwrap_or_default();
             if fs.is_empty() {
-                blocks.push(Block {
-                    fuel: Some(String::new()),
-                    items: fuel_items.clone(),
-                });
+                blocks.push(Block { fuel: Some(String::new()), items: fuel_items.clone() });
             }
             for f in fs {
-                blocks.push(Block {
-                    fuel: Some(f),
-                    items: fuel_items.clone(),
-                });
+                blocks.push(Block { fuel: Some(f), items: fuel_items.clone() });
             }
         }
         for b in blocks {
@@ -361,18 +285,12 @@ fn months_sheet(
                     .filter(|row| {
                         text_of(row, role::GROUP) == *g
                             && text_of(row, role::ITEM) == i.key
-                            && (i.per == Per::Group
-                                || b.fuel.as_deref() == Some(text_of(row, role::FUEL).as_str()))
+                            && (i.per == Per::Group || b.fuel.as_deref() == Some(text_of(row, role::FUEL).as_str()))
                     })
                     .collect()
             };
             let first_row = r;
-            let positions: BTreeMap<&str, u32> = b
-                .items
-                .iter()
-                .enumerate()
-                .map(|(k, i)| (i.key.as_str(), first_row + k as u32))
-                .collect();
+            let positions: BTreeMap<&str, u32> = b.items.iter().enumerate().map(|(k, i)| (i.key.as_str(), first_row + k as u32)).collect();
             for item in &b.items {
                 let its = mine(item);
                 let unit = its
@@ -383,12 +301,7 @@ fn months_sheet(
                 let percent = item.units.first().is_some_and(|u| u == "ratio");
                 let unit_text = match &unit {
                     Some(u) => printed(u),
-                    None => item
-                        .units
-                        .iter()
-                        .map(|u| printed(u))
-                        .collect::<Vec<_>>()
-                        .join(" 或 "),
+                    None => item.units.iter().map(|u| printed(u)).collect::<Vec<_>>().join(" 或 "),
                 };
                 ws.write_with_format(r, LABEL, item.zh.as_str(), &s.label)?;
                 ws.insert_note(r, LABEL, &help_note(item, &unit_text))?;
@@ -422,39 +335,12 @@ fn months_sheet(
                         }
                     }
                 }
-                annual_cell(
-                    ws,
-                    &s,
-                    r,
-                    ANNUAL,
-                    item,
-                    &by_month,
-                    &positions,
-                    rows,
-                    g,
-                    b.fuel.as_deref(),
-                    percent,
-                )?;
+                annual_cell(ws, &s, r, ANNUAL, item, &by_month, &positions, rows, g, b.fuel.as_deref(), percent)?;
                 let mode_text = modes_text(&month_modes);
                 ws.write_with_format(r, MODE, mode_text.as_str(), &s.text)?;
-                ws.write_with_format(
-                    r,
-                    METERED,
-                    joined(its.iter().map(|x| text_of(x, role::METERED))).as_str(),
-                    &s.text,
-                )?;
-                ws.write_with_format(
-                    r,
-                    SOURCE,
-                    joined(its.iter().map(|x| text_of(x, role::DATA_SOURCE))).as_str(),
-                    &s.text,
-                )?;
-                ws.write_with_format(
-                    r,
-                    EVIDENCE,
-                    joined(its.iter().map(|x| text_of(x, role::EVIDENCE))).as_str(),
-                    &s.text,
-                )?;
+                ws.write_with_format(r, METERED, joined(its.iter().map(|x| text_of(x, role::METERED))).as_str(), &s.text)?;
+                ws.write_with_format(r, SOURCE, joined(its.iter().map(|x| text_of(x, role::DATA_SOURCE))).as_str(), &s.text)?;
+                ws.write_with_format(r, EVIDENCE, joined(its.iter().map(|x| text_of(x, role::EVIDENCE))).as_str(), &s.text)?;
                 if let Some(v) = &mode_list {
                     ws.add_data_validation(r, MODE, r, MODE, v)?;
                 }
@@ -495,15 +381,8 @@ fn annual_cell(
             let total: Decimal = by_month.values().copied().sum();
             // Blank while no month is filled; cached as the forms' "--" (a cached empty
             // text reads as 0), so an empty template gives no year rows.
-            let result = if by_month.is_empty() {
-                "--".to_string()
-            } else {
-                crate::decimal::format(total)
-            };
-            let f = Formula::new(format!(
-                "=IF(COUNT({a}{here}:{b}{here})=0,\"\",SUM({a}{here}:{b}{here}))"
-            ))
-            .set_result(result);
+            let result = if by_month.is_empty() { "--".to_string() } else { crate::decimal::format(total) };
+            let f = Formula::new(format!("=IF(COUNT({a}{here}:{b}{here})=0,\"\",SUM({a}{here}:{b}{here}))")).set_result(result);
             ws.write_formula_with_format(r, col, f, &s.annual)?;
         }
         Annual::WeightedMean => {
@@ -518,16 +397,9 @@ fn annual_cell(
                 .filter(|x| {
                     text_of(x, role::GROUP) == group
                         && text_of(x, role::ITEM) == w
-                        && fuel.is_none_or(|f| {
-                            text_of(x, role::FUEL) == f || text_of(x, role::FUEL).is_empty()
-                        })
+                        && fuel.is_none_or(|f| text_of(x, role::FUEL) == f || text_of(x, role::FUEL).is_empty())
                 })
-                .filter_map(|x| {
-                    Some((
-                        text_of(x, role::MONTH).parse::<u32>().ok()?,
-                        decimal_of(x, role::VALUE)?,
-                    ))
-                })
+                .filter_map(|x| Some((text_of(x, role::MONTH).parse::<u32>().ok()?, decimal_of(x, role::VALUE)?)))
                 .collect();
             let mut num = Decimal::ZERO;
             let mut den = Decimal::ZERO;
@@ -537,11 +409,7 @@ fn annual_cell(
                     den += *wm;
                 }
             }
-            let result = if den.is_zero() {
-                "--".to_string()
-            } else {
-                crate::decimal::format((num / den).round_dp(12))
-            };
+            let result = if den.is_zero() { "--".to_string() } else { crate::decimal::format((num / den).round_dp(12)) };
             let _ = percent;
             let f = Formula::new(format!("=IF(COUNT({a}{here}:{b}{here})=0,\"--\",IF(SUM({a}{wr}:{b}{wr})=0,\"--\",SUMPRODUCT({a}{here}:{b}{here},{a}{wr}:{b}{wr})/SUM({a}{wr}:{b}{wr})))")).set_result(result);
             ws.write_formula_with_format(r, col, f, &s.annual)?;
@@ -553,40 +421,17 @@ fn annual_cell(
     Ok(())
 }
 
-fn form_sheet(
-    wb: &mut Workbook,
-    l: &Layout,
-    target: &SheetSpec,
-    rows: &[&RawRow],
-) -> Result<(), XlsxError> {
+fn form_sheet(wb: &mut Workbook, l: &Layout, target: &SheetSpec, rows: &[&RawRow]) -> Result<(), XlsxError> {
     let s = styles();
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name(l))?;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        2,
-        &format!("{} / {}", l.name.zh, l.name.en),
-        &s.title,
-    )?;
+    ws.merge_range(0, 0, 0, 2, &format!("{} / {}", l.name.zh, l.name.en), &s.title)?;
     if let Some(h) = &l.help {
-        ws.merge_range(
-            1,
-            0,
-            1,
-            2,
-            &format!("{} / {}", h.zh, h.en),
-            &Format::new().set_text_wrap(),
-        )?;
+        ws.merge_range(1, 0, 1, 2, &format!("{} / {}", h.zh, h.en), &Format::new().set_text_wrap())?;
         ws.set_row_height(1, 45)?;
     }
     let header_row = 2u32;
-    for (c, zh, en) in [
-        (0u16, "信息项", "Item"),
-        (1, "填报内容", "Value"),
-        (2, "支撑材料", "Evidence"),
-    ] {
+    for (c, zh, en) in [(0u16, "信息项", "Item"), (1, "填报内容", "Value"), (2, "支撑材料", "Evidence")] {
         ws.write_with_format(header_row, c, zh, &s.head)?;
         ws.write_with_format(header_row + 1, c, en, &s.head)?;
     }
@@ -612,37 +457,16 @@ fn form_sheet(
             r += 1;
         }
         for item in l.item.iter().filter(|i| Some(&i.key) != group_key.as_ref()) {
-            let unit = item
-                .units
-                .first()
-                .map(|u| format!("（{}）", printed(u)))
-                .unwrap_or_default();
+            let unit = item.units.first().map(|u| format!("（{}）", printed(u))).unwrap_or_default();
             ws.write_with_format(r, 0, format!("{}{unit}", item.zh).as_str(), &s.label)?;
-            ws.insert_note(
-                r,
-                0,
-                &help_note(
-                    item,
-                    &item.units.first().map(|u| printed(u)).unwrap_or_default(),
-                ),
-            )?;
-            let value = rec
-                .map(|x| {
-                    x.cells
-                        .get(&item.key)
-                        .map(|c| c.value.clone())
-                        .unwrap_or(RawValue::Empty)
-                })
-                .unwrap_or(RawValue::Empty);
+            ws.insert_note(r, 0, &help_note(item, &item.units.first().map(|u| printed(u)).unwrap_or_default()))?;
+            let value = rec.map(|x| x.cells.get(&item.key).map(|c| c.value.clone()).unwrap_or(RawValue::Empty)).unwrap_or(RawValue::Empty);
             match value {
                 RawValue::Number(n) => {
                     ws.write_number_with_format(r, 1, n.parse().unwrap_or(0.0), &s.num)?;
                 }
                 // A number item given as text (a request file's "660") is written as a number.
-                RawValue::Text(t)
-                    if item.kind == super::ItemKind::Number
-                        && crate::decimal::parse(&t).is_some() =>
-                {
+                RawValue::Text(t) if item.kind == super::ItemKind::Number && crate::decimal::parse(&t).is_some() => {
                     ws.write_number_with_format(r, 1, t.parse().unwrap_or(0.0), &s.num)?;
                 }
                 RawValue::Empty => {
@@ -657,9 +481,7 @@ fn form_sheet(
                     ws.write_with_format(r, 1, t.as_str(), &s.text)?;
                 }
             }
-            let evidence = rec
-                .map(|x| text_of(x, &format!("{}_evidence", item.key)))
-                .unwrap_or_default();
+            let evidence = rec.map(|x| text_of(x, &format!("{}_evidence", item.key))).unwrap_or_default();
             ws.write_with_format(r, 2, evidence.as_str(), &s.text)?;
             if let Some(col) = target.columns.iter().find(|c| c.key == item.key)
                 && let Some(v) = list(&col.choices)?

@@ -91,10 +91,7 @@ fn layouts() -> Vec<Layout> {
 }
 
 fn tz(s: &str) -> TextZhEn {
-    TextZhEn {
-        zh: s.into(),
-        en: s.into(),
-    }
+    TextZhEn { zh: s.into(), en: s.into() }
 }
 
 fn col(key: &str, kind: ValueKind) -> ColumnSpec {
@@ -124,13 +121,7 @@ fn specs() -> Vec<SheetSpec> {
             schema: None,
             required: false,
             columns: role::ALL.iter().map(|k| col(k, kind(k))).collect(),
-            unique_key: vec![
-                "group".into(),
-                "fuel".into(),
-                "item".into(),
-                "year".into(),
-                "month".into(),
-            ],
+            unique_key: vec!["group".into(), "fuel".into(), "item".into(), "year".into(), "month".into()],
             help: tz(""),
         },
         SheetSpec {
@@ -138,11 +129,7 @@ fn specs() -> Vec<SheetSpec> {
             name: tz("Unit info"),
             schema: None,
             required: false,
-            columns: vec![
-                col("facility", ValueKind::Text),
-                col("category", ValueKind::Text),
-                col("capacity", ValueKind::Number),
-            ],
+            columns: vec![col("facility", ValueKind::Text), col("category", ValueKind::Text), col("capacity", ValueKind::Number)],
             unique_key: vec!["facility".into()],
             help: tz(""),
         },
@@ -192,8 +179,7 @@ fn months_workbook(path: &std::path::Path) {
     let ws = wb.add_worksheet();
     ws.set_name("附表C.3 化石燃料燃烧排放表（2024年）").unwrap();
     let merge = Format::new();
-    ws.merge_range(0, 0, 0, 10, "附表C.3 化石燃料燃烧排放表", &merge)
-        .unwrap();
+    ws.merge_range(0, 0, 0, 10, "附表C.3 化石燃料燃烧排放表", &merge).unwrap();
     // Two header rows: 信息项 and 单位 merged down, the months under a merged 月份.
     ws.merge_range(1, 0, 2, 0, "信息项*1*2", &merge).unwrap();
     ws.merge_range(1, 1, 2, 1, "单位", &merge).unwrap();
@@ -201,35 +187,17 @@ fn months_workbook(path: &std::path::Path) {
     for (c, h) in ["1\n月", "2月", "3月", "第一季度"].iter().enumerate() {
         ws.write(2, 2 + c as u16, *h).unwrap();
     }
-    for (c, h) in [
-        "全年",
-        "获取方式",
-        "是否配备直接计量器具",
-        "数据来源*3",
-        "支撑材料*4",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.merge_range(1, 6 + c as u16, 2, 6 + c as u16, h, &merge)
-            .unwrap();
+    for (c, h) in ["全年", "获取方式", "是否配备直接计量器具", "数据来源*3", "支撑材料*4"].iter().enumerate() {
+        ws.merge_range(1, 6 + c as u16, 2, 6 + c as u16, h, &merge).unwrap();
     }
     // Unit 1, coal: tonnes; NCV in the either-or unit, measured then default.
-    ws.merge_range(3, 0, 3, 10, "机组：1号机组", &merge)
-        .unwrap();
+    ws.merge_range(3, 0, 3, 10, "机组：1号机组", &merge).unwrap();
     ws.write(4, 0, "燃料品种：烟煤").unwrap();
     ws.write_row(5, 0, ["第1种化石燃料的消耗量", "t"]).unwrap();
     ws.write_row(5, 2, [100.0, 200.0, 300.0, 600.0]).unwrap();
-    ws.write_formula(5, 6, Formula::new("=SUM(C6:E6)").set_result("600"))
-        .unwrap();
-    ws.write_row(5, 7, ["实测值", "是", "皮带秤台账", "2024-皮带秤.pdf"])
-        .unwrap();
-    ws.write_row(
-        6,
-        0,
-        ["第1种化石燃料的收到基低位发热量", "GJ/t 或 GJ/10⁴Nm³"],
-    )
-    .unwrap();
+    ws.write_formula(5, 6, Formula::new("=SUM(C6:E6)").set_result("600")).unwrap();
+    ws.write_row(5, 7, ["实测值", "是", "皮带秤台账", "2024-皮带秤.pdf"]).unwrap();
+    ws.write_row(6, 0, ["第1种化石燃料的收到基低位发热量", "GJ/t 或 GJ/10⁴Nm³"]).unwrap();
     ws.write_row(6, 2, [20.0, 21.0, 22.0]).unwrap();
     ws.write(6, 5, "--").unwrap();
     // The stated year: (100×20 + 200×21 + 300×22) / 600 = 21.333…, written as 21.3.
@@ -262,30 +230,16 @@ fn a_months_sheet_is_read_however_it_is_laid_out() {
     let t = tables.iter().find(|t| t.key == "monthly").unwrap();
     let rows = flat(t);
     let find = |g: &str, item: &str, m: &str| {
-        rows.iter()
-            .find(|r| r[0] == g && r[2] == item && r[3] == m)
-            .unwrap_or_else(|| panic!("{g} {item} {m} in {rows:#?}"))
-            .clone()
+        rows.iter().find(|r| r[0] == g && r[2] == item && r[3] == m).unwrap_or_else(|| panic!("{g} {item} {m} in {rows:#?}")).clone()
     };
     // Coal consumption: months 1-3 (the quarter subtotal is skipped) and the year.
-    assert_eq!(
-        find("1号机组", "consumption", "1")[1..6],
-        ["烟煤", "consumption", "1", "100", "t"]
-    );
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r[0] == "1号机组" && r[2] == "consumption")
-            .count(),
-        4
-    );
+    assert_eq!(find("1号机组", "consumption", "1")[1..6], ["烟煤", "consumption", "1", "100", "t"]);
+    assert_eq!(rows.iter().filter(|r| r[0] == "1号机组" && r[2] == "consumption").count(), 4);
     let year = find("1号机组", "consumption", "");
     assert_eq!((year[4].as_str(), year[7].as_str()), ("600", "600"));
     // NCV: the either-or unit follows the consumption; modes by month; the year vs the weighted mean.
     let ncv = find("1号机组", "ncv", "3");
-    assert_eq!(
-        (ncv[4].as_str(), ncv[5].as_str(), ncv[6].as_str()),
-        ("22", "GJ/t", "缺省值")
-    );
+    assert_eq!((ncv[4].as_str(), ncv[5].as_str(), ncv[6].as_str()), ("22", "GJ/t", "缺省值"));
     assert_eq!(find("1号机组", "ncv", "1")[6], "实测值");
     let ncv_year = find("1号机组", "ncv", "");
     assert_eq!(ncv_year[4], "21.3");
@@ -294,15 +248,9 @@ fn a_months_sheet_is_read_however_it_is_laid_out() {
     assert_eq!(find("1号机组", "oxidation", "2")[4..6], ["0.99", "ratio"]);
     assert!(!rows.iter().any(|r| r[2] == "oxidation" && r[3].is_empty()));
     // Generation is the unit's, whatever fuel block it follows; MW·h is MWh.
-    assert_eq!(
-        find("1号机组", "generation", "3")[1..6],
-        ["", "generation", "3", "1200", "MWh"]
-    );
+    assert_eq!(find("1号机组", "generation", "3")[1..6], ["", "generation", "3", "1200", "MWh"]);
     // Gas: 104Nm3 read as 10⁴Nm³; a blank unit on the NCV follows the consumption.
-    assert_eq!(
-        find("2号机组", "consumption", "2")[4..6],
-        ["11", "10^4 Nm3"]
-    );
+    assert_eq!(find("2号机组", "consumption", "2")[4..6], ["11", "10^4 Nm3"]);
     assert_eq!(find("2号机组", "ncv", "2")[4..6], ["389.31", "GJ/10^4 Nm3"]);
     // An item the layout does not declare is passed on under its label.
     assert_eq!(find("2号机组", "供热比", "1")[4], "5");
@@ -311,18 +259,11 @@ fn a_months_sheet_is_read_however_it_is_laid_out() {
         .rows
         .iter()
         .find(|r| {
-            r.cells
-                .get("item")
-                .is_some_and(|c| c.value == RawValue::Text("ncv".into()))
-                && r.cells
-                    .get("month")
-                    .is_some_and(|c| c.value == RawValue::Number("2".into()))
+            r.cells.get("item").is_some_and(|c| c.value == RawValue::Text("ncv".into()))
+                && r.cells.get("month").is_some_and(|c| c.value == RawValue::Number("2".into()))
         })
         .unwrap();
-    assert_eq!(
-        cell.cells["value"].at,
-        "附表C.3 化石燃料燃烧排放表（2024年）!D7"
-    );
+    assert_eq!(cell.cells["value"].at, "附表C.3 化石燃料燃烧排放表（2024年）!D7");
     assert_eq!(cell.cells["year"].value, RawValue::Number("2024".into()));
     // And the rows pass the ordinary checks.
     crate::input::check(&specs(), &tables).unwrap_or_else(|p| panic!("{p:#?}"));
@@ -335,8 +276,7 @@ fn a_vertical_form_gives_one_record_per_group() {
     let ws = wb.add_worksheet();
     ws.set_name("附表C.2 机组信息表").unwrap();
     ws.write(0, 0, "附表C.2 机组信息表").unwrap();
-    ws.write_row(1, 0, ["信息项*1", "填报内容", "支撑材料"])
-        .unwrap();
+    ws.write_row(1, 0, ["信息项*1", "填报内容", "支撑材料"]).unwrap();
     ws.write(2, 0, "1号机组").unwrap();
     ws.write_row(3, 0, ["机组类别", "I", "铭牌.pdf"]).unwrap();
     ws.write(4, 0, "装机容量（万千瓦）").unwrap();
@@ -349,13 +289,7 @@ fn a_vertical_form_gives_one_record_per_group() {
     let tables = read(&path).unwrap_or_else(|p| panic!("{p:#?}"));
     let t = tables.iter().find(|t| t.key == "unit_info").unwrap();
     assert_eq!(t.rows.len(), 2, "{:#?}", t.rows);
-    let v = |i: usize, k: &str| {
-        t.rows[i]
-            .cells
-            .get(k)
-            .map(|c| c.value.clone())
-            .unwrap_or(RawValue::Empty)
-    };
+    let v = |i: usize, k: &str| t.rows[i].cells.get(k).map(|c| c.value.clone()).unwrap_or(RawValue::Empty);
     assert_eq!(v(0, "facility"), RawValue::Text("1号机组".into()));
     assert_eq!(v(0, "category"), RawValue::Text("I".into()));
     assert_eq!(v(0, "capacity"), RawValue::Number("660".into()));
@@ -370,8 +304,7 @@ fn problems_name_the_sheet_cell_item_and_month() {
     let mut wb = Writer::new();
     let ws = wb.add_worksheet();
     ws.set_name("化石燃料燃烧排放").unwrap();
-    ws.write_row(0, 0, ["信息项", "单位", "1月", "2月", "3月", "全年"])
-        .unwrap();
+    ws.write_row(0, 0, ["信息项", "单位", "1月", "2月", "3月", "全年"]).unwrap();
     ws.write(1, 0, "机组：1号机组").unwrap();
     ws.write(2, 0, "燃料：生物质").unwrap();
     ws.write_row(3, 0, ["消耗量", "t 或 10⁴Nm³"]).unwrap();
@@ -388,25 +321,11 @@ fn problems_name_the_sheet_cell_item_and_month() {
     let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
     let all = text.join("\n");
     // A text in a value cell: the sheet, the cell, the item and the month.
-    assert!(
-        all.contains("化石燃料燃烧排放!D5")
-            && all.contains("二十")
-            && all.contains("低位发热量")
-            && all.contains("2月"),
-        "{all}"
-    );
+    assert!(all.contains("化石燃料燃烧排放!D5") && all.contains("二十") && all.contains("低位发热量") && all.contains("2月"), "{all}");
     // An either-or unit the fuel does not decide.
-    assert!(
-        all.contains("化石燃料燃烧排放!B4")
-            && all.contains("生物质")
-            && all.contains("state it in the unit column"),
-        "{all}"
-    );
+    assert!(all.contains("化石燃料燃烧排放!B4") && all.contains("生物质") && all.contains("state it in the unit column"), "{all}");
     // A unit that is none.
-    assert!(
-        all.contains("化石燃料燃烧排放!B6") && all.contains("furlongs"),
-        "{all}"
-    );
+    assert!(all.contains("化石燃料燃烧排放!B6") && all.contains("furlongs"), "{all}");
 }
 
 #[test]
@@ -424,51 +343,25 @@ fn a_sheet_without_month_headers_is_refused_with_its_cell() {
 
 #[test]
 fn layouts_are_checked_when_the_manifest_is_read() {
-    let bad = |text: &str| {
-        validate(
-            &toml::from_str::<ManifestInput>(&MANIFEST.replace("weight = \"consumption\"", text))
-                .unwrap(),
-        )
-        .unwrap_err()
-    };
+    let bad =
+        |text: &str| validate(&toml::from_str::<ManifestInput>(&MANIFEST.replace("weight = \"consumption\"", text)).unwrap()).unwrap_err();
     assert!(bad("weight = \"nothing\"").contains("weight nothing"));
-    let e = validate(
-        &toml::from_str::<ManifestInput>(
-            &MANIFEST.replace("units = [\"MW\"]", "units = [\"furlongs\"]"),
-        )
-        .unwrap(),
-    )
-    .unwrap_err();
+    let e =
+        validate(&toml::from_str::<ManifestInput>(&MANIFEST.replace("units = [\"MW\"]", "units = [\"furlongs\"]")).unwrap()).unwrap_err();
     assert!(e.contains("furlongs"), "{e}");
-    let e = validate(
-        &toml::from_str::<ManifestInput>(
-            &MANIFEST.replace("units = [\"GJ/t\", \"GJ/10^4 Nm3\"]", "units = [\"GJ/t\"]"),
-        )
-        .unwrap(),
-    )
-    .unwrap_err();
+    let e =
+        validate(&toml::from_str::<ManifestInput>(&MANIFEST.replace("units = [\"GJ/t\", \"GJ/10^4 Nm3\"]", "units = [\"GJ/t\"]")).unwrap())
+            .unwrap_err();
     assert!(e.contains("unit_follows"), "{e}");
-    assert!(
-        toml::from_str::<ManifestInput>(&MANIFEST.replace("kind = \"form\"", "kind = \"grid\""))
-            .is_err()
-    );
+    assert!(toml::from_str::<ManifestInput>(&MANIFEST.replace("kind = \"form\"", "kind = \"grid\"")).is_err());
 }
 
 #[test]
 fn sheets_are_matched_by_the_declared_names() {
     let ls = layouts();
-    assert_eq!(
-        layout_of("附表C.3 化石燃料燃烧排放表", &ls).map(|l| l.id.as_str()),
-        Some("fuel")
-    );
-    assert_eq!(
-        layout_of("2024 化石燃料燃烧排放 WPS", &ls).map(|l| l.id.as_str()),
-        Some("fuel")
-    );
-    assert_eq!(
-        layout_of("附表C.2 机组信息表", &ls).map(|l| l.id.as_str()),
-        Some("units")
-    );
+    assert_eq!(layout_of("附表C.3 化石燃料燃烧排放表", &ls).map(|l| l.id.as_str()), Some("fuel"));
+    assert_eq!(layout_of("2024 化石燃料燃烧排放 WPS", &ls).map(|l| l.id.as_str()), Some("fuel"));
+    assert_eq!(layout_of("附表C.2 机组信息表", &ls).map(|l| l.id.as_str()), Some("units"));
     assert!(layout_of("排放源 Emission sources", &ls).is_none());
 }
 
@@ -479,16 +372,12 @@ fn a_sheet_named_as_an_ordinary_sheet_is_read_as_one() {
     let mut wb = Writer::new();
     let ws = wb.add_worksheet();
     ws.set_name("Unit info").unwrap();
-    ws.write_row(0, 0, ["facility", "category", "capacity"])
-        .unwrap();
+    ws.write_row(0, 0, ["facility", "category", "capacity"]).unwrap();
     ws.write_row(1, 0, ["U1", "I"]).unwrap();
     ws.write(1, 2, 600.0).unwrap();
     wb.save(&path).unwrap();
     let tables = read(&path).unwrap_or_else(|p| panic!("{p:#?}"));
     let t = tables.iter().find(|t| t.key == "unit_info").unwrap();
     assert_eq!(t.rows.len(), 1);
-    assert_eq!(
-        t.rows[0].cells["category"].value,
-        RawValue::Text("I".into())
-    );
+    assert_eq!(t.rows[0].cells["category"].value, RawValue::Text("I".into()));
 }

@@ -5,19 +5,8 @@
 use super::Item;
 
 /// Column roles a layout may add header names for (`headers.<role>`).
-pub const ROLES: &[&str] = &[
-    "label",
-    "unit",
-    "value_mode",
-    "metered",
-    "data_source",
-    "evidence",
-    "group",
-    "fuel",
-    "annual",
-    "value",
-    "ignore",
-];
+pub const ROLES: &[&str] =
+    &["label", "unit", "value_mode", "metered", "data_source", "evidence", "group", "fuel", "annual", "value", "ignore"];
 
 /// The header names each role has in the official forms and the platform's
 /// exports (Chinese and English), before a layout's own additions.
@@ -38,89 +27,19 @@ pub fn default_headers(role: &str) -> &'static [&'static str] {
             "Information item",
         ],
         "unit" => &["单位", "计量单位", "Unit", "Units"],
-        "value_mode" => &[
-            "获取方式",
-            "数据获取方式",
-            "取值方式",
-            "获取方法",
-            "Value mode",
-            "How obtained",
-        ],
-        "metered" => &[
-            "是否配备直接计量器具",
-            "是否配备计量器具",
-            "直接计量器具",
-            "Metered",
-            "Direct meter",
-        ],
+        "value_mode" => &["获取方式", "数据获取方式", "取值方式", "获取方法", "Value mode", "How obtained"],
+        "metered" => &["是否配备直接计量器具", "是否配备计量器具", "直接计量器具", "Metered", "Direct meter"],
         "data_source" => &["数据来源", "来源", "Data source", "Source"],
-        "evidence" => &[
-            "支撑材料",
-            "证明材料",
-            "佐证材料",
-            "支持材料",
-            "Evidence",
-            "Supporting documents",
-        ],
-        "group" => &[
-            "机组",
-            "机组名称",
-            "机组编号",
-            "设施",
-            "设施名称",
-            "工序",
-            "工序名称",
-            "生产线",
-            "Generating unit",
-            "Facility",
-            "Process",
-        ],
-        "fuel" => &[
-            "燃料品种",
-            "燃料种类",
-            "燃料名称",
-            "燃料类型",
-            "燃料",
-            "Fuel",
-        ],
-        "annual" => &[
-            "全年",
-            "全年合计",
-            "全年累计",
-            "年度",
-            "年度合计",
-            "年合计",
-            "合计",
-            "总计",
-            "Annual",
-            "Year",
-            "Total",
-            "Full year",
-        ],
-        "value" => &[
-            "填报内容",
-            "填报值",
-            "数值",
-            "内容",
-            "值",
-            "Value",
-            "Content",
-        ],
-        "ignore" => &[
-            "序号",
-            "编号",
-            "No.",
-            "No",
-            "符号",
-            "公式",
-            "计算公式",
-            "计算方法或填写要求",
-            "备注",
-            "说明",
-            "Notes",
-            "Remarks",
-            "Formula",
-        ],
+        "evidence" => &["支撑材料", "证明材料", "佐证材料", "支持材料", "Evidence", "Supporting documents"],
+        "group" => {
+            &["机组", "机组名称", "机组编号", "设施", "设施名称", "工序", "工序名称", "生产线", "Generating unit", "Facility", "Process"]
+        }
+        "fuel" => &["燃料品种", "燃料种类", "燃料名称", "燃料类型", "燃料", "Fuel"],
+        "annual" => &["全年", "全年合计", "全年累计", "年度", "年度合计", "年合计", "合计", "总计", "Annual", "Year", "Total", "Full year"],
+        "value" => &["填报内容", "填报值", "数值", "内容", "值", "Value", "Content"],
+        "ignore" => {
+            &["序号", "编号", "No.", "No", "符号", "公式", "计算公式", "计算方法或填写要求", "备注", "说明", "Notes", "Remarks", "Formula"]
+        }
         _ => &[],
     }
 }
@@ -128,23 +47,7 @@ pub fn default_headers(role: &str) -> &'static [&'static str] {
 /// "Not applicable" marks of the forms: blank by design, not an error.
 pub fn not_applicable(s: &str) -> bool {
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    matches!(
-        t.as_str(),
-        "--" | "-"
-            | "—"
-            | "——"
-            | "–"
-            | "－"
-            | "－－"
-            | "/"
-            | "／"
-            | "\\"
-            | "不适用"
-            | "N/A"
-            | "n/a"
-            | "NA"
-            | "无"
-    )
+    matches!(t.as_str(), "--" | "-" | "—" | "——" | "–" | "－" | "－－" | "/" | "／" | "\\" | "不适用" | "N/A" | "n/a" | "NA" | "无")
 }
 
 /// Drops footnote markers (`信息项*1*2`, `企业名称*1`, `¹`).
@@ -160,10 +63,7 @@ fn without_footnotes(s: &str) -> String {
         }
         // A superscript after a word is a footnote (信息项¹); after a digit or a letter a power (10⁴Nm³).
         if matches!(c, '¹' | '²' | '³' | '⁴' | '⁵' | '⁶' | '⁷' | '⁸' | '⁹')
-            && !out
-                .chars()
-                .last()
-                .is_some_and(|p| p.is_ascii_alphanumeric())
+            && !out.chars().last().is_some_and(|p| p.is_ascii_alphanumeric())
         {
             continue;
         }
@@ -198,11 +98,7 @@ fn without_letter(s: &str) -> String {
         Some(c) if is_cjk(c) => rest.to_string(),
         // "H CO2…": a letter, a space, then more than a word.
         Some(' ')
-            if rest
-                .trim_start()
-                .chars()
-                .next()
-                .is_some_and(|c| is_cjk(c) || c.is_ascii_uppercase())
+            if rest.trim_start().chars().next().is_some_and(|c| is_cjk(c) || c.is_ascii_uppercase())
                 && rest.trim_start().chars().any(is_cjk) =>
         {
             rest.trim_start().to_string()
@@ -234,10 +130,7 @@ fn without_numbering(s: &str) -> String {
             }
         }
     }
-    let digits: String = t
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || is_numeral(*c) || *c == '.')
-        .collect();
+    let digits: String = t.chars().take_while(|c| c.is_ascii_digit() || is_numeral(*c) || *c == '.').collect();
     if !digits.is_empty() {
         let rest = &t[digits.len()..];
         if let Some(r) = rest.strip_prefix(['、', '.', '．', ' ', ')', '）']) {
@@ -258,11 +151,7 @@ fn is_numeral(c: char) -> bool {
 /// A header or label as written, with the forms' quirks removed and its
 /// unit in brackets split off: (name, unit).
 pub fn clean(s: &str) -> (String, Option<String>) {
-    let joined: String = s
-        .split(['\n', '\r'])
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("");
+    let joined: String = s.split(['\n', '\r']).map(str::trim).collect::<Vec<_>>().join("");
     let t = without_letter(&without_footnotes(&joined));
     let t = without_numbering(&t);
     let (name, unit) = split_unit(&t);
@@ -281,19 +170,14 @@ pub fn split_unit(s: &str) -> (String, Option<String>) {
 }
 
 fn looks_like_unit(u: &str) -> bool {
-    crate::input::units::alternatives(u)
-        .iter()
-        .all(|a| crate::input::units::canonical(a).is_some())
+    crate::input::units::alternatives(u).iter().all(|a| crate::input::units::canonical(a).is_some())
 }
 
 /// A label folded for comparison: cleaned, no spaces or punctuation, lower
 /// case, without the particle 的.
 pub fn fold_label(s: &str) -> String {
     let (name, _) = clean(s);
-    name.chars()
-        .filter(|c| c.is_alphanumeric() && *c != '的')
-        .flat_map(char::to_lowercase)
-        .collect()
+    name.chars().filter(|c| c.is_alphanumeric() && *c != '的').flat_map(char::to_lowercase).collect()
 }
 
 /// Whether a header names one of these (folded).
@@ -305,60 +189,29 @@ pub fn header_is(s: &str, names: &[&str]) -> bool {
 /// The month a header names: `1月`, `1\n月`, `一月`, `01月份`, `2024年1月`,
 /// `Jan`, `January`, `2024-01`, `M1`. Returns (year if stated, month).
 pub fn month_header(s: &str) -> Option<(Option<u16>, u32)> {
-    let f: String = clean(s)
-        .0
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_lowercase();
+    let f: String = clean(s).0.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
     let (year, rest) = match f.find('年') {
-        Some(i) if i == 4 && f[..4].chars().all(|c| c.is_ascii_digit()) => {
-            (f[..4].parse().ok(), &f[i + '年'.len_utf8()..])
-        }
+        Some(i) if i == 4 && f[..4].chars().all(|c| c.is_ascii_digit()) => (f[..4].parse().ok(), &f[i + '年'.len_utf8()..]),
         _ => (None, f.as_str()),
     };
-    let m = if let Some(n) = rest
-        .strip_suffix("月份")
-        .or_else(|| rest.strip_suffix('月'))
-    {
+    let m = if let Some(n) = rest.strip_suffix("月份").or_else(|| rest.strip_suffix('月')) {
         numeral(n)
-    } else if let Some((y, m)) = rest
-        .split_once(['-', '/', '.'])
-        .filter(|(y, _)| y.len() == 4 && year.is_none())
-    {
+    } else if let Some((y, m)) = rest.split_once(['-', '/', '.']).filter(|(y, _)| y.len() == 4 && year.is_none()) {
         let m: u32 = m.parse().ok()?;
         return (1..=12).contains(&m).then(|| (y.parse().ok(), m));
     } else if let Some(n) = rest.strip_prefix('m') {
         n.parse().ok()
     } else {
-        const EN: [&str; 12] = [
-            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-        ];
+        const EN: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
         let word = rest.trim_end_matches('.');
-        EN.iter()
-            .position(|e| word == *e || (word.len() > 3 && word.starts_with(e) && full_month(word)))
-            .map(|i| i as u32 + 1)
+        EN.iter().position(|e| word == *e || (word.len() > 3 && word.starts_with(e) && full_month(word))).map(|i| i as u32 + 1)
     }?;
     (1..=12).contains(&m).then_some((year, m))
 }
 
 fn full_month(w: &str) -> bool {
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "sept",
-        "october",
-        "november",
-        "december",
-    ]
-    .contains(&w)
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "sept", "october", "november", "december"]
+        .contains(&w)
 }
 
 /// 1–12 from digits or Chinese numerals (一 … 十二).
@@ -366,11 +219,7 @@ fn numeral(s: &str) -> Option<u32> {
     if let Ok(n) = s.parse::<u32>() {
         return Some(n);
     }
-    let d = |c: char| {
-        "一二三四五六七八九"
-            .find(c)
-            .map(|i| (i / '一'.len_utf8()) as u32 + 1)
-    };
+    let d = |c: char| "一二三四五六七八九".find(c).map(|i| (i / '一'.len_utf8()) as u32 + 1);
     let cs: Vec<char> = s.chars().collect();
     match cs.as_slice() {
         ['十'] => Some(10),
@@ -386,10 +235,7 @@ fn numeral(s: &str) -> Option<u32> {
 /// `第1季度小计`.
 pub fn quarter_header(s: &str) -> Option<u32> {
     let f = fold_label(s);
-    let f = f
-        .trim_end_matches("小计")
-        .trim_end_matches("合计")
-        .trim_end_matches("累计");
+    let f = f.trim_end_matches("小计").trim_end_matches("合计").trim_end_matches("累计");
     let q = if let Some(n) = f.strip_prefix('q') {
         n.parse().ok()
     } else {
@@ -406,9 +252,7 @@ pub fn item_match(label: &str, item: &Item) -> Option<Option<String>> {
     if f.is_empty() {
         return None;
     }
-    let names = [item.zh.as_str(), item.en.as_str(), item.key.as_str()]
-        .into_iter()
-        .chain(item.aliases.iter().map(String::as_str));
+    let names = [item.zh.as_str(), item.en.as_str(), item.key.as_str()].into_iter().chain(item.aliases.iter().map(String::as_str));
     let both = format!("{}{}", item.zh, item.en);
     for n in names.chain(std::iter::once(both.as_str())) {
         let fold = fold_label(n);
@@ -423,11 +267,7 @@ pub fn item_match(label: &str, item: &Item) -> Option<Option<String>> {
                 && !num.is_empty()
                 && (num.chars().all(|c| c.is_ascii_digit()) || numeral(num).is_some())
             {
-                return Some(Some(
-                    numeral(num)
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| num.to_string()),
-                ));
+                return Some(Some(numeral(num).map(|n| n.to_string()).unwrap_or_else(|| num.to_string())));
             }
         }
     }
@@ -451,27 +291,15 @@ mod tests {
     fn header_quirks_are_removed() {
         assert_eq!(clean("企业名称*1").0, "企业名称");
         assert_eq!(clean("信息项*1*2").0, "信息项");
-        assert_eq!(
-            clean("E(=C×D)燃料热量(GJ)"),
-            ("燃料热量".into(), Some("GJ".into()))
-        );
+        assert_eq!(clean("E(=C×D)燃料热量(GJ)"), ("燃料热量".into(), Some("GJ".into())));
         assert_eq!(clean("A序号").0, "序号");
         assert_eq!(clean("H CO2与碳分子量比").0, "CO2与碳分子量比");
-        assert_eq!(
-            clean("J(=F×G×H)排放因子(tCO2/GJ)"),
-            ("排放因子".into(), Some("tCO2/GJ".into()))
-        );
+        assert_eq!(clean("J(=F×G×H)排放因子(tCO2/GJ)"), ("排放因子".into(), Some("tCO2/GJ".into())));
         assert_eq!(
             clean("第i种化石燃料的收到基低位发热量 (GJ/t 或GJ/10⁴Nm³)"),
-            (
-                "第i种化石燃料的收到基低位发热量".into(),
-                Some("GJ/t 或GJ/10⁴Nm³".into())
-            )
+            ("第i种化石燃料的收到基低位发热量".into(), Some("GJ/t 或GJ/10⁴Nm³".into()))
         );
-        assert_eq!(
-            clean("获取方式（实测值/计算值/设计值/缺省值）").0,
-            "获取方式(实测值/计算值/设计值/缺省值)"
-        );
+        assert_eq!(clean("获取方式（实测值/计算值/设计值/缺省值）").0, "获取方式(实测值/计算值/设计值/缺省值)");
         assert_eq!(clean("1\n月").0, "1月");
         assert_eq!(clean("（1）低位发热量").0, "低位发热量");
         assert_eq!(clean("2.1 低位发热量").0, "低位发热量");

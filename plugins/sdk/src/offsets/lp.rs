@@ -138,7 +138,9 @@ impl Simplex {
             })
             .collect();
         // Nonbasic columns sit at a bound: true = upper.
-        let mut at_upper: Vec<bool> = (0..ncols).map(|j| !self.is_basic[j] && self.up[j].as_ref().is_some_and(|u| *u == self.x[j]) && self.x[j] != self.lo[j]).collect();
+        let mut at_upper: Vec<bool> = (0..ncols)
+            .map(|j| !self.is_basic[j] && self.up[j].as_ref().is_some_and(|u| *u == self.x[j]) && self.x[j] != self.lo[j])
+            .collect();
         let fixed: Vec<bool> = (0..ncols).map(|j| self.up[j].as_ref().is_some_and(|u| *u == self.lo[j])).collect();
         let mut bland = false;
         let mut degenerate = 0usize;
@@ -416,7 +418,13 @@ pub struct Limits {
 #[derive(Clone, Debug, PartialEq)]
 pub enum IlpOutcome {
     /// `proven` is false when a limit stopped the search early; `work` as in [`solve_lp_counted`].
-    Optimal { x: Vec<Q>, objective: Q, proven: bool, nodes: usize, work: u64 },
+    Optimal {
+        x: Vec<Q>,
+        objective: Q,
+        proven: bool,
+        nodes: usize,
+        work: u64,
+    },
     Infeasible,
     Unbounded,
 }
@@ -562,7 +570,8 @@ mod tests {
             o => panic!("{o:?}"),
         }
         // Integer: the best lattice point has x + y = 2.
-        match solve_ilp(&Problem { integer: vec![true, true], ..p.clone() }, &[qi(-1), qi(-1)], Limits { nodes: 1000, work: u64::MAX }, &[]) {
+        match solve_ilp(&Problem { integer: vec![true, true], ..p.clone() }, &[qi(-1), qi(-1)], Limits { nodes: 1000, work: u64::MAX }, &[])
+        {
             IlpOutcome::Optimal { objective, proven, .. } => {
                 assert_eq!(objective, qi(-2));
                 assert!(proven);

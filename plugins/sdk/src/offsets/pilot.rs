@@ -12,14 +12,15 @@ use std::collections::BTreeSet;
 
 use crate::schemas::{self, bool_col, choice_col, example, quantity, text_col, with_columns};
 use crate::{
-    dec, fmt_dec, num, t, text, ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, Evaluation, EvaluationError, FindingSpec, MetricSpec, Output,
-    ParameterSpec, PluginInfo, Request, ResultColumn, ResultTable, Severity, SheetSpec, Step, TextZhEn, Value, ValueKind,
+    ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, Evaluation, EvaluationError, FindingSpec, MetricSpec, Output,
+    ParameterSpec, PluginInfo, Request, ResultColumn, ResultTable, Severity, SheetSpec, Step, TextZhEn, Value, ValueKind, dec, fmt_dec,
+    num, t, text,
 };
 
 use super::plan::{self, CapBound, Lot, LotKind};
+use super::*;
 use crate::dates::is_iso_date;
 use crate::rounding::Rule;
-use super::*;
 
 /// What makes one pilot plugin.
 pub struct PilotSpec {
@@ -122,7 +123,12 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("base_allocation_t", "t", "抵销上限基数：本年度分配配额", "Cap base: allowances allocated this year"),
     ("base_initial_allocation_t", "t", "抵销上限基数：年度初始配额", "Cap base: initial annual allocation"),
     ("base_emissions_t", "t", "抵销上限基数：履约年度核查排放量", "Cap base: the compliance year's verified emissions"),
-    ("base_prior_year_emissions_t", "t", "抵销上限基数：履约年度前一年的排放量", "Cap base: emissions of the year before the compliance year"),
+    (
+        "base_prior_year_emissions_t",
+        "t",
+        "抵销上限基数：履约年度前一年的排放量",
+        "Cap base: emissions of the year before the compliance year",
+    ),
     ("base_obligation_t", "t", "抵销上限基数：应清缴配额量", "Cap base: the obligation"),
     ("offset_cap_t", "t", "抵销上限", "Offset cap"),
     ("offsets_eligible_t", "t", "合格抵销指标持有量", "Eligible offsets held"),
@@ -147,47 +153,192 @@ pub fn metrics() -> Vec<MetricSpec> {
 // ---- findings ---------------------------------------------------------------------
 
 pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
-    ("EMISSIONS_MISSING", Severity::Error, "排放源缺少排放量（试点插件不按缺省因子计算）", "An emission source has no emissions (pilot plugins use no default factors)"),
+    (
+        "EMISSIONS_MISSING",
+        Severity::Error,
+        "排放源缺少排放量（试点插件不按缺省因子计算）",
+        "An emission source has no emissions (pilot plugins use no default factors)",
+    ),
     ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value"),
-    ("CAP_BASE_MISSING", Severity::Error, "持有抵销指标，但缺少计算抵销上限所需的基数", "Credits are held but the base of the offset cap is missing"),
+    (
+        "CAP_BASE_MISSING",
+        Severity::Error,
+        "持有抵销指标，但缺少计算抵销上限所需的基数",
+        "Credits are held but the base of the offset cap is missing",
+    ),
     ("ENTITY_ROWS", Severity::Warning, "单位信息表有多行，只使用第一行", "The entity sheet has several rows; only the first is used"),
-    ("NATIONAL_MARKET_SPLIT", Severity::Info, "部分排放由全国碳市场管理，不计入试点", "Part of the emissions is governed by the national market, not the pilot"),
-    ("NATIONAL_MARKET_ALL", Severity::Warning, "单位已整体纳入全国碳市场，试点应清缴量为0", "The entity is wholly in the national market; the pilot obligation is 0"),
-    ("NATIONAL_MARKET_LATER", Severity::Info, "单位将于以后年度纳入全国碳市场，本年度仍在试点履约", "The entity enters the national market in a later year; this year it surrenders in the pilot"),
-    ("NATIONAL_SECTOR_CHECK", Severity::Warning, "该行业本年度已纳入全国碳市场，请填写进入全国市场的年度", "This sector is in the national market this year; give the year the entity entered it"),
+    (
+        "NATIONAL_MARKET_SPLIT",
+        Severity::Info,
+        "部分排放由全国碳市场管理，不计入试点",
+        "Part of the emissions is governed by the national market, not the pilot",
+    ),
+    (
+        "NATIONAL_MARKET_ALL",
+        Severity::Warning,
+        "单位已整体纳入全国碳市场，试点应清缴量为0",
+        "The entity is wholly in the national market; the pilot obligation is 0",
+    ),
+    (
+        "NATIONAL_MARKET_LATER",
+        Severity::Info,
+        "单位将于以后年度纳入全国碳市场，本年度仍在试点履约",
+        "The entity enters the national market in a later year; this year it surrenders in the pilot",
+    ),
+    (
+        "NATIONAL_SECTOR_CHECK",
+        Severity::Warning,
+        "该行业本年度已纳入全国碳市场，请填写进入全国市场的年度",
+        "This sector is in the national market this year; give the year the entity entered it",
+    ),
     ("INDIRECT_EXCLUDED", Severity::Info, "本试点本年度不纳入间接排放", "This pilot does not cover indirect emissions this year"),
     ("BELOW_COVERAGE_THRESHOLD", Severity::Info, "排放量与能耗均低于纳入门槛", "Emissions and energy use are below the coverage threshold"),
-    ("SECTOR_NOT_COVERED", Severity::Warning, "单位所属行业不在本年度纳入行业清单中", "The entity's sector is not on this year's list of covered sectors"),
+    (
+        "SECTOR_NOT_COVERED",
+        Severity::Warning,
+        "单位所属行业不在本年度纳入行业清单中",
+        "The entity's sector is not on this year's list of covered sectors",
+    ),
     ("GREEN_POWER_ZERO", Severity::Info, "绿电按零排放计", "Green power counted as zero-emission"),
-    ("GREEN_POWER_NOT_COUNTED", Severity::Warning, "该绿电购买方式不在本试点零排放认定范围内", "This kind of green-power purchase is not counted as zero-emission in this pilot"),
-    ("GREEN_POWER_NOT_SETTLED", Severity::Warning, "绿电未实际执行、结算，不按零排放计", "Green power not executed and settled; not counted"),
-    ("GREEN_POWER_NO_CERTIFICATE", Severity::Warning, "绿电缺少对应绿证（绿证是绿电消费的唯一凭证）", "Green power without matching certificates (the certificate is the sole proof)"),
-    ("GREEN_POWER_NO_RULE", Severity::Info, "本试点本年度无绿电零排放规则（或未取得来源），绿电未调减", "No green-power rule for this pilot and year (or none sourced); nothing deducted"),
-    ("GREEN_POWER_EXCEEDS_PURCHASES", Severity::Warning, "认定绿电超过购入电量，按购入电量计", "Green power exceeds purchased electricity; capped at the purchases"),
-    ("GREEN_POWER_NO_FACTOR", Severity::Warning, "购入电力缺少电量，无法折算绿电调减", "Purchased electricity has no MWh; the green-power deduction cannot be computed"),
+    (
+        "GREEN_POWER_NOT_COUNTED",
+        Severity::Warning,
+        "该绿电购买方式不在本试点零排放认定范围内",
+        "This kind of green-power purchase is not counted as zero-emission in this pilot",
+    ),
+    (
+        "GREEN_POWER_NOT_SETTLED",
+        Severity::Warning,
+        "绿电未实际执行、结算，不按零排放计",
+        "Green power not executed and settled; not counted",
+    ),
+    (
+        "GREEN_POWER_NO_CERTIFICATE",
+        Severity::Warning,
+        "绿电缺少对应绿证（绿证是绿电消费的唯一凭证）",
+        "Green power without matching certificates (the certificate is the sole proof)",
+    ),
+    (
+        "GREEN_POWER_NO_RULE",
+        Severity::Info,
+        "本试点本年度无绿电零排放规则（或未取得来源），绿电未调减",
+        "No green-power rule for this pilot and year (or none sourced); nothing deducted",
+    ),
+    (
+        "GREEN_POWER_EXCEEDS_PURCHASES",
+        Severity::Warning,
+        "认定绿电超过购入电量，按购入电量计",
+        "Green power exceeds purchased electricity; capped at the purchases",
+    ),
+    (
+        "GREEN_POWER_NO_FACTOR",
+        Severity::Warning,
+        "购入电力缺少电量，无法折算绿电调减",
+        "Purchased electricity has no MWh; the green-power deduction cannot be computed",
+    ),
     ("OFFSET_TYPE_NOT_ACCEPTED", Severity::Info, "该类型减排量不可用于本试点抵销", "This credit type is not accepted by this pilot"),
     ("OFFSET_PROJECT_TYPE_EXCLUDED", Severity::Warning, "该项目类型不可用于本试点抵销", "This project type is excluded"),
-    ("OFFSET_PROJECT_TYPE_NOT_LISTED", Severity::Warning, "项目类型不在本试点的项目类型与地域清单中，需人工复核", "The project type is not in the pilot's type-by-region list; review manually"),
-    ("OFFSET_PROJECT_TYPE_MISSING", Severity::Warning, "缺少项目类型，无法判断地域限制", "No project type; the origin rule cannot be checked"),
-    ("OFFSET_ORIGIN_MISSING", Severity::Warning, "缺少项目所在地，无法判断地域限制", "No project location; the origin rule cannot be checked"),
-    ("OFFSET_ORIGIN_NOT_ALLOWED", Severity::Warning, "项目所在地不符合本试点地域要求", "The project's location is outside the regions this pilot allows"),
-    ("OFFSET_OWNER_COVERED", Severity::Warning, "减排量属于被排除市场的重点排放单位", "The credit belongs to a covered entity of an excluded market"),
-    ("OFFSET_COVERED_BOUNDARY", Severity::Warning, "减排量产生于本市场纳入单位的排放边界内", "The credit comes from inside a covered entity's boundary in this market"),
-    ("OFFSET_BOUNDARY_MARKET_UNKNOWN", Severity::Warning, "项目纳入配额管理但未说明所属市场，按不合格处理", "The project is under allowance management but its market is not given; treated as ineligible"),
-    ("OFFSET_CROSS_MARKET_BOUNDARY", Severity::Warning, "减排量产生于碳市场纳入单位的排放边界内，本市场规则未排除该市场的纳入单位：存在重复计算风险（未明文禁止）", "The credit comes from inside the boundary of an entity covered by a carbon market whose covered entities this market's rules do not exclude: double-counting risk (not prohibited)"),
-    ("OFFSET_PROJECT_STARTED_EARLY", Severity::Warning, "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入", "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted"),
-    ("OFFSET_OUTSIDE_CREDITING_WINDOW", Severity::Warning, "新CCER减排量未产生于申请登记之日前规定年限以内，不计入", "New CCER reductions not generated within the set number of years before their registration application; not counted"),
-    ("OFFSET_INCLUSION_OTHER_MECHANISM", Severity::Warning, "碳普惠核证减排量的项目也在其他减排机制下持有减排量：已申报其他机制的项目不再签发碳普惠减排量（重复计算），不计入", "A carbon-inclusion credit's project also has credits under another mechanism: no carbon-inclusion credit is issued for a project already under another mechanism (double counting); not counted"),
-    ("OFFSET_NOT_PREFERRED_REGION", Severity::Info, "项目不在优先地区（仅为优先，不设上限）", "The project is outside the preferred regions (a preference, not a cap)"),
-    ("CREDIT_QUANTITY_FRACTIONAL", Severity::Warning, "持有量不是整吨，计划只使用整吨", "The holding is not whole tonnes; the plan uses whole tonnes only"),
+    (
+        "OFFSET_PROJECT_TYPE_NOT_LISTED",
+        Severity::Warning,
+        "项目类型不在本试点的项目类型与地域清单中，需人工复核",
+        "The project type is not in the pilot's type-by-region list; review manually",
+    ),
+    (
+        "OFFSET_PROJECT_TYPE_MISSING",
+        Severity::Warning,
+        "缺少项目类型，无法判断地域限制",
+        "No project type; the origin rule cannot be checked",
+    ),
+    (
+        "OFFSET_ORIGIN_MISSING",
+        Severity::Warning,
+        "缺少项目所在地，无法判断地域限制",
+        "No project location; the origin rule cannot be checked",
+    ),
+    (
+        "OFFSET_ORIGIN_NOT_ALLOWED",
+        Severity::Warning,
+        "项目所在地不符合本试点地域要求",
+        "The project's location is outside the regions this pilot allows",
+    ),
+    (
+        "OFFSET_OWNER_COVERED",
+        Severity::Warning,
+        "减排量属于被排除市场的重点排放单位",
+        "The credit belongs to a covered entity of an excluded market",
+    ),
+    (
+        "OFFSET_COVERED_BOUNDARY",
+        Severity::Warning,
+        "减排量产生于本市场纳入单位的排放边界内",
+        "The credit comes from inside a covered entity's boundary in this market",
+    ),
+    (
+        "OFFSET_BOUNDARY_MARKET_UNKNOWN",
+        Severity::Warning,
+        "项目纳入配额管理但未说明所属市场，按不合格处理",
+        "The project is under allowance management but its market is not given; treated as ineligible",
+    ),
+    (
+        "OFFSET_CROSS_MARKET_BOUNDARY",
+        Severity::Warning,
+        "减排量产生于碳市场纳入单位的排放边界内，本市场规则未排除该市场的纳入单位：存在重复计算风险（未明文禁止）",
+        "The credit comes from inside the boundary of an entity covered by a carbon market whose covered entities this market's rules do not exclude: double-counting risk (not prohibited)",
+    ),
+    (
+        "OFFSET_PROJECT_STARTED_EARLY",
+        Severity::Warning,
+        "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入",
+        "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted",
+    ),
+    (
+        "OFFSET_OUTSIDE_CREDITING_WINDOW",
+        Severity::Warning,
+        "新CCER减排量未产生于申请登记之日前规定年限以内，不计入",
+        "New CCER reductions not generated within the set number of years before their registration application; not counted",
+    ),
+    (
+        "OFFSET_INCLUSION_OTHER_MECHANISM",
+        Severity::Warning,
+        "碳普惠核证减排量的项目也在其他减排机制下持有减排量：已申报其他机制的项目不再签发碳普惠减排量（重复计算），不计入",
+        "A carbon-inclusion credit's project also has credits under another mechanism: no carbon-inclusion credit is issued for a project already under another mechanism (double counting); not counted",
+    ),
+    (
+        "OFFSET_NOT_PREFERRED_REGION",
+        Severity::Info,
+        "项目不在优先地区（仅为优先，不设上限）",
+        "The project is outside the preferred regions (a preference, not a cap)",
+    ),
+    (
+        "CREDIT_QUANTITY_FRACTIONAL",
+        Severity::Warning,
+        "持有量不是整吨，计划只使用整吨",
+        "The holding is not whole tonnes; the plan uses whole tonnes only",
+    ),
     ("OFFSET_CAP_BINDING", Severity::Info, "合格抵销指标超过抵销上限", "Eligible offsets exceed the cap"),
     ("OFFSET_SUBCAP_BINDING", Severity::Info, "分项上限限制了抵销指标的使用", "A sub-cap limits the use of offsets"),
     ("ALLOWANCE_NOT_PILOT", Severity::Info, "全国碳排放配额不可用于试点清缴", "National allowances (CEA) cannot be surrendered in a pilot"),
     ("ALLOWANCE_OTHER_MARKET", Severity::Info, "其他试点的配额不可用于本试点清缴", "Another pilot's allowances cannot be surrendered here"),
     ("ALLOWANCE_FUTURE_VINTAGE", Severity::Info, "不得使用以后年度的配额", "Allowances of a later vintage cannot be used"),
-    ("PLAN_PRICES_INCOMPLETE", Severity::Info, "部分持有量无价格，计划按先抵销、后配额、按行序确定，未按成本优化", "Some holdings have no price; the plan uses offsets first, in row order, not by cost"),
-    ("PLAN_TOO_MANY_PRICES", Severity::Info, "不同价格的持有量过多，计划未按成本优化", "Too many holdings with distinct prices; the plan is not optimised by cost"),
-    ("PLAN_NOT_PROVEN_OPTIMAL", Severity::Warning, "清缴计划搜索达到上限，未证明最优", "The plan search hit its limit; optimality not proven"),
+    (
+        "PLAN_PRICES_INCOMPLETE",
+        Severity::Info,
+        "部分持有量无价格，计划按先抵销、后配额、按行序确定，未按成本优化",
+        "Some holdings have no price; the plan uses offsets first, in row order, not by cost",
+    ),
+    (
+        "PLAN_TOO_MANY_PRICES",
+        Severity::Info,
+        "不同价格的持有量过多，计划未按成本优化",
+        "Too many holdings with distinct prices; the plan is not optimised by cost",
+    ),
+    (
+        "PLAN_NOT_PROVEN_OPTIMAL",
+        Severity::Warning,
+        "清缴计划搜索达到上限，未证明最优",
+        "The plan search hit its limit; optimality not proven",
+    ),
     ("SHORTFALL", Severity::Warning, "持有配额与抵销指标不足以完成清缴", "Holdings do not cover the obligation"),
     ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline"),
     ("DEADLINE_NOT_SOURCED", Severity::Info, "本年度清缴截止日期未取得来源", "No sourced surrender deadline for this year"),
@@ -197,15 +348,40 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
 ];
 
 pub fn findings(spec: &PilotSpec) -> Vec<FindingSpec> {
-    FINDINGS.iter().chain(spec.findings).map(|(c, s, zh, en)| FindingSpec { code: c.to_string(), severity: *s, description: t(zh, en) }).collect()
+    FINDINGS
+        .iter()
+        .chain(spec.findings)
+        .map(|(c, s, zh, en)| FindingSpec { code: c.to_string(), severity: *s, description: t(zh, en) })
+        .collect()
 }
 
 // ---- input sheets -----------------------------------------------------------------
 
 /// Sectors the pilots name (coverage lists, thresholds by sector, national sectors).
 pub const SECTORS: &[&str] = &[
-    "power", "heat", "cement", "steel", "aluminium", "nonferrous", "petrochem", "chemicals", "building_materials", "glass", "ceramics", "paper",
-    "textile", "aviation", "airport", "port", "water_transport", "road_freight", "rail", "data_centre", "building", "industry", "other",
+    "power",
+    "heat",
+    "cement",
+    "steel",
+    "aluminium",
+    "nonferrous",
+    "petrochem",
+    "chemicals",
+    "building_materials",
+    "glass",
+    "ceramics",
+    "paper",
+    "textile",
+    "aviation",
+    "airport",
+    "port",
+    "water_transport",
+    "road_freight",
+    "rail",
+    "data_centre",
+    "building",
+    "industry",
+    "other",
 ];
 
 /// Green-power purchase channels.
@@ -220,15 +396,66 @@ pub fn entity() -> SheetSpec {
         required: false,
         columns: vec![
             text_col("entity", "单位名称", "Entity", true, "重点排放单位名称", "Name of the covered entity"),
-            choice_col("sector", "行业", "Sector", false, SECTORS, "所属行业（用于纳入门槛、纳入行业清单与全国市场判断）", "Sector (coverage threshold, covered-sector list, national market)"),
-            quantity("allocation_t", "本年度分配配额", "Allowances allocated this year", "t", false, "本履约年度通过分配取得（核发）的配额量", "Allowances allocated (issued) to the entity for the compliance year"),
-            quantity("initial_allocation_t", "年度初始配额", "Initial annual allocation", "t", false, "年度碳排放初始配额（湖北）", "Initial annual allocation (Hubei)"),
-            quantity("prior_year_emissions_t", "上年度实际排放量", "Previous year's emissions", "t", false, "履约年度前一年的实际（核查）排放量；仅在抵销规则以其为基数时使用。广东的「上年度实际排放量」按6月清缴时点计，即履约年度本身的排放量，不用此列", "Actual (verified) emissions of the year before the compliance year; used only where an offset rule names it as a base. Guangdong's 上年度 is counted from the June surrender, i.e. the compliance year itself: not this column"),
-            quantity("energy_tce", "综合能源消费量", "Energy use", "tce", false, "年综合能源消费量（纳入门槛）", "Annual energy use (coverage threshold)"),
-            quantity("national_market_year", "纳入全国市场年度", "Year entering the national market", "", false, "单位（或其部分排放源）在全国碳市场首个履约年度；自该年度起，全国市场管理的排放不再计入试点", "First compliance year in the national market for the entity (or its flagged sources); from then the pilot leaves those emissions out"),
+            choice_col(
+                "sector",
+                "行业",
+                "Sector",
+                false,
+                SECTORS,
+                "所属行业（用于纳入门槛、纳入行业清单与全国市场判断）",
+                "Sector (coverage threshold, covered-sector list, national market)",
+            ),
+            quantity(
+                "allocation_t",
+                "本年度分配配额",
+                "Allowances allocated this year",
+                "t",
+                false,
+                "本履约年度通过分配取得（核发）的配额量",
+                "Allowances allocated (issued) to the entity for the compliance year",
+            ),
+            quantity(
+                "initial_allocation_t",
+                "年度初始配额",
+                "Initial annual allocation",
+                "t",
+                false,
+                "年度碳排放初始配额（湖北）",
+                "Initial annual allocation (Hubei)",
+            ),
+            quantity(
+                "prior_year_emissions_t",
+                "上年度实际排放量",
+                "Previous year's emissions",
+                "t",
+                false,
+                "履约年度前一年的实际（核查）排放量；仅在抵销规则以其为基数时使用。广东的「上年度实际排放量」按6月清缴时点计，即履约年度本身的排放量，不用此列",
+                "Actual (verified) emissions of the year before the compliance year; used only where an offset rule names it as a base. Guangdong's 上年度 is counted from the June surrender, i.e. the compliance year itself: not this column",
+            ),
+            quantity(
+                "energy_tce",
+                "综合能源消费量",
+                "Energy use",
+                "tce",
+                false,
+                "年综合能源消费量（纳入门槛）",
+                "Annual energy use (coverage threshold)",
+            ),
+            quantity(
+                "national_market_year",
+                "纳入全国市场年度",
+                "Year entering the national market",
+                "",
+                false,
+                "单位（或其部分排放源）在全国碳市场首个履约年度；自该年度起，全国市场管理的排放不再计入试点",
+                "First compliance year in the national market for the entity (or its flagged sources); from then the pilot leaves those emissions out",
+            ),
         ],
         unique_key: vec![],
-        help: t("履约单位的基本信息：抵销上限基数（分配配额、初始配额；前一年排放仅在规则以其为基数时使用）、行业与纳入全国市场的年度。", "The entity: bases of the offset cap (allocation, initial allocation; the previous year's emissions only where a rule names them), sector and the year it entered the national market."),
+        help: t(
+            "履约单位的基本信息：抵销上限基数（分配配额、初始配额；前一年排放仅在规则以其为基数时使用）、行业与纳入全国市场的年度。",
+            "The entity: bases of the offset cap (allocation, initial allocation; the previous year's emissions only where a rule names them), sector and the year it entered the national market.",
+        ),
     }
 }
 
@@ -261,7 +488,15 @@ pub fn emission_sources() -> SheetSpec {
 pub fn allowances() -> SheetSpec {
     with_columns(
         schemas::allowances(),
-        vec![choice_col("market", "所属市场", "Market", false, &MARKETS[2..], "试点配额所属试点（留空：本试点）", "The pilot a pilot allowance belongs to (blank: this pilot)")],
+        vec![choice_col(
+            "market",
+            "所属市场",
+            "Market",
+            false,
+            &MARKETS[2..],
+            "试点配额所属试点（留空：本试点）",
+            "The pilot a pilot allowance belongs to (blank: this pilot)",
+        )],
     )
 }
 
@@ -288,7 +523,14 @@ pub fn credit_holdings() -> SheetSpec {
         s,
         vec![
             // The owner's market and boundary are shared columns (schemas::credit_holdings).
-            text_col("city", "项目所在城市", "Project city", false, "地级市，如 梅州、深圳（用于城市级地域规则）", "Prefecture-level city, e.g. 梅州, 深圳 (city-level origin rules)"),
+            text_col(
+                "city",
+                "项目所在城市",
+                "Project city",
+                false,
+                "地级市，如 梅州、深圳（用于城市级地域规则）",
+                "Prefecture-level city, e.g. 梅州, 深圳 (city-level origin rules)",
+            ),
         ],
     )
 }
@@ -301,7 +543,14 @@ pub fn green_power_sheet() -> SheetSpec {
         schema: Some("lvyue.inventory.green_power@1".into()),
         required: false,
         columns: vec![
-            text_col("contract", "合同或交易编号", "Contract or trade id", true, "绿电交易合同或交易编号", "Green-power contract or trade id"),
+            text_col(
+                "contract",
+                "合同或交易编号",
+                "Contract or trade id",
+                true,
+                "绿电交易合同或交易编号",
+                "Green-power contract or trade id",
+            ),
             quantity("mwh", "电量", "Electricity", "MWh", true, "购买并使用的绿电电量", "Green electricity bought and used"),
             choice_col(
                 "channel",
@@ -312,11 +561,29 @@ pub fn green_power_sheet() -> SheetSpec {
                 "inter_provincial 经北京电力交易中心绿电交易平台省间交易；intra_provincial 省内绿电交易；grid_green 其他从电网购入的绿电；certificate_only 仅购买绿证（证电分离）；other 其他",
                 "inter_provincial: inter-provincial trade on the Beijing Power Exchange green-power platform; intra_provincial: provincial green-power trade; grid_green: other green power bought from the grid; certificate_only: unbundled certificates; other",
             ),
-            bool_col("settled", "已执行结算", "Executed and settled", false, "交易是否已实际执行并结算", "Whether the trade was executed and settled"),
-            quantity("certificates_mwh", "对应绿证电量", "Certificates", "MWh", false, "随交易划转或核销的绿证对应电量（1张 = 1 MWh）", "Certificates transferred or retired with the trade (1 certificate = 1 MWh)"),
+            bool_col(
+                "settled",
+                "已执行结算",
+                "Executed and settled",
+                false,
+                "交易是否已实际执行并结算",
+                "Whether the trade was executed and settled",
+            ),
+            quantity(
+                "certificates_mwh",
+                "对应绿证电量",
+                "Certificates",
+                "MWh",
+                false,
+                "随交易划转或核销的绿证对应电量（1张 = 1 MWh）",
+                "Certificates transferred or retired with the trade (1 certificate = 1 MWh)",
+            ),
         ],
         unique_key: vec!["contract".into()],
-        help: t("履约年度内购买使用的绿色电力，每笔交易一行。", "Green electricity bought and used in the compliance year, one row per trade."),
+        help: t(
+            "履约年度内购买使用的绿色电力，每笔交易一行。",
+            "Green electricity bought and used in the compliance year, one row per trade.",
+        ),
     }
 }
 
@@ -363,7 +630,12 @@ pub struct Pilot<'a> {
 
 impl<'a> Pilot<'a> {
     pub fn finding(&mut self, code: &str, message: TextZhEn, cells: Vec<String>) {
-        let severity = FINDINGS.iter().chain(self.spec.findings).find(|f| f.0 == code).map(|f| f.1).unwrap_or_else(|| panic!("finding {code} declared"));
+        let severity = FINDINGS
+            .iter()
+            .chain(self.spec.findings)
+            .find(|f| f.0 == code)
+            .map(|f| f.1)
+            .unwrap_or_else(|| panic!("finding {code} declared"));
         self.out.finding(severity, code, message, cells);
     }
 
@@ -479,14 +751,28 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     // ---- options -----------------------------------------------------------------
     let surrender_date = ctx.option("surrender_date");
     if let Some(d) = surrender_date.filter(|d| !is_iso_date(d)) {
-        p.finding("OPTION_INVALID", t(&format!("选项 surrender_date = \"{d}\"：应为日期 YYYY-MM-DD"), &format!("Option surrender_date = \"{d}\": expected a date YYYY-MM-DD")), vec!["option:surrender_date".into()]);
+        p.finding(
+            "OPTION_INVALID",
+            t(
+                &format!("选项 surrender_date = \"{d}\"：应为日期 YYYY-MM-DD"),
+                &format!("Option surrender_date = \"{d}\": expected a date YYYY-MM-DD"),
+            ),
+            vec!["option:surrender_date".into()],
+        );
     }
     let price = match ctx.option("carbon_price_cny") {
         None => None,
         Some(raw) => match dec(raw.trim()) {
             Some(d) if d >= Decimal::ZERO => Some(d),
             _ => {
-                p.finding("OPTION_INVALID", t(&format!("选项 carbon_price_cny = \"{raw}\"：应为不小于0的数字"), &format!("Option carbon_price_cny = \"{raw}\": expected a number not less than 0")), vec!["option:carbon_price_cny".into()]);
+                p.finding(
+                    "OPTION_INVALID",
+                    t(
+                        &format!("选项 carbon_price_cny = \"{raw}\"：应为不小于0的数字"),
+                        &format!("Option carbon_price_cny = \"{raw}\": expected a number not less than 0"),
+                    ),
+                    vec!["option:carbon_price_cny".into()],
+                );
                 None
             }
         },
@@ -506,7 +792,10 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         ent.initial_allocation = val("initial_allocation_t");
         ent.prior_year_emissions = val("prior_year_emissions_t");
         ent.energy = val("energy_tce");
-        ent.national_year = row.decimal("national_market_year").and_then(|d| u16::try_from(d.trunc().mantissa()).ok().filter(|_| d.scale() == 0 || d.fract().is_zero())).map(|y| (y, row.at("national_market_year")));
+        ent.national_year = row
+            .decimal("national_market_year")
+            .and_then(|d| u16::try_from(d.trunc().mantissa()).ok().filter(|_| d.scale() == 0 || d.fract().is_zero()))
+            .map(|y| (y, row.at("national_market_year")));
     }
 
     // ---- emissions ---------------------------------------------------------------
@@ -520,12 +809,16 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let whole_entity_national = national_in_force == Some(true) && !any_flagged;
     let (mut all, mut national, mut indirect_out, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let (mut elec_t, mut elec_mwh, mut elec_mwh_complete) = (Decimal::ZERO, Decimal::ZERO, true);
-    let (mut all_cells, mut national_cells, mut national_names, mut gross_cells, mut indirect_cells) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut all_cells, mut national_cells, mut national_names, mut gross_cells, mut indirect_cells) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for row in sources.rows() {
         let Some(e) = row.decimal("emissions_t") else {
             p.finding(
                 "EMISSIONS_MISSING",
-                t("请填写该排放源的排放量（试点插件不按缺省排放因子计算）", "Give this source's emissions (pilot plugins compute none from default factors)"),
+                t(
+                    "请填写该排放源的排放量（试点插件不按缺省排放因子计算）",
+                    "Give this source's emissions (pilot plugins compute none from default factors)",
+                ),
                 vec![row.at("emissions_t")],
             );
             continue;
@@ -558,7 +851,17 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         }
     }
     p.fail_if_errors()?;
-    let s_all = p.out.step(Step { clause: "排放报告 / emission report", zh: "全部排放源排放量之和", en: "Sum of all sources' emissions", parameters: &[], inputs: all_cells }, num(all), Some("tCO2"));
+    let s_all = p.out.step(
+        Step {
+            clause: "排放报告 / emission report",
+            zh: "全部排放源排放量之和",
+            en: "Sum of all sources' emissions",
+            parameters: &[],
+            inputs: all_cells,
+        },
+        num(all),
+        Some("tCO2"),
+    );
     p.metric("emissions_all_sources_t", num(all), s_all, None);
     let nat_clause = "条例 第二十九条；办法 第十三条 / Regulation Art. 29; Measures Art. 13";
     let mut nat_inputs = national_cells.clone();
@@ -566,7 +869,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         nat_inputs.push(cell.clone());
     }
     let s_nat = p.out.step(
-        Step { clause: nat_clause, zh: "纳入全国碳市场的单位（同一行业、同一气体）不再参加地方碳市场：其排放不计入试点", en: "Entities in the national market leave the pilot for the same sector and gas: those emissions are not the pilot's", parameters: &[], inputs: nat_inputs },
+        Step {
+            clause: nat_clause,
+            zh: "纳入全国碳市场的单位（同一行业、同一气体）不再参加地方碳市场：其排放不计入试点",
+            en: "Entities in the national market leave the pilot for the same sector and gas: those emissions are not the pilot's",
+            parameters: &[],
+            inputs: nat_inputs,
+        },
         num(national),
         Some("tCO2"),
     );
@@ -597,7 +906,9 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
                 "NATIONAL_MARKET_LATER",
                 t(
                     &format!("单位自 {y} 年度起纳入全国碳市场；{year} 年度全部排放仍在本试点清缴。"),
-                    &format!("The entity enters the national market from the {y} year; all {year} emissions are still surrendered in this pilot."),
+                    &format!(
+                        "The entity enters the national market from the {y} year; all {year} emissions are still surrendered in this pilot."
+                    ),
                 ),
                 vec![cell.clone()],
             );
@@ -616,20 +927,44 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         }
     }
     let s_ind = p.out.step(
-        Step { clause: "试点核算指南 / pilot accounting scope", zh: "不纳入的间接排放（购入电力、热力）", en: "Indirect emissions (purchased electricity, heat) not covered", parameters: &[P_INDIRECT], inputs: indirect_cells },
+        Step {
+            clause: "试点核算指南 / pilot accounting scope",
+            zh: "不纳入的间接排放（购入电力、热力）",
+            en: "Indirect emissions (purchased electricity, heat) not covered",
+            parameters: &[P_INDIRECT],
+            inputs: indirect_cells,
+        },
         num(indirect_out),
         Some("tCO2"),
     );
     p.metric("indirect_excluded_t", num(indirect_out), s_ind, None);
     if indirect_out > Decimal::ZERO {
-        p.finding("INDIRECT_EXCLUDED", t(&format!("间接排放 {indirect_out} 吨不计入本试点"), &format!("{indirect_out} t of indirect emissions are not covered by this pilot")), vec![]);
+        p.finding(
+            "INDIRECT_EXCLUDED",
+            t(
+                &format!("间接排放 {indirect_out} 吨不计入本试点"),
+                &format!("{indirect_out} t of indirect emissions are not covered by this pilot"),
+            ),
+            vec![],
+        );
     }
     let s_gross = p.out.step(
-        Step { clause: "试点管理办法 / pilot measures", zh: "试点覆盖排放量 = 全部排放 − 全国市场管理的排放 − 不纳入的间接排放", en: "Pilot-covered emissions = all − national − indirect not covered", parameters: &[P_INDIRECT], inputs: gross_cells },
+        Step {
+            clause: "试点管理办法 / pilot measures",
+            zh: "试点覆盖排放量 = 全部排放 − 全国市场管理的排放 − 不纳入的间接排放",
+            en: "Pilot-covered emissions = all − national − indirect not covered",
+            parameters: &[P_INDIRECT],
+            inputs: gross_cells,
+        },
         num(gross),
         Some("tCO2"),
     );
-    p.metric("pilot_gross_emissions_t", num(gross), s_gross, Some("emissions_all_sources_t - national_ets_emissions_t - indirect_excluded_t"));
+    p.metric(
+        "pilot_gross_emissions_t",
+        num(gross),
+        s_gross,
+        Some("emissions_all_sources_t - national_ets_emissions_t - indirect_excluded_t"),
+    );
 
     // ---- green power -------------------------------------------------------------
     let (green_mwh, deduction, s_gmwh, s_ded) = green_power(p, elec_t, elec_mwh, elec_mwh_complete)?;
@@ -648,7 +983,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     p.metric("verified_emissions_t", num(verified), s_ver, Some("pilot_gross_emissions_t - green_power_deduction_t"));
     let _ = green_mwh;
     let s_obl_raw = p.out.step(
-        Step { clause: "试点管理办法：清缴（缴还）与核查排放量相当的配额 / surrender allowances equal to verified emissions", zh: "应清缴配额量 = 试点核查排放量", en: "Obligation = pilot verified emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] },
+        Step {
+            clause: "试点管理办法：清缴（缴还）与核查排放量相当的配额 / surrender allowances equal to verified emissions",
+            zh: "应清缴配额量 = 试点核查排放量",
+            en: "Obligation = pilot verified emissions",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_ver)],
+        },
         num(verified),
         Some("t"),
     );
@@ -681,24 +1022,68 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     for b in &base_names {
         let key = format!("base_{b}_t");
         let (value, step, formula): (Option<Decimal>, u32, Option<&str>) = match b.as_str() {
-            "emissions" => (Some(verified), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：履约年度核查（实际）排放量", en: "Base: the compliance year's verified (actual) emissions", parameters: &[], inputs: vec![Output::ref_step(s_ver)] }, num(verified), Some("t")), Some("verified_emissions_t")),
-            "obligation" => (Some(obligation), p.out.step(Step { clause: "抵销上限基数 / cap base", zh: "基数：应清缴配额量", en: "Base: the obligation", parameters: &[], inputs: vec![Output::ref_step(s_obl)] }, num(obligation), Some("t")), Some("obligation_t")),
+            "emissions" => (
+                Some(verified),
+                p.out.step(
+                    Step {
+                        clause: "抵销上限基数 / cap base",
+                        zh: "基数：履约年度核查（实际）排放量",
+                        en: "Base: the compliance year's verified (actual) emissions",
+                        parameters: &[],
+                        inputs: vec![Output::ref_step(s_ver)],
+                    },
+                    num(verified),
+                    Some("t"),
+                ),
+                Some("verified_emissions_t"),
+            ),
+            "obligation" => (
+                Some(obligation),
+                p.out.step(
+                    Step {
+                        clause: "抵销上限基数 / cap base",
+                        zh: "基数：应清缴配额量",
+                        en: "Base: the obligation",
+                        parameters: &[],
+                        inputs: vec![Output::ref_step(s_obl)],
+                    },
+                    num(obligation),
+                    Some("t"),
+                ),
+                Some("obligation_t"),
+            ),
             other => {
                 let (field, zh, en, col) = match other {
-                    "allocation" => (&ent.allocation, "基数：本年度分配（核发）配额量", "Base: allowances allocated (issued) this year", "allocation_t"),
-                    "initial_allocation" => (&ent.initial_allocation, "基数：年度初始配额", "Base: initial annual allocation", "initial_allocation_t"),
-                    _ => (&ent.prior_year_emissions, "基数：履约年度前一年的实际排放量", "Base: actual emissions of the year before the compliance year", "prior_year_emissions_t"),
+                    "allocation" => {
+                        (&ent.allocation, "基数：本年度分配（核发）配额量", "Base: allowances allocated (issued) this year", "allocation_t")
+                    }
+                    "initial_allocation" => {
+                        (&ent.initial_allocation, "基数：年度初始配额", "Base: initial annual allocation", "initial_allocation_t")
+                    }
+                    _ => (
+                        &ent.prior_year_emissions,
+                        "基数：履约年度前一年的实际排放量",
+                        "Base: actual emissions of the year before the compliance year",
+                        "prior_year_emissions_t",
+                    ),
                 };
                 let value = field.as_ref().map(|(d, _)| *d);
                 let inputs = field.as_ref().map(|(_, c)| vec![c.clone()]).unwrap_or_default();
                 if value.is_none() && has_credits {
                     p.finding(
                         "CAP_BASE_MISSING",
-                        t(&format!("本试点抵销上限按「{zh}」计算：请在单位信息表填写 {col}"), &format!("This pilot's offset cap uses \"{en}\": give {col} on the entity sheet")),
+                        t(
+                            &format!("本试点抵销上限按「{zh}」计算：请在单位信息表填写 {col}"),
+                            &format!("This pilot's offset cap uses \"{en}\": give {col} on the entity sheet"),
+                        ),
                         vec![format!("entity!{col}")],
                     );
                 }
-                let s = p.out.step(Step { clause: "抵销上限基数 / cap base", zh, en, parameters: &[P_CAP_BASE], inputs }, value.map(num).unwrap_or(Value::Empty), Some("t"));
+                let s = p.out.step(
+                    Step { clause: "抵销上限基数 / cap base", zh, en, parameters: &[P_CAP_BASE], inputs },
+                    value.map(num).unwrap_or(Value::Empty),
+                    Some("t"),
+                );
                 (value, s, None)
             }
         };
@@ -709,7 +1094,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let base_of = |name: &str| bases.iter().find(|(b, _)| b == name).and_then(|(_, v)| *v);
     let cap = base_of(&rules.cap_base).map(|b| b * rules.cap_ratio);
     let s_cap = p.out.step(
-        Step { clause: "试点抵销规定 / pilot offset rules", zh: "抵销上限 = 基数 × 抵销比例", en: "Offset cap = base × cap ratio", parameters: &[P_CAP_RATIO, P_CAP_BASE], inputs: vec![] },
+        Step {
+            clause: "试点抵销规定 / pilot offset rules",
+            zh: "抵销上限 = 基数 × 抵销比例",
+            en: "Offset cap = base × cap ratio",
+            parameters: &[P_CAP_RATIO, P_CAP_BASE],
+            inputs: vec![],
+        },
         cap.map(num).unwrap_or(Value::Empty),
         Some("t"),
     );
@@ -792,7 +1183,15 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             None
         };
         if let Some(r) = reason {
-            p.out.decision(Decision { table: "allowances".into(), row: row.source().into(), subject, outcome: "ineligible".into(), amount: Some("0".into()), unit: Some("t".into()), reasons: vec![r.into()] });
+            p.out.decision(Decision {
+                table: "allowances".into(),
+                row: row.source().into(),
+                subject,
+                outcome: "ineligible".into(),
+                amount: Some("0".into()),
+                unit: Some("t".into()),
+                reasons: vec![r.into()],
+            });
             continue;
         }
         held += qty;
@@ -800,7 +1199,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         allowance_lots.push((row.source().to_string(), subject, qty, row.decimal("price_cny").or(price)));
     }
     let s_held = p.out.step(
-        Step { clause: "试点配额管理 / pilot allowances", zh: "可用配额 = 本试点、年度不晚于履约年度的配额", en: "Usable allowances = this pilot's allowances of vintages up to the compliance year", parameters: &[], inputs: held_cells },
+        Step {
+            clause: "试点配额管理 / pilot allowances",
+            zh: "可用配额 = 本试点、年度不晚于履约年度的配额",
+            en: "Usable allowances = this pilot's allowances of vintages up to the compliance year",
+            parameters: &[],
+            inputs: held_cells,
+        },
         num(held),
         Some("t"),
     );
@@ -814,9 +1219,22 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         if !v.eligible() {
             continue;
         }
-        let (whole, _) = holdings_rule.record_if_changed(&mut p.out, (&format!("{} 可用于清缴的持有量", c.serial), &format!("{} holding usable in the plan", c.serial)), c.quantity, Some("t"), vec![cells[4].clone()]);
+        let (whole, _) = holdings_rule.record_if_changed(
+            &mut p.out,
+            (&format!("{} 可用于清缴的持有量", c.serial), &format!("{} holding usable in the plan", c.serial)),
+            c.quantity,
+            Some("t"),
+            vec![cells[4].clone()],
+        );
         if whole != c.quantity {
-            p.finding("CREDIT_QUANTITY_FRACTIONAL", t(&format!("{}：持有量 {} 吨，计划最多使用 {whole} 吨", c.serial, c.quantity), &format!("{}: {} t held; the plan uses at most {whole} t", c.serial, c.quantity)), vec![cells[4].clone()]);
+            p.finding(
+                "CREDIT_QUANTITY_FRACTIONAL",
+                t(
+                    &format!("{}：持有量 {} 吨，计划最多使用 {whole} 吨", c.serial, c.quantity),
+                    &format!("{}: {} t held; the plan uses at most {whole} t", c.serial, c.quantity),
+                ),
+                vec![cells[4].clone()],
+            );
         }
         let mut in_caps = vec![0];
         for (k, sc) in rules.subcaps.iter().enumerate() {
@@ -828,7 +1246,13 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         lot_credit.push(Some(i));
     }
     for (src, subject, q, pr) in &allowance_lots {
-        let (whole, _) = holdings_rule.record_if_changed(&mut p.out, (&format!("{subject} 可用于清缴的持有量"), &format!("{subject} holding usable in the plan")), *q, Some("t"), vec![src.clone()]);
+        let (whole, _) = holdings_rule.record_if_changed(
+            &mut p.out,
+            (&format!("{subject} 可用于清缴的持有量"), &format!("{subject} holding usable in the plan")),
+            *q,
+            Some("t"),
+            vec![src.clone()],
+        );
         lots.push(Lot { kind: LotKind::Allowance, quantity: whole, cost: *pr, caps: vec![] });
         lot_credit.push(None);
     }
@@ -845,7 +1269,14 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
                 offsets_used += *used;
                 let c = &credits[ci].0;
                 if *used > Decimal::ZERO {
-                    plan_rows.push(vec![text(c.credit_type.clone()), text(c.serial.clone()), text(c.source.clone()), num(*used), c.price.map(num).unwrap_or(Value::Empty), c.price.map(|pr| num(pr * *used)).unwrap_or(Value::Empty)]);
+                    plan_rows.push(vec![
+                        text(c.credit_type.clone()),
+                        text(c.serial.clone()),
+                        text(c.source.clone()),
+                        num(*used),
+                        c.price.map(num).unwrap_or(Value::Empty),
+                        c.price.map(|pr| num(pr * *used)).unwrap_or(Value::Empty),
+                    ]);
                 }
             }
             None => {
@@ -853,7 +1284,14 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
                 ai += 1;
                 allowances_used += *used;
                 if *used > Decimal::ZERO {
-                    plan_rows.push(vec![text("PILOT-ALLOWANCE"), text(subject.clone()), text(src.clone()), num(*used), pr.map(num).unwrap_or(Value::Empty), pr.map(|x| num(x * *used)).unwrap_or(Value::Empty)]);
+                    plan_rows.push(vec![
+                        text("PILOT-ALLOWANCE"),
+                        text(subject.clone()),
+                        text(src.clone()),
+                        num(*used),
+                        pr.map(num).unwrap_or(Value::Empty),
+                        pr.map(|x| num(x * *used)).unwrap_or(Value::Empty),
+                    ]);
                 }
                 p.out.decision(Decision {
                     table: "allowances".into(),
@@ -871,7 +1309,14 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let shortfall_rule = p.rounding(R_SHORTFALL)?;
     let shortfall = shortfall_rule.apply(result.shortfall);
     if shortfall > Decimal::ZERO {
-        plan_rows.push(vec![text("PILOT-ALLOWANCE"), text("buy / 购买"), text(""), num(shortfall), price.map(num).unwrap_or(Value::Empty), price.map(|x| num(x * shortfall)).unwrap_or(Value::Empty)]);
+        plan_rows.push(vec![
+            text("PILOT-ALLOWANCE"),
+            text("buy / 购买"),
+            text(""),
+            num(shortfall),
+            price.map(num).unwrap_or(Value::Empty),
+            price.map(|x| num(x * shortfall)).unwrap_or(Value::Empty),
+        ]);
     }
     let method = if result.priced {
         "精确整数规划（有理数单纯形＋分支定界）：先使缺口最小，再使所用持有量价值最低，最后按抵销优先、行序在前 / exact integer program (rational simplex with branch and bound): smallest shortfall, then lowest value of holdings used, then offsets first in row order"
@@ -882,32 +1327,102 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let sub_keys: Vec<String> = rules.subcaps.iter().map(|s| format!("{SUBCAP_RATIO_PREFIX}{}", s.name)).collect();
     plan_params.extend(sub_keys.iter().map(String::as_str));
     let s_plan = p.out.step(
-        Step { clause: method, zh: "清缴计划：同时满足抵销上限与全部分项上限", en: "Surrender plan: every cap and sub-cap at once", parameters: &plan_params, inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_cap), Output::ref_step(s_el), Output::ref_step(s_held)] },
+        Step {
+            clause: method,
+            zh: "清缴计划：同时满足抵销上限与全部分项上限",
+            en: "Surrender plan: every cap and sub-cap at once",
+            parameters: &plan_params,
+            inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_cap), Output::ref_step(s_el), Output::ref_step(s_held)],
+        },
         num(offsets_used),
         Some("t"),
     );
     p.metric("offsets_used_t", num(offsets_used), s_plan, None);
-    let s_unused = p.out.step(Step { clause: "—", zh: "合格但未使用的抵销指标", en: "Eligible offsets not used", parameters: &[], inputs: vec![Output::ref_step(s_el), Output::ref_step(s_plan)] }, num(eligible - offsets_used), Some("t"));
+    let s_unused = p.out.step(
+        Step {
+            clause: "—",
+            zh: "合格但未使用的抵销指标",
+            en: "Eligible offsets not used",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_el), Output::ref_step(s_plan)],
+        },
+        num(eligible - offsets_used),
+        Some("t"),
+    );
     p.metric("offsets_unused_t", num(eligible - offsets_used), s_unused, Some("offsets_eligible_t - offsets_used_t"));
-    let s_au = p.out.step(Step { clause: method, zh: "计划清缴配额", en: "Allowances used in the plan", parameters: &[], inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_held)] }, num(allowances_used), Some("t"));
+    let s_au = p.out.step(
+        Step {
+            clause: method,
+            zh: "计划清缴配额",
+            en: "Allowances used in the plan",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_held)],
+        },
+        num(allowances_used),
+        Some("t"),
+    );
     p.metric("allowances_used_t", num(allowances_used), s_au, None);
-    let s_al = p.out.step(Step { clause: "—", zh: "清缴后剩余可用配额", en: "Usable allowances left", parameters: &[], inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)] }, num(held - allowances_used), Some("t"));
+    let s_al = p.out.step(
+        Step {
+            clause: "—",
+            zh: "清缴后剩余可用配额",
+            en: "Usable allowances left",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)],
+        },
+        num(held - allowances_used),
+        Some("t"),
+    );
     p.metric("allowances_unused_t", num(held - allowances_used), s_al, Some("allowances_held_t - allowances_used_t"));
     let s_sf = p.out.step(
-        Step { clause: "—", zh: "缺口 = max(0, 应清缴 − 抵销 − 配额)", en: "Shortfall = max(0, obligation − offsets − allowances)", parameters: &[], inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_plan), Output::ref_step(s_au)] },
+        Step {
+            clause: "—",
+            zh: "缺口 = max(0, 应清缴 − 抵销 − 配额)",
+            en: "Shortfall = max(0, obligation − offsets − allowances)",
+            parameters: &[],
+            inputs: vec![Output::ref_step(s_obl), Output::ref_step(s_plan), Output::ref_step(s_au)],
+        },
         num(result.shortfall),
         Some("t"),
     );
     // What is bought is whole tonnes, rounded as the rules say (up).
     let r_sf = shortfall_rule.record(&mut p.out, ("缺口", "Shortfall"), result.shortfall, Some("t"), vec![Output::ref_step(s_sf)]);
     let s_sf = r_sf.step;
-    p.metric("shortfall_t", num(shortfall), s_sf, Some(shortfall_rule.wrap_formula("max(0, obligation_t - offsets_used_t - allowances_used_t)").as_str()));
+    p.metric(
+        "shortfall_t",
+        num(shortfall),
+        s_sf,
+        Some(shortfall_rule.wrap_formula("max(0, obligation_t - offsets_used_t - allowances_used_t)").as_str()),
+    );
     if let Some(cost) = result.cost {
-        let s = p.out.step(Step { clause: method, zh: "所用持有量价值 = Σ 数量 × 单价", en: "Value of holdings used = Σ quantity × price", parameters: &[], inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_au)] }, num(cost), Some("CNY"));
-        let r = p.rounding(R_MONEY)?.record(&mut p.out, ("所用持有量价值", "Value of holdings used"), cost, Some("CNY"), vec![Output::ref_step(s)]);
+        let s = p.out.step(
+            Step {
+                clause: method,
+                zh: "所用持有量价值 = Σ 数量 × 单价",
+                en: "Value of holdings used = Σ quantity × price",
+                parameters: &[],
+                inputs: vec![Output::ref_step(s_plan), Output::ref_step(s_au)],
+            },
+            num(cost),
+            Some("CNY"),
+        );
+        let r = p.rounding(R_MONEY)?.record(
+            &mut p.out,
+            ("所用持有量价值", "Value of holdings used"),
+            cost,
+            Some("CNY"),
+            vec![Output::ref_step(s)],
+        );
         p.metric("plan_cost_cny", num(r.value), r.step, None);
     } else if !lots.is_empty() {
-        p.finding("PLAN_PRICES_INCOMPLETE", t("部分持有量无价格（单价列或选项 carbon_price_cny）：计划按先抵销、后配额、按行序确定", "Some holdings have no price (price column or option carbon_price_cny): the plan uses offsets first, in row order"), vec![]);
+        p.finding(
+            "PLAN_PRICES_INCOMPLETE",
+            t(
+                "部分持有量无价格（单价列或选项 carbon_price_cny）：计划按先抵销、后配额、按行序确定",
+                "Some holdings have no price (price column or option carbon_price_cny): the plan uses offsets first, in row order",
+            ),
+            vec![],
+        );
     }
     if result.too_many_prices {
         p.finding(
@@ -917,10 +1432,18 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         );
     }
     if !result.proven {
-        p.finding("PLAN_NOT_PROVEN_OPTIMAL", t("清缴计划搜索达到上限，结果可行但未证明最优", "The plan search hit its limit; the plan is feasible, optimality not proven"), vec![]);
+        p.finding(
+            "PLAN_NOT_PROVEN_OPTIMAL",
+            t("清缴计划搜索达到上限，结果可行但未证明最优", "The plan search hit its limit; the plan is feasible, optimality not proven"),
+            vec![],
+        );
     }
     if shortfall > Decimal::ZERO {
-        p.finding("SHORTFALL", t(&format!("需购入 {shortfall} 吨本试点配额"), &format!("Buy {shortfall} t of this pilot's allowances")), vec![]);
+        p.finding(
+            "SHORTFALL",
+            t(&format!("需购入 {shortfall} 吨本试点配额"), &format!("Buy {shortfall} t of this pilot's allowances")),
+            vec![],
+        );
     }
 
     // Decisions and findings for each credit holding.
@@ -937,7 +1460,9 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         };
         for code in v.reasons.iter().filter(|c| **c != TYPE_NOT_ACCEPTED).chain(v.notes.iter().filter(|c| **c != NOT_PREFERRED)) {
             match detailed[i].iter().find(|d| d.0 == *code) {
-                Some((_, zh, en, d_cells)) => p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), d_cells.clone()),
+                Some((_, zh, en, d_cells)) => {
+                    p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), d_cells.clone())
+                }
                 None => {
                     let (zh, en) = p.describe_code(code);
                     p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), cells.clone());
@@ -945,7 +1470,14 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             }
         }
         if v.reasons.contains(&TYPE_NOT_ACCEPTED) {
-            p.finding(TYPE_NOT_ACCEPTED, t(&format!("{}：本试点不接受 {} 抵销（接受：{}）", c.serial, c.credit_type, rules.eligible_types.join("、")), &format!("{}: {} is not accepted here (accepted: {})", c.serial, c.credit_type, rules.eligible_types.join(", "))), vec![cells[0].clone()]);
+            p.finding(
+                TYPE_NOT_ACCEPTED,
+                t(
+                    &format!("{}：本试点不接受 {} 抵销（接受：{}）", c.serial, c.credit_type, rules.eligible_types.join("、")),
+                    &format!("{}: {} is not accepted here (accepted: {})", c.serial, c.credit_type, rules.eligible_types.join(", ")),
+                ),
+                vec![cells[0].clone()],
+            );
         }
         p.out.decision(Decision {
             table: "credit_holdings".into(),
@@ -957,12 +1489,19 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             reasons: v.reasons.iter().chain(&v.notes).map(|s| s.to_string()).collect(),
         });
     }
-    let not_preferred: Decimal = credits.iter().enumerate().filter(|(_, (_, v, _))| v.notes.contains(&NOT_PREFERRED)).map(|(i, _)| credit_used[i]).sum();
+    let not_preferred: Decimal =
+        credits.iter().enumerate().filter(|(_, (_, v, _))| v.notes.contains(&NOT_PREFERRED)).map(|(i, _)| credit_used[i]).sum();
     if !rules.preferred.is_empty() && not_preferred > Decimal::ZERO {
         let regions: Vec<String> = rules.preferred.iter().map(Region::label).collect();
         p.finding(
             NOT_PREFERRED,
-            t(&format!("计划使用的抵销指标中 {not_preferred} 吨来自优先地区（{}）以外：仅为优先，不影响使用", regions.join("、")), &format!("{not_preferred} t of the offsets used come from outside the preferred regions ({}): a preference only, not a cap", regions.join(", "))),
+            t(
+                &format!("计划使用的抵销指标中 {not_preferred} 吨来自优先地区（{}）以外：仅为优先，不影响使用", regions.join("、")),
+                &format!(
+                    "{not_preferred} t of the offsets used come from outside the preferred regions ({}): a preference only, not a cap",
+                    regions.join(", ")
+                ),
+            ),
             vec![],
         );
     }
@@ -971,13 +1510,24 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let mut cap_rows = Vec::new();
     let overall_used = offsets_used;
     if let Some(c) = cap {
-        cap_rows.push(vec![text("offsets.cap_ratio"), text(format!("{} × base_{}", rules.cap_ratio, rules.cap_base)), num(c), num(eligible), num(overall_used)]);
+        cap_rows.push(vec![
+            text("offsets.cap_ratio"),
+            text(format!("{} × base_{}", rules.cap_ratio, rules.cap_base)),
+            num(c),
+            num(eligible),
+            num(overall_used),
+        ]);
         if eligible > c && overall_used >= c.floor() {
-            p.finding("OFFSET_CAP_BINDING", t(&format!("合格抵销指标 {eligible} 吨超过上限 {c} 吨"), &format!("Eligible offsets {eligible} t exceed the cap of {c} t")), vec![]);
+            p.finding(
+                "OFFSET_CAP_BINDING",
+                t(&format!("合格抵销指标 {eligible} 吨超过上限 {c} 吨"), &format!("Eligible offsets {eligible} t exceed the cap of {c} t")),
+                vec![],
+            );
         }
     }
     for (k, sc) in rules.subcaps.iter().enumerate() {
-        let members: Vec<usize> = credits.iter().enumerate().filter(|(_, (c, v, _))| v.eligible() && rules.in_subcap(sc, c)).map(|(i, _)| i).collect();
+        let members: Vec<usize> =
+            credits.iter().enumerate().filter(|(_, (c, v, _))| v.eligible() && rules.in_subcap(sc, c)).map(|(i, _)| i).collect();
         let g_el: Decimal = members.iter().map(|&i| credits[i].0.quantity).sum();
         let g_used: Decimal = members.iter().map(|&i| credit_used[i]).sum();
         let ratio_key = format!("{SUBCAP_RATIO_PREFIX}{}", sc.name);
@@ -988,11 +1538,25 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             (SubCapBase::CreditsUsed, _) => (Some(offsets_used * sc.ratio), Some(format!("offsets_used_t * {ratio_key}"))),
         };
         let s = p.out.step(
-            Step { clause: "试点抵销规定：分项上限 / pilot sub-cap", zh: &sc.text, en: &sc.text, parameters: &[&format!("{SUBCAP_PREFIX}{}", sc.name), &ratio_key], inputs: vec![Output::ref_step(s_plan)] },
+            Step {
+                clause: "试点抵销规定：分项上限 / pilot sub-cap",
+                zh: &sc.text,
+                en: &sc.text,
+                parameters: &[&format!("{SUBCAP_PREFIX}{}", sc.name), &ratio_key],
+                inputs: vec![Output::ref_step(s_plan)],
+            },
             raw.map(num).unwrap_or(Value::Empty),
             Some("t"),
         );
-        let r = raw.map(|b| cap_rule.record(&mut p.out, (&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name)), b, Some("t"), vec![Output::ref_step(s)]));
+        let r = raw.map(|b| {
+            cap_rule.record(
+                &mut p.out,
+                (&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name)),
+                b,
+                Some("t"),
+                vec![Output::ref_step(s)],
+            )
+        });
         let (bound, s) = (r.map(|r| r.value), r.map_or(s, |r| r.step));
         let formula = formula.filter(|_| r.is_some()).map(|f| cap_rule.wrap_formula(&f));
         let label = t(&format!("分项上限 {}", sc.name), &format!("Sub-cap {}", sc.name));
@@ -1006,7 +1570,10 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             if g_el > g_used && g_used >= b.floor() {
                 p.finding(
                     "OFFSET_SUBCAP_BINDING",
-                    t(&format!("分项上限 {}（{}）为 {b} 吨：该组合格 {g_el} 吨，计划使用 {g_used} 吨", sc.name, sc.text), &format!("Sub-cap {} ({}) is {b} t: {g_el} t eligible in the group, {g_used} t used", sc.name, sc.text)),
+                    t(
+                        &format!("分项上限 {}（{}）为 {b} 吨：该组合格 {g_el} 吨，计划使用 {g_used} 吨", sc.name, sc.text),
+                        &format!("Sub-cap {} ({}) is {b} t: {g_el} t eligible in the group, {g_used} t used", sc.name, sc.text),
+                    ),
                     vec![],
                 );
             }
@@ -1018,13 +1585,37 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         Some(Value::Date(d)) => Some(d.clone()),
         _ => None,
     };
-    let s_dl = p.out.step(Step { clause: "年度履约通知 / annual compliance notice", zh: "清缴截止日期", en: "Surrender deadline", parameters: &[P_DEADLINE], inputs: vec![] }, deadline.clone().map(Value::Date).unwrap_or(Value::Empty), None);
+    let s_dl = p.out.step(
+        Step {
+            clause: "年度履约通知 / annual compliance notice",
+            zh: "清缴截止日期",
+            en: "Surrender deadline",
+            parameters: &[P_DEADLINE],
+            inputs: vec![],
+        },
+        deadline.clone().map(Value::Date).unwrap_or(Value::Empty),
+        None,
+    );
     p.metric("surrender_deadline", deadline.clone().map(Value::Date).unwrap_or(Value::Empty), s_dl, None);
     match &deadline {
-        None => p.finding("DEADLINE_NOT_SOURCED", t(&format!("{year} 年度清缴截止日期未取得可靠来源，请以主管部门年度通知为准"), &format!("No sourced surrender deadline for {year}; follow the authority's annual notice")), vec![]),
+        None => p.finding(
+            "DEADLINE_NOT_SOURCED",
+            t(
+                &format!("{year} 年度清缴截止日期未取得可靠来源，请以主管部门年度通知为准"),
+                &format!("No sourced surrender deadline for {year}; follow the authority's annual notice"),
+            ),
+            vec![],
+        ),
         Some(dl) => {
             if let Some(d) = surrender_date.filter(|d| is_iso_date(d) && *d > dl.as_str()) {
-                p.finding("SURRENDER_LATE", t(&format!("计划清缴日期 {d} 晚于截止日期 {dl}"), &format!("The planned surrender date {d} is after the deadline {dl}")), vec!["option:surrender_date".into()]);
+                p.finding(
+                    "SURRENDER_LATE",
+                    t(
+                        &format!("计划清缴日期 {d} 晚于截止日期 {dl}"),
+                        &format!("The planned surrender date {d} is after the deadline {dl}"),
+                    ),
+                    vec!["option:surrender_date".into()],
+                );
             }
         }
     }
@@ -1065,8 +1656,17 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             ResultColumn { key: "component".into(), name: t("构成", "Component"), unit: None },
             ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
         ],
-        rows: vec![vec![text("配额 Allowances"), num(allowances_used)], vec![text("抵销 Offsets"), num(offsets_used)], vec![text("缺口 Shortfall"), num(shortfall)]],
-        charts: vec![ChartSpec { title: t("应清缴配额的覆盖", "How the obligation is covered"), kind: ChartKind::Pie, category_column: "component".into(), value_columns: vec!["quantity_t".into()] }],
+        rows: vec![
+            vec![text("配额 Allowances"), num(allowances_used)],
+            vec![text("抵销 Offsets"), num(offsets_used)],
+            vec![text("缺口 Shortfall"), num(shortfall)],
+        ],
+        charts: vec![ChartSpec {
+            title: t("应清缴配额的覆盖", "How the obligation is covered"),
+            kind: ChartKind::Pie,
+            category_column: "component".into(),
+            value_columns: vec!["quantity_t".into()],
+        }],
     });
     p.credits = credits.into_iter().zip(credit_used).map(|((c, v, _), u)| (c, v, u)).collect();
     p.rules = Some(rules);
@@ -1105,18 +1705,33 @@ fn new_ccer_failures(p: &mut Pilot, c: &Credit) -> Result<Vec<Failure>, Evaluati
             let n = p.num_param(P_NEW_CCER_WINDOW_YEARS)?.unwrap_or_default();
             match fmt_dec(n).parse::<u32>() {
                 Ok(y) if y > 0 => Some(y),
-                _ => return Err(EvaluationError::MissingParameter(format!("{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"))),
+                _ => {
+                    return Err(EvaluationError::MissingParameter(format!(
+                        "{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"
+                    )));
+                }
             }
         }
         _ => None,
     };
-    Ok(new_ccer_conditions(c.project_start.as_deref(), c.reduction_start.as_deref(), c.reductions_applied.as_deref(), start_after.as_deref(), window))
+    Ok(new_ccer_conditions(
+        c.project_start.as_deref(),
+        c.reduction_start.as_deref(),
+        c.reductions_applied.as_deref(),
+        start_after.as_deref(),
+        window,
+    ))
 }
 
 /// DC-14 (Guangdong, Shenzhen): a carbon-inclusion credit whose project also
 /// has credits under another mechanism in the holdings is not counted. Runs
 /// where the rules name the carbon-inclusion types (`offsets.carbon_inclusion_types`).
-fn inclusion_other_mechanism(p: &mut Pilot, rows: &[crate::RowView], credits: &mut [(Credit, Verdict, Vec<String>)], detailed: &mut [Vec<Detail>]) {
+fn inclusion_other_mechanism(
+    p: &mut Pilot,
+    rows: &[crate::RowView],
+    credits: &mut [(Credit, Verdict, Vec<String>)],
+    detailed: &mut [Vec<Detail>],
+) {
     let types = match p.ctx.parameter(P_INCLUSION_TYPES).map(|par| &par.value) {
         Ok(Value::Text(text)) => list(text),
         _ => return,
@@ -1150,14 +1765,27 @@ fn inclusion_other_mechanism(p: &mut Pilot, rows: &[crate::RowView], credits: &m
 }
 
 /// Green power counted as zero-emission: (MWh counted, tonnes deducted, steps).
-fn green_power(p: &mut Pilot, elec_t: Decimal, elec_mwh: Decimal, mwh_complete: bool) -> Result<(Decimal, Decimal, u32, u32), EvaluationError> {
+fn green_power(
+    p: &mut Pilot,
+    elec_t: Decimal,
+    elec_mwh: Decimal,
+    mwh_complete: bool,
+) -> Result<(Decimal, Decimal, u32, u32), EvaluationError> {
     let ctx = p.ctx;
     let table = ctx.table("green_power");
     let clause = "试点绿电排放核算规定 / pilot green-power accounting rule";
     if table.is_empty() {
-        let s_mwh = p.out.step(Step { clause, zh: "无绿电购买", en: "No green power bought", parameters: &[], inputs: vec![] }, num(Decimal::ZERO), Some("MWh"));
+        let s_mwh = p.out.step(
+            Step { clause, zh: "无绿电购买", en: "No green power bought", parameters: &[], inputs: vec![] },
+            num(Decimal::ZERO),
+            Some("MWh"),
+        );
         p.metric("green_power_zero_mwh", num(Decimal::ZERO), s_mwh, None);
-        let s_ded = p.out.step(Step { clause, zh: "无绿电调减", en: "No green-power deduction", parameters: &[], inputs: vec![] }, num(Decimal::ZERO), Some("tCO2"));
+        let s_ded = p.out.step(
+            Step { clause, zh: "无绿电调减", en: "No green-power deduction", parameters: &[], inputs: vec![] },
+            num(Decimal::ZERO),
+            Some("tCO2"),
+        );
         p.metric("green_power_deduction_t", num(Decimal::ZERO), s_ded, None);
         let _ = (elec_t, elec_mwh, mwh_complete);
         return Ok((Decimal::ZERO, Decimal::ZERO, s_mwh, s_ded));
@@ -1168,10 +1796,25 @@ fn green_power(p: &mut Pilot, elec_t: Decimal, elec_mwh: Decimal, mwh_complete: 
     match &channels {
         None => {
             if !table.is_empty() {
-                p.finding("GREEN_POWER_NO_RULE", t("本试点本年度没有（或未取得来源的）绿电零排放规则：购入绿电按购入电力计", "No (sourced) green-power rule for this pilot and year: green power is counted as purchased electricity"), vec![]);
+                p.finding(
+                    "GREEN_POWER_NO_RULE",
+                    t(
+                        "本试点本年度没有（或未取得来源的）绿电零排放规则：购入绿电按购入电力计",
+                        "No (sourced) green-power rule for this pilot and year: green power is counted as purchased electricity",
+                    ),
+                    vec![],
+                );
             }
             for row in table.rows() {
-                p.out.decision(Decision { table: "green_power".into(), row: row.source().into(), subject: row.text("contract").unwrap_or("").into(), outcome: "not-counted".into(), amount: Some("0".into()), unit: Some("MWh".into()), reasons: vec!["GREEN_POWER_NO_RULE".into()] });
+                p.out.decision(Decision {
+                    table: "green_power".into(),
+                    row: row.source().into(),
+                    subject: row.text("contract").unwrap_or("").into(),
+                    outcome: "not-counted".into(),
+                    amount: Some("0".into()),
+                    unit: Some("MWh".into()),
+                    reasons: vec!["GREEN_POWER_NO_RULE".into()],
+                });
             }
         }
         Some(ch) => {
@@ -1191,7 +1834,14 @@ fn green_power(p: &mut Pilot, elec_t: Decimal, elec_mwh: Decimal, mwh_complete: 
                     if need_settled && row.boolean("settled") != Some(true) {
                         reasons.push("GREEN_POWER_NOT_SETTLED");
                         amount = Decimal::ZERO;
-                        p.finding("GREEN_POWER_NOT_SETTLED", t(&format!("{contract}：未注明已实际执行、结算，{mwh} MWh 不按零排放计"), &format!("{contract}: not shown as executed and settled; {mwh} MWh not counted")), vec![row.at("settled")]);
+                        p.finding(
+                            "GREEN_POWER_NOT_SETTLED",
+                            t(
+                                &format!("{contract}：未注明已实际执行、结算，{mwh} MWh 不按零排放计"),
+                                &format!("{contract}: not shown as executed and settled; {mwh} MWh not counted"),
+                            ),
+                            vec![row.at("settled")],
+                        );
                     }
                     let certs = row.decimal("certificates_mwh");
                     if certs.is_none_or(|c| c < mwh) {
@@ -1207,22 +1857,50 @@ fn green_power(p: &mut Pilot, elec_t: Decimal, elec_mwh: Decimal, mwh_complete: 
                     counted += amount;
                     cells.push(row.at("mwh"));
                 }
-                p.out.decision(Decision { table: "green_power".into(), row: row.source().into(), subject: contract, outcome: if amount > Decimal::ZERO { "counted" } else { "not-counted" }.into(), amount: Some(fmt_dec(amount)), unit: Some("MWh".into()), reasons: reasons.iter().map(|s| s.to_string()).collect() });
+                p.out.decision(Decision {
+                    table: "green_power".into(),
+                    row: row.source().into(),
+                    subject: contract,
+                    outcome: if amount > Decimal::ZERO { "counted" } else { "not-counted" }.into(),
+                    amount: Some(fmt_dec(amount)),
+                    unit: Some("MWh".into()),
+                    reasons: reasons.iter().map(|s| s.to_string()).collect(),
+                });
             }
         }
     }
     let mut capped = counted;
     if counted > Decimal::ZERO && counted > elec_mwh && mwh_complete {
         capped = elec_mwh;
-        p.finding("GREEN_POWER_EXCEEDS_PURCHASES", t(&format!("认定绿电 {counted} MWh 超过购入电量 {elec_mwh} MWh，按购入电量计"), &format!("Green power {counted} MWh exceeds purchased electricity {elec_mwh} MWh; capped")), vec![]);
+        p.finding(
+            "GREEN_POWER_EXCEEDS_PURCHASES",
+            t(
+                &format!("认定绿电 {counted} MWh 超过购入电量 {elec_mwh} MWh，按购入电量计"),
+                &format!("Green power {counted} MWh exceeds purchased electricity {elec_mwh} MWh; capped"),
+            ),
+            vec![],
+        );
     }
     let params: &[&str] = &[P_GP_CHANNELS, P_GP_SETTLED, P_GP_CERTS];
-    let s_mwh = p.out.step(Step { clause, zh: "按零排放计的绿电电量", en: "Green power counted as zero-emission", parameters: params, inputs: cells }, num(capped), Some("MWh"));
+    let s_mwh = p.out.step(
+        Step {
+            clause, zh: "按零排放计的绿电电量", en: "Green power counted as zero-emission", parameters: params, inputs: cells
+        },
+        num(capped),
+        Some("MWh"),
+    );
     p.metric("green_power_zero_mwh", num(capped), s_mwh, None);
     let mut deduction = Decimal::ZERO;
     if capped > Decimal::ZERO {
         if !mwh_complete || elec_mwh.is_zero() {
-            p.finding("GREEN_POWER_NO_FACTOR", t("购入电力排放源缺少电量（electricity_mwh），无法按其排放因子折算绿电调减；调减按0计", "Purchased-electricity sources lack electricity_mwh; the green-power deduction cannot be computed and is 0"), vec![]);
+            p.finding(
+                "GREEN_POWER_NO_FACTOR",
+                t(
+                    "购入电力排放源缺少电量（electricity_mwh），无法按其排放因子折算绿电调减；调减按0计",
+                    "Purchased-electricity sources lack electricity_mwh; the green-power deduction cannot be computed and is 0",
+                ),
+                vec![],
+            );
         } else {
             // The deduction at the entity's own purchased-electricity factor (its emissions / MWh).
             deduction = capped * elec_t / elec_mwh;
@@ -1230,7 +1908,13 @@ fn green_power(p: &mut Pilot, elec_t: Decimal, elec_mwh: Decimal, mwh_complete: 
         }
     }
     let s_ded = p.out.step(
-        Step { clause, zh: "绿电调减 = 认定绿电 × 购入电力排放量 / 购入电量", en: "Deduction = green MWh × purchased-electricity emissions / purchased MWh", parameters: params, inputs: vec![Output::ref_step(s_mwh)] },
+        Step {
+            clause,
+            zh: "绿电调减 = 认定绿电 × 购入电力排放量 / 购入电量",
+            en: "Deduction = green MWh × purchased-electricity emissions / purchased MWh",
+            parameters: params,
+            inputs: vec![Output::ref_step(s_mwh)],
+        },
         num(deduction),
         Some("tCO2"),
     );
@@ -1254,9 +1938,29 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
     let clause = "试点纳入标准 / pilot coverage threshold (以上、及以上含本数)";
     let keys: Vec<String> = th_t.iter().chain(th_tce.iter()).map(|(k, _)| k.clone()).collect();
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let s_t = p.out.step(Step { clause, zh: "纳入门槛（排放量）", en: "Coverage threshold (emissions)", parameters: &key_refs, inputs: vec![Output::ref_step(s_gross)] }, th_t.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), Some("tCO2"));
+    let s_t = p.out.step(
+        Step {
+            clause,
+            zh: "纳入门槛（排放量）",
+            en: "Coverage threshold (emissions)",
+            parameters: &key_refs,
+            inputs: vec![Output::ref_step(s_gross)],
+        },
+        th_t.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty),
+        Some("tCO2"),
+    );
     p.metric("coverage_threshold_t", th_t.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), s_t, None);
-    let s_e = p.out.step(Step { clause, zh: "纳入门槛（综合能耗）", en: "Coverage threshold (energy)", parameters: &key_refs, inputs: ent.energy.iter().map(|(_, c)| c.clone()).collect() }, th_tce.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), Some("tce"));
+    let s_e = p.out.step(
+        Step {
+            clause,
+            zh: "纳入门槛（综合能耗）",
+            en: "Coverage threshold (energy)",
+            parameters: &key_refs,
+            inputs: ent.energy.iter().map(|(_, c)| c.clone()).collect(),
+        },
+        th_tce.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty),
+        Some("tce"),
+    );
     p.metric("coverage_threshold_tce", th_tce.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), s_e, None);
     let by_t = th_t.as_ref().map(|(_, v)| gross >= *v);
     let by_tce = match (&th_tce, &ent.energy) {
@@ -1279,7 +1983,14 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
         let sectors = list(list_text);
         if let Some(s) = &sector {
             if !sectors.contains(s) && !(sectors.iter().any(|x| x == "industry") && !NON_INDUSTRY.contains(&s.as_str())) {
-                p.finding("SECTOR_NOT_COVERED", t(&format!("行业 {s} 不在本年度纳入行业清单（{}）中", sectors.join("、")), &format!("Sector {s} is not on this year's list of covered sectors ({})", sectors.join(", "))), vec!["entity!sector".into()]);
+                p.finding(
+                    "SECTOR_NOT_COVERED",
+                    t(
+                        &format!("行业 {s} 不在本年度纳入行业清单（{}）中", sectors.join("、")),
+                        &format!("Sector {s} is not on this year's list of covered sectors ({})", sectors.join(", ")),
+                    ),
+                    vec!["entity!sector".into()],
+                );
             }
         }
     }
@@ -1299,7 +2010,8 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
 }
 
 /// Sectors that are not "industry" for a list that names `industry`.
-const NON_INDUSTRY: &[&str] = &["aviation", "airport", "port", "water_transport", "road_freight", "rail", "data_centre", "building", "other"];
+const NON_INDUSTRY: &[&str] =
+    &["aviation", "airport", "port", "water_transport", "road_freight", "rail", "data_centre", "building", "other"];
 
 fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>) -> Result<(), EvaluationError> {
     let mult_min = p.num_param(P_PEN_MIN)?;
@@ -1313,15 +2025,31 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     let clause = "试点罚则 / pilot penalty";
     let short = shortfall > Decimal::ZERO;
     let s_p = price.map(|pr| {
-        let s = p.out.step(Step { clause: "用户提供 / user-supplied", zh: "罚则所依据的市场均价", en: "Market price the penalty refers to", parameters: &[], inputs: vec!["option:carbon_price_cny".into()] }, num(pr), Some("CNY/t"));
+        let s = p.out.step(
+            Step {
+                clause: "用户提供 / user-supplied",
+                zh: "罚则所依据的市场均价",
+                en: "Market price the penalty refers to",
+                parameters: &[],
+                inputs: vec!["option:carbon_price_cny".into()],
+            },
+            num(pr),
+            Some("CNY/t"),
+        );
         p.metric("carbon_price_cny", num(pr), s, None);
         s
     });
     let sourced = mult_min.is_some() || mult_max.is_some() || fine_min.is_some() || fine_max.is_some() || cut.is_some();
     if !sourced {
-        p.finding("PENALTY_NOT_SOURCED", t("本试点本年度罚则未取得可靠来源，未计算罚款", "No sourced penalty for this pilot and year; none computed"), vec![]);
+        p.finding(
+            "PENALTY_NOT_SOURCED",
+            t("本试点本年度罚则未取得可靠来源，未计算罚款", "No sourced penalty for this pilot and year; none computed"),
+            vec![],
+        );
     }
-    for (key, mult_key, mult, fine_key, fine) in [("penalty_min_cny", P_PEN_MIN, mult_min, P_FINE_MIN, fine_min), ("penalty_max_cny", P_PEN_MAX, mult_max, P_FINE_MAX, fine_max)] {
+    for (key, mult_key, mult, fine_key, fine) in
+        [("penalty_min_cny", P_PEN_MIN, mult_min, P_FINE_MIN, fine_min), ("penalty_max_cny", P_PEN_MAX, mult_max, P_FINE_MAX, fine_max)]
+    {
         let mut inputs = vec![Output::ref_step(s_sf)];
         inputs.extend(s_p.map(Output::ref_step));
         let params = [mult_key, fine_key, P_FINE_CAP];
@@ -1335,7 +2063,11 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
             match (mult, price, fine) {
                 (Some(m), Some(pr), f) => {
                     let v = shortfall * pr * m + f.unwrap_or(Decimal::ZERO);
-                    let f_text = if f.is_some() { format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}") } else { format!("shortfall_t * carbon_price_cny * {mult_key}") };
+                    let f_text = if f.is_some() {
+                        format!("shortfall_t * carbon_price_cny * {mult_key} + {fine_key}")
+                    } else {
+                        format!("shortfall_t * carbon_price_cny * {mult_key}")
+                    };
                     let v = fine_cap.map_or(v, |c| v.min(c));
                     computed = Some(v);
                     match fine_cap {
@@ -1348,7 +2080,17 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
                 (None, _, None) => (Value::Empty, None),
             }
         };
-        let s = p.out.step(Step { clause, zh: "罚款 = 未清缴量 × 市场均价 × 倍数（+ 固定罚款）", en: "Penalty = unsurrendered × price × multiple (+ fixed fine)", parameters: &params, inputs }, value.clone(), Some("CNY"));
+        let s = p.out.step(
+            Step {
+                clause,
+                zh: "罚款 = 未清缴量 × 市场均价 × 倍数（+ 固定罚款）",
+                en: "Penalty = unsurrendered × price × multiple (+ fixed fine)",
+                parameters: &params,
+                inputs,
+            },
+            value.clone(),
+            Some("CNY"),
+        );
         match computed {
             Some(v) => {
                 let r = money.record(&mut p.out, ("罚款", "Penalty"), v, Some("CNY"), vec![Output::ref_step(s)]);
@@ -1358,16 +2100,39 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         }
     }
     if short && price.is_none() && (mult_min.is_some() || mult_max.is_some()) {
-        p.finding("PENALTY_PRICE_MISSING", t("未提供碳价（选项 carbon_price_cny），罚款金额未计算", "No carbon price given (option carbon_price_cny); penalty amounts not computed"), vec![]);
+        p.finding(
+            "PENALTY_PRICE_MISSING",
+            t(
+                "未提供碳价（选项 carbon_price_cny），罚款金额未计算",
+                "No carbon price given (option carbon_price_cny); penalty amounts not computed",
+            ),
+            vec![],
+        );
     }
     let (value, formula) = match cut {
         Some(r) => (num(shortfall * r), Some(format!("shortfall_t * {P_CUT}"))),
         None => (Value::Empty, None),
     };
-    let s = p.out.step(Step { clause, zh: "次年配额扣减 = 未清缴量 × 倍数", en: "Cut of next year's allocation = unsurrendered × ratio", parameters: &[P_CUT], inputs: vec![Output::ref_step(s_sf)] }, value.clone(), Some("t"));
+    let s = p.out.step(
+        Step {
+            clause,
+            zh: "次年配额扣减 = 未清缴量 × 倍数",
+            en: "Cut of next year's allocation = unsurrendered × ratio",
+            parameters: &[P_CUT],
+            inputs: vec![Output::ref_step(s_sf)],
+        },
+        value.clone(),
+        Some("t"),
+    );
     match cut {
         Some(r) => {
-            let rr = tonnes.record(&mut p.out, ("次年配额扣减", "Cut of next year's allocation"), shortfall * r, Some("t"), vec![Output::ref_step(s)]);
+            let rr = tonnes.record(
+                &mut p.out,
+                ("次年配额扣减", "Cut of next year's allocation"),
+                shortfall * r,
+                Some("t"),
+                vec![Output::ref_step(s)],
+            );
             p.metric("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().map(|f| tonnes.wrap_formula(f)).as_deref());
         }
         None => p.metric("next_allocation_cut_t", value, s, formula.as_deref()),

@@ -34,7 +34,7 @@
 use num_traits::Zero;
 use rust_decimal::Decimal;
 
-use super::lp::{self, q, qi, to_dec, Cmp, Problem, Q};
+use super::lp::{self, Cmp, Problem, Q, q, qi, to_dec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LotKind {
@@ -272,7 +272,11 @@ pub fn optimise_within(obligation: Decimal, lots: &[Lot], caps: &[CapBound], lim
     let r_max = totals.iter().zip(&ranks).fold(qi(1), |acc, (t, &r)| acc + t * qi(r as i64 + 1));
     let pow10 = |k: u32| -> Q { num_traits::pow(qi(10), k as usize) };
     let kp = if priced { groups.iter().filter_map(|g| lots[g[0]].cost).map(|c| c.normalize().scale()).max().unwrap_or(0) } else { 0 };
-    let c_max = if priced { totals.iter().zip(&groups).fold(qi(0), |acc, (t, g)| acc + t * q(lots[g[0]].cost.unwrap_or_default().abs())) } else { qi(0) };
+    let c_max = if priced {
+        totals.iter().zip(&groups).fold(qi(0), |acc, (t, g)| acc + t * q(lots[g[0]].cost.unwrap_or_default().abs()))
+    } else {
+        qi(0)
+    };
     let w2 = &r_max * pow10(kp) + qi(1);
     let w1 = &w2 * &c_max + &r_max + qi(1);
     let mut combined = vec![qi(0); n];
@@ -287,7 +291,9 @@ pub fn optimise_within(obligation: Decimal, lots: &[Lot], caps: &[CapBound], lim
         }
     }
     let (sol, nodes, work) = match lp::solve_ilp(&p, &combined, limits, &class_vars) {
-        lp::IlpOutcome::Optimal { x, proven, nodes, work, .. } if !x.is_empty() => (Some(lp::Lexicographic { x, objectives: Vec::new(), proven }), nodes, work),
+        lp::IlpOutcome::Optimal { x, proven, nodes, work, .. } if !x.is_empty() => {
+            (Some(lp::Lexicographic { x, objectives: Vec::new(), proven }), nodes, work)
+        }
         lp::IlpOutcome::Optimal { nodes, work, .. } => (None, nodes, work),
         _ => (None, 0, 0),
     };
@@ -391,7 +397,8 @@ mod tests {
 
     pub(super) fn score(ob: Decimal, lots: &[Lot], r: &PlanResult) -> (Decimal, Option<Decimal>, Decimal) {
         let groups = pieces(lots);
-        let rank: Decimal = r.used.iter().enumerate().map(|(i, u)| d(groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1) * u).sum();
+        let rank: Decimal =
+            r.used.iter().enumerate().map(|(i, u)| d(groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1) * u).sum();
         let total: Decimal = r.used.iter().sum();
         assert_eq!(r.shortfall, (ob - total).max(Decimal::ZERO), "shortfall consistent");
         (r.shortfall, r.cost, rank)
@@ -502,7 +509,12 @@ mod scale {
         for i in 0..n {
             let kind = if i % 10 == 9 { LotKind::Allowance } else { LotKind::Credit };
             let caps = if kind == LotKind::Credit { if i % 3 == 0 { vec![0, 1] } else { vec![0] } } else { vec![] };
-            lots.push(Lot { kind, quantity: Decimal::from(100 + (i as i64 * 37) % 900), cost: Some(Decimal::new(3000 + (i as i64 * 7919) % 6000, 2)), caps });
+            lots.push(Lot {
+                kind,
+                quantity: Decimal::from(100 + (i as i64 * 37) % 900),
+                cost: Some(Decimal::new(3000 + (i as i64 * 7919) % 6000, 2)),
+                caps,
+            });
         }
         let caps = vec![CapBound::Absolute(Decimal::new(1_234_567, 2)), CapBound::Share(Decimal::new(3, 1))];
         let t = std::time::Instant::now();
@@ -525,13 +537,26 @@ mod share_scale {
         let mut lots = Vec::new();
         for i in 0..2000i64 {
             let local = i % 7 != 0 && i % 5 != 0;
-            lots.push(Lot { kind: LotKind::Credit, quantity: Decimal::from(1 + (i * 37) % 200), cost: Some(Decimal::from(20 + (i * 13) % 51)), caps: if local { vec![0] } else { vec![0, 1] } });
+            lots.push(Lot {
+                kind: LotKind::Credit,
+                quantity: Decimal::from(1 + (i * 37) % 200),
+                cost: Some(Decimal::from(20 + (i * 13) % 51)),
+                caps: if local { vec![0] } else { vec![0, 1] },
+            });
         }
         lots.push(Lot { kind: LotKind::Allowance, quantity: Decimal::from(4_600_000), cost: Some(Decimal::from(45)), caps: vec![] });
         let caps = vec![CapBound::Absolute(Decimal::from(48_000)), CapBound::Share(Decimal::new(3, 1))];
         let t = std::time::Instant::now();
         let r = optimise(Decimal::from(5_000_000), &lots, &caps);
-        eprintln!("share rule: {} pieces, {} nodes, work {}, {:?}, shortfall {}, cost {:?}", r.pieces, r.nodes, r.work, t.elapsed(), r.shortfall, r.cost);
+        eprintln!(
+            "share rule: {} pieces, {} nodes, work {}, {:?}, shortfall {}, cost {:?}",
+            r.pieces,
+            r.nodes,
+            r.work,
+            t.elapsed(),
+            r.shortfall,
+            r.cost
+        );
         assert!(r.proven);
         let nonlocal: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.caps.contains(&1)).map(|(_, u)| *u).sum();
         let all: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
@@ -539,4 +564,3 @@ mod share_scale {
         assert!(all <= Decimal::from(48_000));
     }
 }
-

@@ -49,54 +49,14 @@ enum Member {
 }
 
 const SHAPES: [Shape; 8] = [
-    Shape {
-        pilot: "cn-beijing",
-        cap_ratio: (5, 2),
-        sub: Sub::Absolute((25, 3), Member::NonlocalCcer),
-        base_is_emissions: false,
-    },
-    Shape {
-        pilot: "cn-tianjin",
-        cap_ratio: (10, 2),
-        sub: Sub::None,
-        base_is_emissions: true,
-    },
-    Shape {
-        pilot: "cn-shanghai",
-        cap_ratio: (5, 2),
-        sub: Sub::None,
-        base_is_emissions: false,
-    },
-    Shape {
-        pilot: "cn-chongqing",
-        cap_ratio: (8, 2),
-        sub: Sub::None,
-        base_is_emissions: true,
-    },
-    Shape {
-        pilot: "cn-hubei",
-        cap_ratio: (10, 2),
-        sub: Sub::None,
-        base_is_emissions: false,
-    },
-    Shape {
-        pilot: "cn-guangdong",
-        cap_ratio: (10, 2),
-        sub: Sub::Share((30, 2), Member::Nonlocal),
-        base_is_emissions: true,
-    },
-    Shape {
-        pilot: "cn-shenzhen",
-        cap_ratio: (10, 2),
-        sub: Sub::None,
-        base_is_emissions: true,
-    },
-    Shape {
-        pilot: "cn-fujian",
-        cap_ratio: (10, 2),
-        sub: Sub::Absolute((5, 2), Member::Ccer),
-        base_is_emissions: true,
-    },
+    Shape { pilot: "cn-beijing", cap_ratio: (5, 2), sub: Sub::Absolute((25, 3), Member::NonlocalCcer), base_is_emissions: false },
+    Shape { pilot: "cn-tianjin", cap_ratio: (10, 2), sub: Sub::None, base_is_emissions: true },
+    Shape { pilot: "cn-shanghai", cap_ratio: (5, 2), sub: Sub::None, base_is_emissions: false },
+    Shape { pilot: "cn-chongqing", cap_ratio: (8, 2), sub: Sub::None, base_is_emissions: true },
+    Shape { pilot: "cn-hubei", cap_ratio: (10, 2), sub: Sub::None, base_is_emissions: false },
+    Shape { pilot: "cn-guangdong", cap_ratio: (10, 2), sub: Sub::Share((30, 2), Member::Nonlocal), base_is_emissions: true },
+    Shape { pilot: "cn-shenzhen", cap_ratio: (10, 2), sub: Sub::None, base_is_emissions: true },
+    Shape { pilot: "cn-fujian", cap_ratio: (10, 2), sub: Sub::Absolute((5, 2), Member::Ccer), base_is_emissions: true },
 ];
 
 fn ratio((m, s): (i64, u32)) -> Decimal {
@@ -105,16 +65,7 @@ fn ratio((m, s): (i64, u32)) -> Decimal {
 
 /// A fraction as inventories and portfolios give them.
 fn fraction(rng: &mut Rng) -> Decimal {
-    const F: [(i64, u32); 8] = [
-        (0, 0),
-        (5, 1),
-        (25, 2),
-        (1, 1),
-        (75, 2),
-        (9, 1),
-        (5, 2),
-        (0, 0),
-    ];
+    const F: [(i64, u32); 8] = [(0, 0), (5, 1), (25, 2), (1, 1), (75, 2), (9, 1), (5, 2), (0, 0)];
     let (m, s) = F[rng.below(F.len() as u64) as usize];
     Decimal::new(m, s)
 }
@@ -150,51 +101,21 @@ impl Shape {
     }
 
     /// A portfolio: `credits` credit lots and `allowances` allowance lots.
-    fn lots(
-        &self,
-        rng: &mut Rng,
-        credits: usize,
-        allowances: usize,
-        size: u64,
-        priced: bool,
-        cents: bool,
-    ) -> Vec<Lot> {
+    fn lots(&self, rng: &mut Rng, credits: usize, allowances: usize, size: u64, priced: bool, cents: bool) -> Vec<Lot> {
         let price = |rng: &mut Rng, lo: i64| -> Option<Decimal> {
             priced.then(|| {
-                if cents {
-                    Decimal::new((lo + rng.below(40)) * 100 + rng.below(100), 2)
-                } else {
-                    Decimal::from(lo + rng.below(40))
-                }
+                if cents { Decimal::new((lo + rng.below(40)) * 100 + rng.below(100), 2) } else { Decimal::from(lo + rng.below(40)) }
             })
         };
         let mut lots = Vec::new();
         for _ in 0..credits {
             let caps = self.lot_caps(rng.below(2) == 0, rng.below(3) != 0);
-            let quantity = if rng.below(3) == 0 {
-                real(rng, size)
-            } else {
-                Decimal::from(rng.below(size))
-            };
-            lots.push(Lot {
-                kind: LotKind::Credit,
-                quantity,
-                cost: price(rng, 15),
-                caps,
-            });
+            let quantity = if rng.below(3) == 0 { real(rng, size) } else { Decimal::from(rng.below(size)) };
+            lots.push(Lot { kind: LotKind::Credit, quantity, cost: price(rng, 15), caps });
         }
         for _ in 0..allowances {
-            let quantity = if rng.below(3) == 0 {
-                real(rng, size * 4)
-            } else {
-                Decimal::from(rng.below(size * 4))
-            };
-            lots.push(Lot {
-                kind: LotKind::Allowance,
-                quantity,
-                cost: price(rng, 35),
-                caps: vec![],
-            });
+            let quantity = if rng.below(3) == 0 { real(rng, size * 4) } else { Decimal::from(rng.below(size * 4)) };
+            lots.push(Lot { kind: LotKind::Allowance, quantity, cost: price(rng, 35), caps: vec![] });
         }
         lots
     }
@@ -203,9 +124,7 @@ impl Shape {
 /// The pieces' ranks, as the optimiser and the brute force number them.
 fn ranks(lots: &[Lot]) -> Vec<i64> {
     let groups = pieces(lots);
-    (0..lots.len())
-        .map(|i| groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1)
-        .collect()
+    (0..lots.len()).map(|i| groups.iter().position(|g| g.contains(&i)).unwrap() as i64 + 1).collect()
 }
 
 /// One candidate unit source for the greedy oracle: (lot, tonnes available).
@@ -223,14 +142,7 @@ fn greedy(ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Deci
         Some(CapBound::Absolute(b)) => (*b).max(Decimal::ZERO).floor(),
         _ => panic!("nested absolute caps only"),
     };
-    let mut room = [
-        abs(0),
-        if caps.len() > 1 {
-            abs(1)
-        } else {
-            Decimal::ZERO
-        },
-    ];
+    let mut room = [abs(0), if caps.len() > 1 { abs(1) } else { Decimal::ZERO }];
     let target = ob.max(Decimal::ZERO).ceil();
     let (mut total, mut cost, mut rank_sum) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for i in order {
@@ -248,45 +160,23 @@ fn greedy(ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Deci
         cost += l.cost.unwrap_or_default() * take;
         rank_sum += Decimal::from(rank[i]) * take;
     }
-    (
-        (ob - total).max(Decimal::ZERO),
-        priced.then_some(cost),
-        rank_sum,
-    )
+    ((ob - total).max(Decimal::ZERO), priced.then_some(cost), rank_sum)
 }
 
 /// The best (shortfall, value, rank) under an overall cap (0) and a share cap (1):
 /// for every non-local total N (the cheapest N non-local tonnes), the least
 /// local total the share needs is taken from the cheapest local lots, the rest
 /// greedily from local lots (within the overall cap) and allowances.
-fn share_oracle(
-    ob: Decimal,
-    lots: &[Lot],
-    caps: &[CapBound],
-) -> (Decimal, Option<Decimal>, Decimal) {
+fn share_oracle(ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Decimal>, Decimal) {
     let rank = ranks(lots);
     let priced = lots.iter().all(|l| l.cost.is_some());
-    let (CapBound::Absolute(c0), CapBound::Share(r)) = (&caps[0], &caps[1]) else {
-        panic!("overall cap and share")
-    };
+    let (CapBound::Absolute(c0), CapBound::Share(r)) = (&caps[0], &caps[1]) else { panic!("overall cap and share") };
     let c0 = (*c0).max(Decimal::ZERO).floor();
     let key = |i: &usize| (if priced { lots[*i].cost } else { None }, rank[*i], *i);
     let sorted = |f: &dyn Fn(&Lot) -> bool| -> Vec<Item> {
         let mut v: Vec<usize> = (0..lots.len()).filter(|&i| f(&lots[i])).collect();
         v.sort_by_key(key);
-        v.into_iter()
-            .map(|i| {
-                (
-                    i,
-                    lots[i]
-                        .quantity
-                        .max(Decimal::ZERO)
-                        .floor()
-                        .try_into()
-                        .unwrap(),
-                )
-            })
-            .collect()
+        v.into_iter().map(|i| (i, lots[i].quantity.max(Decimal::ZERO).floor().try_into().unwrap())).collect()
     };
     let inside = sorted(&|l| l.kind == LotKind::Credit && l.caps.contains(&1));
     let outside = sorted(&|l| l.kind == LotKind::Credit && !l.caps.contains(&1));
@@ -319,10 +209,7 @@ fn share_oracle(
         } else if r.is_zero() {
             continue;
         } else {
-            (Decimal::from(n) * (Decimal::ONE - *r) / *r)
-                .ceil()
-                .try_into()
-                .unwrap()
+            (Decimal::from(n) * (Decimal::ONE - *r) / *r).ceil().try_into().unwrap()
         };
         if l_min > held_out || n + l_min > c0 {
             continue;
@@ -332,11 +219,7 @@ fn share_oracle(
         // The rest: further local tonnes (room c0 − n − l_min) and allowances, cheapest first.
         let mut room = c0 - n - l_min;
         let mut need = (target - n - l_min).max(0);
-        let mut pool: Vec<(Item, bool)> = rest_out
-            .into_iter()
-            .map(|x| (x, true))
-            .chain(allowances.iter().map(|&x| (x, false)))
-            .collect();
+        let mut pool: Vec<(Item, bool)> = rest_out.into_iter().map(|x| (x, true)).chain(allowances.iter().map(|&x| (x, false))).collect();
         pool.sort_by_key(|((i, _), _)| key(i));
         let (mut total, mut v, mut k) = (n + l_min, v_in + v_lo, k_in + k_lo);
         for ((i, q), credit) in pool {
@@ -350,11 +233,7 @@ fn share_oracle(
             v += lots[i].cost.unwrap_or_default() * Decimal::from(x);
             k += Decimal::from(rank[i] * x);
         }
-        let cand = (
-            (ob - Decimal::from(total)).max(Decimal::ZERO),
-            priced.then_some(v),
-            k,
-        );
+        let cand = ((ob - Decimal::from(total)).max(Decimal::ZERO), priced.then_some(v), k);
         if best.as_ref().is_none_or(|b| cand < *b) {
             best = Some(cand);
         }
@@ -362,12 +241,7 @@ fn share_oracle(
     best.expect("n = 0 is always feasible")
 }
 
-fn oracle(
-    shape: &Shape,
-    ob: Decimal,
-    lots: &[Lot],
-    caps: &[CapBound],
-) -> (Decimal, Option<Decimal>, Decimal) {
+fn oracle(shape: &Shape, ob: Decimal, lots: &[Lot], caps: &[CapBound]) -> (Decimal, Option<Decimal>, Decimal) {
     match shape.sub {
         Sub::Share(..) => share_oracle(ob, lots, caps),
         _ => greedy(ob, lots, caps),
@@ -388,23 +262,12 @@ impl Seen {
         self.fractional += usize::from(!ob.fract().is_zero());
         self.shortfall += usize::from(r.shortfall > Decimal::ZERO);
         let group = |c: usize| {
-            lots.iter()
-                .zip(&r.used)
-                .filter(|(l, _)| l.kind == LotKind::Credit && l.caps.contains(&c))
-                .map(|(_, u)| *u)
-                .sum::<Decimal>()
+            lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit && l.caps.contains(&c)).map(|(_, u)| *u).sum::<Decimal>()
         };
-        let credits: Decimal = lots
-            .iter()
-            .zip(&r.used)
-            .filter(|(l, _)| l.kind == LotKind::Credit)
-            .map(|(_, u)| *u)
-            .sum();
+        let credits: Decimal = lots.iter().zip(&r.used).filter(|(l, _)| l.kind == LotKind::Credit).map(|(_, u)| *u).sum();
         let binding = |c: usize| match &caps[c] {
             CapBound::Absolute(b) => group(c) == b.floor() && group(c) > Decimal::ZERO,
-            CapBound::Share(x) => {
-                group(c) > Decimal::ZERO && group(c) + Decimal::ONE > *x * (credits + Decimal::ONE)
-            }
+            CapBound::Share(x) => group(c) > Decimal::ZERO && group(c) + Decimal::ONE > *x * (credits + Decimal::ONE),
         };
         self.cap_binding += usize::from(binding(0));
         self.subcap_binding += usize::from(caps.len() > 1 && binding(1));
@@ -412,37 +275,13 @@ impl Seen {
 }
 
 /// Checks one plan: feasible, whole tonnes, the true shortfall, optimal.
-fn check(
-    what: &str,
-    ob: Decimal,
-    lots: &[Lot],
-    caps: &[CapBound],
-    want: (Decimal, Option<Decimal>, Decimal),
-    seen: &mut Seen,
-) -> usize {
+fn check(what: &str, ob: Decimal, lots: &[Lot], caps: &[CapBound], want: (Decimal, Option<Decimal>, Decimal), seen: &mut Seen) -> usize {
     let r = optimise(ob, lots, caps);
     seen.add(ob, lots, caps, &r);
-    assert!(
-        r.proven,
-        "{what}: not proven ({} nodes) ob {ob} lots {lots:?} caps {caps:?}",
-        r.nodes
-    );
-    assert!(
-        feasible(lots, caps, &r.used),
-        "{what}: infeasible plan {:?} for ob {ob} lots {lots:?} caps {caps:?}",
-        r.used
-    );
-    assert!(
-        r.used.iter().all(|u| u.fract().is_zero()),
-        "{what}: whole tonnes {:?}",
-        r.used
-    );
-    assert_eq!(
-        score(ob, lots, &r),
-        want,
-        "{what}: ob {ob} lots {lots:?} caps {caps:?} plan {:?}",
-        r.used
-    );
+    assert!(r.proven, "{what}: not proven ({} nodes) ob {ob} lots {lots:?} caps {caps:?}", r.nodes);
+    assert!(feasible(lots, caps, &r.used), "{what}: infeasible plan {:?} for ob {ob} lots {lots:?} caps {caps:?}", r.used);
+    assert!(r.used.iter().all(|u| u.fract().is_zero()), "{what}: whole tonnes {:?}", r.used);
+    assert_eq!(score(ob, lots, &r), want, "{what}: ob {ob} lots {lots:?} caps {caps:?} plan {:?}", r.used);
     r.nodes
 }
 
@@ -465,20 +304,12 @@ fn fractional_small_portfolios_match_brute_force() {
             };
             let caps = shape.caps(base);
             let ncredits = 1 + rng.below(4) as usize;
-            let nallow = if ncredits == 4 {
-                1
-            } else {
-                rng.below(3) as usize
-            };
+            let nallow = if ncredits == 4 { 1 } else { rng.below(3) as usize };
             let (priced, cents) = (rng.below(3) != 0, rng.below(2) == 0);
             let lots = shape.lots(&mut rng, ncredits, nallow, 6, priced, cents);
             let what = format!("{} small case {case}", shape.pilot);
             let want = brute_force(ob, &lots, &caps);
-            assert_eq!(
-                oracle(shape, ob, &lots, &caps),
-                want,
-                "{what}: oracle vs brute force, ob {ob} lots {lots:?} caps {caps:?}"
-            );
+            assert_eq!(oracle(shape, ob, &lots, &caps), want, "{what}: oracle vs brute force, ob {ob} lots {lots:?} caps {caps:?}");
             max_nodes = max_nodes.max(check(&what, ob, &lots, &caps, want, &mut seen));
             cases += 1;
         }
@@ -499,24 +330,13 @@ fn fractional_realistic_portfolios_match_the_oracle() {
     for shape in &SHAPES {
         for case in 0..40 {
             let ob = real(&mut rng, 120_000);
-            let base = if shape.base_is_emissions {
-                ob
-            } else {
-                real(&mut rng, 150_000)
-            };
+            let base = if shape.base_is_emissions { ob } else { real(&mut rng, 150_000) };
             let caps = shape.caps(base);
             let ncredits = 1 + rng.below(5) as usize;
             let nallow = 1 + rng.below(2) as usize;
             // Holdings up to about the cap each, allowances up to four times that:
             // sometimes enough, sometimes a shortfall.
-            let size = (base * ratio(shape.cap_ratio))
-                .floor()
-                .try_into()
-                .unwrap_or(1u64)
-                .max(1)
-                * 3
-                / 4
-                + 1;
+            let size = (base * ratio(shape.cap_ratio)).floor().try_into().unwrap_or(1u64).max(1) * 3 / 4 + 1;
             let (priced, cents) = (rng.below(4) != 0, rng.below(2) == 0);
             let mut lots = shape.lots(&mut rng, ncredits, nallow, size, priced, cents);
             if rng.below(2) == 0 {
@@ -544,18 +364,9 @@ fn fractional_realistic_portfolios_match_the_oracle() {
 /// names gives the plan of the next whole tonne, and the true shortfall.
 #[test]
 fn guangdong_sample_with_fractional_emissions() {
-    let c = |q: i64, p: i64, caps: Vec<usize>| Lot {
-        kind: LotKind::Credit,
-        quantity: Decimal::from(q),
-        cost: Some(Decimal::from(p)),
-        caps,
-    };
-    let a = |q: i64, p: i64| Lot {
-        kind: LotKind::Allowance,
-        quantity: Decimal::from(q),
-        cost: Some(Decimal::from(p)),
-        caps: vec![],
-    };
+    let c =
+        |q: i64, p: i64, caps: Vec<usize>| Lot { kind: LotKind::Credit, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps };
+    let a = |q: i64, p: i64| Lot { kind: LotKind::Allowance, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps: vec![] };
     // PHCER 佛山, CCER 梅州, CCER 广西, CCER 云南, CCER 深圳; allowances 2023 and 2024.
     let lots = vec![
         c(18000, 30, vec![0]),
@@ -566,34 +377,15 @@ fn guangdong_sample_with_fractional_emissions() {
         a(30000, 45),
         a(400000, 45),
     ];
-    let caps = vec![
-        CapBound::Absolute(Decimal::from(48000)),
-        CapBound::Share(Decimal::new(3, 1)),
-    ];
+    let caps = vec![CapBound::Absolute(Decimal::from(48000)), CapBound::Share(Decimal::new(3, 1))];
     let whole = optimise(Decimal::from(466_867), &lots, &caps);
     let d = |v: i64| Decimal::from(v);
-    assert_eq!(
-        whole.used,
-        vec![
-            d(18000),
-            d(5807),
-            d(11060),
-            d(0),
-            d(2000),
-            d(30000),
-            d(400000)
-        ]
-    );
+    assert_eq!(whole.used, vec![d(18000), d(5807), d(11060), d(0), d(2000), d(30000), d(400000)]);
     for ob in ["466866.5", "466866.1", "466866.25", "466866.9"] {
         let ob: Decimal = ob.parse().unwrap();
         let t = std::time::Instant::now();
         let r = optimise(ob, &lots, &caps);
-        eprintln!(
-            "obligation {ob}: {} nodes, work {}, {:?}",
-            r.nodes,
-            r.work,
-            t.elapsed()
-        );
+        eprintln!("obligation {ob}: {} nodes, work {}, {:?}", r.nodes, r.work, t.elapsed());
         assert!(r.proven && r.nodes <= 20, "{ob}: {} nodes", r.nodes);
         assert_eq!(r.used, whole.used, "{ob}");
         assert_eq!(r.shortfall, Decimal::ZERO);
@@ -612,18 +404,9 @@ fn guangdong_sample_with_fractional_emissions() {
 /// feasible and whole, the shortfall true, and `proven` false.
 #[test]
 fn search_limits_fall_back_to_a_feasible_plan() {
-    let c = |q: i64, p: i64, caps: Vec<usize>| Lot {
-        kind: LotKind::Credit,
-        quantity: Decimal::from(q),
-        cost: Some(Decimal::from(p)),
-        caps,
-    };
-    let a = |q: i64, p: i64| Lot {
-        kind: LotKind::Allowance,
-        quantity: Decimal::from(q),
-        cost: Some(Decimal::from(p)),
-        caps: vec![],
-    };
+    let c =
+        |q: i64, p: i64, caps: Vec<usize>| Lot { kind: LotKind::Credit, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps };
+    let a = |q: i64, p: i64| Lot { kind: LotKind::Allowance, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps: vec![] };
     let lots = vec![
         c(18000, 30, vec![0]),
         c(12000, 55, vec![0]),
@@ -633,44 +416,19 @@ fn search_limits_fall_back_to_a_feasible_plan() {
         a(30000, 45),
         a(400000, 45),
     ];
-    let caps = vec![
-        CapBound::Absolute(Decimal::from(48000)),
-        CapBound::Share(Decimal::new(3, 1)),
-    ];
+    let caps = vec![CapBound::Absolute(Decimal::from(48000)), CapBound::Share(Decimal::new(3, 1))];
     let ob: Decimal = "466866.5".parse().unwrap();
     let d = |v: i64| Decimal::from(v);
     // One node, a fractional relaxation: no plan found, allowances alone.
-    let r = optimise_within(
-        ob,
-        &lots,
-        &caps,
-        lp::Limits {
-            nodes: 1,
-            work: u64::MAX,
-        },
-    );
+    let r = optimise_within(ob, &lots, &caps, lp::Limits { nodes: 1, work: u64::MAX });
     assert!(!r.proven);
-    assert_eq!(
-        r.used,
-        vec![d(0), d(0), d(0), d(0), d(0), d(30000), d(400000)]
-    );
+    assert_eq!(r.used, vec![d(0), d(0), d(0), d(0), d(0), d(30000), d(400000)]);
     assert_eq!(r.shortfall, "36866.5".parse::<Decimal>().unwrap());
     // The work limit stops the search at the first plan: feasible, not proven.
-    let r = optimise_within(
-        ob,
-        &lots,
-        &caps,
-        lp::Limits {
-            nodes: NODE_LIMIT,
-            work: 0,
-        },
-    );
+    let r = optimise_within(ob, &lots, &caps, lp::Limits { nodes: NODE_LIMIT, work: 0 });
     assert!(!r.proven);
     assert!(feasible(&lots, &caps, &r.used) && r.used.iter().all(|u| u.fract().is_zero()));
-    assert_eq!(
-        r.shortfall,
-        (ob - r.used.iter().copied().sum::<Decimal>()).max(Decimal::ZERO)
-    );
+    assert_eq!(r.shortfall, (ob - r.used.iter().copied().sum::<Decimal>()).max(Decimal::ZERO));
     // The default limits leave this program alone.
     assert!(optimise(ob, &lots, &caps).proven);
 }

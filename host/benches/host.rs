@@ -128,7 +128,7 @@ fn fmt_n(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -206,7 +206,7 @@ fn main() {
     }
 
     println!("\nSummary (each ratio against a baseline measured in this run)");
-    println!("{:<4} {:<26} {:<30} {:<28} {:<26} {}", "#", "measured (median)", "baseline (median)", "ratio", "target", "result");
+    println!("{:<4} {:<26} {:<30} {:<28} {:<26} result", "#", "measured (median)", "baseline (median)", "ratio", "target");
     println!("{}", "-".repeat(4 + 1 + 26 + 1 + 30 + 1 + 28 + 1 + 26 + 1 + 6));
     for v in &verdicts {
         println!(

@@ -121,11 +121,14 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
     Ok(all)
 }
 
+/// The jurisdictions of a run that failed, each with its error.
+pub type Failures = Vec<(String, RunError)>;
+
 /// Evaluates each loaded input. With one jurisdiction its error is the run's
 /// (nothing is written). With several, a jurisdiction that fails (its input,
 /// its rules or its plugin) is returned among the failures and the others go
 /// on; the run fails only if none succeeds.
-pub fn evaluate_all(host: &Host, loaded: &mut [Loaded]) -> Result<(Vec<Report>, Vec<(String, RunError)>), RunError> {
+pub fn evaluate_all(host: &Host, loaded: &mut [Loaded]) -> Result<(Vec<Report>, Failures), RunError> {
     let mut reports = Vec::new();
     let mut failures = Vec::new();
     let several = loaded.len() > 1;

@@ -112,7 +112,7 @@ pub enum BundleError {
     #[error("plugin {id} ({at}): plugin.toml says contract {manifest}, the component exports {component}; repack the bundle")]
     ContractDisagrees { id: String, at: String, manifest: String, component: Version },
     #[error("plugin {id} ({at}): {0}", .source)]
-    Rules { id: String, at: String, source: RulesError },
+    Rules { id: String, at: String, source: Box<RulesError> },
     #[error(
         "plugin {id} ({at}) is refused: {reason}. Only bundles signed by a trusted key load while keys are trusted (--trust, LVYUE_TRUSTED_KEYS)"
     )]
@@ -234,7 +234,11 @@ impl Bundle {
                 .filter(|(name, _)| name.starts_with(&prefix))
                 .map(|(name, bytes)| (format!("rules/{name}"), String::from_utf8_lossy(bytes).into_owned()))
                 .collect();
-            let set = RuleSet::from_sources(j, &files).map_err(|source| BundleError::Rules { id: id.clone(), at: at.clone(), source })?;
+            let set = RuleSet::from_sources(j, &files).map_err(|source| BundleError::Rules {
+                id: id.clone(),
+                at: at.clone(),
+                source: Box::new(source),
+            })?;
             rules.push(set);
         }
         Ok(Bundle { manifest, component, rules, templates, contract: exported, origin })
@@ -268,10 +272,10 @@ impl Bundle {
         let manifest: Manifest =
             toml::from_str(&manifest_text).map_err(|e| BundleError::BadManifest { at: at.clone(), message: e.to_string() })?;
         // Refuse an incompatible contract before reading (let alone compiling) the component.
-        if let Some(wanted) = parse_range(&manifest.contract) {
-            if !wanted.runs_on(CONTRACT_VERSION) {
-                return Bundle::verify(&manifest_text, Arc::from(Vec::new()), Vec::new(), Vec::new(), Origin::Path(dir.to_path_buf()));
-            }
+        if let Some(wanted) = parse_range(&manifest.contract)
+            && !wanted.runs_on(CONTRACT_VERSION)
+        {
+            return Bundle::verify(&manifest_text, Arc::from(Vec::new()), Vec::new(), Vec::new(), Origin::Path(dir.to_path_buf()));
         }
         let wasm_path = dir.join(&manifest.component.file);
         let component = std::fs::read(&wasm_path).map_err(|e| unreadable(&wasm_path, e))?;

@@ -345,10 +345,10 @@ fn check_cell(col: &ColumnSpec, v: &RawValue, unit: Option<&(String, String)>) -
                 let unit = unit.map(|(_, to)| format!(" {to}")).unwrap_or_default();
                 return Err((format!("绝对值小于 {bound}{unit} 的数字"), format!("a number smaller than {bound}{unit} in size")));
             }
-            if let Some(min) = col.minimum.as_deref().and_then(decimal::parse) {
-                if d < min {
-                    return Err((format!("不小于 {min} 的数字"), format!("a number not less than {min}")));
-                }
+            if let Some(min) = col.minimum.as_deref().and_then(decimal::parse)
+                && d < min
+            {
+                return Err((format!("不小于 {min} 的数字"), format!("a number not less than {min}")));
             }
             Ok(Value::Number(decimal::format(d)))
         }

@@ -194,8 +194,8 @@ pub fn build_into(
     // A fixed creation time: the same declaration gives the same bytes.
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
-            .set_title(&format!("{} input", info.id))
-            .set_author(&format!("lvyue {}", crate::TOOL_VERSION))
+            .set_title(format!("{} input", info.id))
+            .set_author(format!("lvyue {}", crate::TOOL_VERSION))
             .set_creation_datetime(&rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?),
     );
     wb.save_to_buffer()

@@ -77,13 +77,13 @@ pub fn col_letter(i: u32) -> String {
 pub fn split_unit(header: &str) -> (String, Option<String>) {
     let h = header.trim();
     for (open, close) in [('[', ']'), ('(', ')'), ('（', '）'), ('【', '】')] {
-        if h.ends_with(close) {
-            if let Some(start) = h.rfind(open) {
-                let unit = h[start + open.len_utf8()..h.len() - close.len_utf8()].trim().to_string();
-                let name = h[..start].trim().to_string();
-                if !name.is_empty() {
-                    return (name, (!unit.is_empty()).then_some(unit));
-                }
+        if h.ends_with(close)
+            && let Some(start) = h.rfind(open)
+        {
+            let unit = h[start + open.len_utf8()..h.len() - close.len_utf8()].trim().to_string();
+            let name = h[..start].trim().to_string();
+            if !name.is_empty() {
+                return (name, (!unit.is_empty()).then_some(unit));
             }
         }
     }

@@ -367,10 +367,10 @@ impl Report {
         use std::collections::HashMap;
         let mut values: HashMap<String, rust_decimal::Decimal> = HashMap::new();
         for p in &self.parameters {
-            if p.kind == Kind::Number {
-                if let Some(d) = crate::decimal::parse(&p.value) {
-                    values.insert(p.key.clone(), d);
-                }
+            if p.kind == Kind::Number
+                && let Some(d) = crate::decimal::parse(&p.value)
+            {
+                values.insert(p.key.clone(), d);
             }
         }
         for m in &self.metrics {

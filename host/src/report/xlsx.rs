@@ -555,11 +555,11 @@ fn finish(mut wb: Workbook, reports: &[&Report]) -> Result<Vec<u8>, XlsxError> {
     let title = join(&|r| format!("{} {}", r.jurisdiction, r.year));
     let tool = reports.first().map(|r| r.tool.clone()).unwrap_or_default();
     let props = DocProperties::new()
-        .set_title(&format!("{title} compliance report"))
+        .set_title(format!("{title} compliance report"))
         .set_subject("lvyue compliance report")
         .set_author(&tool)
         .set_company("lvyue")
-        .set_comment(&format!("plugin {ids} {versions} sha256 {digests}"))
+        .set_comment(format!("plugin {ids} {versions} sha256 {digests}"))
         .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1)?)
         .set_custom_property("lvyue_tool", tool.as_str())
         .set_custom_property("plugin_id", ids.as_str())

@@ -242,16 +242,16 @@ pub fn run_case(host: &Host, jurisdiction: &str, path: &Path, case: &Case) -> Ca
                 failures.push(format!("{}: expected amount {a}, got {:?}", d.subject, got.amount));
             }
         }
-        if let Some(r) = &d.reasons {
-            if &got.reasons != r {
-                failures.push(format!("{}: expected reasons {r:?}, got {:?}", d.subject, got.reasons));
-            }
+        if let Some(r) = &d.reasons
+            && &got.reasons != r
+        {
+            failures.push(format!("{}: expected reasons {r:?}, got {:?}", d.subject, got.reasons));
         }
     }
-    if let Some(max) = case.expect.max_fuel {
-        if report.run.fuel_used > max {
-            failures.push(format!("fuel used {} exceeds the case's ceiling {max}", report.run.fuel_used));
-        }
+    if let Some(max) = case.expect.max_fuel
+        && report.run.fuel_used > max
+    {
+        failures.push(format!("fuel used {} exceeds the case's ceiling {max}", report.run.fuel_used));
     }
     result(failures)
 }

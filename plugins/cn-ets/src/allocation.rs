@@ -126,7 +126,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         }
         let mut unit_params: Vec<String> = vec![gen_key.clone(), heat_key.into(), P_FF_CATEGORIES.into()];
 
-        let ff_value = if ff_categories.iter().any(|c| *c == category) {
+        let ff_value = if ff_categories.contains(&category) {
             match load {
                 Some(f) if f > Decimal::ONE => {
                     ev.finding(

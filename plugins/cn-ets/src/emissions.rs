@@ -45,6 +45,7 @@ struct Computed {
 }
 
 /// What became of a row's emissions.
+#[allow(clippy::large_enum_variant)] // one per row, moved once: boxing would add an allocation per row
 enum Outcome {
     Computed(Computed),
     /// Neither emissions nor activity data to compute them.
@@ -412,10 +413,10 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
         }
     };
     for (col, f) in [("ncv", ncv.as_ref()), ("carbon_content", Some(&cc)), ("oxidation_rate", Some(&of))] {
-        if let Some(f) = f {
-            if f.origin == USER {
-                cells.push(row.at(col));
-            }
+        if let Some(f) = f
+            && f.origin == USER
+        {
+            cells.push(row.at(col));
         }
     }
     let with_defaults = !used.is_empty();

@@ -428,7 +428,7 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     );
     ev.metric_f("allowances_unused_t", num(held - allowances_used), s_left, "allowances_held_t - allowances_used_t");
     // Oldest vintages first (stable: input order within a vintage).
-    vintages.sort_by(|a, b| a.0.cmp(&b.0));
+    vintages.sort_by_key(|a| a.0);
     let mut left = allowances_used;
     let mut leftover_by_vintage: Vec<(Decimal, Decimal)> = Vec::new();
     for (vintage, u) in &vintages {

@@ -595,26 +595,25 @@ pub fn finish(ev: &mut Eval, rows: &Rows, green_deduction: Option<(Decimal, Deci
             });
         }
         let mut parameters: Vec<&str> = Vec::new();
-        if cat.key == "purchased_electricity" {
-            if let Some((covered, deduction, s_green)) = green_deduction {
-                if !covered.is_zero() {
-                    sum -= deduction;
-                    inputs.push(Output::ref_step(s_green));
-                    detail.push(vec![
-                        Value::Text(String::new()),
-                        Value::Text(cat.key.into()),
-                        Value::Text("有绿证对应的绿电（按零排放） Green power covered by certificates (zero)".into()),
-                        Value::Empty,
-                        Value::Text("event".into()),
-                        num(-covered),
-                        Value::Text("MWh".into()),
-                        rows.grid.as_ref().map(|g| num(g.value * Decimal::ONE_THOUSAND)).unwrap_or(Value::Empty),
-                        Value::Text(rows.grid.as_ref().map(|g| g.key.clone()).unwrap_or_default()),
-                        Value::Text(rows.grid.as_ref().map(|g| confidence_of(ev, &g.key)).unwrap_or_default()),
-                        num(-deduction),
-                    ]);
-                }
-            }
+        if cat.key == "purchased_electricity"
+            && let Some((covered, deduction, s_green)) = green_deduction
+            && !covered.is_zero()
+        {
+            sum -= deduction;
+            inputs.push(Output::ref_step(s_green));
+            detail.push(vec![
+                Value::Text(String::new()),
+                Value::Text(cat.key.into()),
+                Value::Text("有绿证对应的绿电（按零排放） Green power covered by certificates (zero)".into()),
+                Value::Empty,
+                Value::Text("event".into()),
+                num(-covered),
+                Value::Text("MWh".into()),
+                rows.grid.as_ref().map(|g| num(g.value * Decimal::ONE_THOUSAND)).unwrap_or(Value::Empty),
+                Value::Text(rows.grid.as_ref().map(|g| g.key.clone()).unwrap_or_default()),
+                Value::Text(rows.grid.as_ref().map(|g| confidence_of(ev, &g.key)).unwrap_or_default()),
+                num(-deduction),
+            ]);
         }
         if let Some(g) = rows.grid.as_ref().filter(|_| ELECTRICITY.contains(&cat.key)) {
             parameters.push(g.key.as_str());

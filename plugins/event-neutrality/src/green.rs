@@ -113,14 +113,14 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
     let contracts: Vec<_> = ev.ctx.table("green_power").rows().collect();
     for row in &contracts {
         let mwh = row.decimal("mwh").unwrap_or(Decimal::ZERO);
-        if let (Some(f), Some(to)) = (row.date("delivered_from").and_then(dates::parse), row.date("delivered_to").and_then(dates::parse)) {
-            if to < f {
-                ev.finding(
-                    "DATE_ORDER",
-                    t(&format!("{}：交割截止日早于起始日", row.source()), &format!("{}: delivery ends before it starts", row.source())),
-                    vec![row.at("delivered_from"), row.at("delivered_to")],
-                );
-            }
+        if let (Some(f), Some(to)) = (row.date("delivered_from").and_then(dates::parse), row.date("delivered_to").and_then(dates::parse))
+            && to < f
+        {
+            ev.finding(
+                "DATE_ORDER",
+                t(&format!("{}：交割截止日早于起始日", row.source()), &format!("{}: delivery ends before it starts", row.source())),
+                vec![row.at("delivered_from"), row.at("delivered_to")],
+            );
         }
         claimed += mwh;
         claimed_cells.push(row.at("mwh"));

@@ -23,7 +23,7 @@ pub fn is_iso_date(s: &str) -> bool {
 
 /// Whether `year` is a Gregorian leap year.
 pub fn is_leap_year(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// The number of days in `month` (1 to 12) of `year`; 0 for any other month.

@@ -8,6 +8,7 @@
 
 use crate::{ColumnSpec, SheetSpec, ValueKind, t};
 
+#[allow(clippy::too_many_arguments)] // one column of a schema table: every argument is a field of the spec
 fn col(key: &str, zh: &str, en: &str, kind: ValueKind, unit: Option<&str>, required: bool, help_zh: &str, help_en: &str) -> ColumnSpec {
     ColumnSpec {
         key: key.to_string(),
@@ -44,6 +45,7 @@ pub fn bool_col(key: &str, zh: &str, en: &str, required: bool, help_zh: &str, he
     col(key, zh, en, ValueKind::Boolean, None, required, help_zh, help_en)
 }
 
+#[allow(clippy::too_many_arguments)] // one sheet of a schema table: every argument is a field of the spec
 fn sheet(
     key: &str,
     zh: &str,

@@ -1012,10 +1012,10 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     // The bases the rules name, as metrics.
     let mut base_names: Vec<String> = vec![rules.cap_base.clone()];
     for sc in &rules.subcaps {
-        if let SubCapBase::Base(b) = &sc.base {
-            if !base_names.contains(b) {
-                base_names.push(b.clone());
-            }
+        if let SubCapBase::Base(b) = &sc.base
+            && !base_names.contains(b)
+        {
+            base_names.push(b.clone());
         }
     }
     let mut bases: Vec<(String, Option<Decimal>)> = Vec::new();
@@ -1566,17 +1566,18 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             _ => p.out.metric(&metric_key, Value::Empty, "t", label, Some(s)),
         }
         cap_rows.push(vec![text(sc.name.clone()), text(sc.text.clone()), bound.map(num).unwrap_or(Value::Empty), num(g_el), num(g_used)]);
-        if let Some(b) = bound {
-            if g_el > g_used && g_used >= b.floor() {
-                p.finding(
-                    "OFFSET_SUBCAP_BINDING",
-                    t(
-                        &format!("分项上限 {}（{}）为 {b} 吨：该组合格 {g_el} 吨，计划使用 {g_used} 吨", sc.name, sc.text),
-                        &format!("Sub-cap {} ({}) is {b} t: {g_el} t eligible in the group, {g_used} t used", sc.name, sc.text),
-                    ),
-                    vec![],
-                );
-            }
+        if let Some(b) = bound
+            && g_el > g_used
+            && g_used >= b.floor()
+        {
+            p.finding(
+                "OFFSET_SUBCAP_BINDING",
+                t(
+                    &format!("分项上限 {}（{}）为 {b} 吨：该组合格 {g_el} 吨，计划使用 {g_used} 吨", sc.name, sc.text),
+                    &format!("Sub-cap {} ({}) is {b} t: {g_el} t eligible in the group, {g_used} t used", sc.name, sc.text),
+                ),
+                vec![],
+            );
         }
     }
 
@@ -1981,29 +1982,31 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
     }
     if let Some(list_text) = p.text_param(P_SECTORS) {
         let sectors = list(list_text);
-        if let Some(s) = &sector {
-            if !sectors.contains(s) && !(sectors.iter().any(|x| x == "industry") && !NON_INDUSTRY.contains(&s.as_str())) {
-                p.finding(
-                    "SECTOR_NOT_COVERED",
-                    t(
-                        &format!("行业 {s} 不在本年度纳入行业清单（{}）中", sectors.join("、")),
-                        &format!("Sector {s} is not on this year's list of covered sectors ({})", sectors.join(", ")),
-                    ),
-                    vec!["entity!sector".into()],
-                );
-            }
+        if let Some(s) = &sector
+            && !sectors.contains(s)
+            && (!sectors.iter().any(|x| x == "industry") || NON_INDUSTRY.contains(&s.as_str()))
+        {
+            p.finding(
+                "SECTOR_NOT_COVERED",
+                t(
+                    &format!("行业 {s} 不在本年度纳入行业清单（{}）中", sectors.join("、")),
+                    &format!("Sector {s} is not on this year's list of covered sectors ({})", sectors.join(", ")),
+                ),
+                vec!["entity!sector".into()],
+            );
         }
     }
     if let Some(list_text) = p.text_param(P_NATIONAL_SECTORS) {
         let nat = list(list_text);
-        if let Some(s) = &sector {
-            if nat.contains(s) && ent.national_year.is_none() {
-                p.finding(
+        if let Some(s) = &sector
+            && nat.contains(s)
+            && ent.national_year.is_none()
+        {
+            p.finding(
                     "NATIONAL_SECTOR_CHECK",
                     t(&format!("{} 年度全国碳市场已覆盖 {s} 行业：若本单位已列入全国市场重点排放单位名单，其该行业排放不再计入试点（条例第二十九条），请在单位信息表填写「纳入全国市场年度」", p.ctx.year()), &format!("In {} the national market covers the {s} sector: if the entity is on the national list, those emissions leave the pilot (Regulation Art. 29); give national_market_year on the entity sheet", p.ctx.year())),
                     vec!["entity!national_market_year".into()],
                 );
-            }
         }
     }
     Ok(())

@@ -12,6 +12,7 @@
 //! year = 2024
 //! inventory = "排放报告.xlsx"                   # optional: found by name otherwise
 //! portfolio = "账户.xlsx"
+//! surrendered = true                           # optional: as --surrendered, for this entity
 //! [options]
 //! carbon_price_cny = "92.5"
 //! ```
@@ -20,10 +21,12 @@
 //!
 //! A manifest has a header row with the columns `entity`, `jurisdiction` (several
 //! separated by `,` `;` or `、`), `year`, `inventory`, `portfolio`, `request` and
-//! `options` (`key=value` pairs separated by `;`); Chinese headers 主体, 市场, 年度,
-//! 排放清单, 持仓, 请求文件, 选项 are read too. Paths are relative to the manifest.
+//! `options` (`key=value` pairs separated by `;`) and `surrendered` (yes/no: the
+//! surrender plan has been carried out, as `--surrendered` for this entity);
+//! Chinese headers 主体, 市场, 年度, 排放清单, 持仓, 请求文件, 选项, 已清缴 are read
+//! too. Paths are relative to the manifest.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::job::JobInput;
@@ -46,6 +49,9 @@ pub struct Item {
     pub label: String,
     /// What to evaluate, or why the entity cannot be evaluated.
     pub input: Result<JobInput, String>,
+    /// Whether this entity's surrender plan has been carried out (`surrendered`
+    /// in entity.toml or the manifest); `None`: as `lvyue batch --surrendered` says.
+    pub surrendered: Option<bool>,
 }
 
 const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
@@ -69,11 +75,11 @@ pub fn from_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Item>, String> {
     let mut items = Vec::with_capacity(subdirs.len());
     for (index, sub) in subdirs.iter().enumerate() {
         let entity = sub.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let (label, input) = match entity_input(sub, defaults) {
-            Ok((label, input)) => (label, Ok(input)),
-            Err(e) => (defaults.year.map(|y| y.to_string()).unwrap_or_else(|| "report".into()), Err(e)),
+        let (label, input, surrendered) = match entity_input(sub, defaults) {
+            Ok((label, input, surrendered)) => (label, Ok(input), surrendered),
+            Err(e) => (defaults.year.map(|y| y.to_string()).unwrap_or_else(|| "report".into()), Err(e), None),
         };
-        items.push(Item { index, entity, label, input });
+        items.push(Item { index, entity, label, input, surrendered });
     }
     Ok(dedup(items))
 }
@@ -87,6 +93,7 @@ struct EntityToml {
     inventory: Option<PathBuf>,
     portfolio: Option<PathBuf>,
     request: Option<PathBuf>,
+    surrendered: Option<bool>,
     #[serde(default)]
     options: toml::Table,
 }
@@ -98,7 +105,7 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
-fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput), String> {
+fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput, Option<bool>), String> {
     let toml_path = sub.join("entity.toml");
     let spec: EntityToml = if toml_path.is_file() {
         let text = std::fs::read_to_string(&toml_path).map_err(|e| format!("{}: {e}", toml_path.display()))?;
@@ -129,7 +136,7 @@ fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput), S
     });
     if let Some(request) = request {
         let label = request.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
-        return Ok((label, JobInput { request: Some(request), options, ..JobInput::default() }));
+        return Ok((label, JobInput { request: Some(request), options, ..JobInput::default() }, spec.surrendered));
     }
     if requests.len() > 1 && spec.inventory.is_none() {
         return Err(format!("{}: several request files; name one with `request = \"…\"` in entity.toml", sub.display()));
@@ -162,7 +169,20 @@ fn entity_input(sub: &Path, defaults: &Defaults) -> Result<(String, JobInput), S
         return Err(format!("{}: no jurisdiction (entity.toml `jurisdiction`, or --jurisdiction)", sub.display()));
     }
     let year = spec.year.or(defaults.year).ok_or_else(|| format!("{}: no year (entity.toml `year`, or --year)", sub.display()))?;
-    Ok((year.to_string(), JobInput { jurisdictions, year: Some(year), inventory: Some(inventory), portfolio, request: None, options }))
+    Ok((
+        year.to_string(),
+        JobInput { jurisdictions, year: Some(year), inventory: Some(inventory), portfolio, request: None, options },
+        spec.surrendered,
+    ))
+}
+
+/// A yes/no cell of a manifest (`yes`, `true`, `1`, `是`, `已清缴`; `no`, `false`, `0`, `否`, `未清缴`).
+fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "是" | "已清缴" => Some(true),
+        "no" | "n" | "false" | "0" | "否" | "未清缴" => Some(false),
+        _ => None,
+    }
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -195,6 +215,7 @@ pub fn from_manifest(path: &Path, defaults: &Defaults) -> Result<Vec<Item>, Stri
     let c_port = col(&["portfolio", "持仓", "账户"]);
     let c_req = col(&["request", "请求文件"]);
     let c_opt = col(&["options", "选项"]);
+    let c_surrendered = col(&["surrendered", "已清缴"]);
     let mut items = Vec::new();
     for (n, row) in it.enumerate() {
         let get = |c: Option<usize>| c.and_then(|c| row.get(c)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
@@ -204,7 +225,11 @@ pub fn from_manifest(path: &Path, defaults: &Defaults) -> Result<Vec<Item>, Stri
         let line = n + 2;
         let entity = get(Some(c_entity)).unwrap_or_else(|| format!("(row {line})"));
         let year_text = get(c_year);
+        let surrendered = get(c_surrendered).map(|s| yes_no(&s).ok_or(s));
         let input = (|| -> Result<(String, JobInput), String> {
+            if let Some(Err(s)) = &surrendered {
+                return Err(format!("manifest row {line}: surrendered `{s}` is not yes or no"));
+            }
             let mut options = defaults.options.clone();
             for (k, v) in parse_options(&get(c_opt).unwrap_or_default())? {
                 options.retain(|(ok, _)| *ok != k);
@@ -241,17 +266,31 @@ pub fn from_manifest(path: &Path, defaults: &Defaults) -> Result<Vec<Item>, Stri
             Ok((label, input)) => (label, Ok(input)),
             Err(e) => (year_text.unwrap_or_else(|| "report".into()), Err(e)),
         };
-        items.push(Item { index: items.len(), entity, label, input });
+        items.push(Item { index: items.len(), entity, label, input, surrendered: surrendered.and_then(Result::ok) });
     }
     Ok(dedup(items))
 }
 
-/// A second item for the same entity and label would write over the first: it fails.
+/// A second item whose outputs would land on the first's files fails: the same
+/// entity and label, or names that differ only in characters a file name cannot
+/// hold (`甲/乙` and `甲_乙`) or in case (the same file on Windows and macOS).
 fn dedup(mut items: Vec<Item>) -> Vec<Item> {
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<(String, String), String> = HashMap::new();
     for item in &mut items {
-        if !seen.insert((item.entity.clone(), item.label.clone())) {
-            item.input = Err(format!("{} {} is listed twice; only the first is evaluated", item.entity, item.label));
+        let key = (super::safe_name(&item.entity).to_lowercase(), super::safe_name(&item.label).to_lowercase());
+        match seen.get(&key) {
+            Some(first) if *first == item.entity => {
+                item.input = Err(format!("{} {} is listed twice; only the first is evaluated", item.entity, item.label))
+            }
+            Some(first) => {
+                item.input = Err(format!(
+                    "{} {}: its outputs would overwrite those of `{first}` (the names differ only in case or in characters a file name cannot hold); rename one",
+                    item.entity, item.label
+                ))
+            }
+            None => {
+                seen.insert(key, item.entity.clone());
+            }
         }
     }
     items
@@ -331,6 +370,35 @@ mod tests {
         assert_eq!(items[1].input.as_ref().unwrap().jurisdictions, ["cn-ets", "cn-guangdong"]);
         assert!(items[2].input.as_ref().unwrap_err().contains("listed twice"));
         assert!(items[3].input.as_ref().unwrap_err().contains("not a year"));
+    }
+
+    #[test]
+    fn surrendered_per_entity() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.csv");
+        std::fs::write(&m, "主体,市场,年度,排放清单,已清缴\n甲,cn-ets,2024,a.xlsx,是\n乙,cn-ets,2024,b.xlsx,no\n丙,cn-ets,2024,c.xlsx,\n丁,cn-ets,2024,d.xlsx,maybe\n").unwrap();
+        let items = from_manifest(&m, &Defaults::default()).unwrap();
+        assert_eq!(items.iter().map(|i| i.surrendered).collect::<Vec<_>>(), [Some(true), Some(false), None, None]);
+        assert!(items[3].input.as_ref().unwrap_err().contains("`maybe` is not yes or no"));
+        let e = dir.path().join("e");
+        std::fs::create_dir_all(&e).unwrap();
+        std::fs::write(e.join("entity.toml"), "jurisdiction = \"cn-ets\"\nyear = 2024\nsurrendered = true\n").unwrap();
+        std::fs::write(e.join("inventory.xlsx"), "").unwrap();
+        let items = from_dir(dir.path(), &Defaults::default()).unwrap();
+        assert_eq!(items.iter().find(|i| i.entity == "e").unwrap().surrendered, Some(true));
+    }
+
+    #[test]
+    fn entities_whose_files_would_collide_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.csv");
+        std::fs::write(&m, "entity,jurisdiction,year,inventory\n甲/乙,cn-ets,2024,a.xlsx\n甲_乙,cn-ets,2024,b.xlsx\nAcme,cn-ets,2024,c.xlsx\nACME,cn-ets,2024,d.xlsx\nAcme,cn-ets,2023,e.xlsx\n").unwrap();
+        let items = from_manifest(&m, &Defaults::default()).unwrap();
+        assert!(items[0].input.is_ok() && items[2].input.is_ok() && items[4].input.is_ok());
+        for (i, first) in [(1, "甲/乙"), (3, "Acme")] {
+            let e = items[i].input.as_ref().unwrap_err();
+            assert!(e.contains("would overwrite") && e.contains(first), "{e}");
+        }
     }
 
     #[test]

@@ -247,7 +247,15 @@ fn clean_partials(dir: &Path) {
 }
 
 fn failure_rows(item: &Item, input: Option<&JobInput>, code: i32, error: &str) -> Vec<FailureRow> {
-    let jurisdictions = input.map(|i| i.jurisdictions.clone()).filter(|j| !j.is_empty()).unwrap_or_else(|| vec![String::new()]);
+    // A request file names its jurisdiction inside: read it back for the failure row
+    // (when the file itself is what failed, the jurisdiction stays empty).
+    let from_request = |i: &JobInput| {
+        i.request.as_deref().and_then(|r| crate::input::request::RequestFile::read(r).ok()).map(|r| vec![r.jurisdiction])
+    };
+    let jurisdictions = input
+        .and_then(|i| if i.jurisdictions.is_empty() { from_request(i) } else { Some(i.jurisdictions.clone()) })
+        .filter(|j| !j.is_empty())
+        .unwrap_or_else(|| vec![String::new()]);
     jurisdictions
         .into_iter()
         .map(|j| FailureRow {
@@ -258,6 +266,11 @@ fn failure_rows(item: &Item, input: Option<&JobInput>, code: i32, error: &str) -
             error: error.to_string(),
         })
         .collect()
+}
+
+/// Whether the item's blocks are recorded as surrendered: its own setting, else the batch's.
+fn surrendered(ctx: &Ctx<'_>, item: &Item) -> bool {
+    item.surrendered.unwrap_or(ctx.opts.surrendered)
 }
 
 fn write_stamp(p: &Paths, stamp: &Stamp) -> Result<(), RunError> {
@@ -295,7 +308,7 @@ fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
         Ok(i) => i,
         Err(e) => return fail(None, String::new(), &RunError::Usage(e.clone())),
     };
-    let digest = match item_digest(&ctx.environment, item, input, ctx.opts.surrendered) {
+    let digest = match item_digest(&ctx.environment, item, input, surrendered(ctx, item)) {
         Ok(d) => d,
         Err(e) => return fail(Some(input), String::new(), &e),
     };
@@ -343,14 +356,14 @@ fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest
                 .find(|l| l.jurisdiction == report.jurisdiction)
                 .ok_or_else(|| RunError::Io("report without its input".into()))?;
             let mut ledger = ledger.lock().expect("lock");
-            let recorded = crate::ledger::bridge::record_report(&mut ledger, host, &item.entity, "batch", ctx.opts.surrendered, l, report)?;
+            let recorded = crate::ledger::bridge::record_report(&mut ledger, host, &item.entity, "batch", surrendered(ctx, item), l, report)?;
             n = recorded.conflicts.len();
             let d = crate::ledger::bridge::input_digest(
                 &item.entity,
                 l,
                 &report.plugin.component_sha256,
                 &crate::ledger::bridge::rules_digest(report),
-                ctx.opts.surrendered,
+                surrendered(ctx, item),
             );
             ledger_stamps.push((report.jurisdiction.clone(), report.year, d));
         }

@@ -41,7 +41,8 @@ pub(crate) struct Args {
     /// serials used twice across entities, years and claims.
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,
-    /// The surrender plans have been carried out: record the blocks as surrendered.
+    /// The surrender plans have been carried out: record the blocks as surrendered
+    /// (an entity's own `surrendered` in entity.toml or the manifest wins).
     #[arg(long)]
     surrendered: bool,
     /// Evaluate every entity again, even those unchanged since the last run.

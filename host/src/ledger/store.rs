@@ -510,6 +510,12 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
         return Ok(Recorded { evaluation_id: *id, version: *version, supersedes: None, unchanged: true, uses, conflicts, notes });
     }
     let version = current.as_ref().map_or(1, |c| c.1 + 1);
+    // The ledger's own findings join the report's (`bridge::findings`: an error per
+    // overlap, a note per serial not read as a range), so the counts and the status
+    // recorded are those of the report the user receives.
+    let errors = rec.findings[0] + conflicts.len() as u32;
+    let infos = rec.findings[2] + notes.len() as u32;
+    let status = if conflicts.is_empty() { rec.status.as_str() } else { "errors" };
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     if let Some((prev, _, _)) = &current {
         // The partial unique index allows one current version: the old one points at
@@ -538,10 +544,10 @@ fn record_in(tx: &Transaction<'_>, rec: &EvaluationRecord, check: bool) -> Resul
         rec.plugin_sha256,
         rec.rules_sha256,
         json(&rec.metrics),
-        rec.findings[0],
+        errors,
         rec.findings[1],
-        rec.findings[2],
-        rec.status,
+        infos,
+        status,
     ])?;
     let id = tx.last_insert_rowid();
     if let Some((prev, _, _)) = &current {

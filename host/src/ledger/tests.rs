@@ -63,6 +63,11 @@ fn two_entities_planning_the_same_block_is_dc03_naming_both() {
         assert!(text.contains("CCER-2016-0001-000001-100000") && text.contains("CCER-2016-0001-050001-150000"), "{text}");
         assert!(text.contains("DC-03"), "{text}");
     }
+    // The overlap is one of the second evaluation's errors in the ledger, as in its report.
+    let rows = l.list(&Filter::default()).unwrap();
+    let count = |entity: &str| rows.iter().find(|r| r.entity == entity).map(|r| (r.errors, r.warnings, r.infos, r.status.clone())).unwrap();
+    assert_eq!(count("甲公司"), (0, 1, 2, "compliant".to_string()));
+    assert_eq!(count("乙公司"), (1, 1, 2, "errors".to_string()));
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::bundle::cache::{CacheOutcome, CompileCache};
-use crate::bundle::{Bundle, BundleError, Origin};
+use crate::bundle::slot::Slot;
+use crate::bundle::{Bundle, BundleError};
 use crate::contract::{Period, PluginInfo, Request};
 use crate::input::{InputProblem, RawTable};
 use crate::report::{self, InputStamp, PluginStamp, Report, Stamp};
@@ -100,8 +101,8 @@ pub struct Evaluate<'a> {
 pub struct Host {
     sandbox: Sandbox,
     cache: Option<CompileCache>,
-    bundles: Vec<Bundle>,
-    refused: Vec<BundleError>,
+    /// Every bundle found, verified on first use ([`crate::bundle::slot`]).
+    slots: Vec<Slot>,
     limits: Limits,
     rules_dir: Option<PathBuf>,
     rules_overrides: Vec<PathBuf>,
@@ -111,18 +112,11 @@ pub struct Host {
 
 impl Host {
     pub fn new(opts: HostOptions) -> anyhow::Result<Host> {
-        let mut bundles = Vec::new();
-        let mut refused = Vec::new();
-        let mut take = |r: Result<Bundle, BundleError>| match r {
-            Ok(b) => bundles.push(b),
-            Err(e) => {
-                tracing::warn!("{e}");
-                refused.push(e)
-            }
-        };
+        let mut slots = Vec::new();
         if !opts.no_builtins {
-            crate::bundle::builtin_bundles().into_iter().for_each(&mut take);
+            slots.extend(crate::builtin::BUILTIN.iter().map(Slot::builtin));
         }
+        let trusted: std::sync::Arc<[ed25519_dalek::VerifyingKey]> = opts.trusted_keys.clone().into();
         for dir in &opts.plugin_dirs {
             let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
                 .map_err(|e| anyhow::anyhow!("plugins folder {}: {e}", dir.display()))?
@@ -130,14 +124,13 @@ impl Host {
                 .filter(|p| p.join("plugin.toml").is_file())
                 .collect();
             subdirs.sort();
-            subdirs.iter().map(|d| Bundle::load_dir_trusted(d, &opts.trusted_keys)).for_each(&mut take);
+            slots.extend(subdirs.into_iter().map(|d| Slot::dir(d, trusted.clone())));
         }
-        opts.bundles.iter().map(|d| Bundle::load_dir_trusted(d, &opts.trusted_keys)).for_each(&mut take);
+        slots.extend(opts.bundles.iter().map(|d| Slot::dir(d.clone(), trusted.clone())));
         Ok(Host {
             sandbox: Sandbox::new()?,
             cache: opts.cache_dir.map(CompileCache::new),
-            bundles,
-            refused,
+            slots,
             limits: opts.limits,
             rules_dir: opts.rules_dir,
             rules_overrides: opts.rules_overrides,
@@ -146,8 +139,9 @@ impl Host {
         })
     }
 
-    pub fn bundles(&self) -> &[Bundle] {
-        &self.bundles
+    /// Every bundle that verifies (verifying those not yet used).
+    pub fn bundles(&self) -> Vec<&Bundle> {
+        self.slots.iter().filter_map(|s| s.get().as_ref().ok()).collect()
     }
 
     /// The same host with more rules override files (a "reform" for a test
@@ -156,8 +150,7 @@ impl Host {
         Host {
             sandbox: self.sandbox.clone(),
             cache: self.cache.clone(),
-            bundles: self.bundles.clone(),
-            refused: Vec::new(),
+            slots: self.slots.clone(),
             limits: self.limits.clone(),
             rules_dir: self.rules_dir.clone(),
             rules_overrides: self.rules_overrides.iter().chain(files).cloned().collect(),
@@ -166,8 +159,9 @@ impl Host {
         }
     }
 
-    pub fn refused(&self) -> &[BundleError] {
-        &self.refused
+    /// Every bundle refused, and why (verifying those not yet used).
+    pub fn refused(&self) -> Vec<&BundleError> {
+        self.slots.iter().filter_map(|s| s.get().as_ref().err()).collect()
     }
 
     pub fn limits(&self) -> &Limits {
@@ -181,13 +175,13 @@ impl Host {
     /// The bundle for a plugin id or a jurisdiction. A bundle loaded from a
     /// path wins over a built-in one for the same jurisdiction.
     pub fn find(&self, id_or_jurisdiction: &str) -> Option<&Bundle> {
-        let matches = |b: &&Bundle| b.manifest.id == id_or_jurisdiction || b.manifest.jurisdictions.iter().any(|j| j == id_or_jurisdiction);
-        self.bundles.iter().rev().find(|b| matches(b) && !matches!(b.origin, Origin::BuiltIn)).or_else(|| self.bundles.iter().find(matches))
+        let candidates = || self.slots.iter().filter(|s| s.answers(id_or_jurisdiction));
+        candidates().rev().filter(|s| !s.is_builtin()).chain(candidates().filter(|s| s.is_builtin())).find_map(|s| s.get().as_ref().ok())
     }
 
     /// The refusal recorded for a bundle with this id or jurisdiction, if any.
     fn refusal_for(&self, what: &str) -> Option<&BundleError> {
-        self.refused.iter().find(|e| e.to_string().contains(&format!("plugin {what} ")))
+        self.slots.iter().filter(|s| s.answers(what)).find_map(|s| s.get().as_ref().err())
     }
 
     /// Compiles (or loads from the cache) and links a bundle's component.

@@ -19,6 +19,7 @@
 pub mod cache;
 pub mod digest;
 pub mod signing;
+pub(crate) mod slot;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -334,14 +335,14 @@ pub fn read_flat(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)
 
 /// The bundles compiled into this binary.
 pub fn builtin_bundles() -> Vec<Result<Bundle, BundleError>> {
-    crate::builtin::BUILTIN
-        .iter()
-        .map(|b| {
-            let rules = b.rules.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
-            let templates = b.templates.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
-            Bundle::verify(b.manifest, Arc::from(b.component), rules, templates, Origin::BuiltIn)
-        })
-        .collect()
+    crate::builtin::BUILTIN.iter().map(verify_builtin).collect()
+}
+
+/// Verifies one built-in bundle.
+pub(crate) fn verify_builtin(b: &crate::builtin::BuiltinBundle) -> Result<Bundle, BundleError> {
+    let rules = b.rules.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
+    let templates = b.templates.iter().map(|(n, t)| (n.to_string(), t.as_bytes().to_vec())).collect();
+    Bundle::verify(b.manifest, Arc::from(b.component), rules, templates, Origin::BuiltIn)
 }
 
 /// Writes a bundle folder (used by tests and by packing).

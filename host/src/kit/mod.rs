@@ -218,7 +218,7 @@ pub fn test(dir: &Path, component: &[u8]) -> Result<Vec<Check>, KitError> {
         .map_err(|e| KitError::Bundle(e.to_string()))?;
     let refused: Vec<String> = host.refused().iter().map(|e| e.to_string()).collect();
     push(&mut checks, "the bundle is accepted by the host (contract, digests, manifest)", refused.clone());
-    let Some(bundle) = host.bundles().first() else { return Ok(checks) };
+    let Some(bundle) = host.bundles().first().copied() else { return Ok(checks) };
     let manifest = bundle.manifest.clone();
     let info = match host.describe(bundle) {
         Ok(i) => {

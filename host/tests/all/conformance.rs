@@ -314,7 +314,7 @@ fn a_future_contract_is_refused_by_its_manifest_range() {
     // A host loading it records the refusal and says so when asked for the plugin.
     let host = host(vec![bundle_dir], test_limits());
     assert!(host.bundles().is_empty());
-    assert!(matches!(host.refused(), [BundleError::ContractRange { .. }]));
+    assert!(matches!(host.refused()[..], [BundleError::ContractRange { .. }]));
     match evaluate(&host, "hostile-future-contract", &[]) {
         Err(RunError::Refused { plugin, reason }) => {
             assert_eq!(plugin, "hostile-future-contract");
@@ -345,7 +345,7 @@ fn a_future_contract_behind_a_lying_manifest_is_refused_by_the_export_check() {
     // Refused at load, so the host never compiles or runs it.
     let host = host(vec![bundle_dir], test_limits());
     assert!(host.bundles().is_empty());
-    assert!(matches!(host.refused(), [BundleError::Contract { .. }]));
+    assert!(matches!(host.refused()[..], [BundleError::Contract { .. }]));
     assert!(matches!(evaluate(&host, "hostile-future-contract", &[]), Err(RunError::Refused { .. })));
 }
 
@@ -547,4 +547,26 @@ fn columns_that_break_the_contract_are_refused() {
         PluginFailure::ResultCap(d) => assert_eq!(d, "4294967295 decisions and table rows returned, the cap is 2000000"),
         other => panic!("expected ResultCap, got {other:?}"),
     }
+}
+
+/// Bundles are verified when used: evaluating one plugin does not read the
+/// component of another (here one whose component was deleted after the host
+/// started), and the broken one is reported when it is asked for, or when all
+/// are listed.
+#[test]
+fn only_the_bundles_used_are_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = bundle(dir.path(), "well-behaved");
+    let broken = bundle(dir.path(), "panic");
+    let host = host(vec![good, broken.clone()], test_limits());
+    std::fs::remove_file(broken.join("plugin.wasm")).unwrap();
+    evaluate(&host, "hostile-well-behaved", &[]).expect("the plugin asked for runs");
+    // Eager verification at start would have hashed the component: a digest-checked
+    // bundle, not a missing file.
+    match evaluate(&host, "hostile-panic", &[]) {
+        Err(RunError::Refused { reason, .. }) => assert!(reason.contains("plugin.wasm"), "{reason}"),
+        other => panic!("expected Refused for the missing component, got {other:?}"),
+    }
+    assert_eq!(host.bundles().len(), 1);
+    assert!(matches!(host.refused()[..], [BundleError::Unreadable { .. }]), "{:?}", host.refused());
 }

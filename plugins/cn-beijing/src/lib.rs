@@ -11,29 +11,9 @@
 //! every number comes from `rules/cn-beijing/`. Options: `carbon_price_cny`,
 //! `surrender_date`.
 
-use lvyue_sdk::offsets::pilot::{self, PilotSpec};
-#[allow(unused_imports)]
-use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind, t};
+use lvyue_sdk::offsets::pilot::PilotSpec;
 
-struct Pilot;
+const SPEC: PilotSpec =
+    PilotSpec { findings: &[], parameters: &[], examples: &[("entity", "allocation_t", &["200000"]), ("entity", "sector", &["building"])] };
 
-const SPEC: PilotSpec = PilotSpec {
-    id: "cn-beijing",
-    name: ("北京碳排放权交易试点履约", "Beijing pilot ETS compliance"),
-    years: &[2021, 2022, 2023, 2024, 2025],
-    findings: &[],
-    parameters: &[],
-    examples: &[("entity", "allocation_t", &["200000"]), ("entity", "sector", &["building"])],
-};
-
-impl lvyue_sdk::Plugin for Pilot {
-    fn describe() -> PluginInfo {
-        pilot::describe(&SPEC)
-    }
-
-    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
-        pilot::evaluate(&SPEC, req, |_p| {})
-    }
-}
-
-lvyue_sdk::export_plugin!(Pilot);
+lvyue_sdk::pilot_plugin!(SPEC);

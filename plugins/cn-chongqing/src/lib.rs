@@ -16,15 +16,9 @@
 
 use lvyue_sdk::offsets::list;
 use lvyue_sdk::offsets::pilot::{self, PilotSpec};
-#[allow(unused_imports)]
-use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind, t};
-
-struct Pilot;
+use lvyue_sdk::{Severity, t};
 
 const SPEC: PilotSpec = PilotSpec {
-    id: "cn-chongqing",
-    name: ("重庆碳排放权交易试点履约", "Chongqing pilot ETS compliance"),
-    years: &[2021, 2022, 2023, 2024, 2025],
     findings: &[(
         "CQ_INDUSTRIAL_ASSUMED",
         Severity::Info,
@@ -35,33 +29,22 @@ const SPEC: PilotSpec = PilotSpec {
     examples: &[("entity", "sector", &["chemicals"])],
 };
 
-impl lvyue_sdk::Plugin for Pilot {
-    fn describe() -> PluginInfo {
-        pilot::describe(&SPEC)
+lvyue_sdk::pilot_plugin!(SPEC, |p| {
+    // The standard names industrial enterprises (scope.sectors = industry);
+    // without a sector the coverage check cannot tell, so the assumption is stated.
+    let industry_only = p.text_opt(pilot::P_SECTORS).is_some_and(|s| list(s) == ["industry"]);
+    let sector_given = p.ctx.table("entity").rows().next().and_then(|r| r.text("sector").map(str::trim)).is_some_and(|s| !s.is_empty());
+    if industry_only && !sector_given {
+        p.finding(
+            "CQ_INDUSTRIAL_ASSUMED",
+            t(
+                "重庆碳市场的纳入标准只适用于工业企业（scope.sectors）：单位信息表未填写行业，本结果按工业企业判断纳入门槛；非工业企业请填写行业",
+                "Chongqing's coverage standard applies to industrial enterprises only (scope.sectors): the entity sheet gives no sector, so this result assumes an industrial enterprise; give the sector if it is not industrial",
+            ),
+            vec!["entity!sector".into()],
+        );
     }
-
-    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
-        pilot::evaluate(&SPEC, req, |p| {
-            // The standard names industrial enterprises (scope.sectors = industry);
-            // without a sector the coverage check cannot tell, so the assumption is stated.
-            let industry_only = p.text_param(pilot::P_SECTORS).is_some_and(|s| list(s) == ["industry"]);
-            let sector_given =
-                p.ctx.table("entity").rows().next().and_then(|r| r.text("sector").map(str::trim)).is_some_and(|s| !s.is_empty());
-            if industry_only && !sector_given {
-                p.finding(
-                    "CQ_INDUSTRIAL_ASSUMED",
-                    t(
-                        "重庆碳市场的纳入标准只适用于工业企业（scope.sectors）：单位信息表未填写行业，本结果按工业企业判断纳入门槛；非工业企业请填写行业",
-                        "Chongqing's coverage standard applies to industrial enterprises only (scope.sectors): the entity sheet gives no sector, so this result assumes an industrial enterprise; give the sector if it is not industrial",
-                    ),
-                    vec!["entity!sector".into()],
-                );
-            }
-        })
-    }
-}
-
-lvyue_sdk::export_plugin!(Pilot);
+});
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@ use lvyue_sdk::{Decimal, EvaluationError, Output, ResultColumn, ResultTable, Ste
 use rust_decimal::MathematicalOps;
 
 use crate::emissions::Emissions;
-use crate::eval::{Eval, missing};
 use crate::spec::*;
+use lvyue_sdk::eval::Eval;
 
 /// The allocation result: `None` fields when allocation was not computed.
 pub struct Allocation {
@@ -92,12 +92,11 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         return not_computed(ev);
     }
 
-    let year = ev.year();
     // The benchmarks first: a year without them (2021, 2022) is named by them.
     for row in units.rows() {
         let key = generation_benchmark_key(row.text("category").unwrap_or(""));
         if !ev.has(&key) {
-            return Err(missing(&key, year));
+            return Err(ev.missing(&key));
         }
     }
     let round = ev.rounding(R_ALLOCATION)?;

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use lvyue_sdk::rounding::Rule;
 use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value, num, t, text};
 
-use crate::eval::Eval;
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
+use lvyue_sdk::eval::Eval;
 
 /// What a source's emissions are called in rounding steps.
 const SOURCE: (&str, &str) = ("排放源排放量", "Source emissions");

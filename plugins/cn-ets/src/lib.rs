@@ -30,46 +30,33 @@
 
 mod allocation;
 mod emissions;
-mod eval;
 mod fuels;
 mod monthly;
 mod spec;
 mod surrender;
 
+use lvyue_sdk::eval::Eval;
+use lvyue_sdk::identity::Identity;
 use lvyue_sdk::{Context, Decimal, EvaluationError, Output, PluginInfo, Request, Step, Value, num, t};
-
-use eval::Eval;
 use spec::*;
 
 struct CnEts;
 
-/// The compliance years these rules are written for (see plugin.toml).
-const YEARS: &[u16] = &[2021, 2022, 2023, 2024, 2025];
+/// Id, version, name and the compliance years these rules are written for: `plugin.toml`.
+const IDENTITY: Identity = lvyue_sdk::identity!();
 
 impl lvyue_sdk::Plugin for CnEts {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: "cn-ets".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            name: t("全国碳排放权交易市场履约", "China national ETS compliance"),
-            jurisdictions: vec!["cn-ets".into()],
-            years: YEARS.to_vec(),
-            parameters: spec::parameters(),
-            metrics: spec::metrics(),
-            findings: spec::findings(),
-            input: spec::input(),
-        }
+        IDENTITY.info(spec::parameters(), CATALOGUE.metric_specs(), CATALOGUE.finding_specs(), spec::input())
     }
 
     fn evaluate(req: Request) -> Result<lvyue_sdk::Evaluation, EvaluationError> {
         // Each call gets a fresh instance that is dropped after it: freeing the
         // request's strings one by one would be wasted time and fuel.
         let req = std::mem::ManuallyDrop::new(req);
-        if req.jurisdiction != "cn-ets" {
-            return Err(EvaluationError::Unsupported(format!("jurisdiction {}", req.jurisdiction)));
-        }
+        IDENTITY.accept(&req)?;
         let ctx = Context::new(&req);
-        let mut ev = Eval::new(&ctx);
+        let mut ev = Eval::new(&ctx, CATALOGUE).year_named("compliance year ");
         // Month-by-month input becomes the annual rows the steps read.
         let Some(expanded) = monthly::expand(&mut ev)? else {
             evaluate(&mut ev)?;

@@ -36,9 +36,9 @@ use lvyue_sdk::{
     fmt_dec, num, t, text,
 };
 
-use crate::eval::Eval;
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
+use lvyue_sdk::eval::Eval;
 
 // ---- items (the keys of plugin.toml's [[input.layout.item]]) ---------------------
 

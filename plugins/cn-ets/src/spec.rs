@@ -1,8 +1,9 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
+use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef};
 use lvyue_sdk::rounding;
 use lvyue_sdk::schemas::{self, example, with_examples};
-use lvyue_sdk::{ColumnSpec, FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind, t};
+use lvyue_sdk::{ColumnSpec, ParameterSpec, Severity, SheetSpec, ValueKind, t};
 
 // ---- parameters ------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ pub fn parameters() -> Vec<ParameterSpec> {
 // ---- metrics ---------------------------------------------------------------------
 
 /// (key, unit, zh, en). Keys are stable: users' scripts depend on them.
-pub const METRICS: &[(&str, &str, &str, &str)] = &[
+pub const METRICS: &[MetricDef] = &[
     ("verified_emissions_t", "tCO2", "核查排放量", "Verified emissions"),
     ("purchased_electricity_memo_t", "tCO2", "购入电力排放（备忘，不计入）", "Purchased electricity emissions (memo, excluded)"),
     ("emissions_with_default_factors_t", "tCO2", "采用缺省排放因子计算的排放量", "Emissions computed with default factors"),
@@ -179,14 +180,10 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("shortfall_cost_cny", "CNY", "购买缺口的成本（缺口 × 碳价）", "Cost of buying the shortfall (shortfall × carbon price)"),
 ];
 
-pub fn metrics() -> Vec<MetricSpec> {
-    METRICS.iter().map(|(k, u, zh, en)| MetricSpec { key: k.to_string(), unit: u.to_string(), label: t(zh, en) }).collect()
-}
-
 // ---- findings --------------------------------------------------------------------
 
 /// (code, severity, zh, en)
-pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
+pub const FINDINGS: &[FindingDef] = &[
     (
         "EMISSIONS_MISSING",
         Severity::Error,
@@ -331,9 +328,8 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("MONTHLY_OTHER_YEAR", Severity::Info, "按月表中有其他年度的数据", "The monthly table has data of other years"),
 ];
 
-pub fn findings() -> Vec<FindingSpec> {
-    FINDINGS.iter().map(|(c, s, zh, en)| FindingSpec { code: c.to_string(), severity: *s, description: t(zh, en) }).collect()
-}
+/// The metrics and findings the plugin reports.
+pub const CATALOGUE: Catalogue = Catalogue::new(METRICS, FINDINGS);
 
 // ---- input sheets ----------------------------------------------------------------
 

@@ -8,8 +8,8 @@ use lvyue_sdk::{
     t, text,
 };
 
-use crate::eval::Eval;
 use crate::spec::*;
+use lvyue_sdk::eval::Eval;
 
 const ELIGIBLE: &str = "eligible";
 const INELIGIBLE: &str = "ineligible";

@@ -12,16 +12,10 @@
 //! every number comes from `rules/cn-guangdong/`. Options: `carbon_price_cny`,
 //! `surrender_date`.
 
-use lvyue_sdk::offsets::pilot::{self, PilotSpec};
-#[allow(unused_imports)]
-use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, ValueKind, t};
-
-struct Pilot;
+use lvyue_sdk::offsets::pilot::PilotSpec;
+use lvyue_sdk::{Decimal, Severity, t};
 
 const SPEC: PilotSpec = PilotSpec {
-    id: "cn-guangdong",
-    name: ("广东碳排放权交易试点履约", "Guangdong pilot ETS compliance"),
-    years: &[2021, 2022, 2023, 2024, 2025],
     findings: &[(
         "GD_PHCER_ANNUAL_SCOPE",
         Severity::Info,
@@ -32,27 +26,17 @@ const SPEC: PilotSpec = PilotSpec {
     examples: &[("entity", "sector", &["paper"])],
 };
 
-impl lvyue_sdk::Plugin for Pilot {
-    fn describe() -> PluginInfo {
-        pilot::describe(&SPEC)
+lvyue_sdk::pilot_plugin!(SPEC, |p| {
+    let used: Decimal =
+        p.credits.iter().filter(|(c, _, _)| c.credit_type == "PHCER" || c.credit_type == "GDPHCER").map(|(_, _, u)| *u).sum();
+    if used > Decimal::ZERO {
+        p.finding(
+            "GD_PHCER_ANNUAL_SCOPE",
+            t(
+                &format!("计划使用碳普惠核证减排量 {used} 吨：省生态环境厅每年确定并公布可用于抵销的碳普惠核证减排量范围、总量和抵销规则（广东省碳普惠交易管理办法），请核对本年度公告"),
+                &format!("The plan uses {used} t of PHCER: each year the provincial department sets the scope, total and rules of PHCER usable as offsets (广东省碳普惠交易管理办法); check this year's notice"),
+            ),
+            vec![],
+        );
     }
-
-    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
-        pilot::evaluate(&SPEC, req, |p| {
-            let used: Decimal =
-                p.credits.iter().filter(|(c, _, _)| c.credit_type == "PHCER" || c.credit_type == "GDPHCER").map(|(_, _, u)| *u).sum();
-            if used > Decimal::ZERO {
-                p.finding(
-                    "GD_PHCER_ANNUAL_SCOPE",
-                    t(
-                        &format!("计划使用碳普惠核证减排量 {used} 吨：省生态环境厅每年确定并公布可用于抵销的碳普惠核证减排量范围、总量和抵销规则（广东省碳普惠交易管理办法），请核对本年度公告"),
-                        &format!("The plan uses {used} t of PHCER: each year the provincial department sets the scope, total and rules of PHCER usable as offsets (广东省碳普惠交易管理办法); check this year's notice"),
-                    ),
-                    vec![],
-                );
-            }
-        })
-    }
-}
-
-lvyue_sdk::export_plugin!(Pilot);
+});

@@ -10,15 +10,10 @@
 //!
 //! Options: `carbon_price_cny`, `surrender_date`.
 
-use lvyue_sdk::offsets::pilot::{self, PilotSpec};
-use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, Severity, t};
-
-struct Shanghai;
+use lvyue_sdk::offsets::pilot::PilotSpec;
+use lvyue_sdk::{Severity, t};
 
 const SPEC: PilotSpec = PilotSpec {
-    id: "cn-shanghai",
-    name: ("上海碳排放交易试点履约", "Shanghai pilot ETS compliance"),
-    years: &[2021, 2022, 2023, 2024, 2025],
     findings: &[(
         "SH_SHCERCIR1_USED",
         Severity::Info,
@@ -33,26 +28,16 @@ const SPEC: PilotSpec = PilotSpec {
     ],
 };
 
-impl lvyue_sdk::Plugin for Shanghai {
-    fn describe() -> PluginInfo {
-        pilot::describe(&SPEC)
+lvyue_sdk::pilot_plugin!(SPEC, |p| {
+    let used: lvyue_sdk::Decimal = p.credits.iter().filter(|(c, _, _)| c.credit_type == "SHCERCIR1").map(|(_, _, u)| *u).sum();
+    if used > lvyue_sdk::Decimal::ZERO {
+        p.finding(
+            "SH_SHCERCIR1_USED",
+            t(
+                &format!("计划使用 SHCERCIR1 {used} 吨：2024年9月13日起可用于上海碳市场配额履约抵销；其是否单独设上限未取得来源，本插件计入总抵销上限"),
+                &format!("The plan uses {used} t of SHCERCIR1: usable for Shanghai compliance offsets from 2024-09-13; whether it has its own cap is not sourced, so it counts against the overall cap"),
+            ),
+            vec![],
+        );
     }
-
-    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
-        pilot::evaluate(&SPEC, req, |p| {
-            let used: lvyue_sdk::Decimal = p.credits.iter().filter(|(c, _, _)| c.credit_type == "SHCERCIR1").map(|(_, _, u)| *u).sum();
-            if used > lvyue_sdk::Decimal::ZERO {
-                p.finding(
-                    "SH_SHCERCIR1_USED",
-                    t(
-                        &format!("计划使用 SHCERCIR1 {used} 吨：2024年9月13日起可用于上海碳市场配额履约抵销；其是否单独设上限未取得来源，本插件计入总抵销上限"),
-                        &format!("The plan uses {used} t of SHCERCIR1: usable for Shanghai compliance offsets from 2024-09-13; whether it has its own cap is not sourced, so it counts against the overall cap"),
-                    ),
-                    vec![],
-                );
-            }
-        })
-    }
-}
-
-lvyue_sdk::export_plugin!(Shanghai);
+});

@@ -14,16 +14,10 @@
 //! `surrender_date`.
 
 use lvyue_sdk::offsets::list;
-use lvyue_sdk::offsets::pilot::{self, PilotSpec};
-#[allow(unused_imports)]
-use lvyue_sdk::{Decimal, Evaluation, EvaluationError, PluginInfo, Request, Severity, Value, ValueKind, t};
-
-struct Pilot;
+use lvyue_sdk::offsets::pilot::PilotSpec;
+use lvyue_sdk::{Severity, Value, ValueKind, t};
 
 const SPEC: PilotSpec = PilotSpec {
-    id: "cn-tianjin",
-    name: ("天津碳排放权交易试点履约", "Tianjin pilot ETS compliance"),
-    years: &[2021, 2022, 2023, 2024, 2025],
     findings: &[
         (
             "TJ_TRANSFER_ALLOWANCES_CANCEL",
@@ -46,68 +40,55 @@ const SPEC: PilotSpec = PilotSpec {
     examples: &[],
 };
 
-impl lvyue_sdk::Plugin for Pilot {
-    fn describe() -> PluginInfo {
-        pilot::describe(&SPEC)
+lvyue_sdk::pilot_plugin!(SPEC, |p| {
+    let entity = p.ctx.table("entity").rows().next();
+    if entity.as_ref().and_then(|r| r.decimal("national_market_year")).is_none() {
+        return;
     }
-
-    fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {
-        pilot::evaluate(&SPEC, req, |p| {
-            let entity = p.ctx.table("entity").rows().next();
-            if entity.as_ref().and_then(|r| r.decimal("national_market_year")).is_none() {
-                return;
-            }
-            let sector = entity.as_ref().and_then(|r| r.text("sector")).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-            let listed = p.text_param("transition.cancel_by_sectors").map(list).unwrap_or_default();
-            let by = match p.param("transition.free_allowances_cancel_by") {
-                Some(Value::Date(d)) => Some(d.clone()),
-                _ => None,
-            };
-            let within = p.num_param("transition.cancel_within_years").ok().flatten();
-            let cells = vec!["entity!national_market_year".to_string(), "entity!sector".to_string()];
-            // Power, steel and cement entities already moved: a date. Everyone else: years from the move.
-            if let Some(s) = sector.as_ref().filter(|s| listed.contains(s)) {
-                if let Some(d) = &by {
-                    let later = within.map(|y| format!("；若在该方案之后才转入，则自转入时间起 {y} 年内注销")).unwrap_or_default();
-                    let later_en =
-                        within.map(|y| format!("; if it moved after that plan, within {y} years of the move")).unwrap_or_default();
-                    p.finding(
-                        "TJ_TRANSFER_ALLOWANCES_CANCEL",
-                        t(
-                            &format!("本单位（{s}）已转入全国碳市场：天津市向其免费分配的剩余配额须于 {d} 前注销（天津市年度配额分配方案）{later}"),
-                            &format!("The entity ({s}) has moved to the national market: the remaining allowances Tianjin allocated to it for free must be cancelled by {d} (Tianjin's annual allocation plan){later_en}"),
-                        ),
-                        cells,
-                    );
-                }
-                return;
-            }
-            let Some(y) = within else { return };
-            let sectors_zh = listed.join("、");
-            let sectors_en = listed.join(", ");
-            let (why_zh, why_en) = match &sector {
-                Some(s) => {
-                    (format!("{s} 不属于已转入的{sectors_zh}行业"), format!("{s} is not one of the sectors already moved: {sectors_en}"))
-                }
-                None => ("未填写行业".to_string(), "no sector given".to_string()),
-            };
-            let (alt_zh, alt_en) = match (&sector, &by) {
-                (None, Some(d)) => (
-                    format!("；若为已转入的{sectors_zh}单位，则须于 {d} 前注销"),
-                    format!("; a {sectors_en} entity already moved must cancel by {d}"),
-                ),
-                _ => (String::new(), String::new()),
-            };
+    let sector = entity.as_ref().and_then(|r| r.text("sector")).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let listed = p.text_opt("transition.cancel_by_sectors").map(list).unwrap_or_default();
+    let by = match p.value_opt("transition.free_allowances_cancel_by") {
+        Some(Value::Date(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let within = p.num_opt("transition.cancel_within_years").ok().flatten();
+    let cells = vec!["entity!national_market_year".to_string(), "entity!sector".to_string()];
+    // Power, steel and cement entities already moved: a date. Everyone else: years from the move.
+    if let Some(s) = sector.as_ref().filter(|s| listed.contains(s)) {
+        if let Some(d) = &by {
+            let later = within.map(|y| format!("；若在该方案之后才转入，则自转入时间起 {y} 年内注销")).unwrap_or_default();
+            let later_en = within.map(|y| format!("; if it moved after that plan, within {y} years of the move")).unwrap_or_default();
             p.finding(
-                "TJ_TRANSFER_CANCEL_WITHIN_YEARS",
+                "TJ_TRANSFER_ALLOWANCES_CANCEL",
                 t(
-                    &format!("本单位转入全国碳市场（{why_zh}）：天津市向其免费分配的剩余配额须自转入时间起 {y} 年内注销（天津市年度配额分配方案）{alt_zh}"),
-                    &format!("The entity moved to the national market ({why_en}): the remaining allowances Tianjin allocated to it for free must be cancelled within {y} years of the move (Tianjin's annual allocation plan){alt_en}"),
+                    &format!("本单位（{s}）已转入全国碳市场：天津市向其免费分配的剩余配额须于 {d} 前注销（天津市年度配额分配方案）{later}"),
+                    &format!("The entity ({s}) has moved to the national market: the remaining allowances Tianjin allocated to it for free must be cancelled by {d} (Tianjin's annual allocation plan){later_en}"),
                 ),
                 cells,
             );
-        })
+        }
+        return;
     }
-}
-
-lvyue_sdk::export_plugin!(Pilot);
+    let Some(y) = within else { return };
+    let sectors_zh = listed.join("、");
+    let sectors_en = listed.join(", ");
+    let (why_zh, why_en) = match &sector {
+        Some(s) => (format!("{s} 不属于已转入的{sectors_zh}行业"), format!("{s} is not one of the sectors already moved: {sectors_en}")),
+        None => ("未填写行业".to_string(), "no sector given".to_string()),
+    };
+    let (alt_zh, alt_en) = match (&sector, &by) {
+        (None, Some(d)) => (
+            format!("；若为已转入的{sectors_zh}单位，则须于 {d} 前注销"),
+            format!("; a {sectors_en} entity already moved must cancel by {d}"),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    p.finding(
+        "TJ_TRANSFER_CANCEL_WITHIN_YEARS",
+        t(
+            &format!("本单位转入全国碳市场（{why_zh}）：天津市向其免费分配的剩余配额须自转入时间起 {y} 年内注销（天津市年度配额分配方案）{alt_zh}"),
+            &format!("The entity moved to the national market ({why_en}): the remaining allowances Tianjin allocated to it for free must be cancelled within {y} years of the move (Tianjin's annual allocation plan){alt_en}"),
+        ),
+        cells,
+    );
+});

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value, fmt_dec, num, t};
 
-use crate::eval::{Eval, column, filled, round_dp, text_or_empty};
 use crate::event::Event;
 use crate::spec::{CATEGORIES, F_FACTOR, F_FUEL, F_GRID, P_GRID_LEVEL, R_SOURCE, category_metric};
+use lvyue_sdk::eval::{Eval, column, filled, round_dp, text_or_empty};
 
 /// Fuels with defaults in rules/event-neutrality/fuels.toml.
 const FUELS: &[&str] = &["natural_gas", "lng", "lpg", "gasoline", "diesel", "kerosene", "fuel_oil"];

@@ -4,8 +4,8 @@ use lvyue_sdk::{Decimal, EvaluationError, Output, Step, Value, num, t};
 use time::Date;
 
 use crate::dates;
-use crate::eval::{Eval, filled, num_or_empty, text_or_empty};
 use crate::spec::P_MIN_EVALUATORS;
+use lvyue_sdk::eval::{Eval, filled, num_or_empty, text_or_empty};
 
 pub struct Event {
     pub end: Date,
@@ -235,10 +235,10 @@ pub fn read(ev: &mut Eval) -> Result<Event, EvaluationError> {
         key: "event".into(),
         name: t("活动信息", "Event"),
         columns: vec![
-            crate::eval::column("field", "字段", "Field", None),
-            crate::eval::column("name_zh", "项目", "Item (zh)", None),
-            crate::eval::column("name_en", "Item", "Item", None),
-            crate::eval::column("value", "内容", "Value", None),
+            lvyue_sdk::eval::column("field", "字段", "Field", None),
+            lvyue_sdk::eval::column("name_zh", "项目", "Item (zh)", None),
+            lvyue_sdk::eval::column("name_en", "Item", "Item", None),
+            lvyue_sdk::eval::column("value", "内容", "Value", None),
         ],
         rows: facts
             .into_iter()

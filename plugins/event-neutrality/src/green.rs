@@ -7,9 +7,9 @@ use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, ResultTable, Step, V
 
 use crate::dates;
 use crate::emissions::Rows;
-use crate::eval::{Eval, column, filled};
 use crate::event::Event;
 use crate::spec::{P_CERT_LEGACY_BEFORE, P_CERT_LEGACY_UNTIL, P_CERT_VALIDITY_YEARS, P_CERT_WINDOW, P_REQUIRES_CERTS};
+use lvyue_sdk::eval::{Eval, column, filled};
 
 pub struct Green {
     pub covered: Decimal,
@@ -142,8 +142,8 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
                     ev.finding(
                         "GREEN_POWER_CLAIM_FACTOR",
                         t(
-                            &format!("绿电 {contract}：声明减排 {a} t ÷ {mwh} MWh，隐含排放因子 {} tCO2/MWh（来源未说明）；{rule_zh}", fmt_dec(crate::eval::round_dp(implied, 4))),
-                            &format!("Green power {contract}: stated {a} t avoided ÷ {mwh} MWh implies {} tCO2/MWh (source not stated); {rule_en}", fmt_dec(crate::eval::round_dp(implied, 4))),
+                            &format!("绿电 {contract}：声明减排 {a} t ÷ {mwh} MWh，隐含排放因子 {} tCO2/MWh（来源未说明）；{rule_zh}", fmt_dec(lvyue_sdk::eval::round_dp(implied, 4))),
+                            &format!("Green power {contract}: stated {a} t avoided ÷ {mwh} MWh implies {} tCO2/MWh (source not stated); {rule_en}", fmt_dec(lvyue_sdk::eval::round_dp(implied, 4))),
                         ),
                         vec![row.at("claimed_avoided_t"), row.at("mwh")],
                     );

@@ -21,47 +21,33 @@
 
 mod dates;
 mod emissions;
-mod eval;
 mod event;
 mod green;
 mod offsets;
 mod spec;
 
-use lvyue_sdk::{Context, EvaluationError, PluginInfo, Request, t};
-
-use eval::Eval;
+use lvyue_sdk::eval::Eval;
+use lvyue_sdk::identity::Identity;
+use lvyue_sdk::{Context, EvaluationError, PluginInfo, Request};
 
 struct EventNeutrality;
 
-/// Event years these rules are written for (see plugin.toml): from the
-/// guideline's year. Grid factors exist for 2021–2023 (later years use the
-/// latest, marked unverified); events of 2019–2020 give their own.
-const YEARS: &[u16] = &[2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026];
+/// Id, version, name and the event years these rules are written for
+/// (`plugin.toml`): from the guideline's year. Grid factors exist for
+/// 2021–2023 (later years use the latest, marked unverified); events of
+/// 2019–2020 give their own.
+const IDENTITY: Identity = lvyue_sdk::identity!();
 
 impl lvyue_sdk::Plugin for EventNeutrality {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: "event-neutrality".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            name: t("大型活动碳中和", "Large-event carbon neutrality"),
-            jurisdictions: vec!["event-neutrality".into()],
-            years: YEARS.to_vec(),
-            parameters: spec::parameters(),
-            metrics: spec::metrics(),
-            findings: spec::findings(),
-            input: spec::input(),
-        }
+        IDENTITY.info(spec::parameters(), spec::CATALOGUE.metric_specs(), spec::CATALOGUE.finding_specs(), spec::input())
     }
 
     fn evaluate(req: Request) -> Result<lvyue_sdk::Evaluation, EvaluationError> {
-        if req.jurisdiction != "event-neutrality" {
-            return Err(EvaluationError::Unsupported(format!("jurisdiction {}", req.jurisdiction)));
-        }
-        if !YEARS.contains(&req.period.year) {
-            return Err(EvaluationError::Unsupported(format!("year {}", req.period.year)));
-        }
+        IDENTITY.accept(&req)?;
+        IDENTITY.accept_year(&req, "year")?;
         let ctx = Context::new(&req);
-        let mut ev = Eval::new(&ctx);
+        let mut ev = Eval::new(&ctx, spec::CATALOGUE);
         let event = event::read(&mut ev)?;
         let rows = emissions::rows(&mut ev, &event)?;
         let green = green::evaluate(&mut ev, &event, &rows)?;

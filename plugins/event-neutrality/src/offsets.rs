@@ -6,10 +6,10 @@ use lvyue_sdk::{ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output
 
 use crate::dates;
 use crate::emissions::Totals;
-use crate::eval::{Eval, column, filled};
 use crate::event::Event;
 use crate::spec::R_SHORTFALL;
 use crate::spec::{F_INSTRUMENT, P_CHINA_ONLY, P_CREDIT_DEADLINE, P_FORESTRY_DEADLINE, P_FORESTRY_ROUTE, P_INCLUSION_LEVEL};
+use lvyue_sdk::eval::{Eval, column, filled};
 
 /// Credits of "CDM or other mechanisms", eligible only from Chinese projects.
 const OTHER_MECHANISMS: &[&str] = &["CDM_CER", "VCS", "GS", "OTHER"];
@@ -28,11 +28,6 @@ fn whole_years(ev: &mut Eval, key: &str) -> Result<i32, EvaluationError> {
         Ok(n) if (1..100).contains(&n) => Ok(n),
         _ => Err(EvaluationError::MissingParameter(format!("{key} (expected a whole number of years, found {v})"))),
     }
-}
-
-fn describe(code: &str) -> (&'static str, &'static str) {
-    let (_, _, zh, en) = crate::spec::FINDINGS.iter().find(|f| f.0 == code).unwrap_or_else(|| panic!("finding {code} declared"));
-    (zh, en)
 }
 
 /// The instrument types in the order the table reports them.
@@ -295,7 +290,7 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
             }
         }
         for (code, zh, en, cells) in &reasons {
-            let (dzh, den) = describe(code);
+            let (dzh, den) = ev.description(code).unwrap_or_else(|| panic!("finding {code} declared"));
             ev.finding(
                 code,
                 t(&format!("{subject}（{qty} t）：{dzh}——{zh}"), &format!("{subject} ({qty} t): {den} — {en}")),
@@ -533,7 +528,7 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
         .map(|(_, zh, en, v)| {
             // For a bar: the share of the larger of emissions and eligible offsets.
             let larger = total.max(eligible);
-            let pct = if larger.is_zero() { Value::Empty } else { num(crate::eval::round_dp(*v * Decimal::ONE_HUNDRED / larger, 1)) };
+            let pct = if larger.is_zero() { Value::Empty } else { num(lvyue_sdk::eval::round_dp(*v * Decimal::ONE_HUNDRED / larger, 1)) };
             vec![Value::Text(format!("{zh} {en}")), Value::Text(zh.to_string()), Value::Text(en.to_string()), num(*v), pct]
         })
         .collect(),

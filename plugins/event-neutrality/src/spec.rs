@@ -1,7 +1,8 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
+use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef};
 use lvyue_sdk::schemas::{self, with_examples};
-use lvyue_sdk::{FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, ValueKind, t};
+use lvyue_sdk::{ParameterSpec, Severity, SheetSpec, ValueKind};
 
 // ---- parameters ------------------------------------------------------------------
 
@@ -172,7 +173,7 @@ pub fn category_metric(key: &str) -> String {
 // ---- metrics ---------------------------------------------------------------------
 
 /// (key, unit, zh, en). Keys are stable: users' scripts depend on them.
-pub const METRICS: &[(&str, &str, &str, &str)] = &[
+pub const METRICS: &[MetricDef] = &[
     ("event_name", "", "活动名称", "Event name"),
     ("event_type", "", "活动类型", "Event type"),
     ("venue", "", "举办场所", "Venue"),
@@ -223,14 +224,10 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("neutral", "", "实现碳中和", "Carbon neutral"),
 ];
 
-pub fn metrics() -> Vec<MetricSpec> {
-    METRICS.iter().map(|(k, u, zh, en)| MetricSpec { key: k.to_string(), unit: u.to_string(), label: t(zh, en) }).collect()
-}
-
 // ---- findings --------------------------------------------------------------------
 
 /// (code, severity, zh, en)
-pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
+pub const FINDINGS: &[FindingDef] = &[
     ("EVENT_ROWS", Severity::Error, "活动信息表须恰好填写一行", "The event sheet must have exactly one row"),
     ("EVENT_YEAR", Severity::Error, "评价年度须为活动开始或结束的年份", "The year must be the year the event starts or ends"),
     ("DATE_ORDER", Severity::Error, "日期先后顺序不正确", "Dates are in the wrong order"),
@@ -350,9 +347,8 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
 ];
 
-pub fn findings() -> Vec<FindingSpec> {
-    FINDINGS.iter().map(|(c, s, zh, en)| FindingSpec { code: c.to_string(), severity: *s, description: t(zh, en) }).collect()
-}
+/// The metrics and findings the plugin reports.
+pub const CATALOGUE: Catalogue = Catalogue::new(METRICS, FINDINGS);
 
 // ---- input sheets ----------------------------------------------------------------
 

@@ -62,6 +62,8 @@ pub mod bindings {
 
 pub mod columns;
 pub mod dates;
+pub mod eval;
+pub mod identity;
 #[cfg(feature = "offsets")]
 pub mod offsets;
 pub mod rounding;
@@ -211,8 +213,8 @@ pub mod export {
     }
 }
 
-/// Exports a type implementing [`Plugin`] as the component's `plugin` interface.
-#[cfg(not(feature = "contract-1-0"))]
+/// Exports a type implementing [`Plugin`] as the component's `plugin` interface
+/// (with contract 1.1, both its calls: `evaluate` with rows and `evaluate-columns`).
 #[macro_export]
 #[rustfmt::skip] // rustfmt cannot parse `export_plugin_bindings!`'s `with_types_in` and misindents the body
 macro_rules! export_plugin {
@@ -228,38 +230,33 @@ macro_rules! export_plugin {
                 ) -> Result<$crate::Evaluation, $crate::EvaluationError> {
                     $crate::export::evaluate_rows::<$ty>(request)
                 }
-                fn evaluate_columns(
-                    request: $crate::bindings::lvyue::compliance::columns::Request,
-                ) -> Result<$crate::bindings::lvyue::compliance::columns::Evaluation, $crate::EvaluationError> {
-                    $crate::export::evaluate_columns::<$ty>(request)
-                }
+                $crate::export_columns!($ty);
             }
             $crate::bindings::export_plugin_bindings!(LvyueExport with_types_in $crate::bindings);
         };
     };
 }
 
-/// Exports a type implementing [`Plugin`] as the component's `plugin` interface (contract 1.0).
+/// Contract 1.1's `evaluate-columns`, inside [`export_plugin!`]; not for plugin code.
+#[doc(hidden)]
+#[cfg(not(feature = "contract-1-0"))]
+#[macro_export]
+macro_rules! export_columns {
+    ($ty:ident) => {
+        fn evaluate_columns(
+            request: $crate::bindings::lvyue::compliance::columns::Request,
+        ) -> Result<$crate::bindings::lvyue::compliance::columns::Evaluation, $crate::EvaluationError> {
+            $crate::export::evaluate_columns::<$ty>(request)
+        }
+    };
+}
+
+/// Contract 1.0 has no `evaluate-columns`.
+#[doc(hidden)]
 #[cfg(feature = "contract-1-0")]
 #[macro_export]
-#[rustfmt::skip] // rustfmt cannot parse `export_plugin_bindings!`'s `with_types_in` and misindents the body
-macro_rules! export_plugin {
-    ($ty:ident) => {
-        const _: () = {
-            struct LvyueExport;
-            impl $crate::bindings::exports::lvyue::compliance::plugin::Guest for LvyueExport {
-                fn describe() -> $crate::PluginInfo {
-                    <$ty as $crate::Plugin>::describe()
-                }
-                fn evaluate(
-                    request: $crate::bindings::lvyue::compliance::types::Request,
-                ) -> Result<$crate::Evaluation, $crate::EvaluationError> {
-                    $crate::export::evaluate_rows::<$ty>(request)
-                }
-            }
-            $crate::bindings::export_plugin_bindings!(LvyueExport with_types_in $crate::bindings);
-        };
-    };
+macro_rules! export_columns {
+    ($ty:ident) => {};
 }
 
 /// The finding code for a result that depends on a parameter not verified in the official text.
@@ -652,14 +649,20 @@ impl Output {
     /// One [`PARAMETER_NOT_VERIFIED`] warning for each parameter in `used`
     /// whose value is not marked verified: the output says what it depends on.
     pub fn report_unverified(&mut self, ctx: &Context, used: &[&str]) {
+        self.report_unverified_noted(ctx, used, false);
+    }
+
+    /// [`Output::report_unverified`], each parameter's note after its text when `notes`.
+    pub(crate) fn report_unverified_noted(&mut self, ctx: &Context, used: &[&str], notes: bool) {
         for p in ctx.unverified_parameters(used) {
             let mark = confidence_name(p.confidence);
+            let note = p.note.as_deref().filter(|_| notes).map(|n| format!(" — {n}")).unwrap_or_default();
             self.finding(
                 Severity::Warning,
                 PARAMETER_NOT_VERIFIED,
                 t(
-                    &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值", p.key, mark, p.reference),
-                    &format!("Parameter {} has confidence {} ({}); the result depends on it", p.key, mark, p.reference),
+                    &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值{note}", p.key, mark, p.reference),
+                    &format!("Parameter {} has confidence {} ({}); the result depends on it{note}", p.key, mark, p.reference),
                 ),
                 vec![],
             );

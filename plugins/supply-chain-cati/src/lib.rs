@@ -27,35 +27,25 @@ mod model;
 mod score;
 mod spec;
 
-use lvyue_sdk::{Context, EvaluationError, Output, PluginInfo, Request, t};
+use lvyue_sdk::identity::Identity;
+use lvyue_sdk::{Context, EvaluationError, Output, PluginInfo, Request};
 
 struct SupplyChainCati;
 
+/// Id, version, name and the assessment years covered (`plugin.toml`; the rules hold values from 2022 on).
+const IDENTITY: Identity = lvyue_sdk::identity!();
+
 impl lvyue_sdk::Plugin for SupplyChainCati {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: "supply-chain-cati".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            name: t("供应链气候行动评分（IPE CATI 式）", "Supply-chain climate action scoring (IPE CATI-style)"),
-            jurisdictions: vec!["supply-chain-cati".into()],
-            years: spec::YEARS.to_vec(),
-            parameters: spec::parameters(),
-            metrics: spec::metric_specs(),
-            findings: spec::finding_specs(),
-            input: spec::input(),
-        }
+        IDENTITY.info(spec::parameters(), spec::CATALOGUE.metric_specs(), spec::CATALOGUE.finding_specs(), spec::input())
     }
 
     fn evaluate(req: Request) -> Result<lvyue_sdk::Evaluation, EvaluationError> {
         // Each call gets a fresh instance that is dropped after it: freeing the
         // request's strings one by one would be wasted time and fuel.
         let req = std::mem::ManuallyDrop::new(req);
-        if req.jurisdiction != "supply-chain-cati" {
-            return Err(EvaluationError::Unsupported(format!("jurisdiction {}", req.jurisdiction)));
-        }
-        if !spec::YEARS.contains(&req.period.year) {
-            return Err(EvaluationError::Unsupported(format!("assessment year {}", req.period.year)));
-        }
+        IDENTITY.accept(&req)?;
+        IDENTITY.accept_year(&req, "assessment year")?;
         let ctx = Context::new(&req);
         let mut out = Output::default();
         score::evaluate(&ctx, &mut out)?;

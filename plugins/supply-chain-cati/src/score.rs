@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use lvyue_sdk::eval::column as col;
 use lvyue_sdk::{
-    ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, EvaluationError, Finding, Output, ResultColumn, ResultTable, Severity,
-    Step, Value, fmt_dec, num, t, text,
+    ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, EvaluationError, Finding, Output, ResultTable, Severity, Step, Value,
+    fmt_dec, num, t, text,
 };
 use rust_decimal::RoundingStrategy;
 
@@ -92,10 +93,6 @@ fn metric(out: &mut Output, key: &str, value: Value, step: u32) {
 
 fn count(n: usize) -> Value {
     num(Decimal::from(n as u64))
-}
-
-fn col(key: &str, zh: &str, en: &str, unit: Option<&str>) -> ResultColumn {
-    ResultColumn { key: key.into(), name: t(zh, en), unit: unit.map(str::to_string) }
 }
 
 /// Lists at most `max` items, then "… (n more)".

@@ -1,10 +1,8 @@
 //! What the plugin declares: areas, parameter keys, metrics, findings, input.
 
+use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef};
 use lvyue_sdk::schemas;
-use lvyue_sdk::{FindingSpec, MetricSpec, ParameterSpec, Severity, SheetSpec, TextZhEn, ValueKind, t};
-
-/// The assessment years covered (the rules hold values from 2022 on).
-pub const YEARS: &[u16] = &[2023, 2024, 2025, 2026];
+use lvyue_sdk::{ParameterSpec, Severity, SheetSpec, TextZhEn, ValueKind, t};
 
 /// The five CATI activity areas, in IPE's order: (key, zh, en).
 pub const AREAS: [(&str, &str, &str); 5] = [
@@ -90,7 +88,7 @@ pub fn parameters() -> Vec<ParameterSpec> {
 // ---- metrics -------------------------------------------------------------------------
 
 /// (key, unit, zh, en). Stable keys: users' scripts depend on them.
-pub const METRICS: &[(&str, &str, &str, &str)] = &[
+pub const METRICS: &[MetricDef] = &[
     ("suppliers_scored", "count", "评分供应商数", "Suppliers scored"),
     ("average_score", "points", "平均得分（满分100）", "Average score (of 100)"),
     ("highest_score", "points", "最高得分", "Highest score"),
@@ -111,19 +109,15 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("indicators_not_ipe", "count", "非 IPE 公开方法的指标数", "Indicators not from IPE's published method"),
 ];
 
-pub fn metric_specs() -> Vec<MetricSpec> {
-    METRICS.iter().map(|(k, u, zh, en)| MetricSpec { key: k.to_string(), unit: u.to_string(), label: t(zh, en) }).collect()
-}
-
 pub fn metric_label(key: &str) -> (&'static str, TextZhEn) {
-    let (_, unit, zh, en) = METRICS.iter().find(|m| m.0 == key).expect("metric declared in METRICS");
+    let (_, unit, zh, en) = CATALOGUE.metric(key);
     (unit, t(zh, en))
 }
 
 // ---- findings ------------------------------------------------------------------------
 
 /// (code, severity, zh, en)
-pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
+pub const FINDINGS: &[FindingDef] = &[
     (
         "METHOD_NOT_IPE",
         Severity::Warning,
@@ -160,9 +154,8 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("ANSWER_VALUE_MISSING", Severity::Error, "数值型指标缺少数值", "A numeric indicator has no value"),
 ];
 
-pub fn finding_specs() -> Vec<FindingSpec> {
-    FINDINGS.iter().map(|(c, s, zh, en)| FindingSpec { code: c.to_string(), severity: *s, description: t(zh, en) }).collect()
-}
+/// The metrics and findings the plugin reports.
+pub const CATALOGUE: Catalogue = Catalogue::new(METRICS, FINDINGS);
 
 // ---- input ---------------------------------------------------------------------------
 

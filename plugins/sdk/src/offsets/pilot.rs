@@ -8,31 +8,56 @@
 //! the pilot's own base, sub-caps, origin and boundary rules; usable pilot
 //! allowances; the optimal surrender plan; deadline and penalty exposure.
 
-use std::collections::BTreeSet;
-
 use crate::schemas::{self, bool_col, choice_col, example, quantity, text_col, with_columns};
 use crate::{
-    ChartKind, ChartSpec, Confidence, Context, Decimal, Decision, Evaluation, EvaluationError, FindingSpec, MetricSpec, Output,
-    ParameterSpec, PluginInfo, Request, ResultColumn, ResultTable, Severity, SheetSpec, Step, TextZhEn, Value, ValueKind, dec, fmt_dec,
-    num, t, text,
+    ChartKind, ChartSpec, Context, Decimal, Decision, Evaluation, EvaluationError, Output, ParameterSpec, PluginInfo, Request,
+    ResultColumn, ResultTable, Severity, SheetSpec, Step, Value, ValueKind, dec, fmt_dec, num, t, text,
 };
 
 use super::plan::{self, CapBound, Lot, LotKind};
 use super::*;
 use crate::dates::is_iso_date;
-use crate::rounding::Rule;
+use crate::eval::{Catalogue, Eval, FindingDef, MetricDef};
+use crate::identity::Identity;
 
-/// What makes one pilot plugin.
+/// What makes one pilot plugin beside its identity (in its `plugin.toml`).
 pub struct PilotSpec {
-    pub id: &'static str,
-    pub name: (&'static str, &'static str),
-    pub years: &'static [u16],
     /// The pilot's own findings (code, severity, zh, en), on top of [`FINDINGS`].
-    pub findings: &'static [(&'static str, Severity, &'static str, &'static str)],
+    pub findings: &'static [FindingDef],
     /// The pilot's own parameters (key, kind, required), on top of [`parameters`].
     pub parameters: &'static [(&'static str, ValueKind, bool)],
     /// Example rows for the templates: (sheet key, column key, values).
     pub examples: &'static [(&'static str, &'static str, &'static [&'static str])],
+}
+
+impl PilotSpec {
+    /// The metrics and findings a pilot reports: the shared ones and its own findings.
+    pub const fn catalogue(&self) -> Catalogue {
+        Catalogue::new(METRICS, FINDINGS).with_findings(self.findings)
+    }
+}
+
+/// A pilot plugin from its [`PilotSpec`] (and its `plugin.toml`), with an
+/// optional hook that adds the pilot's own findings after the shared evaluation:
+/// `lvyue_sdk::pilot_plugin!(SPEC);` or `lvyue_sdk::pilot_plugin!(SPEC, |p| { … });`.
+#[macro_export]
+macro_rules! pilot_plugin {
+    ($spec:expr) => {
+        $crate::pilot_plugin!($spec, |_p| {});
+    };
+    ($spec:expr, $hook:expr) => {
+        struct Pilot;
+        const IDENTITY: $crate::identity::Identity = $crate::identity!();
+        impl $crate::Plugin for Pilot {
+            fn describe() -> $crate::PluginInfo {
+                $crate::offsets::pilot::describe(&$spec, &IDENTITY)
+            }
+            fn evaluate(req: $crate::Request) -> Result<$crate::Evaluation, $crate::EvaluationError> {
+                $crate::offsets::pilot::evaluate(&$spec, &IDENTITY, req, $hook)
+            }
+        }
+        $crate::export_plugin!(Pilot);
+    };
 }
 
 // ---- parameters -------------------------------------------------------------------
@@ -109,7 +134,7 @@ pub fn parameters() -> Vec<ParameterSpec> {
 
 /// (key, unit, zh, en). Sub-cap metrics `subcap_<name>_t` and base metrics
 /// `base_<base>_t` are added per the rules.
-pub const METRICS: &[(&str, &str, &str, &str)] = &[
+pub const METRICS: &[MetricDef] = &[
     ("emissions_all_sources_t", "tCO2", "全部排放源排放量", "Emissions of all sources"),
     ("national_ets_emissions_t", "tCO2", "由全国碳市场管理的排放量", "Emissions governed by the national market"),
     ("indirect_excluded_t", "tCO2", "不纳入的间接排放", "Indirect emissions not covered"),
@@ -146,13 +171,9 @@ pub const METRICS: &[(&str, &str, &str, &str)] = &[
     ("next_allocation_cut_t", "t", "次年配额扣减", "Cut of next year's allocation"),
 ];
 
-pub fn metrics() -> Vec<MetricSpec> {
-    METRICS.iter().map(|(k, u, zh, en)| MetricSpec { key: k.to_string(), unit: u.to_string(), label: t(zh, en) }).collect()
-}
-
 // ---- findings ---------------------------------------------------------------------
 
-pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
+pub const FINDINGS: &[FindingDef] = &[
     (
         "EMISSIONS_MISSING",
         Severity::Error,
@@ -346,14 +367,6 @@ pub const FINDINGS: &[(&str, Severity, &str, &str)] = &[
     ("PENALTY_PRICE_MISSING", Severity::Info, "未提供碳价，无法计算罚款金额", "No carbon price given; penalty not computed"),
     ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
 ];
-
-pub fn findings(spec: &PilotSpec) -> Vec<FindingSpec> {
-    FINDINGS
-        .iter()
-        .chain(spec.findings)
-        .map(|(c, s, zh, en)| FindingSpec { code: c.to_string(), severity: *s, description: t(zh, en) })
-        .collect()
-}
 
 // ---- input sheets -----------------------------------------------------------------
 
@@ -601,121 +614,39 @@ pub fn input(spec: &PilotSpec) -> Vec<SheetSpec> {
     sheets
 }
 
-pub fn describe(spec: &PilotSpec) -> PluginInfo {
-    PluginInfo {
-        id: spec.id.into(),
-        version: "0.1.0".into(),
-        name: t(spec.name.0, spec.name.1),
-        jurisdictions: vec![spec.id.into()],
-        years: spec.years.to_vec(),
-        parameters: parameters().into_iter().chain(spec.parameters.iter().map(|(k, kind, req)| pspec(k, *kind, *req))).collect(),
-        metrics: metrics(),
-        findings: findings(spec),
-        input: input(spec),
-    }
+pub fn describe(spec: &PilotSpec, id: &Identity) -> PluginInfo {
+    let catalogue = spec.catalogue();
+    id.info(
+        parameters().into_iter().chain(spec.parameters.iter().map(|(k, kind, req)| pspec(k, *kind, *req))).collect(),
+        catalogue.metric_specs(),
+        catalogue.finding_specs(),
+        input(spec),
+    )
 }
 
 // ---- evaluation -------------------------------------------------------------------
 
-/// The state of one evaluation, open to the plugin's own additions.
+/// The state of one evaluation, open to the plugin's own additions: the
+/// shared evaluation state ([`Eval`], through `Deref`) and the offsets' verdicts.
 pub struct Pilot<'a> {
     pub spec: &'a PilotSpec,
-    pub ctx: &'a Context<'a>,
-    pub out: Output,
-    pub used_params: BTreeSet<String>,
+    pub id: &'a Identity,
+    pub ev: Eval<'a>,
     /// Every credit holding with its verdict and the tonnes the plan uses.
     pub credits: Vec<(Credit, Verdict, Decimal)>,
     pub rules: Option<OffsetRules>,
 }
 
-impl<'a> Pilot<'a> {
-    pub fn finding(&mut self, code: &str, message: TextZhEn, cells: Vec<String>) {
-        let severity = FINDINGS
-            .iter()
-            .chain(self.spec.findings)
-            .find(|f| f.0 == code)
-            .map(|f| f.1)
-            .unwrap_or_else(|| panic!("finding {code} declared"));
-        self.out.finding(severity, code, message, cells);
+impl<'a> std::ops::Deref for Pilot<'a> {
+    type Target = Eval<'a>;
+    fn deref(&self) -> &Eval<'a> {
+        &self.ev
     }
+}
 
-    fn describe_code(&self, code: &str) -> (&'static str, &'static str) {
-        FINDINGS.iter().chain(self.spec.findings).find(|f| f.0 == code).map(|f| (f.2, f.3)).unwrap_or(("", ""))
-    }
-
-    fn metric(&mut self, key: &str, value: Value, step: u32, formula: Option<&str>) {
-        let (unit, zh, en) = METRICS.iter().find(|m| m.0 == key).map(|m| (m.1, m.2, m.3)).unwrap_or(("t", key, key));
-        let label = t(zh, en);
-        match formula {
-            Some(f) => self.out.metric_with_formula(key, value, unit, label, Some(step), f),
-            None => self.out.metric(key, value, unit, label, Some(step)),
-        }
-    }
-
-    pub fn param(&mut self, key: &str) -> Option<&'a Value> {
-        let p = self.ctx.parameter(key).ok()?;
-        self.used_params.insert(key.to_string());
-        Some(&p.value)
-    }
-
-    pub fn num_param(&mut self, key: &str) -> Result<Option<Decimal>, EvaluationError> {
-        match self.param(key) {
-            None => Ok(None),
-            Some(Value::Number(n)) => dec(n).map(Some).ok_or_else(|| EvaluationError::MissingParameter(format!("{key} (not a decimal)"))),
-            Some(_) => Err(EvaluationError::MissingParameter(format!("{key} (expected a number)"))),
-        }
-    }
-
-    pub fn text_param(&mut self, key: &str) -> Option<&'a str> {
-        match self.param(key) {
-            Some(Value::Text(s)) => Some(s.as_str()),
-            _ => None,
-        }
-    }
-
-    /// A rounding rule of the rules (`<key>.places`, `<key>.mode`), marked used.
-    pub fn rounding(&mut self, key: &str) -> Result<Rule, EvaluationError> {
-        let rule = Rule::read(self.ctx, key)?;
-        for k in rule.parameters() {
-            self.used_params.insert(k.to_string());
-        }
-        Ok(rule)
-    }
-
-    pub fn bool_param(&mut self, key: &str) -> Option<bool> {
-        match self.param(key) {
-            Some(Value::Boolean(b)) => Some(*b),
-            _ => None,
-        }
-    }
-
-    fn fail_if_errors(&mut self) -> Result<(), EvaluationError> {
-        if self.out.has_errors() {
-            let findings = std::mem::take(&mut self.out).finish().findings;
-            return Err(EvaluationError::InvalidInput(findings.into_iter().filter(|f| matches!(f.severity, Severity::Error)).collect()));
-        }
-        Ok(())
-    }
-
-    /// One PARAMETER_NOT_VERIFIED finding per parameter used whose value is not verified.
-    pub fn report_unverified(&mut self) {
-        let used: Vec<&str> = self.used_params.iter().map(String::as_str).collect();
-        // The rounding rules (conventions of this tool) in one finding.
-        let used = crate::rounding::report_unverified(&mut self.out, self.ctx, &used);
-        for p in self.ctx.unverified_parameters(&used) {
-            let mark = crate::confidence_name(p.confidence);
-            let note = p.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
-            let sev = if matches!(p.confidence, Confidence::Secondary) { "secondary" } else { mark };
-            self.out.finding(
-                Severity::Warning,
-                "PARAMETER_NOT_VERIFIED",
-                t(
-                    &format!("参数 {} 的取值可信度为 {}（{}），结果依赖该值{}", p.key, sev, p.reference, note),
-                    &format!("Parameter {} has confidence {} ({}); the result depends on it{}", p.key, sev, p.reference, note),
-                ),
-                vec![],
-            );
-        }
+impl std::ops::DerefMut for Pilot<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.ev
     }
 }
 
@@ -732,16 +663,15 @@ struct Entity {
 }
 
 /// Runs the shared evaluation; `extra` adds the plugin's own findings at the end.
-pub fn evaluate(spec: &PilotSpec, req: Request, extra: impl FnOnce(&mut Pilot)) -> Result<Evaluation, EvaluationError> {
-    if req.jurisdiction != spec.id {
-        return Err(EvaluationError::Unsupported(format!("jurisdiction {}", req.jurisdiction)));
-    }
+pub fn evaluate(spec: &PilotSpec, id: &Identity, req: Request, extra: impl FnOnce(&mut Pilot)) -> Result<Evaluation, EvaluationError> {
+    id.accept(&req)?;
     let ctx = Context::new(&req);
-    let mut p = Pilot { spec, ctx: &ctx, out: Output::default(), used_params: BTreeSet::new(), credits: Vec::new(), rules: None };
+    let ev = Eval::new(&ctx, spec.catalogue()).with_notes();
+    let mut p = Pilot { spec, id, ev, credits: Vec::new(), rules: None };
     run(&mut p)?;
     extra(&mut p);
     p.report_unverified();
-    Ok(p.out.finish())
+    Ok(p.ev.out.finish())
 }
 
 fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
@@ -799,7 +729,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     }
 
     // ---- emissions ---------------------------------------------------------------
-    let indirect_included = match p.bool_param(P_INDIRECT) {
+    let indirect_included = match p.bool_opt(P_INDIRECT) {
         Some(b) => b,
         None => return Err(EvaluationError::MissingParameter(format!("{P_INDIRECT} (no value for compliance year {year})"))),
     };
@@ -862,7 +792,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(all),
         Some("tCO2"),
     );
-    p.metric("emissions_all_sources_t", num(all), s_all, None);
+    p.metric_with("emissions_all_sources_t", num(all), s_all, None);
     let nat_clause = "条例 第二十九条；办法 第十三条 / Regulation Art. 29; Measures Art. 13";
     let mut nat_inputs = national_cells.clone();
     if let Some((_, cell)) = &ent.national_year {
@@ -879,7 +809,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(national),
         Some("tCO2"),
     );
-    p.metric("national_ets_emissions_t", num(national), s_nat, None);
+    p.metric_with("national_ets_emissions_t", num(national), s_nat, None);
     match (&ent.national_year, national_in_force) {
         (Some((y, cell)), Some(true)) if whole_entity_national => {
             p.finding(
@@ -937,7 +867,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(indirect_out),
         Some("tCO2"),
     );
-    p.metric("indirect_excluded_t", num(indirect_out), s_ind, None);
+    p.metric_with("indirect_excluded_t", num(indirect_out), s_ind, None);
     if indirect_out > Decimal::ZERO {
         p.finding(
             "INDIRECT_EXCLUDED",
@@ -959,7 +889,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(gross),
         Some("tCO2"),
     );
-    p.metric(
+    p.metric_with(
         "pilot_gross_emissions_t",
         num(gross),
         s_gross,
@@ -980,7 +910,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(verified),
         Some("tCO2"),
     );
-    p.metric("verified_emissions_t", num(verified), s_ver, Some("pilot_gross_emissions_t - green_power_deduction_t"));
+    p.metric_with("verified_emissions_t", num(verified), s_ver, Some("pilot_gross_emissions_t - green_power_deduction_t"));
     let _ = green_mwh;
     let s_obl_raw = p.out.step(
         Step {
@@ -997,7 +927,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let obligation_rule = p.rounding(R_OBLIGATION)?;
     let r_obl = obligation_rule.record(&mut p.out, ("应清缴配额量", "Obligation"), verified, Some("t"), vec![Output::ref_step(s_obl_raw)]);
     let (obligation, s_obl) = (r_obl.value, r_obl.step);
-    p.metric("obligation_t", num(obligation), s_obl, Some(obligation_rule.wrap_formula("verified_emissions_t").as_str()));
+    p.metric_with("obligation_t", num(obligation), s_obl, Some(obligation_rule.wrap_formula("verified_emissions_t").as_str()));
 
     // ---- coverage ----------------------------------------------------------------
     coverage(p, &ent, gross, s_gross)?;
@@ -1005,7 +935,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     // ---- offsets -----------------------------------------------------------------
     let rules = OffsetRules::read(ctx)?;
     for k in &rules.keys {
-        p.used_params.insert(k.clone());
+        p.used.insert(k.clone());
     }
     let credits_table = ctx.table("credit_holdings");
     let has_credits = !credits_table.is_empty();
@@ -1087,7 +1017,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
                 (value, s, None)
             }
         };
-        p.metric(&key, value.map(num).unwrap_or(Value::Empty), step, if value.is_some() { formula } else { None });
+        p.metric_with(&key, value.map(num).unwrap_or(Value::Empty), step, if value.is_some() { formula } else { None });
         bases.push((b.clone(), value));
     }
     p.fail_if_errors()?;
@@ -1109,7 +1039,12 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     let cap_rule = p.rounding(R_OFFSET_CAP)?;
     let r_cap = cap.map(|c| cap_rule.record(&mut p.out, ("抵销上限", "Offset cap"), c, Some("t"), vec![Output::ref_step(s_cap)]));
     let (cap, s_cap) = (r_cap.map(|r| r.value), r_cap.map_or(s_cap, |r| r.step));
-    p.metric("offset_cap_t", cap.map(num).unwrap_or(Value::Empty), s_cap, r_cap.map(|_| cap_rule.wrap_formula(&cap_formula)).as_deref());
+    p.metric_with(
+        "offset_cap_t",
+        cap.map(num).unwrap_or(Value::Empty),
+        s_cap,
+        r_cap.map(|_| cap_rule.wrap_formula(&cap_formula)).as_deref(),
+    );
 
     // Eligibility, one decision per holding (after the plan, with the tonnes used).
     let mut credits: Vec<(Credit, Verdict, Vec<String>)> = Vec::new();
@@ -1143,7 +1078,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(eligible),
         Some("t"),
     );
-    p.metric("offsets_eligible_t", num(eligible), s_el, None);
+    p.metric_with("offsets_eligible_t", num(eligible), s_el, None);
 
     // Caps for the plan: 0 = overall, then the sub-caps.
     let mut caps: Vec<CapBound> = vec![CapBound::Absolute(cap.unwrap_or(Decimal::ZERO))];
@@ -1175,7 +1110,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         let subject = format!("{kind} {}{vintage}", market.map(|m| format!("{m} ")).unwrap_or_default());
         let reason = if kind != "PILOT-ALLOWANCE" {
             Some("ALLOWANCE_NOT_PILOT")
-        } else if market.is_some_and(|m| m != p.spec.id) {
+        } else if market.is_some_and(|m| m != p.id.id) {
             Some("ALLOWANCE_OTHER_MARKET")
         } else if vintage > year_d {
             Some("ALLOWANCE_FUTURE_VINTAGE")
@@ -1209,7 +1144,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(held),
         Some("t"),
     );
-    p.metric("allowances_held_t", num(held), s_held, None);
+    p.metric_with("allowances_held_t", num(held), s_held, None);
 
     // ---- the plan ----------------------------------------------------------------
     let holdings_rule = p.rounding(R_HOLDINGS)?;
@@ -1337,7 +1272,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(offsets_used),
         Some("t"),
     );
-    p.metric("offsets_used_t", num(offsets_used), s_plan, None);
+    p.metric_with("offsets_used_t", num(offsets_used), s_plan, None);
     let s_unused = p.out.step(
         Step {
             clause: "—",
@@ -1349,7 +1284,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(eligible - offsets_used),
         Some("t"),
     );
-    p.metric("offsets_unused_t", num(eligible - offsets_used), s_unused, Some("offsets_eligible_t - offsets_used_t"));
+    p.metric_with("offsets_unused_t", num(eligible - offsets_used), s_unused, Some("offsets_eligible_t - offsets_used_t"));
     let s_au = p.out.step(
         Step {
             clause: method,
@@ -1361,7 +1296,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(allowances_used),
         Some("t"),
     );
-    p.metric("allowances_used_t", num(allowances_used), s_au, None);
+    p.metric_with("allowances_used_t", num(allowances_used), s_au, None);
     let s_al = p.out.step(
         Step {
             clause: "—",
@@ -1373,7 +1308,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         num(held - allowances_used),
         Some("t"),
     );
-    p.metric("allowances_unused_t", num(held - allowances_used), s_al, Some("allowances_held_t - allowances_used_t"));
+    p.metric_with("allowances_unused_t", num(held - allowances_used), s_al, Some("allowances_held_t - allowances_used_t"));
     let s_sf = p.out.step(
         Step {
             clause: "—",
@@ -1388,7 +1323,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     // What is bought is whole tonnes, rounded as the rules say (up).
     let r_sf = shortfall_rule.record(&mut p.out, ("缺口", "Shortfall"), result.shortfall, Some("t"), vec![Output::ref_step(s_sf)]);
     let s_sf = r_sf.step;
-    p.metric(
+    p.metric_with(
         "shortfall_t",
         num(shortfall),
         s_sf,
@@ -1413,7 +1348,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             Some("CNY"),
             vec![Output::ref_step(s)],
         );
-        p.metric("plan_cost_cny", num(r.value), r.step, None);
+        p.metric_with("plan_cost_cny", num(r.value), r.step, None);
     } else if !lots.is_empty() {
         p.finding(
             "PLAN_PRICES_INCOMPLETE",
@@ -1464,7 +1399,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
                     p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), d_cells.clone())
                 }
                 None => {
-                    let (zh, en) = p.describe_code(code);
+                    let (zh, en) = p.description(code).unwrap_or(("", ""));
                     p.finding(code, t(&format!("{}：{zh}", c.serial), &format!("{}: {en}", c.serial)), cells.clone());
                 }
             }
@@ -1582,7 +1517,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     }
 
     // ---- deadline and penalty -----------------------------------------------------
-    let deadline = match p.param(P_DEADLINE) {
+    let deadline = match p.value_opt(P_DEADLINE) {
         Some(Value::Date(d)) => Some(d.clone()),
         _ => None,
     };
@@ -1597,7 +1532,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         deadline.clone().map(Value::Date).unwrap_or(Value::Empty),
         None,
     );
-    p.metric("surrender_deadline", deadline.clone().map(Value::Date).unwrap_or(Value::Empty), s_dl, None);
+    p.metric_with("surrender_deadline", deadline.clone().map(Value::Date).unwrap_or(Value::Empty), s_dl, None);
     match &deadline {
         None => p.finding(
             "DEADLINE_NOT_SOURCED",
@@ -1696,14 +1631,14 @@ fn new_ccer_failures(p: &mut Pilot, c: &Credit) -> Result<Vec<Failure>, Evaluati
     if reg < from.as_str() {
         return Ok(Vec::new());
     }
-    p.used_params.insert(P_NEW_CCER_FROM.into());
+    p.used.insert(P_NEW_CCER_FROM.into());
     let start_after = if can_start { date_value(p, P_NEW_CCER_START_AFTER) } else { None };
     if start_after.is_some() {
-        p.used_params.insert(P_NEW_CCER_START_AFTER.into());
+        p.used.insert(P_NEW_CCER_START_AFTER.into());
     }
     let window = match p.ctx.parameter(P_NEW_CCER_WINDOW_YEARS) {
         Ok(_) if can_window => {
-            let n = p.num_param(P_NEW_CCER_WINDOW_YEARS)?.unwrap_or_default();
+            let n = p.num_opt(P_NEW_CCER_WINDOW_YEARS)?.unwrap_or_default();
             match fmt_dec(n).parse::<u32>() {
                 Ok(y) if y > 0 => Some(y),
                 _ => {
@@ -1746,7 +1681,7 @@ fn inclusion_other_mechanism(
         if credits[i].1.reasons.contains(&TYPE_NOT_ACCEPTED) {
             continue;
         }
-        p.used_params.insert(P_INCLUSION_TYPES.into());
+        p.used.insert(P_INCLUSION_TYPES.into());
         let (other, other_type, other_row) = (credits[j].0.serial.clone(), credits[j].0.credit_type.clone(), credits[j].0.source.clone());
         let c = &credits[i].0;
         let project = if column == "project_id" { c.project_id.clone() } else { c.project_name.clone() }.unwrap_or_default();
@@ -1781,17 +1716,17 @@ fn green_power(
             num(Decimal::ZERO),
             Some("MWh"),
         );
-        p.metric("green_power_zero_mwh", num(Decimal::ZERO), s_mwh, None);
+        p.metric_with("green_power_zero_mwh", num(Decimal::ZERO), s_mwh, None);
         let s_ded = p.out.step(
             Step { clause, zh: "无绿电调减", en: "No green-power deduction", parameters: &[], inputs: vec![] },
             num(Decimal::ZERO),
             Some("tCO2"),
         );
-        p.metric("green_power_deduction_t", num(Decimal::ZERO), s_ded, None);
+        p.metric_with("green_power_deduction_t", num(Decimal::ZERO), s_ded, None);
         let _ = (elec_t, elec_mwh, mwh_complete);
         return Ok((Decimal::ZERO, Decimal::ZERO, s_mwh, s_ded));
     }
-    let channels = p.text_param(P_GP_CHANNELS).map(list);
+    let channels = p.text_opt(P_GP_CHANNELS).map(list);
     let mut counted = Decimal::ZERO;
     let mut cells = Vec::new();
     match &channels {
@@ -1819,8 +1754,8 @@ fn green_power(
             }
         }
         Some(ch) => {
-            let need_settled = p.bool_param(P_GP_SETTLED).unwrap_or(false);
-            let need_certs = p.bool_param(P_GP_CERTS).unwrap_or(false);
+            let need_settled = p.bool_opt(P_GP_SETTLED).unwrap_or(false);
+            let need_certs = p.bool_opt(P_GP_CERTS).unwrap_or(false);
             for row in table.rows() {
                 let mwh = row.decimal("mwh").unwrap_or(Decimal::ZERO);
                 let channel = row.text("channel").unwrap_or("");
@@ -1890,7 +1825,7 @@ fn green_power(
         num(capped),
         Some("MWh"),
     );
-    p.metric("green_power_zero_mwh", num(capped), s_mwh, None);
+    p.metric_with("green_power_zero_mwh", num(capped), s_mwh, None);
     let mut deduction = Decimal::ZERO;
     if capped > Decimal::ZERO {
         if !mwh_complete || elec_mwh.is_zero() {
@@ -1919,7 +1854,7 @@ fn green_power(
         num(deduction),
         Some("tCO2"),
     );
-    p.metric("green_power_deduction_t", num(deduction), s_ded, None);
+    p.metric_with("green_power_deduction_t", num(deduction), s_ded, None);
     Ok((capped, deduction, s_mwh, s_ded))
 }
 
@@ -1929,7 +1864,7 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
         let specific = sector.as_ref().map(|s| format!("{prefix}{s}"));
         for key in specific.into_iter().chain([format!("{prefix}default")]) {
             if p.ctx.parameter(&key).is_ok() {
-                return Ok(p.num_param(&key)?.map(|v| (key, v)));
+                return Ok(p.num_opt(&key)?.map(|v| (key, v)));
             }
         }
         Ok(None)
@@ -1950,7 +1885,7 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
         th_t.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty),
         Some("tCO2"),
     );
-    p.metric("coverage_threshold_t", th_t.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), s_t, None);
+    p.metric_with("coverage_threshold_t", th_t.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), s_t, None);
     let s_e = p.out.step(
         Step {
             clause,
@@ -1962,7 +1897,7 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
         th_tce.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty),
         Some("tce"),
     );
-    p.metric("coverage_threshold_tce", th_tce.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), s_e, None);
+    p.metric_with("coverage_threshold_tce", th_tce.as_ref().map(|(_, v)| num(*v)).unwrap_or(Value::Empty), s_e, None);
     let by_t = th_t.as_ref().map(|(_, v)| gross >= *v);
     let by_tce = match (&th_tce, &ent.energy) {
         (Some((_, v)), Some((e, _))) => Some(*e >= *v),
@@ -1980,7 +1915,7 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
             vec![],
         );
     }
-    if let Some(list_text) = p.text_param(P_SECTORS) {
+    if let Some(list_text) = p.text_opt(P_SECTORS) {
         let sectors = list(list_text);
         if let Some(s) = &sector
             && !sectors.contains(s)
@@ -1996,15 +1931,16 @@ fn coverage(p: &mut Pilot, ent: &Entity, gross: Decimal, s_gross: u32) -> Result
             );
         }
     }
-    if let Some(list_text) = p.text_param(P_NATIONAL_SECTORS) {
+    if let Some(list_text) = p.text_opt(P_NATIONAL_SECTORS) {
         let nat = list(list_text);
         if let Some(s) = &sector
             && nat.contains(s)
             && ent.national_year.is_none()
         {
+            let year = p.ctx.year();
             p.finding(
                     "NATIONAL_SECTOR_CHECK",
-                    t(&format!("{} 年度全国碳市场已覆盖 {s} 行业：若本单位已列入全国市场重点排放单位名单，其该行业排放不再计入试点（条例第二十九条），请在单位信息表填写「纳入全国市场年度」", p.ctx.year()), &format!("In {} the national market covers the {s} sector: if the entity is on the national list, those emissions leave the pilot (Regulation Art. 29); give national_market_year on the entity sheet", p.ctx.year())),
+                    t(&format!("{} 年度全国碳市场已覆盖 {s} 行业：若本单位已列入全国市场重点排放单位名单，其该行业排放不再计入试点（条例第二十九条），请在单位信息表填写「纳入全国市场年度」", year), &format!("In {} the national market covers the {s} sector: if the entity is on the national list, those emissions leave the pilot (Regulation Art. 29); give national_market_year on the entity sheet", year)),
                     vec!["entity!national_market_year".into()],
                 );
         }
@@ -2017,12 +1953,12 @@ const NON_INDUSTRY: &[&str] =
     &["aviation", "airport", "port", "water_transport", "road_freight", "rail", "data_centre", "building", "other"];
 
 fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>) -> Result<(), EvaluationError> {
-    let mult_min = p.num_param(P_PEN_MIN)?;
-    let mult_max = p.num_param(P_PEN_MAX)?;
-    let fine_min = p.num_param(P_FINE_MIN)?;
-    let fine_max = p.num_param(P_FINE_MAX)?;
-    let cut = p.num_param(P_CUT)?;
-    let fine_cap = p.num_param(P_FINE_CAP)?;
+    let mult_min = p.num_opt(P_PEN_MIN)?;
+    let mult_max = p.num_opt(P_PEN_MAX)?;
+    let fine_min = p.num_opt(P_FINE_MIN)?;
+    let fine_max = p.num_opt(P_FINE_MAX)?;
+    let cut = p.num_opt(P_CUT)?;
+    let fine_cap = p.num_opt(P_FINE_CAP)?;
     let money = p.rounding(R_MONEY)?;
     let tonnes = p.rounding(R_SHORTFALL)?;
     let clause = "试点罚则 / pilot penalty";
@@ -2039,7 +1975,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
             num(pr),
             Some("CNY/t"),
         );
-        p.metric("carbon_price_cny", num(pr), s, None);
+        p.metric_with("carbon_price_cny", num(pr), s, None);
         s
     });
     let sourced = mult_min.is_some() || mult_max.is_some() || fine_min.is_some() || fine_max.is_some() || cut.is_some();
@@ -2097,9 +2033,9 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         match computed {
             Some(v) => {
                 let r = money.record(&mut p.out, ("罚款", "Penalty"), v, Some("CNY"), vec![Output::ref_step(s)]);
-                p.metric(key, num(r.value), r.step, formula.as_deref().map(|f| money.wrap_formula(f)).as_deref());
+                p.metric_with(key, num(r.value), r.step, formula.as_deref().map(|f| money.wrap_formula(f)).as_deref());
             }
-            None => p.metric(key, value, s, formula.as_deref()),
+            None => p.metric_with(key, value, s, formula.as_deref()),
         }
     }
     if short && price.is_none() && (mult_min.is_some() || mult_max.is_some()) {
@@ -2136,9 +2072,9 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
                 Some("t"),
                 vec![Output::ref_step(s)],
             );
-            p.metric("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().map(|f| tonnes.wrap_formula(f)).as_deref());
+            p.metric_with("next_allocation_cut_t", num(rr.value), rr.step, formula.as_deref().map(|f| tonnes.wrap_formula(f)).as_deref());
         }
-        None => p.metric("next_allocation_cut_t", value, s, formula.as_deref()),
+        None => p.metric_with("next_allocation_cut_t", value, s, formula.as_deref()),
     }
     Ok(())
 }

@@ -5,11 +5,11 @@
 //! `plugins/wit/lvyue-compliance-1.0.0/`, `since_v1_1` for 1.1.0), as Zed's
 //! `wasm_host/wit/since_v*.rs`: each holds its generated bindings and the
 //! conversions at its edge. The host's own types are 1.0's (1.1 adds to 1.0
-//! and changes nothing in it); [`packing`] has 1.1's packed forms.
+//! and changes nothing in it); 1.1's packed forms are the `lvyue-columns`
+//! crate's (`plugins/columns`), shared with the plugin SDK.
 
 use std::fmt;
 
-pub mod packing;
 mod since_v1_0;
 pub mod since_v1_1;
 

@@ -9,9 +9,17 @@
 //! columnar request, computing each table's [`wit::Origin`] so that no cell
 //! reference crosses the boundary; [`from_columns`] checks the plugin's
 //! columnar evaluation and turns it into the host's [`Evaluation`].
+//!
+//! The wire format itself (packed decimals, day numbers, bits, text buffers,
+//! references computed from an origin) is the `lvyue-columns` crate's, which
+//! the plugin SDK uses too; this module converts between it and the
+//! generated types, and guesses each table's origin from its references.
 
-use super::packing::{self, Bits, DAY_TEXT, SCALE_TEXT};
 use super::since_v1_0::{Cell, Decision, Evaluation, Finding, Request, ResultTable, Row, Table, TextZhEn, TraceStep, Value, ValueKind};
+use lvyue_columns::{
+    Column, ColumnOrigin, DatesOut, DatesView, KindScan, NumbersOut, NumbersView, Origin, TextsOut, TextsView, Values, ValuesView,
+    WireValue,
+};
 
 wasmtime::component::bindgen!({
     path: "../plugins/wit/lvyue-compliance-1.1.0",
@@ -27,228 +35,45 @@ pub use self::lvyue::compliance::columns as wit;
 
 // ---- host → plugin -------------------------------------------------------------
 
-/// Strings gathered into one `texts`.
-#[derive(Default)]
-struct TextsOut {
-    data: String,
-    ends: Vec<u32>,
+lvyue_columns::wire_types!(Value, ValueKind);
+
+fn texts(t: TextsOut) -> Result<wit::Texts, String> {
+    if t.too_large() {
+        return Err(format!("a text column of {} bytes is over the contract's 4 GiB", t.data.len()));
+    }
+    Ok(wit::Texts { data: t.data, ends: t.ends })
 }
 
-impl TextsOut {
-    fn with_capacity(n: usize) -> TextsOut {
-        TextsOut { data: String::new(), ends: Vec::with_capacity(n) }
-    }
-
-    fn push(&mut self, s: &str) {
-        self.data.push_str(s);
-        self.ends.push(self.data.len() as u32);
-    }
-
-    fn finish(self) -> Result<wit::Texts, String> {
-        if self.data.len() > u32::MAX as usize {
-            return Err(format!("a text column of {} bytes is over the contract's 4 GiB", self.data.len()));
-        }
-        Ok(wit::Texts { data: self.data, ends: self.ends })
-    }
+fn numbers(n: NumbersOut) -> Result<wit::Numbers, String> {
+    Ok(wit::Numbers { mantissas: n.mantissas, scales: n.scales, texts: texts(n.texts)? })
 }
 
-#[derive(Default)]
-struct NumbersOut {
-    mantissas: Vec<i64>,
-    scales: Vec<u8>,
-    texts: TextsOut,
+fn dates(d: DatesOut) -> Result<wit::Dates, String> {
+    Ok(wit::Dates { days: d.days, texts: texts(d.texts)? })
 }
 
-impl NumbersOut {
-    fn with_capacity(n: usize) -> NumbersOut {
-        NumbersOut { mantissas: Vec::with_capacity(n), scales: Vec::with_capacity(n), texts: TextsOut::default() }
-    }
-
-    fn push(&mut self, text: &str) {
-        match packing::pack_decimal(text) {
-            Some((m, s)) => {
-                self.mantissas.push(m);
-                self.scales.push(s);
-            }
-            None => {
-                self.mantissas.push(0);
-                self.scales.push(SCALE_TEXT);
-                self.texts.push(text);
-            }
-        }
-    }
-
-    fn push_empty(&mut self) {
-        self.mantissas.push(0);
-        self.scales.push(0);
-    }
-
-    fn finish(self) -> Result<wit::Numbers, String> {
-        Ok(wit::Numbers { mantissas: self.mantissas, scales: self.scales, texts: self.texts.finish()? })
-    }
-}
-
-#[derive(Default)]
-struct DatesOut {
-    days: Vec<i32>,
-    texts: TextsOut,
-}
-
-impl DatesOut {
-    fn push(&mut self, text: &str) {
-        match packing::pack_date(text) {
-            Some(d) => self.days.push(d),
-            None => {
-                self.days.push(DAY_TEXT);
-                self.texts.push(text);
-            }
-        }
-    }
-
-    fn finish(self) -> Result<wit::Dates, String> {
-        Ok(wit::Dates { days: self.days, texts: self.texts.finish()? })
-    }
-}
-
-/// The kinds of the columns of a table, seen row by row: one kind, several
-/// (`mixed`), and the text bytes (to size the buffers once).
-pub struct KindScan {
-    kinds: Vec<Option<ValueKind>>,
-    mixed: Vec<bool>,
-    bytes: Vec<usize>,
-}
-
-impl KindScan {
-    pub fn new(columns: usize) -> KindScan {
-        KindScan { kinds: vec![None; columns], mixed: vec![false; columns], bytes: vec![0; columns] }
-    }
-
-    #[inline]
-    pub fn see(&mut self, j: usize, v: &Value) {
-        let k = match v {
-            Value::Empty => return,
-            Value::Number(_) => ValueKind::Number,
-            Value::Text(t) => {
-                self.bytes[j] += t.len();
-                ValueKind::Text
-            }
-            Value::Date(_) => ValueKind::Date,
-            Value::Boolean(_) => ValueKind::Boolean,
-        };
-        match self.kinds[j] {
-            None => self.kinds[j] = Some(k),
-            Some(a) if a != k => self.mixed[j] = true,
-            _ => {}
-        }
-    }
-
-    /// One builder per column, for `rows` rows.
-    pub fn builders(&self, rows: usize) -> Vec<ColumnOut> {
-        (0..self.kinds.len()).map(|j| ColumnOut::new(self.kinds[j], self.mixed[j], rows, self.bytes[j])).collect()
-    }
-}
-
-enum Builder {
-    Numbers(NumbersOut),
-    Texts(TextsOut),
-    Dates(DatesOut),
-    Booleans(Bits),
-    Mixed { kinds: Vec<ValueKind>, numbers: NumbersOut, texts: TextsOut, dates: DatesOut, booleans: Bits },
-}
-
-/// A column under construction, its kind decided beforehand ([`KindScan`]).
-pub struct ColumnOut {
-    present: Bits,
-    values: Builder,
-}
-
-impl ColumnOut {
-    fn new(kind: Option<ValueKind>, mixed: bool, rows: usize, text_bytes: usize) -> ColumnOut {
-        let values = match (mixed, kind.unwrap_or(ValueKind::Text)) {
-            (true, _) => Builder::Mixed {
-                kinds: Vec::with_capacity(rows),
-                numbers: NumbersOut::default(),
-                texts: TextsOut { data: String::with_capacity(text_bytes), ends: Vec::new() },
-                dates: DatesOut::default(),
-                booleans: Bits::default(),
-            },
-            (false, ValueKind::Number) => Builder::Numbers(NumbersOut::with_capacity(rows)),
-            (false, ValueKind::Text) => {
-                Builder::Texts(TextsOut { data: String::with_capacity(text_bytes), ends: Vec::with_capacity(rows) })
-            }
-            (false, ValueKind::Date) => Builder::Dates(DatesOut { days: Vec::with_capacity(rows), texts: TextsOut::default() }),
-            (false, ValueKind::Boolean) => Builder::Booleans(Bits::with_capacity(rows)),
-        };
-        ColumnOut { present: Bits::with_capacity(rows), values }
-    }
-
-    /// Adds the next row's value (of the kind scanned, or empty).
-    #[inline]
-    pub fn push(&mut self, v: &Value) {
-        self.present.push(!matches!(v, Value::Empty));
-        match (&mut self.values, v) {
-            (Builder::Numbers(out), Value::Number(t)) => out.push(t),
-            (Builder::Numbers(out), _) => out.push_empty(),
-            (Builder::Texts(out), Value::Text(t)) => out.push(t),
-            (Builder::Texts(out), _) => out.push(""),
-            (Builder::Dates(out), Value::Date(t)) => out.push(t),
-            (Builder::Dates(out), _) => out.days.push(0),
-            (Builder::Booleans(out), v) => out.push(matches!(v, Value::Boolean(true))),
-            (Builder::Mixed { kinds, numbers, texts, dates, booleans }, v) => {
-                let k = match v {
-                    Value::Empty => return,
-                    Value::Number(t) => {
-                        numbers.push(t);
-                        ValueKind::Number
-                    }
-                    Value::Text(t) => {
-                        texts.push(t);
-                        ValueKind::Text
-                    }
-                    Value::Date(t) => {
-                        dates.push(t);
-                        ValueKind::Date
-                    }
-                    Value::Boolean(b) => {
-                        booleans.push(*b);
-                        ValueKind::Boolean
-                    }
-                };
-                kinds.push(k);
-            }
-        }
-    }
-
-    pub fn finish(self) -> Result<wit::Column, String> {
-        let values = match self.values {
-            Builder::Numbers(n) => wit::ColumnValues::Numbers(n.finish()?),
-            Builder::Texts(t) => wit::ColumnValues::Texts(t.finish()?),
-            Builder::Dates(d) => wit::ColumnValues::Dates(d.finish()?),
-            Builder::Booleans(b) => wit::ColumnValues::Booleans(b.into_bytes()),
-            Builder::Mixed { kinds, numbers, texts, dates, booleans } => wit::ColumnValues::Mixed(wit::MixedValues {
-                kinds,
-                numbers: numbers.finish()?,
-                texts: texts.finish()?,
-                dates: dates.finish()?,
-                booleans: booleans.into_bytes(),
-            }),
-        };
-        Ok(wit::Column { present: self.present.into_bytes(), values })
-    }
+/// A column packed by [`lvyue_columns`], as the generated type (the vectors moved, not copied).
+fn column(c: Column<ValueKind>) -> Result<wit::Column, String> {
+    let values = match c.values {
+        Values::Numbers(n) => wit::ColumnValues::Numbers(numbers(n)?),
+        Values::Texts(t) => wit::ColumnValues::Texts(texts(t)?),
+        Values::Dates(d) => wit::ColumnValues::Dates(dates(d)?),
+        Values::Booleans(b) => wit::ColumnValues::Booleans(b),
+        Values::Mixed(m) => wit::ColumnValues::Mixed(wit::MixedValues {
+            kinds: m.kinds,
+            numbers: numbers(m.numbers)?,
+            texts: texts(m.texts)?,
+            dates: dates(m.dates)?,
+            booleans: m.booleans,
+        }),
+    };
+    Ok(wit::Column { present: c.present, values })
 }
 
 /// Packs values (one per row) as a column: one typed list when they are of
 /// one kind, `mixed` otherwise.
 pub fn pack_column<'v>(values: impl Iterator<Item = &'v Value> + Clone) -> Result<wit::Column, String> {
-    let mut scan = KindScan::new(1);
-    let mut rows = 0;
-    for v in values.clone() {
-        scan.see(0, v);
-        rows += 1;
-    }
-    let mut out = scan.builders(rows).pop().expect("one column");
-    values.for_each(|v| out.push(v));
-    out.finish()
+    column(lvyue_columns::pack_column(values.map(WireValue::wire)))
 }
 
 /// The rest of `s` after the decimal digits of `n` (no leading zeros).
@@ -354,7 +179,7 @@ pub fn pack_table(table: &Table) -> Result<wit::Table, String> {
         numbers.push(n);
         next = n.saturating_add(1);
         for (j, cell) in row.cells.iter().enumerate() {
-            scan.see(j, &cell.value);
+            scan.see(j, cell.value.wire());
         }
     }
     let first_row = numbers.first().copied().unwrap_or(1);
@@ -370,17 +195,17 @@ pub fn pack_table(table: &Table) -> Result<wit::Table, String> {
                 .unwrap_or_else(|| wit::ColumnOrigin::Absent(table.columns[j].clone()))
         })
         .collect();
-    let mut out = scan.builders(table.rows.len());
+    let mut out = scan.builders::<ValueKind>(table.rows.len());
     for (i, (row, &n)) in table.rows.iter().zip(&numbers).enumerate() {
         for (j, ((cell, origin), column)) in row.cells.iter().zip(&columns).zip(&mut out).enumerate() {
-            column.push(&cell.value);
+            column.push(cell.value.wire());
             if !follows(&cell.source, sheet, style, n, origin) {
                 exceptions.push((i as u32, j as u32, &cell.source));
             }
         }
     }
     exceptions.sort_by_key(|(r, c, _)| (*r, *c));
-    let mut refs = TextsOut::with_capacity(exceptions.len());
+    let mut refs = TextsOut::with_capacity(exceptions.len(), 0);
     let (mut ex_rows, mut ex_cols) = (Vec::with_capacity(exceptions.len()), Vec::with_capacity(exceptions.len()));
     for (r, c, s) in exceptions {
         ex_rows.push(r);
@@ -395,9 +220,9 @@ pub fn pack_table(table: &Table) -> Result<wit::Table, String> {
         columns,
         exception_rows: ex_rows,
         exception_columns: ex_cols,
-        exceptions: refs.finish()?,
+        exceptions: texts(refs)?,
     };
-    let values = out.into_iter().map(ColumnOut::finish).collect::<Result<_, _>>()?;
+    let values = out.into_iter().map(|c| column(c.finish())).collect::<Result<_, _>>()?;
     Ok(wit::Table { key: table.key.clone(), columns: table.columns.clone(), rows, values, origin })
 }
 
@@ -439,230 +264,54 @@ pub fn to_columns(request: &Request) -> Result<wit::Request, String> {
 
 // ---- plugin → host -------------------------------------------------------------
 
-/// A checked `texts`: `ends` never decreasing, within `data`, on character boundaries.
-struct TextsIn<'a> {
-    data: &'a str,
-    ends: &'a [u32],
-}
-
-impl<'a> TextsIn<'a> {
-    fn new(t: &'a wit::Texts, what: &str) -> Result<TextsIn<'a>, String> {
-        let mut prev = 0usize;
-        for &e in &t.ends {
-            let e = e as usize;
-            if e < prev || e > t.data.len() || !t.data.is_char_boundary(e) {
-                return Err(format!("{what}: string ends are not increasing within the buffer on character boundaries"));
-            }
-            prev = e;
-        }
-        Ok(TextsIn { data: &t.data, ends: &t.ends })
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn get(&self, i: usize) -> &'a str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.data[start..self.ends[i] as usize]
-    }
-
-    fn expect_len(self, n: usize, what: &str) -> Result<TextsIn<'a>, String> {
-        if self.len() != n {
-            return Err(format!("{what}: {} strings for {n} entries", self.len()));
-        }
-        Ok(self)
-    }
-}
-
-/// Reads packed numbers in order, taking escaped texts as they come.
-struct NumbersIn<'a> {
-    n: &'a wit::Numbers,
-    texts: TextsIn<'a>,
-    next_text: usize,
-}
-
-impl<'a> NumbersIn<'a> {
-    fn new(n: &'a wit::Numbers, count: usize, what: &str) -> Result<NumbersIn<'a>, String> {
-        if n.mantissas.len() != count || n.scales.len() != count {
-            return Err(format!("{what}: {} mantissas and {} scales for {count} numbers", n.mantissas.len(), n.scales.len()));
-        }
-        let texts = TextsIn::new(&n.texts, what)?;
-        let escaped = n.scales.iter().filter(|&&s| s == SCALE_TEXT).count();
-        if escaped != texts.len() {
-            return Err(format!("{what}: {escaped} numbers passed as text, {} texts", texts.len()));
-        }
-        if let Some(s) = n.scales.iter().find(|&&s| s != SCALE_TEXT && s as u32 > packing::MAX_SCALE) {
-            return Err(format!("{what}: scale {s} is over {}", packing::MAX_SCALE));
-        }
-        Ok(NumbersIn { n, texts, next_text: 0 })
-    }
-
-    fn at(&mut self, i: usize) -> String {
-        if self.n.scales[i] == SCALE_TEXT {
-            self.next_text += 1;
-            self.texts.get(self.next_text - 1).to_string()
-        } else {
-            packing::unpack_decimal(self.n.mantissas[i], self.n.scales[i])
-        }
-    }
-}
-
-struct DatesIn<'a> {
-    d: &'a wit::Dates,
-    texts: TextsIn<'a>,
-    next_text: usize,
-}
-
-impl<'a> DatesIn<'a> {
-    fn new(d: &'a wit::Dates, count: usize, what: &str) -> Result<DatesIn<'a>, String> {
-        if d.days.len() != count {
-            return Err(format!("{what}: {} days for {count} dates", d.days.len()));
-        }
-        let texts = TextsIn::new(&d.texts, what)?;
-        let escaped = d.days.iter().filter(|&&x| x == DAY_TEXT).count();
-        if escaped != texts.len() {
-            return Err(format!("{what}: {escaped} dates passed as text, {} texts", texts.len()));
-        }
-        Ok(DatesIn { d, texts, next_text: 0 })
-    }
-
-    fn at(&mut self, i: usize) -> String {
-        if self.d.days[i] == DAY_TEXT {
-            self.next_text += 1;
-            self.texts.get(self.next_text - 1).to_string()
-        } else {
-            packing::unpack_date(self.d.days[i])
-        }
-    }
-}
-
-fn check_bits(bits: &[u8], n: usize, what: &str) -> Result<(), String> {
-    if bits.len() != n.div_ceil(8) {
-        return Err(format!("{what}: {} bytes of bits for {n} rows", bits.len()));
-    }
-    Ok(())
-}
-
 /// Unpacks a column of `rows` values, checking every length.
 pub fn unpack_column(c: &wit::Column, rows: usize, what: &str) -> Result<Vec<Value>, String> {
-    check_bits(&c.present, rows, what)?;
-    let present = |i: usize| packing::bit(&c.present, i);
-    let mut out = Vec::with_capacity(rows);
-    match &c.values {
-        wit::ColumnValues::Numbers(n) => {
-            let mut n = NumbersIn::new(n, rows, what)?;
-            for i in 0..rows {
-                // An escaped number is consumed even where the row is empty, to keep the order.
-                let text = if n.n.scales[i] == SCALE_TEXT || present(i) { Some(n.at(i)) } else { None };
-                out.push(if present(i) { Value::Number(text.expect("present")) } else { Value::Empty });
-            }
-        }
-        wit::ColumnValues::Texts(t) => {
-            let t = TextsIn::new(t, what)?.expect_len(rows, what)?;
-            out.extend((0..rows).map(|i| if present(i) { Value::Text(t.get(i).to_string()) } else { Value::Empty }));
-        }
-        wit::ColumnValues::Dates(d) => {
-            let mut d = DatesIn::new(d, rows, what)?;
-            for i in 0..rows {
-                let text = if d.d.days[i] == DAY_TEXT || present(i) { Some(d.at(i)) } else { None };
-                out.push(if present(i) { Value::Date(text.expect("present")) } else { Value::Empty });
-            }
-        }
-        wit::ColumnValues::Booleans(b) => {
-            check_bits(b, rows, what)?;
-            out.extend((0..rows).map(|i| if present(i) { Value::Boolean(packing::bit(b, i)) } else { Value::Empty }));
-        }
-        wit::ColumnValues::Mixed(m) => {
-            let count = |k: ValueKind| m.kinds.iter().filter(|&&x| x == k).count();
-            let present_rows = (0..rows).filter(|&i| present(i)).count();
-            if m.kinds.len() != present_rows {
-                return Err(format!("{what}: {} kinds for {present_rows} values", m.kinds.len()));
-            }
-            let mut numbers = NumbersIn::new(&m.numbers, count(ValueKind::Number), what)?;
-            let texts = TextsIn::new(&m.texts, what)?.expect_len(count(ValueKind::Text), what)?;
-            let mut dates = DatesIn::new(&m.dates, count(ValueKind::Date), what)?;
-            check_bits(&m.booleans, count(ValueKind::Boolean), what)?;
-            let (mut ni, mut ti, mut di, mut bi, mut k) = (0, 0, 0, 0, 0);
-            for i in 0..rows {
-                if !present(i) {
-                    out.push(Value::Empty);
-                    continue;
-                }
-                let v = match m.kinds[k] {
-                    ValueKind::Number => {
-                        ni += 1;
-                        Value::Number(numbers.at(ni - 1))
-                    }
-                    ValueKind::Text => {
-                        ti += 1;
-                        Value::Text(texts.get(ti - 1).to_string())
-                    }
-                    ValueKind::Date => {
-                        di += 1;
-                        Value::Date(dates.at(di - 1))
-                    }
-                    ValueKind::Boolean => {
-                        bi += 1;
-                        Value::Boolean(packing::bit(&m.booleans, bi - 1))
-                    }
-                };
-                k += 1;
-                out.push(v);
-            }
-        }
-    }
-    Ok(out)
+    let values = match &c.values {
+        wit::ColumnValues::Numbers(n) => ValuesView::Numbers(NumbersView::new(&n.mantissas, &n.scales, &n.texts.data, &n.texts.ends)),
+        wit::ColumnValues::Texts(t) => ValuesView::Texts(TextsView::new(&t.data, &t.ends)),
+        wit::ColumnValues::Dates(d) => ValuesView::Dates(DatesView::new(&d.days, &d.texts.data, &d.texts.ends)),
+        wit::ColumnValues::Booleans(b) => ValuesView::Booleans(b),
+        wit::ColumnValues::Mixed(m) => ValuesView::Mixed {
+            kinds: &m.kinds,
+            numbers: NumbersView::new(&m.numbers.mantissas, &m.numbers.scales, &m.numbers.texts.data, &m.numbers.texts.ends),
+            texts: TextsView::new(&m.texts.data, &m.texts.ends),
+            dates: DatesView::new(&m.dates.days, &m.dates.texts.data, &m.dates.texts.ends),
+            booleans: &m.booleans,
+        },
+    };
+    lvyue_columns::unpack_column(&c.present, values, rows, what, Value::from_wire)
 }
 
 /// The strings of a list of lists: item i is entries `ends[i-1]..ends[i]` of `texts`.
 fn unpack_lists(texts: &wit::Texts, ends: &[u32], items: usize, what: &str) -> Result<Vec<Vec<String>>, String> {
-    let t = TextsIn::new(texts, what)?;
-    if ends.len() != items {
-        return Err(format!("{what}: {} list ends for {items} entries", ends.len()));
-    }
-    let mut prev = 0usize;
-    let mut out = Vec::with_capacity(items);
-    for &e in ends {
-        let e = e as usize;
-        if e < prev || e > t.len() {
-            return Err(format!("{what}: list ends are not increasing within the {} strings", t.len()));
-        }
-        out.push((prev..e).map(|i| t.get(i).to_string()).collect());
-        prev = e;
-    }
-    if prev != t.len() {
-        return Err(format!("{what}: {} strings, the lists hold {prev}", t.len()));
-    }
-    Ok(out)
+    lvyue_columns::unpack_lists(TextsView::new(&texts.data, &texts.ends), ends, items, what)
 }
 
 fn strings(t: &wit::Texts, n: usize, what: &str) -> Result<Vec<String>, String> {
-    let t = TextsIn::new(t, what)?.expect_len(n, what)?;
+    let t = TextsView::new(&t.data, &t.ends).check_len(n, what)?;
     Ok((0..n).map(|i| t.get(i).to_string()).collect())
+}
+
+/// A column that must hold only values of one kind (or nothing), as their text.
+fn optional(c: &wit::Column, n: usize, what: &str, kind: ValueKind) -> Result<Vec<Option<String>>, String> {
+    unpack_column(c, n, what)?
+        .into_iter()
+        .map(|v| match (v, kind) {
+            (Value::Empty, _) => Ok(None),
+            (Value::Number(t), ValueKind::Number) | (Value::Text(t), ValueKind::Text) => Ok(Some(t)),
+            (other, ValueKind::Number) => Err(format!("{what}: {other:?} where a number was expected")),
+            (other, _) => Err(format!("{what}: {other:?} where a text was expected")),
+        })
+        .collect()
 }
 
 /// A column that must hold only numbers (or nothing) as decimal text.
 fn optional_numbers(c: &wit::Column, n: usize, what: &str) -> Result<Vec<Option<String>>, String> {
-    unpack_column(c, n, what)?
-        .into_iter()
-        .map(|v| match v {
-            Value::Empty => Ok(None),
-            Value::Number(t) => Ok(Some(t)),
-            other => Err(format!("{what}: {other:?} where a number was expected")),
-        })
-        .collect()
+    optional(c, n, what, ValueKind::Number)
 }
 
 fn optional_texts(c: &wit::Column, n: usize, what: &str) -> Result<Vec<Option<String>>, String> {
-    unpack_column(c, n, what)?
-        .into_iter()
-        .map(|v| match v {
-            Value::Empty => Ok(None),
-            Value::Text(t) => Ok(Some(t)),
-            other => Err(format!("{what}: {other:?} where a text was expected")),
-        })
-        .collect()
+    optional(c, n, what, ValueKind::Text)
 }
 
 /// Checks a plugin's columnar evaluation and turns it into the host's.
@@ -770,33 +419,34 @@ pub fn rows_of(t: &wit::Table) -> Result<Table, String> {
     }
     let values: Vec<Vec<Value>> = t.values.iter().map(|c| unpack_column(c, n, &t.key)).collect::<Result<_, _>>()?;
     let o = &t.origin;
-    let exceptions = TextsIn::new(&o.exceptions, "origin.exceptions")?.expect_len(o.exception_rows.len(), "origin.exceptions")?;
-    let exception = |r: usize, c: usize| {
-        (0..o.exception_rows.len())
-            .find(|&k| o.exception_rows[k] as usize == r && o.exception_columns[k] as usize == c)
-            .map(|k| exceptions.get(k).to_string())
-    };
-    let number = |i: usize| o.row_numbers.get(i).copied().unwrap_or(o.first_row + i as u32);
-    let mut rows = Vec::with_capacity(n);
-    for i in 0..n {
-        let row_ref = match o.style {
-            wit::RowStyle::SheetRow => format!("{}!{}", o.sheet, number(i)),
-            wit::RowStyle::Indexed => format!("{}[{}]", o.sheet, number(i)),
-        };
-        let cells = values
+    let origin = Origin {
+        sheet: o.sheet.clone(),
+        indexed: matches!(o.style, wit::RowStyle::Indexed),
+        first_row: o.first_row,
+        row_numbers: o.row_numbers.clone(),
+        columns: o
+            .columns
             .iter()
-            .enumerate()
-            .map(|(j, column)| Cell {
-                value: column[i].clone(),
-                source: exception(i, j).unwrap_or_else(|| match &o.columns[j] {
-                    wit::ColumnOrigin::Letter(l) => format!("{}!{l}{}", o.sheet, number(i)),
-                    wit::ColumnOrigin::Field(f) => format!("{row_ref}.{f}"),
-                    wit::ColumnOrigin::Absent(a) => format!("{row_ref}, {a}"),
-                }),
+            .map(|c| match c {
+                wit::ColumnOrigin::Letter(l) => ColumnOrigin::Letter(l.clone()),
+                wit::ColumnOrigin::Field(f) => ColumnOrigin::Field(f.clone()),
+                wit::ColumnOrigin::Absent(a) => ColumnOrigin::Absent(a.clone()),
             })
-            .collect();
-        rows.push(Row { source: exception(i, t.columns.len()).unwrap_or(row_ref), cells });
+            .collect(),
+        exception_rows: o.exception_rows.clone(),
+        exception_columns: o.exception_columns.clone(),
+        exceptions: o.exceptions.data.clone(),
+        exception_ends: o.exceptions.ends.clone(),
+    };
+    if !origin.is_consistent(t.columns.len()) {
+        return Err(format!("table {}: the origin's exceptions are not one text per (row, column), in order", t.key));
     }
+    let rows = (0..n)
+        .map(|i| Row {
+            source: origin.row_ref(i),
+            cells: values.iter().enumerate().map(|(j, column)| Cell { value: column[i].clone(), source: origin.cell_ref(i, j) }).collect(),
+        })
+        .collect();
     Ok(Table { key: t.key.clone(), columns: t.columns.clone(), rows })
 }
 
@@ -822,6 +472,17 @@ mod tests {
         Value::Number(s.into())
     }
 
+    /// A request with the one table.
+    fn request(t: &Table) -> Request {
+        Request {
+            jurisdiction: "x".into(),
+            period: super::super::since_v1_0::Period { year: 2024, start: "a".into(), end: "b".into() },
+            parameters: vec![],
+            tables: vec![t.clone()],
+            options: vec![],
+        }
+    }
+
     #[test]
     fn workbook_references_follow_the_pattern() {
         let t = table(&[
@@ -838,14 +499,7 @@ mod tests {
             [wit::ColumnOrigin::Letter("B".into()), wit::ColumnOrigin::Absent("Fuel".into()), wit::ColumnOrigin::Letter("D".into())]
         );
         assert!(o.exception_rows.is_empty());
-        let req = Request {
-            jurisdiction: "x".into(),
-            period: super::super::since_v1_0::Period { year: 2024, start: "a".into(), end: "b".into() },
-            parameters: vec![],
-            tables: vec![t.clone()],
-            options: vec![],
-        };
-        let cols = to_columns(&req).unwrap();
+        let cols = to_columns(&request(&t)).unwrap();
         assert_eq!(rows_of(&cols.tables[0]).unwrap(), t);
     }
 
@@ -870,14 +524,7 @@ mod tests {
         assert_eq!(o.style, wit::RowStyle::Indexed);
         assert_eq!(o.columns[0], wit::ColumnOrigin::Field("a".into()));
         assert!(!o.exception_rows.is_empty());
-        let req = Request {
-            jurisdiction: "x".into(),
-            period: super::super::since_v1_0::Period { year: 2024, start: "a".into(), end: "b".into() },
-            parameters: vec![],
-            tables: vec![t.clone()],
-            options: vec![],
-        };
-        let cols = to_columns(&req).unwrap();
+        let cols = to_columns(&request(&t)).unwrap();
         assert!(matches!(cols.tables[0].values[0].values, wit::ColumnValues::Mixed(_)), "numbers and a boolean");
         assert_eq!(rows_of(&cols.tables[0]).unwrap(), t);
     }

@@ -115,6 +115,7 @@ fn main() {
     code.push_str("/// SDK and contract files: (path relative to the repository, text).\npub static SDK_FILES: &[(&str, &str)] = &[\n");
     let mut sdk_files = Vec::new();
     collect(&root.join("plugins/sdk/src"), &mut sdk_files);
+    collect(&root.join("plugins/columns/src"), &mut sdk_files);
     collect(&root.join("plugins/wit"), &mut sdk_files);
     sdk_files.push(root.join("Cargo.lock"));
     sdk_files.sort();

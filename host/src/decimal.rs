@@ -19,7 +19,7 @@ pub fn format(d: Decimal) -> String {
 
 /// A TOML or JSON float written by a person ("0.05") as exact decimal text:
 /// the shortest text that reads back as the same float, which is what they wrote.
-pub fn from_f64(f: f64) -> Option<String> {
+pub(crate) fn from_f64(f: f64) -> Option<String> {
     if !f.is_finite() {
         return None;
     }

@@ -21,11 +21,11 @@ pub mod exit {
     /// Anything not listed below (an I/O failure, a bug).
     pub const OTHER: i32 = 1;
     /// Command-line usage errors (clap's own code).
-    pub const USAGE: i32 = 2;
+    pub(crate) const USAGE: i32 = 2;
     /// The input is invalid: nothing was evaluated and nothing written.
-    pub const BAD_INPUT: i32 = 3;
+    pub(crate) const BAD_INPUT: i32 = 3;
     /// A plugin failed: trap, panic or an exhausted limit.
-    pub const PLUGIN_FAILED: i32 = 4;
+    pub(crate) const PLUGIN_FAILED: i32 = 4;
     /// A plugin was refused: incompatible contract, digest mismatch, not found.
     pub const PLUGIN_REFUSED: i32 = 5;
     /// The rules lack a parameter for the requested year, or are malformed.
@@ -268,7 +268,7 @@ impl Host {
     /// (a required family needs at least one), so an open set, such as a
     /// scoring catalogue a user extends with `--rules-override`, needs no
     /// change to the plugin.
-    pub fn resolve_parameters(&self, info: &PluginInfo, rules: &RuleSet, year: u16) -> Result<Vec<ResolvedParameter>, RunError> {
+    pub(crate) fn resolve_parameters(&self, info: &PluginInfo, rules: &RuleSet, year: u16) -> Result<Vec<ResolvedParameter>, RunError> {
         let mut ok: Vec<ResolvedParameter> = Vec::new();
         let mut errors = Vec::new();
         let mut check_kind = |r: ResolvedParameter, p: &crate::contract::ParameterSpec, errors: &mut Vec<RulesError>| {
@@ -437,7 +437,7 @@ impl Host {
 }
 
 /// SHA-256 of a file, for the report.
-pub fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
+pub(crate) fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
     let bytes = std::fs::read(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
     Ok(InputStamp { path: path.display().to_string(), sha256: crate::bundle::digest::sha256_hex(&bytes) })
 }

@@ -7,8 +7,6 @@
 //! layout its plugin declares (`cn-ets-2024-plant*.toml`) has its inventory
 //! written in the official layout, months as columns, as carbon managers keep it.
 
-use std::path::Path;
-
 use crate::host::{Host, RunError};
 use crate::input::request::RequestFile;
 
@@ -53,11 +51,4 @@ pub fn bundled() -> Result<Vec<(String, RequestFile)>, RunError> {
                 .map_err(|e| RunError::Io(format!("sample {name}: {e}")))
         })
         .collect()
-}
-
-/// The workbooks for a request file on disk.
-pub fn workbooks_for(host: &Host, request: &Path) -> Result<Vec<(String, Vec<u8>)>, RunError> {
-    let req = RequestFile::read(request).map_err(|e| RunError::Io(e.to_string()))?;
-    let name = request.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    workbooks(host, &name, &req)
 }

@@ -305,7 +305,7 @@ fn read_workbook(path: &Path) -> Result<Vec<Vec<String>>, String> {
 }
 
 /// RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF), with or without a BOM.
-pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows = Vec::new();
     let mut row = Vec::new();

@@ -95,7 +95,7 @@ pub struct Stamp {
 
 /// A file or folder name for an entity: path separators, control characters and
 /// characters Windows refuses become `_`; never empty, never `.` or `..`.
-pub fn safe_name(s: &str) -> String {
+pub(crate) fn safe_name(s: &str) -> String {
     let mut out: String = s
         .trim()
         .chars()
@@ -128,13 +128,13 @@ pub fn paths(out_dir: &Path, item: &Item) -> Paths {
 }
 
 /// Reads an item's stamp, if there is a readable one.
-pub fn read_stamp(path: &Path) -> Option<Stamp> {
+pub(crate) fn read_stamp(path: &Path) -> Option<Stamp> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// A digest of every plugin and the rules each would use: a changed plugin, rules
 /// folder or override makes every entity run again.
-pub fn environment_digest(host: &Host) -> String {
+pub(crate) fn environment_digest(host: &Host) -> String {
     let mut h = Sha256::new();
     h.update(crate::TOOL_VERSION.as_bytes());
     for b in host.bundles() {
@@ -154,7 +154,7 @@ pub fn environment_digest(host: &Host) -> String {
 
 /// The digest of one item: the environment, the entity, what it names and the
 /// contents of its files.
-pub fn item_digest(environment: &str, item: &Item, input: &JobInput, surrendered: bool) -> Result<String, RunError> {
+pub(crate) fn item_digest(environment: &str, item: &Item, input: &JobInput, surrendered: bool) -> Result<String, RunError> {
     let mut h = Sha256::new();
     let mut field = |s: &str| {
         h.update((s.len() as u64).to_le_bytes());
@@ -249,9 +249,8 @@ fn clean_partials(dir: &Path) {
 fn failure_rows(item: &Item, input: Option<&JobInput>, code: i32, error: &str) -> Vec<FailureRow> {
     // A request file names its jurisdiction inside: read it back for the failure row
     // (when the file itself is what failed, the jurisdiction stays empty).
-    let from_request = |i: &JobInput| {
-        i.request.as_deref().and_then(|r| crate::input::request::RequestFile::read(r).ok()).map(|r| vec![r.jurisdiction])
-    };
+    let from_request =
+        |i: &JobInput| i.request.as_deref().and_then(|r| crate::input::request::RequestFile::read(r).ok()).map(|r| vec![r.jurisdiction]);
     let jurisdictions = input
         .and_then(|i| if i.jurisdictions.is_empty() { from_request(i) } else { Some(i.jurisdictions.clone()) })
         .filter(|j| !j.is_empty())
@@ -356,7 +355,8 @@ fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest
                 .find(|l| l.jurisdiction == report.jurisdiction)
                 .ok_or_else(|| RunError::Io("report without its input".into()))?;
             let mut ledger = ledger.lock().expect("lock");
-            let recorded = crate::ledger::bridge::record_report(&mut ledger, host, &item.entity, "batch", surrendered(ctx, item), l, report)?;
+            let recorded =
+                crate::ledger::bridge::record_report(&mut ledger, host, &item.entity, "batch", surrendered(ctx, item), l, report)?;
             n = recorded.conflicts.len();
             let d = crate::ledger::bridge::input_digest(
                 &item.entity,

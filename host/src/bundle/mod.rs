@@ -154,13 +154,13 @@ impl Bundle {
         &self.manifest.component.sha256
     }
 
-    pub fn rules_for(&self, jurisdiction: &str) -> Option<&RuleSet> {
+    pub(crate) fn rules_for(&self, jurisdiction: &str) -> Option<&RuleSet> {
         self.rules.iter().find(|r| r.jurisdiction == jurisdiction)
     }
 
     /// Verifies and assembles a bundle from its parts: the contract range
     /// first, then digests, then the component's own exported contract.
-    pub fn verify(
+    pub(crate) fn verify(
         manifest_text: &str,
         component: Arc<[u8]>,
         rule_files: Vec<(String, Vec<u8>)>,
@@ -246,7 +246,7 @@ impl Bundle {
     }
 
     /// Reads and verifies a bundle folder, and, when keys are trusted, its signature.
-    pub fn load_dir_trusted(dir: &Path, trusted: &[ed25519_dalek::VerifyingKey]) -> Result<Bundle, BundleError> {
+    pub(crate) fn load_dir_trusted(dir: &Path, trusted: &[ed25519_dalek::VerifyingKey]) -> Result<Bundle, BundleError> {
         let bundle = Bundle::load_dir(dir)?;
         if !trusted.is_empty() {
             let id = bundle.manifest.id.clone();
@@ -295,12 +295,12 @@ fn or_missing(s: &str) -> String {
 }
 
 /// Parses "^1.0.0" or "1.0.0" (both caret ranges).
-pub fn parse_range(text: &str) -> Option<Version> {
+pub(crate) fn parse_range(text: &str) -> Option<Version> {
     Version::parse(text.trim().trim_start_matches('^'))
 }
 
 /// Reads `<rules>/<jurisdiction>/*.toml` as (relative name, bytes).
-pub fn read_rules_tree(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn read_rules_tree(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
     for j in std::fs::read_dir(dir)? {
         let j = j?;
@@ -321,7 +321,7 @@ pub fn read_rules_tree(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// Reads `dir/*.<ext>` as (file name, bytes), sorted.
-pub fn read_flat(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn read_flat(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
     for f in std::fs::read_dir(dir)? {
         let p = f?.path();
@@ -331,11 +331,6 @@ pub fn read_flat(dir: &Path, ext: &str) -> std::io::Result<Vec<(String, Vec<u8>)
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-/// The bundles compiled into this binary.
-pub fn builtin_bundles() -> Vec<Result<Bundle, BundleError>> {
-    crate::builtin::BUILTIN.iter().map(verify_builtin).collect()
 }
 
 /// Verifies one built-in bundle.
@@ -351,7 +346,7 @@ pub fn write_bundle(dir: &Path, manifest: &Manifest, component: &[u8], rule_file
 }
 
 /// Writes a bundle folder with report templates.
-pub fn write_bundle_with_templates(
+pub(crate) fn write_bundle_with_templates(
     dir: &Path,
     manifest: &Manifest,
     component: &[u8],

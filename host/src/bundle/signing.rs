@@ -11,7 +11,7 @@ use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 
-pub const SIGNATURE_FILE: &str = "plugin.sig";
+pub(crate) const SIGNATURE_FILE: &str = "plugin.sig";
 
 fn read_hex32(path: &Path) -> Result<[u8; 32], String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -48,7 +48,7 @@ pub fn read_public(path: &Path) -> Result<VerifyingKey, String> {
 }
 
 /// Checks a signature file's text against `message` and the trusted keys.
-pub fn verify(sig_text: &str, message: &[u8], trusted: &[VerifyingKey]) -> Result<(), String> {
+pub(crate) fn verify(sig_text: &str, message: &[u8], trusted: &[VerifyingKey]) -> Result<(), String> {
     let parts: Vec<&str> = sig_text.split_whitespace().collect();
     let [alg, key_hex, sig_hex] = parts.as_slice() else { return Err("plugin.sig is not `ed25519 <key> <signature>`".into()) };
     if *alg != "ed25519" {

@@ -23,7 +23,7 @@ use super::InputProblem;
 use super::limits::{self, InputLimits};
 
 /// The name of the threads that parse input files; the panic hook knows them.
-pub const READER_THREAD: &str = "lvyue-input-reader";
+pub(crate) const READER_THREAD: &str = "lvyue-input-reader";
 
 thread_local! {
     /// Where the last panic on this thread happened (set by the hook, read by [`bounded`]).
@@ -41,7 +41,7 @@ fn problem(path: &Path, found: String, zh: String, en: String) -> InputProblem {
 /// Refuses an input that is not a regular file or is larger than the limit.
 /// A file that cannot be looked at (missing, no permission) passes: opening it
 /// reports that in the usual way.
-pub fn check_file(path: &Path, limits: &InputLimits) -> Result<(), InputProblem> {
+pub(crate) fn check_file(path: &Path, limits: &InputLimits) -> Result<(), InputProblem> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(());
     };
@@ -90,7 +90,7 @@ fn special_kind(_: &std::fs::Metadata) -> &'static str {
 }
 
 /// The file's bytes, checked with [`check_file`] and never more than the limit.
-pub fn read_file(path: &Path, limits: &InputLimits) -> Result<Vec<u8>, InputProblem> {
+pub(crate) fn read_file(path: &Path, limits: &InputLimits) -> Result<Vec<u8>, InputProblem> {
     check_file(path, limits)?;
     let file = std::fs::File::open(path)
         .map_err(|e| problem(path, format!("a file that cannot be opened ({e})"), "可读取的文件".into(), "a file lvyue can read".into()))?;

@@ -22,7 +22,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 /// One named limit: its default and the largest value it may be raised to.
-pub struct Setting {
+pub(crate) struct Setting {
     pub name: &'static str,
     pub what: &'static str,
     pub default: u64,
@@ -30,7 +30,7 @@ pub struct Setting {
 }
 
 /// Every limit, in the order `--help` and the docs list them.
-pub const SETTINGS: &[Setting] = &[
+pub(crate) const SETTINGS: &[Setting] = &[
     Setting { name: "file-mib", what: "size of an input file, MiB", default: 100, max: 16 * 1024 },
     Setting {
         name: "part-mib",
@@ -109,11 +109,11 @@ impl InputLimits {
         self
     }
 
-    pub fn file_bytes(&self) -> u64 {
+    pub(crate) fn file_bytes(&self) -> u64 {
         self.file_mib.saturating_mul(1 << 20)
     }
 
-    pub fn part_bytes(&self) -> u64 {
+    pub(crate) fn part_bytes(&self) -> u64 {
         self.part_mib.saturating_mul(1 << 20)
     }
 
@@ -132,6 +132,11 @@ pub fn parse_setting(s: &str) -> Result<Settings, String> {
     parse_pairs(s).map(Settings)
 }
 
+/// Each limit on a line: its name, what it bounds and its default.
+fn described() -> String {
+    SETTINGS.iter().map(|s| format!("  {:<11} {} (default {})", s.name, s.what, count(s.default))).collect::<Vec<_>>().join("\n")
+}
+
 fn parse_pairs(s: &str) -> Result<Vec<(String, u64)>, String> {
     let names = || SETTINGS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ");
     s.split(',')
@@ -139,8 +144,10 @@ fn parse_pairs(s: &str) -> Result<Vec<(String, u64)>, String> {
         .map(|part| {
             let (name, value) = part.split_once('=').ok_or_else(|| format!("expected NAME=VALUE with NAME one of {}", names()))?;
             let name = name.trim();
-            let setting =
-                SETTINGS.iter().find(|s| s.name == name).ok_or_else(|| format!("unknown limit `{name}`; the limits are {}", names()))?;
+            let setting = SETTINGS
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| format!("unknown limit `{name}`; the limits are:\n{}", described()))?;
             let v: u64 = value.trim().replace('_', "").parse().map_err(|_| format!("{name}: `{}` is not a whole number", value.trim()))?;
             if v == 0 || v > setting.max {
                 return Err(format!("{name} must be from 1 to {}", count(setting.max)));
@@ -151,7 +158,7 @@ fn parse_pairs(s: &str) -> Result<Vec<(String, u64)>, String> {
 }
 
 /// How to raise a limit, for messages: "raise it with --input-limit cells=N".
-pub fn raise(name: &str) -> String {
+pub(crate) fn raise(name: &str) -> String {
     format!("raise it with --input-limit {name}=N")
 }
 
@@ -183,7 +190,8 @@ mod tests {
         let l = InputLimits::default().with(&s.0);
         assert_eq!((l.cells, l.secs, l.ratio), (2_000_000, 5, 100));
         assert!(parse_setting("cells=0").unwrap_err().contains("from 1"));
-        assert!(parse_setting("cels=5").unwrap_err().contains("unknown limit"));
+        let e = parse_setting("cels=5").unwrap_err();
+        assert!(e.contains("unknown limit") && e.contains("cells       cells in one sheet or request table (default 1,000,000)"), "{e}");
         assert!(parse_setting("secs=99999999999999999999").unwrap_err().contains("whole number"));
         assert!(parse_setting("secs=86401").is_err());
         assert_eq!(count(1_048_576), "1,048,576");

@@ -132,16 +132,16 @@ fn kind_zh(k: ValueKind) -> &'static str {
 
 /// The dates the host passes to plugins: a declared range, so a plugin may add
 /// years or days to any of them without leaving its calendar.
-pub const FIRST_DATE: &str = "1900-01-01";
-pub const LAST_DATE: &str = "2999-12-31";
+pub(crate) const FIRST_DATE: &str = "1900-01-01";
+pub(crate) const LAST_DATE: &str = "2999-12-31";
 
 /// Numbers the host passes to plugins are smaller than this in size (after unit
 /// conversion): one quadrillion tonnes, MWh or yuan is more than any input is,
 /// and a product of two such numbers still fits an exact decimal.
-pub const NUMBER_BOUND: i64 = 1_000_000_000_000_000;
+pub(crate) const NUMBER_BOUND: i64 = 1_000_000_000_000_000;
 
 /// At most this many problems are listed; the rest are counted.
-pub const MAX_PROBLEMS: usize = 1000;
+pub(crate) const MAX_PROBLEMS: usize = 1000;
 
 /// Number text with commas: only well-placed thousands separators are
 /// accepted (`1,234.5`, `-12,345,678`); `12,34`, `1,2,3`, `,5` and the European

@@ -27,8 +27,8 @@ use super::InputProblem;
 use super::limits::{self, InputLimits};
 
 /// Excel's last row and column (1-based): 1,048,576 and 16,384 (XFD).
-pub const MAX_ROWS: u64 = 1_048_576;
-pub const MAX_COLS: u64 = 16_384;
+pub(crate) const MAX_ROWS: u64 = 1_048_576;
+pub(crate) const MAX_COLS: u64 = 16_384;
 
 /// Parts smaller than this may have any compression ratio.
 const RATIO_FREE_BYTES: u64 = 1 << 20;
@@ -85,7 +85,7 @@ impl Scan<'_> {
 }
 
 /// The kind of workbook in `bytes`, or why it is none.
-pub fn sniff(bytes: &[u8]) -> Result<Format, String> {
+pub(crate) fn sniff(bytes: &[u8]) -> Result<Format, String> {
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Ok(Format::Xls);
     }
@@ -333,20 +333,20 @@ pub fn cell_ref(text: &str) -> Option<(u64, Option<u64>)> {
 
 /// The workbook's layout, from its relationships: sheet name → part name.
 #[derive(Debug, Clone, Default)]
-pub struct XlsxLayout {
+pub(crate) struct XlsxLayout {
     pub sheets: Vec<(String, String)>,
 }
 
 /// What a sheet's scan found: the position (0-based row, column) of each cell
 /// the reader will return, in its order, so a cell the reader fails on can be named.
 #[derive(Debug, Clone, Default)]
-pub struct SheetScan {
+pub(crate) struct SheetScan {
     pub positions: Vec<(u32, u32)>,
 }
 
 /// Scans an .xlsx before it is opened: part sizes, the relationships, the
 /// workbook part, the styles and theme, and the shared strings.
-pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProblem> {
+pub(crate) fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProblem> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
     let parts = part_index(&zip);
     // Names of sheets by part, for messages (best effort before the workbook is read).
@@ -489,7 +489,7 @@ pub fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProbl
 /// within A1:XFD1048576 (rows and cells with and without `r`, as the reader
 /// counts them), the cells present within the limit, text per cell, and the
 /// `<dimension>`.
-pub fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_>) -> Result<SheetScan, InputProblem> {
+pub(crate) fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_>) -> Result<SheetScan, InputProblem> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged(sheet, format!("a damaged zip file ({e})")))?;
     let parts = part_index(&zip);
     let Some((_, path)) = layout.sheets.iter().find(|(s, _)| s == sheet) else {

@@ -33,7 +33,7 @@ pub fn build_with_data(info: &PluginInfo, year: Option<u16>, data: &[RawTable]) 
 /// [`build_with_data`] without the sheets keyed in `omit`, and with `extra`
 /// sheets written after the instructions (the official layouts a plugin
 /// declares, `super::layout::template`).
-pub fn build_into(
+pub(crate) fn build_into(
     info: &PluginInfo,
     year: Option<u16>,
     data: &[RawTable],

@@ -120,7 +120,7 @@ const UNITS: &[(&str, &str, i64, u32)] = &[
 /// A unit as compared: spaces dropped; `10⁴`, `10^4` and `10E4` before
 /// `Nm` read as `10^4`; superscripts as digits; the middle dots of `MW·h`
 /// dropped; `CO₂` as `CO2`; full-width letters, digits, `/` and `%` as ASCII.
-pub fn fold(unit: &str) -> String {
+pub(crate) fn fold(unit: &str) -> String {
     let mut s = String::with_capacity(unit.len());
     for c in unit.chars() {
         match c {
@@ -162,7 +162,7 @@ pub fn same(a: &str, b: &str) -> bool {
 }
 
 /// The canonical unit a stated unit converts to.
-pub fn canonical(unit: &str) -> Option<&'static str> {
+pub(crate) fn canonical(unit: &str) -> Option<&'static str> {
     lookup(unit).map(|(c, _)| c)
 }
 
@@ -188,7 +188,7 @@ pub fn convert(value: Decimal, from: &str, to: &str) -> Option<Decimal> {
 /// The units a header names as alternatives: `t 或 10⁴Nm³` gives `t` and
 /// `10⁴Nm³`; `GJ/t或GJ/万Nm³` gives `GJ/t` and `GJ/万Nm³`; a single unit gives
 /// itself. Separators: 或, 或者, `or`, `|`, `;`, `；`, `、`, `，`.
-pub fn alternatives(text: &str) -> Vec<String> {
+pub(crate) fn alternatives(text: &str) -> Vec<String> {
     let mut t = text.replace("或者", "|").replace('或', "|").replace(['；', ';', '、', '，', '｜'], "|");
     t = t.replace(" or ", "|").replace(" OR ", "|");
     t.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()

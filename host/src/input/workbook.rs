@@ -36,7 +36,7 @@ use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
 
 /// Spreadsheet error values: the classic seven and the newer ones (dynamic
 /// arrays, data types, linked data), reported per cell alike.
-pub const EXCEL_ERRORS: &[&str] = &[
+pub(crate) const EXCEL_ERRORS: &[&str] = &[
     "#DIV/0!",
     "#N/A",
     "#VALUE!",
@@ -74,7 +74,7 @@ pub fn col_letter(i: u32) -> String {
 }
 
 /// Splits "排放量 Emissions [万吨]" into ("排放量 Emissions", Some("万吨")).
-pub fn split_unit(header: &str) -> (String, Option<String>) {
+pub(crate) fn split_unit(header: &str) -> (String, Option<String>) {
     let h = header.trim();
     for (open, close) in [('[', ']'), ('(', ')'), ('（', '）'), ('【', '】')] {
         if h.ends_with(close)
@@ -303,7 +303,7 @@ impl Workbook {
     }
 
     /// [`Workbook::open`] with these limits.
-    pub fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
+    pub(crate) fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let deadline = Instant::now() + limits.time();
         let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());

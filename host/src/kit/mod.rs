@@ -38,7 +38,8 @@ fn io(path: &Path, e: impl std::fmt::Display) -> KitError {
 }
 
 /// Dependency lines of the vendored SDK; `host/tests/plugin_kit.rs` checks them against the workspace.
-pub const SDK_DEPENDENCIES: &str = r#"wit-bindgen = { version = "0.61", default-features = false, features = ["macros", "realloc", "std"] }
+pub const SDK_DEPENDENCIES: &str = r#"lvyue-columns = { path = "../columns" }
+wit-bindgen = { version = "0.61", default-features = false, features = ["macros", "realloc", "std"] }
 rust_decimal = { version = "1", default-features = false, features = ["std", "serde-str"] }
 num-bigint = { version = "0.4", optional = true }
 num-rational = { version = "0.4", default-features = false, features = ["num-bigint-std", "std"], optional = true }
@@ -91,10 +92,16 @@ pub fn new_project(id: &str, dir: &Path) -> Result<Vec<PathBuf>, KitError> {
                 crate::TOOL_VERSION
             ),
         ),
+        (
+            "columns/Cargo.toml".into(),
+            format!("[package]\nname = \"lvyue-columns\"\nversion = \"{}\"\nedition = \"2024\"\n", crate::TOOL_VERSION),
+        ),
     ];
     for (path, text) in crate::builtin::SDK_FILES {
         if let Some(rest) = path.strip_prefix("plugins/sdk/") {
             files.push((format!("lvyue-sdk/{rest}").into(), text.to_string()));
+        } else if let Some(rest) = path.strip_prefix("plugins/columns/") {
+            files.push((format!("columns/{rest}").into(), text.to_string()));
         } else if let Some(rest) = path.strip_prefix("plugins/wit/") {
             files.push((format!("wit/{rest}").into(), text.to_string()));
         } else if *path == "Cargo.lock" {

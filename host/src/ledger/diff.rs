@@ -35,7 +35,7 @@ pub fn diff(ledger: &Ledger, from: i64, to: i64) -> Result<Vec<Change>> {
     Ok(diff_details(&a, &b))
 }
 
-pub fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
+pub(crate) fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Change> {
     let mut out = Vec::new();
     // Inputs by position (inventory, portfolio; or the request file): a corrected file
     // often has another name.

@@ -89,7 +89,7 @@ fn use_cells(u: &UseRow) -> Vec<String> {
 }
 
 /// One CSV field, quoted when it needs to be (RFC 4180).
-pub fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -98,7 +98,7 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// One CSV line (with the line end).
-pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+pub(crate) fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
     let mut line = fields.iter().map(|f| csv_field(f.as_ref())).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line

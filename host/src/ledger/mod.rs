@@ -57,7 +57,7 @@ impl UseStatus {
         }
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub(crate) fn label_zh(self) -> &'static str {
         match self {
             UseStatus::Planned => "计划清缴",
             UseStatus::Surrendered => "已清缴",
@@ -65,7 +65,7 @@ impl UseStatus {
         }
     }
 
-    pub fn label_en(self) -> &'static str {
+    pub(crate) fn label_en(self) -> &'static str {
         match self {
             UseStatus::Planned => "planned for surrender",
             UseStatus::Surrendered => "surrendered",
@@ -100,14 +100,14 @@ impl ClaimKind {
         }
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub(crate) fn label_zh(self) -> &'static str {
         match self {
             ClaimKind::Compliance => "履约",
             ClaimKind::Event => "活动碳中和",
         }
     }
 
-    pub fn label_en(self) -> &'static str {
+    pub(crate) fn label_en(self) -> &'static str {
         match self {
             ClaimKind::Compliance => "compliance",
             ClaimKind::Event => "event neutrality",
@@ -141,7 +141,7 @@ pub struct NewUse {
 
 impl NewUse {
     /// The quantity as a whole number of units, when it is one.
-    pub fn whole_quantity(&self) -> Option<u64> {
+    pub(crate) fn whole_quantity(&self) -> Option<u64> {
         let q = self.quantity.trim();
         let whole = match q.split_once('.') {
             Some((int, frac)) if frac.bytes().all(|b| b == b'0') => int,
@@ -320,7 +320,7 @@ pub struct SerialNote {
 }
 
 impl SerialNote {
-    pub const CODE: &'static str = "LEDGER_SERIAL_NOT_A_BLOCK";
+    pub(crate) const CODE: &'static str = "LEDGER_SERIAL_NOT_A_BLOCK";
 
     pub fn messages(&self) -> (String, String) {
         match self.span_and_quantity {

@@ -65,7 +65,7 @@ pub struct SerialRange {
 }
 
 /// Largest position kept: SQLite integers are signed 64-bit.
-pub const MAX_POSITION: u64 = i64::MAX as u64;
+pub(crate) const MAX_POSITION: u64 = i64::MAX as u64;
 
 impl SerialRange {
     /// Number of units in the range (1 for identifiers).
@@ -79,12 +79,13 @@ impl SerialRange {
     }
 
     /// The shared units of two overlapping ranges.
-    pub fn intersection(&self, other: &SerialRange) -> Option<(u64, u64)> {
+    #[cfg(test)]
+    pub(crate) fn intersection(&self, other: &SerialRange) -> Option<(u64, u64)> {
         self.overlaps(other).then(|| (self.first.max(other.first), self.last.min(other.last)))
     }
 
     /// `first–last` in the serial's own terms (`000001–050000`), or the identifier.
-    pub fn describe_span(&self, first: u64, last: u64) -> String {
+    pub(crate) fn describe_span(&self, first: u64, last: u64) -> String {
         match self.form {
             Form::Identifier => self.key.trim_start_matches("ID:").to_string(),
             _ if first == last => first.to_string(),

@@ -206,7 +206,8 @@ impl Ledger {
     }
 
     /// A ledger in memory (tests).
-    pub fn open_in_memory() -> Result<Ledger> {
+    #[cfg(test)]
+    pub(crate) fn open_in_memory() -> Result<Ledger> {
         Self::init(Connection::open_in_memory()?, ":memory:".into())
     }
 
@@ -244,7 +245,7 @@ impl Ledger {
     }
 
     /// The input digest of the current version of an entity-year, if any.
-    pub fn current_input_digest(&self, entity: &str, jurisdiction: &str, year: u16) -> Result<Option<String>> {
+    pub(crate) fn current_input_digest(&self, entity: &str, jurisdiction: &str, year: u16) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
@@ -348,20 +349,10 @@ impl Ledger {
     }
 
     /// The uses recorded by an evaluation, in input order.
-    pub fn uses_of(&self, evaluation_id: i64) -> Result<Vec<UseRow>> {
+    pub(crate) fn uses_of(&self, evaluation_id: i64) -> Result<Vec<UseRow>> {
         let mut st = self.conn.prepare_cached(&format!("{USE_SELECT} WHERE u.evaluation_id = ?1 ORDER BY u.id"))?;
         let rows = st.query_map([evaluation_id], use_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// Visits every recorded use (all versions), in ledger order, without holding them all.
-    pub fn for_each_use(&self, mut f: impl FnMut(&UseRow) -> Result<()>) -> Result<()> {
-        let mut st = self.conn.prepare(&format!("{USE_SELECT} ORDER BY u.evaluation_id, u.id"))?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            f(&use_row(r)?)?;
-        }
-        Ok(())
     }
 
     /// Counts: (evaluations, current evaluations, serial uses, live serial uses).
@@ -437,7 +428,7 @@ fn bad_text(col: usize, s: &str) -> rusqlite::Error {
 }
 
 impl UseRow {
-    pub fn to_new_use(&self) -> NewUse {
+    pub(crate) fn to_new_use(&self) -> NewUse {
         NewUse {
             serial: self.serial.clone(),
             quantity: self.quantity.clone(),

@@ -15,10 +15,10 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Worksheet, Xls
 
 use crate::report::{Kind, Report, Severity};
 
-pub const ANSWER: &str = "结论 Answer";
+pub(crate) const ANSWER: &str = "结论 Answer";
 
 /// Metric keys shown as the answer, in this order, when the report has them.
-pub const HEADLINES: &[&str] = &[
+pub(crate) const HEADLINES: &[&str] = &[
     "obligation_t",
     "allocation_t",
     "allowances_used_t",
@@ -37,7 +37,7 @@ pub const HEADLINES: &[&str] = &[
 ];
 
 /// How many metrics stand in for the headlines when a report has none of them.
-pub const FALLBACK_HEADLINES: usize = 8;
+pub(crate) const FALLBACK_HEADLINES: usize = 8;
 
 /// Thousands separators and the exact decimals: 3551367.5 → 3,551,367.5 (the
 /// same grouping as the rendered documents).
@@ -47,7 +47,7 @@ fn grouped(v: &str) -> String {
 
 /// The one-sentence answer of a compliance report (zh, en), when it has an obligation and a shortfall
 /// (also the printable result's, `report::html`).
-pub fn sentence(report: &Report) -> Option<(String, String)> {
+pub(crate) fn sentence(report: &Report) -> Option<(String, String)> {
     let value = |k: &str| report.metric(k).and_then(|m| m.value.clone());
     let (obligation, shortfall) = (value("obligation_t")?, value("shortfall_t")?);
     let deadline = value("surrender_deadline");

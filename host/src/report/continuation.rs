@@ -11,7 +11,7 @@
 use std::ops::Range;
 
 /// Rows in one Excel sheet.
-pub const EXCEL_ROWS: usize = 1_048_576;
+pub(crate) const EXCEL_ROWS: usize = 1_048_576;
 /// Data rows of one sheet below its header row.
 pub const ROWS_PER_SHEET: usize = EXCEL_ROWS - 1;
 

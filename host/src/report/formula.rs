@@ -201,7 +201,7 @@ impl Expr {
     }
 
     /// A spreadsheet formula (without the leading `=`), names replaced by cell references.
-    pub fn to_excel(&self, cells: &HashMap<String, String>) -> Result<String, String> {
+    pub(crate) fn to_excel(&self, cells: &HashMap<String, String>) -> Result<String, String> {
         Ok(match self {
             Expr::Num(d) => crate::decimal::format(*d),
             Expr::Name(n) => cells.get(n).cloned().ok_or_else(|| format!("`{n}` has no cell"))?,

@@ -75,7 +75,7 @@ pub struct Document<'a> {
 }
 
 /// The table that says what to surrender from which holdings, shown right after the answer.
-pub const SURRENDER_PLAN: &str = "surrender_plan";
+pub(crate) const SURRENDER_PLAN: &str = "surrender_plan";
 
 /// The headline metrics of a report, as the workbook's answer sheet shows them
 /// ([`super::answer::HEADLINES`] it has a value for, else its first metrics).
@@ -101,7 +101,7 @@ pub fn document(d: &Document<'_>) -> String {
 }
 
 /// The document's style and content without `<html>`, for a page to insert (`lvyue serve`).
-pub fn fragment(d: &Document<'_>) -> String {
+pub(crate) fn fragment(d: &Document<'_>) -> String {
     let mut out = String::new();
     out.push_str("<style>\n");
     out.push_str(STYLE);
@@ -661,7 +661,7 @@ fn clip_width(s: &str, px: f64) -> String {
 }
 
 /// Text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

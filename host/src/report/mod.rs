@@ -363,7 +363,7 @@ impl FindingOut {
 
 impl Report {
     /// Checks every metric formula against the metric's value, exactly.
-    pub fn check_formulas(&self) -> Result<(), String> {
+    pub(crate) fn check_formulas(&self) -> Result<(), String> {
         use std::collections::HashMap;
         let mut values: HashMap<String, rust_decimal::Decimal> = HashMap::new();
         for p in &self.parameters {

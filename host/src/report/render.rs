@@ -37,7 +37,7 @@ fn thousands(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
 
 /// Exact decimal text with its digits grouped (`1234567.5` → `1,234,567.5`);
 /// anything that is not a decimal number is returned as it is.
-pub fn group_thousands(text: &str) -> String {
+pub(crate) fn group_thousands(text: &str) -> String {
     let (sign, rest) = text.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", text));
     let (int, frac) = rest.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((rest, None));
     if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.is_none_or(|f| f.chars().all(|c| c.is_ascii_digit())) {
@@ -70,7 +70,7 @@ fn decimals(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value>
 }
 
 /// The template context for a report.
-pub fn context(report: &Report) -> Value {
+pub(crate) fn context(report: &Report) -> Value {
     let r = serde_json::to_value(report).expect("report serialises");
     let by_key = |items: &Value, key: &str| -> Value {
         let mut map = serde_json::Map::new();

@@ -29,9 +29,9 @@ pub const TRACE: &str = "追溯 Trace";
 pub const RUN: &str = "运行 Run info";
 
 /// Summary columns: A key, B label zh, C label en, D value, E unit, F formula, G trace step.
-pub const SUMMARY_VALUE_COL: u16 = 3;
+pub(crate) const SUMMARY_VALUE_COL: u16 = 3;
 /// Parameters columns: A key, B name zh, C name en, D value, …
-pub const PARAM_VALUE_COL: u16 = 3;
+pub(crate) const PARAM_VALUE_COL: u16 = 3;
 
 struct Styles {
     head: Format,
@@ -76,7 +76,7 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 /// Text as it fits a cell: longer text (a 32,767-character input joined with
 /// more, a list of twenty thousand cells) is cut with a pointer to the JSON
 /// report, which keeps everything.
-pub fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn fit(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().count() <= MAX_CELL_CHARS {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -115,7 +115,7 @@ fn unique_name(used: &mut Vec<String>, wanted: &str) -> String {
 }
 
 /// The names of one report's standard sheets (prefixed in a multi-jurisdiction workbook).
-pub struct SheetNames {
+pub(crate) struct SheetNames {
     pub answer: String,
     pub summary: String,
     pub decisions: String,
@@ -158,7 +158,7 @@ pub fn build_with_sheet_rows(report: &Report, per_sheet: usize) -> Result<Vec<u8
 /// Builds one workbook for several jurisdictions: an overview, then each
 /// report's sheets prefixed with its jurisdiction. `failures` are
 /// (jurisdiction, error) pairs shown on the overview.
-pub fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
+pub(crate) fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
     let s = styles();
     let mut wb = Workbook::new();
     let mut used = vec![OVERVIEW.to_string()];

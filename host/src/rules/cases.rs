@@ -136,7 +136,7 @@ fn error_class(e: &RunError) -> &'static str {
     }
 }
 
-pub fn run_case(host: &Host, jurisdiction: &str, path: &Path, case: &Case) -> CaseResult {
+pub(crate) fn run_case(host: &Host, jurisdiction: &str, path: &Path, case: &Case) -> CaseResult {
     let mut failures = Vec::new();
     let mut table = toml::Table::new();
     table.insert("jurisdiction".into(), jurisdiction.into());

@@ -134,7 +134,7 @@ pub struct ResolvedParameter {
 }
 
 impl ResolvedParameter {
-    pub fn to_contract(&self) -> Parameter {
+    pub(crate) fn to_contract(&self) -> Parameter {
         Parameter {
             key: self.key.clone(),
             value: self.contract_value.clone(),
@@ -278,7 +278,7 @@ impl RuleSet {
     }
 
     /// Builds a rule set from (display path, TOML text) pairs.
-    pub fn from_sources(jurisdiction: &str, files: &[(String, String)]) -> Result<RuleSet, RulesError> {
+    pub(crate) fn from_sources(jurisdiction: &str, files: &[(String, String)]) -> Result<RuleSet, RulesError> {
         let mut set = RuleSet { jurisdiction: jurisdiction.to_string(), ..Default::default() };
         for (file, text) in files {
             let invalid = |m: String| RulesError::Invalid { file: file.clone(), message: m };
@@ -344,7 +344,7 @@ impl RuleSet {
     }
 
     /// Replaces (whole series) or adds the parameters of `other`.
-    pub fn override_with(&mut self, other: RuleSet) {
+    pub(crate) fn override_with(&mut self, other: RuleSet) {
         for (k, v) in other.parameters {
             self.parameters.insert(k, v);
         }
@@ -475,7 +475,7 @@ fn convert_value(kind: ValueKind, v: &toml::Value) -> Result<Value, String> {
 }
 
 /// Whether text is a valid ISO calendar date "YYYY-MM-DD".
-pub fn is_iso_date(s: &str) -> bool {
+pub(crate) fn is_iso_date(s: &str) -> bool {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     s.len() == 10 && time::Date::parse(s, &fmt).is_ok()
 }

@@ -70,7 +70,7 @@ impl Default for Limits {
 
 impl Limits {
     /// The fuel for a request with `cells` input cells.
-    pub fn fuel_for(&self, cells: u64) -> u64 {
+    pub(crate) fn fuel_for(&self, cells: u64) -> u64 {
         self.fuel_base.saturating_add(self.fuel_per_cell.saturating_mul(cells))
     }
 }
@@ -192,7 +192,7 @@ fn exported_version(engine: &Engine, component: &Component) -> anyhow::Result<Ve
 }
 
 /// Settings that also key the compiled-component cache.
-pub fn engine_config() -> Config {
+pub(crate) fn engine_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.consume_fuel(true);
@@ -478,7 +478,7 @@ fn panic_message(log: &str) -> Option<String> {
 
 // ---- store state ---------------------------------------------------------------
 
-pub struct PluginState {
+pub(crate) struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: Limiter,

@@ -42,7 +42,7 @@ use crate::report::html::{self, Document, Lang};
 
 /// Every answer of `validate` and `evaluate` (and every error) carries the
 /// command line's exit code for the same outcome.
-pub const EXIT_CODE_HEADER: HeaderName = HeaderName::from_static("x-lvyue-exit-code");
+pub(crate) const EXIT_CODE_HEADER: HeaderName = HeaderName::from_static("x-lvyue-exit-code");
 
 const INDEX_HTML: &str = include_str!("page/index.html");
 const APP_JS: &str = include_str!("page/app.js");
@@ -54,7 +54,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// The routes with their limits.
-pub fn router(state: Arc<Shared>) -> Router {
+pub(crate) fn router(state: Arc<Shared>) -> Router {
     let limit = state.config.max_upload_bytes;
     Router::new()
         .route("/", get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }))

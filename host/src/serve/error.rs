@@ -25,7 +25,7 @@ use crate::input::InputProblem;
 
 /// An answer that is not a result.
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub status: StatusCode,
     pub kind: &'static str,
     pub exit_code: Option<i32>,
@@ -93,7 +93,7 @@ impl ApiError {
     }
 
     /// The status for an error of the library, with the same meaning as its exit code.
-    pub fn from_run(e: RunError) -> ApiError {
+    pub(crate) fn from_run(e: RunError) -> ApiError {
         let code = e.exit_code();
         let message = e.to_string();
         let (status, kind) = match &e {

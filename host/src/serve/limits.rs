@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The evaluation slots: running and waiting.
-pub struct Slots {
+pub(crate) struct Slots {
     /// Running or waiting: `max_evaluations + queue` permits.
     admitted: Arc<Semaphore>,
     /// Running: `max_evaluations` permits.
@@ -35,14 +35,14 @@ pub struct Slots {
 }
 
 /// A running evaluation's hold on its slot; dropping it frees the slot.
-pub struct Slot {
+pub(crate) struct Slot {
     _admitted: OwnedSemaphorePermit,
     _running: OwnedSemaphorePermit,
 }
 
 /// Every slot is taken; the numbers for the message.
 #[derive(Debug, Clone, Copy)]
-pub struct Busy {
+pub(crate) struct Busy {
     pub running: usize,
     pub waiting: usize,
 }
@@ -61,7 +61,7 @@ impl Slots {
 
     /// A slot, after waiting for one if every slot is running but the queue has room;
     /// [`Busy`] at once if the queue is full too.
-    pub async fn acquire(&self) -> Result<Slot, Busy> {
+    pub(crate) async fn acquire(&self) -> Result<Slot, Busy> {
         let admitted =
             self.admitted.clone().try_acquire_owned().map_err(|_| Busy { running: self.max_running, waiting: self.max_waiting })?;
         self.waiting.fetch_add(1, Ordering::SeqCst);
@@ -81,11 +81,11 @@ impl Slots {
         self.waiting.load(Ordering::SeqCst)
     }
 
-    pub fn max_running(&self) -> usize {
+    pub(crate) fn max_running(&self) -> usize {
         self.max_running
     }
 
-    pub fn max_waiting(&self) -> usize {
+    pub(crate) fn max_waiting(&self) -> usize {
         self.max_waiting
     }
 }
@@ -94,7 +94,7 @@ impl Slots {
 /// server on a loopback address takes only loopback names (`localhost`,
 /// `127.0.0.1`, `[::1]`, with or without the port); one listening elsewhere
 /// (`--listen`) takes any.
-pub fn host_allowed(bound: SocketAddr, host_header: Option<&str>) -> bool {
+pub(crate) fn host_allowed(bound: SocketAddr, host_header: Option<&str>) -> bool {
     if !bound.ip().is_loopback() {
         return true;
     }

@@ -70,7 +70,7 @@ pub fn default_evaluations() -> usize {
 }
 
 /// What the server shares between requests.
-pub struct State {
+pub(crate) struct State {
     pub host: Host,
     pub config: Config,
     pub slots: limits::Slots,

@@ -60,20 +60,22 @@ use crate::rules::Bilingual;
 
 /// The columns a months layout fills in its target, when the target declares them.
 pub mod role {
-    pub const GROUP: &str = "group";
-    pub const FUEL: &str = "fuel";
-    pub const ITEM: &str = "item";
+    pub(crate) const GROUP: &str = "group";
+    pub(crate) const FUEL: &str = "fuel";
+    pub(crate) const ITEM: &str = "item";
     pub const YEAR: &str = "year";
-    pub const MONTH: &str = "month";
+    pub(crate) const MONTH: &str = "month";
     pub const VALUE: &str = "value";
-    pub const UNIT: &str = "unit";
-    pub const VALUE_MODE: &str = "value_mode";
-    pub const DATA_SOURCE: &str = "data_source";
-    pub const EVIDENCE: &str = "evidence";
-    pub const METERED: &str = "metered";
-    pub const MONTHS_VALUE: &str = "months_value";
+    pub(crate) const UNIT: &str = "unit";
+    pub(crate) const VALUE_MODE: &str = "value_mode";
+    pub(crate) const DATA_SOURCE: &str = "data_source";
+    pub(crate) const EVIDENCE: &str = "evidence";
+    pub(crate) const METERED: &str = "metered";
+    pub(crate) const MONTHS_VALUE: &str = "months_value";
     /// Every role, in the order a target usually declares them.
-    pub const ALL: &[&str] = &[GROUP, FUEL, ITEM, YEAR, MONTH, VALUE, UNIT, VALUE_MODE, DATA_SOURCE, EVIDENCE, METERED, MONTHS_VALUE];
+    #[cfg(test)]
+    pub(crate) const ALL: &[&str] =
+        &[GROUP, FUEL, ITEM, YEAR, MONTH, VALUE, UNIT, VALUE_MODE, DATA_SOURCE, EVIDENCE, METERED, MONTHS_VALUE];
 }
 
 /// The `[input]` section of a plugin manifest.
@@ -163,7 +165,7 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
-    pub fn value_kind(self) -> ValueKind {
+    pub(crate) fn value_kind(self) -> ValueKind {
         match self {
             ItemKind::Number => ValueKind::Number,
             ItemKind::Text => ValueKind::Text,
@@ -330,7 +332,7 @@ fn names_sheet(spec: &SheetSpec, sheet: &str) -> bool {
 
 /// The layout a sheet has, if any: the one whose declared name the sheet's
 /// name equals or contains (the longest such name wins).
-pub fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
+pub(crate) fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
     let n = fold_name(sheet);
     let mut best: Option<(&Layout, usize)> = None;
     for l in layouts {

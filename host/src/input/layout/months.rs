@@ -27,7 +27,7 @@ use super::text::{self, clean, default_headers, header_is, month_header, not_app
 use super::{Layout, Per, problem, role};
 
 /// How many rows from the top may hold titles before the header.
-pub const HEADER_SEARCH_ROWS: u32 = 30;
+pub(crate) const HEADER_SEARCH_ROWS: u32 = 30;
 
 /// What a column of the sheet holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,7 @@ fn names<'a>(layout: &'a Layout, role: &str) -> Vec<&'a str> {
 }
 
 /// The role of a header cell's text.
-pub fn column_of(header: &str, layout: &Layout) -> Option<Column> {
+pub(crate) fn column_of(header: &str, layout: &Layout) -> Option<Column> {
     if let Some((_, m)) = month_header(header) {
         return Some(Column::Month(m));
     }
@@ -219,7 +219,7 @@ fn year_in(name: &str) -> Option<u16> {
 
 /// Per-month value modes from a 获取方式 cell: `实测值` for every month, or
 /// `1-6月：实测值；7-12月：缺省值`. Index 0 is the year; 1–12 the months.
-pub fn modes_by_month(s: &str) -> Result<[Option<String>; 13], String> {
+pub(crate) fn modes_by_month(s: &str) -> Result<[Option<String>; 13], String> {
     let mut out: [Option<String>; 13] = Default::default();
     let mut default: Option<String> = None;
     for part in s.split(['；', ';', '，', ',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {

@@ -5,12 +5,12 @@
 use super::Item;
 
 /// Column roles a layout may add header names for (`headers.<role>`).
-pub const ROLES: &[&str] =
+pub(crate) const ROLES: &[&str] =
     &["label", "unit", "value_mode", "metered", "data_source", "evidence", "group", "fuel", "annual", "value", "ignore"];
 
 /// The header names each role has in the official forms and the platform's
 /// exports (Chinese and English), before a layout's own additions.
-pub fn default_headers(role: &str) -> &'static [&'static str] {
+pub(crate) fn default_headers(role: &str) -> &'static [&'static str] {
     match role {
         "label" => &[
             "信息项",
@@ -45,7 +45,7 @@ pub fn default_headers(role: &str) -> &'static [&'static str] {
 }
 
 /// "Not applicable" marks of the forms: blank by design, not an error.
-pub fn not_applicable(s: &str) -> bool {
+pub(crate) fn not_applicable(s: &str) -> bool {
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     matches!(t.as_str(), "--" | "-" | "—" | "——" | "–" | "－" | "－－" | "/" | "／" | "\\" | "不适用" | "N/A" | "n/a" | "NA" | "无")
 }
@@ -150,7 +150,7 @@ fn is_numeral(c: char) -> bool {
 
 /// A header or label as written, with the forms' quirks removed and its
 /// unit in brackets split off: (name, unit).
-pub fn clean(s: &str) -> (String, Option<String>) {
+pub(crate) fn clean(s: &str) -> (String, Option<String>) {
     let joined: String = s.split(['\n', '\r']).map(str::trim).collect::<Vec<_>>().join("");
     let t = without_letter(&without_footnotes(&joined));
     let t = without_numbering(&t);
@@ -160,7 +160,7 @@ pub fn clean(s: &str) -> (String, Option<String>) {
 
 /// Splits a trailing unit in brackets: `低位发热量（GJ/t 或 GJ/10⁴Nm³）`.
 /// Bracketed text that is no unit (`获取方式（实测值/计算值）`) stays with the name.
-pub fn split_unit(s: &str) -> (String, Option<String>) {
+pub(crate) fn split_unit(s: &str) -> (String, Option<String>) {
     let (name, unit) = crate::input::workbook::split_unit(s);
     match unit {
         Some(u) if looks_like_unit(&u) => (name, Some(u)),
@@ -175,20 +175,20 @@ fn looks_like_unit(u: &str) -> bool {
 
 /// A label folded for comparison: cleaned, no spaces or punctuation, lower
 /// case, without the particle 的.
-pub fn fold_label(s: &str) -> String {
+pub(crate) fn fold_label(s: &str) -> String {
     let (name, _) = clean(s);
     name.chars().filter(|c| c.is_alphanumeric() && *c != '的').flat_map(char::to_lowercase).collect()
 }
 
 /// Whether a header names one of these (folded).
-pub fn header_is(s: &str, names: &[&str]) -> bool {
+pub(crate) fn header_is(s: &str, names: &[&str]) -> bool {
     let f = fold_label(s);
     !f.is_empty() && names.iter().any(|n| fold_label(n) == f)
 }
 
 /// The month a header names: `1月`, `1\n月`, `一月`, `01月份`, `2024年1月`,
 /// `Jan`, `January`, `2024-01`, `M1`. Returns (year if stated, month).
-pub fn month_header(s: &str) -> Option<(Option<u16>, u32)> {
+pub(crate) fn month_header(s: &str) -> Option<(Option<u16>, u32)> {
     let f: String = clean(s).0.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
     let (year, rest) = match f.find('年') {
         Some(i) if i == 4 && f[..4].chars().all(|c| c.is_ascii_digit()) => (f[..4].parse().ok(), &f[i + '年'.len_utf8()..]),
@@ -233,7 +233,7 @@ fn numeral(s: &str) -> Option<u32> {
 
 /// The quarter a subtotal header names: `第一季度`, `一季度`, `1季度`, `Q1`,
 /// `第1季度小计`.
-pub fn quarter_header(s: &str) -> Option<u32> {
+pub(crate) fn quarter_header(s: &str) -> Option<u32> {
     let f = fold_label(s);
     let f = f.trim_end_matches("小计").trim_end_matches("合计").trim_end_matches("累计");
     let q = if let Some(n) = f.strip_prefix('q') {
@@ -247,7 +247,7 @@ pub fn quarter_header(s: &str) -> Option<u32> {
 
 /// How a label matches an item: `Some(None)` for its name or an alias,
 /// `Some(Some(i))` for a `第i种` pattern with the number found.
-pub fn item_match(label: &str, item: &Item) -> Option<Option<String>> {
+pub(crate) fn item_match(label: &str, item: &Item) -> Option<Option<String>> {
     let f = fold_label(label);
     if f.is_empty() {
         return None;
@@ -275,7 +275,7 @@ pub fn item_match(label: &str, item: &Item) -> Option<Option<String>> {
 }
 
 /// The text after a label and colon (`燃料品种：烟煤` → `烟煤`), or all of it.
-pub fn after_colon(s: &str) -> String {
+pub(crate) fn after_colon(s: &str) -> String {
     let t = s.trim();
     match t.split_once(['：', ':']) {
         Some((_, v)) if !v.trim().is_empty() => v.trim().to_string(),

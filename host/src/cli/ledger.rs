@@ -16,8 +16,9 @@ pub(crate) struct Args {
     action: Action,
 }
 
+/// An entity, jurisdiction and year, each optional.
 #[derive(clap::Args)]
-struct Which {
+struct EntityYear {
     /// Only this entity.
     #[arg(long)]
     entity: Option<String>,
@@ -27,6 +28,12 @@ struct Which {
     /// Only this year.
     #[arg(long)]
     year: Option<u16>,
+}
+
+#[derive(clap::Args)]
+struct Which {
+    #[command(flatten)]
+    key: EntityYear,
     /// Superseded versions too.
     #[arg(long)]
     all: bool,
@@ -34,7 +41,8 @@ struct Which {
 
 impl Which {
     fn filter(&self) -> Filter {
-        Filter { entity: self.entity.clone(), jurisdiction: self.jurisdiction.clone(), year: self.year, all_versions: self.all }
+        let k = &self.key;
+        Filter { entity: k.entity.clone(), jurisdiction: k.jurisdiction.clone(), year: k.year, all_versions: self.all }
     }
 }
 
@@ -59,12 +67,8 @@ enum Action {
     Diff {
         /// Two evaluation numbers, or none with --entity/--jurisdiction/--year.
         ids: Vec<i64>,
-        #[arg(long)]
-        entity: Option<String>,
-        #[arg(long, short = 'j')]
-        jurisdiction: Option<String>,
-        #[arg(long)]
-        year: Option<u16>,
+        #[command(flatten)]
+        key: EntityYear,
         /// Version to compare from [default: the one before --to].
         #[arg(long)]
         from: Option<i64>,
@@ -163,18 +167,19 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
                 outln!("{k:<32} {:>18}  {u}", v.as_deref().unwrap_or("—"));
             }
             outln!("\nserial uses ({}):", d.uses.len());
-            for u in &d.uses {
+            for row in &d.uses {
+                let u = &row.recorded;
                 outln!(
                     "  {} [{}–{}] {} {} {} ({}), {}{}",
                     u.serial,
-                    u.first,
-                    u.last,
+                    row.first,
+                    row.last,
                     u.used,
                     u.unit,
                     u.status.as_str(),
                     u.claim.as_str(),
                     u.row,
-                    if u.live { "" } else { "  (superseded)" }
+                    if row.live { "" } else { "  (superseded)" }
                 );
             }
             if !conflicts.is_empty() {
@@ -184,8 +189,8 @@ pub(crate) fn run(a: &Args) -> Result<i32, RunError> {
                 }
             }
         }
-        Action::Diff { ids, entity, jurisdiction, year, from, to } => {
-            let (a_id, b_id) = match (ids.as_slice(), entity, jurisdiction, year) {
+        Action::Diff { ids, key, from, to } => {
+            let (a_id, b_id) = match (ids.as_slice(), &key.entity, &key.jurisdiction, &key.year) {
                 ([x, y], None, None, None) => (*x, *y),
                 ([], Some(e), Some(j), Some(y)) => {
                     let versions = ledger.versions(e, j, *y).map_err(io)?;

@@ -74,6 +74,11 @@ impl Scan<'_> {
         Ok(())
     }
 
+    /// A cell's text longer than `--input-limit text-chars`.
+    fn text_over(&self, sheet: &str, found: String) -> InputProblem {
+        self.over(sheet, found, "个字符的单元格文本", "characters in a cell", self.limits.text_chars, "text-chars")
+    }
+
     fn over(&self, sheet: &str, found: String, what_zh: &str, what_en: &str, limit: u64, name: &str) -> InputProblem {
         self.problem(
             sheet,
@@ -461,13 +466,9 @@ pub(crate) fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, Inp
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if phonetic == 0 => {
                     chars += text_chars(ev);
                     if chars > l.text_chars {
-                        return Err(scan.over(
+                        return Err(scan.text_over(
                             "",
                             format!("shared string {} of more than {} characters", limits::count(strings), limits::count(l.text_chars)),
-                            "个字符的单元格文本",
-                            "characters in a cell",
-                            l.text_chars,
-                            "text-chars",
                         ));
                     }
                 }
@@ -587,7 +588,7 @@ pub(crate) fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if cell_depth > 0 && skip_depth == 0 => {
                     chars += text_chars(ev);
                     if chars > l.text_chars {
-                        return Err(scan.over(
+                        return Err(scan.text_over(
                             sheet,
                             format!(
                                 "cell {}{} with more than {} characters",
@@ -595,10 +596,6 @@ pub(crate) fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &
                                 current.0 + 1,
                                 limits::count(l.text_chars)
                             ),
-                            "个字符的单元格文本",
-                            "characters in a cell",
-                            l.text_chars,
-                            "text-chars",
                         ));
                     }
                 }
@@ -775,13 +772,9 @@ impl OdsTable {
     fn add_chars(&mut self, n: u64, scan: &Scan<'_>, l: &InputLimits) -> Result<(), InputProblem> {
         self.cell_chars = self.cell_chars.saturating_add(n);
         if self.cell_chars > l.text_chars {
-            return Err(scan.over(
+            return Err(scan.text_over(
                 &self.name,
                 format!("a cell in row {} with more than {} characters", limits::count(self.rows + 1), limits::count(l.text_chars)),
-                "个字符的单元格文本",
-                "characters in a cell",
-                l.text_chars,
-                "text-chars",
             ));
         }
         Ok(())

@@ -179,6 +179,17 @@ impl Grid {
             .map(|(_, cell)| raw_value(cell, kind))
             .unwrap_or(RawValue::Empty)
     }
+
+    /// The text shown at (`r`, `c`), trimmed: a label, or a number or date as text;
+    /// `None` when empty or an error.
+    pub fn text(&self, r: u32, c: u32) -> Option<String> {
+        match self.value(r, c, ValueKind::Text) {
+            RawValue::Text(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            RawValue::Number(n) => Some(n),
+            RawValue::Date(d) => Some(d),
+            _ => None,
+        }
+    }
 }
 
 /// Converts a spreadsheet cell into a raw value for a column of `kind`.

@@ -80,7 +80,10 @@ pub(crate) fn diff_details(a: &EvaluationDetail, b: &EvaluationDetail) -> Vec<Ch
     pairs(&mut out, "metric", &metric(&a.metrics), &metric(&b.metrics));
     // Serial uses are matched by serial text and claim; a change is in quantity or status.
     let uses = |u: &[UseRow]| -> Vec<(String, String)> {
-        u.iter().map(|u| (format!("{} [{}]", u.serial, u.claim.as_str()), format!("{} {} {}", u.used, u.unit, u.status.as_str()))).collect()
+        u.iter()
+            .map(|u| &u.recorded)
+            .map(|u| (format!("{} [{}]", u.serial, u.claim.as_str()), format!("{} {} {}", u.used, u.unit, u.status.as_str())))
+            .collect()
     };
     pairs(&mut out, "serial", &uses(&a.uses), &uses(&b.uses));
     out

@@ -69,12 +69,13 @@ fn evaluation_cells(e: &EvaluationRow) -> Vec<String> {
     ]
 }
 
-fn use_cells(u: &UseRow) -> Vec<String> {
+fn use_cells(row: &UseRow) -> Vec<String> {
+    let u = &row.recorded;
     vec![
         u.serial.clone(),
-        u.key.clone(),
-        u.first.to_string(),
-        u.last.to_string(),
+        row.key.clone(),
+        row.first.to_string(),
+        row.last.to_string(),
         u.quantity.clone(),
         u.used.clone(),
         u.unit.clone(),
@@ -84,7 +85,7 @@ fn use_cells(u: &UseRow) -> Vec<String> {
         u.table.clone(),
         u.row.clone(),
         u.new_forestry.to_string(),
-        u.live.to_string(),
+        row.live.to_string(),
     ]
 }
 

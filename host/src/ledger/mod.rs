@@ -269,41 +269,18 @@ impl Conflict {
             Check::Dc17 => "the same credit used for several claims (DC-17)",
             Check::Dc19 => "a new forestry sink used again after a neutrality claim (DC-19)",
         };
+        let (shared, units, serial, row) = (&self.shared, self.shared_units, &self.new_serial, &self.new_row);
+        let (e_entity, e_jurisdiction, e_year, e_used, e_unit, e_serial, e_row) =
+            (&e.entity, &e.jurisdiction, e.year, &e.used, &e.unit, &e.serial, &e.row);
+        let (status, claim, e_status, e_claim) =
+            (self.new_status.label_zh(), self.new_claim.label_zh(), e.status.label_zh(), e.claim.label_zh());
         let zh = format!(
-            "{what_zh}：共用序列号 {}（{} 单位）。本次：{entity} {jurisdiction} {year} 年，{}（{}），序列号 {}，行 {}；先前：{} {} {} 年，{}（{}），{where_zh}，{} {}，序列号 {}，行 {}",
-            self.shared,
-            self.shared_units,
-            self.new_status.label_zh(),
-            self.new_claim.label_zh(),
-            self.new_serial,
-            self.new_row,
-            e.entity,
-            e.jurisdiction,
-            e.year,
-            e.status.label_zh(),
-            e.claim.label_zh(),
-            e.used,
-            e.unit,
-            e.serial,
-            e.row,
+            "{what_zh}：共用序列号 {shared}（{units} 单位）。本次：{entity} {jurisdiction} {year} 年，{status}（{claim}），序列号 {serial}，行 {row}；先前：{e_entity} {e_jurisdiction} {e_year} 年，{e_status}（{e_claim}），{where_zh}，{e_used} {e_unit}，序列号 {e_serial}，行 {e_row}"
         );
+        let (status, claim, e_status, e_claim) =
+            (self.new_status.label_en(), self.new_claim.label_en(), e.status.label_en(), e.claim.label_en());
         let en = format!(
-            "{what_en}: shared serials {} ({} units). This use: {entity} {jurisdiction} {year}, {} ({}), serial {}, row {}; earlier use: {} {} {}, {} ({}), {where_en}, {} {}, serial {}, row {}",
-            self.shared,
-            self.shared_units,
-            self.new_status.label_en(),
-            self.new_claim.label_en(),
-            self.new_serial,
-            self.new_row,
-            e.entity,
-            e.jurisdiction,
-            e.year,
-            e.status.label_en(),
-            e.claim.label_en(),
-            e.used,
-            e.unit,
-            e.serial,
-            e.row,
+            "{what_en}: shared serials {shared} ({units} units). This use: {entity} {jurisdiction} {year}, {status} ({claim}), serial {serial}, row {row}; earlier use: {e_entity} {e_jurisdiction} {e_year}, {e_status} ({e_claim}), {where_en}, {e_used} {e_unit}, serial {e_serial}, row {e_row}"
         );
         (zh, en)
     }

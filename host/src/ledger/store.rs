@@ -166,20 +166,14 @@ pub struct EvaluationDetail {
 pub struct UseRow {
     pub id: i64,
     pub evaluation_id: i64,
-    pub serial: String,
+    /// The use as the evaluation gave it (its fields are this row's in the JSON).
+    #[serde(flatten)]
+    pub recorded: NewUse,
+    /// The serial's range key and units, as the index holds them.
     pub key: String,
     pub first: u64,
     pub last: u64,
-    pub quantity: String,
-    pub used: String,
-    pub unit: String,
-    pub instrument: String,
-    pub status: UseStatus,
-    pub claim: ClaimKind,
-    pub table: String,
-    pub row: String,
-    pub cell: String,
-    pub new_forestry: bool,
+    /// Whether the evaluation is the entity-year's current version.
     pub live: bool,
 }
 
@@ -289,7 +283,7 @@ impl Ledger {
     /// entity-years.
     pub fn conflicts_of(&self, evaluation_id: i64) -> Result<Vec<Conflict>> {
         let d = self.show(evaluation_id)?;
-        let uses: Vec<NewUse> = d.uses.iter().map(UseRow::to_new_use).collect();
+        let uses: Vec<NewUse> = d.uses.iter().map(|u| u.recorded.clone()).collect();
         Ok(self.check(&d.row.entity, &d.row.jurisdiction, d.row.year, &uses)?.0)
     }
 
@@ -405,44 +399,28 @@ fn use_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UseRow> {
     Ok(UseRow {
         id: r.get(0)?,
         evaluation_id: r.get(1)?,
-        serial: r.get(2)?,
+        recorded: NewUse {
+            serial: r.get(2)?,
+            quantity: r.get(6)?,
+            used: r.get(16)?,
+            unit: r.get(7)?,
+            instrument: r.get(8)?,
+            status: UseStatus::parse(&status).ok_or_else(|| bad_text(9, &status))?,
+            claim: ClaimKind::parse(&claim).ok_or_else(|| bad_text(10, &claim))?,
+            table: r.get(11)?,
+            row: r.get(12)?,
+            cell: r.get(13)?,
+            new_forestry: r.get(14)?,
+        },
         key: r.get(3)?,
         first: r.get::<_, i64>(4)? as u64,
         last: r.get::<_, i64>(5)? as u64,
-        quantity: r.get(6)?,
-        unit: r.get(7)?,
-        instrument: r.get(8)?,
-        status: UseStatus::parse(&status).ok_or_else(|| bad_text(9, &status))?,
-        claim: ClaimKind::parse(&claim).ok_or_else(|| bad_text(10, &claim))?,
-        table: r.get(11)?,
-        row: r.get(12)?,
-        cell: r.get(13)?,
-        new_forestry: r.get(14)?,
         live: r.get(15)?,
-        used: r.get(16)?,
     })
 }
 
 fn bad_text(col: usize, s: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown value {s:?}").into())
-}
-
-impl UseRow {
-    pub(crate) fn to_new_use(&self) -> NewUse {
-        NewUse {
-            serial: self.serial.clone(),
-            quantity: self.quantity.clone(),
-            used: self.used.clone(),
-            unit: self.unit.clone(),
-            instrument: self.instrument.clone(),
-            status: self.status,
-            claim: self.claim,
-            table: self.table.clone(),
-            row: self.row.clone(),
-            cell: self.cell.clone(),
-            new_forestry: self.new_forestry,
-        }
-    }
 }
 
 type Parsed = Vec<Option<(SerialRange, Option<Note>)>>;

@@ -298,6 +298,15 @@ fn answer_block(out: &mut String, r: &Report, l: Lang) {
     let _ = writeln!(out, "</div>\n</div>");
 }
 
+/// Opens a table of class `class` with its header row (texts in the page's language).
+fn open_table(out: &mut String, class: &str, heads: &[&str]) {
+    let _ = write!(out, "<table class=\"{class}\"><thead><tr>");
+    for h in heads {
+        let _ = write!(out, "<th>{h}</th>");
+    }
+    let _ = writeln!(out, "</tr></thead><tbody>");
+}
+
 fn findings(out: &mut String, r: &Report, l: Lang) {
     let _ = writeln!(out, "<h3>{} ({})</h3>", l.t("问题", "Findings"), r.findings.len());
     if r.findings.is_empty() {
@@ -306,14 +315,7 @@ fn findings(out: &mut String, r: &Report, l: Lang) {
     }
     let mut sorted: Vec<_> = r.findings.iter().collect();
     sorted.sort_by_key(|f| f.severity);
-    let _ = writeln!(
-        out,
-        "<table class=\"findings\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("级别", "Severity"),
-        l.t("代码", "Code"),
-        l.t("说明", "Message"),
-        l.t("单元格", "Cells")
-    );
+    open_table(out, "findings", &[l.t("级别", "Severity"), l.t("代码", "Code"), l.t("说明", "Message"), l.t("单元格", "Cells")]);
     for f in sorted {
         let sev = match (l, f.severity.as_str()) {
             (Lang::Zh, "error") => "错误",
@@ -481,16 +483,18 @@ fn pie(out: &mut String, rows: &[(String, Vec<(String, f64)>)]) {
 }
 
 fn metrics(out: &mut String, r: &Report, l: Lang) {
-    let _ = writeln!(
+    let _ = writeln!(out, "<h3>{}</h3>", l.t("全部指标", "All metrics"));
+    open_table(
         out,
-        "<h3>{}</h3>\n<table class=\"metrics\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("全部指标", "All metrics"),
-        l.t("指标", "Metric"),
-        l.t("键", "Key"),
-        l.t("数值", "Value"),
-        l.t("单位", "Unit"),
-        l.t("公式", "Formula"),
-        l.t("追溯步骤", "Trace step")
+        "metrics",
+        &[
+            l.t("指标", "Metric"),
+            l.t("键", "Key"),
+            l.t("数值", "Value"),
+            l.t("单位", "Unit"),
+            l.t("公式", "Formula"),
+            l.t("追溯步骤", "Trace step"),
+        ],
     );
     for m in &r.metrics {
         let _ = writeln!(
@@ -511,15 +515,11 @@ fn decisions(out: &mut String, r: &Report, l: Lang) {
     if r.decisions.is_empty() {
         return;
     }
-    let _ = writeln!(
+    let _ = writeln!(out, "<h3>{}</h3>", l.t("逐行判定", "Decisions, row by row"));
+    open_table(
         out,
-        "<h3>{}</h3>\n<table class=\"decisions\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("逐行判定", "Decisions, row by row"),
-        l.t("输入行", "Input row"),
-        l.t("对象", "Subject"),
-        l.t("结果", "Outcome"),
-        l.t("数量", "Amount"),
-        l.t("原因", "Reasons")
+        "decisions",
+        &[l.t("输入行", "Input row"), l.t("对象", "Subject"), l.t("结果", "Outcome"), l.t("数量", "Amount"), l.t("原因", "Reasons")],
     );
     for d in &r.decisions {
         let reasons: Vec<String> = d
@@ -545,17 +545,18 @@ fn decisions(out: &mut String, r: &Report, l: Lang) {
 }
 
 fn parameters(out: &mut String, r: &Report, l: Lang) {
-    let _ = writeln!(
+    let _ = writeln!(out, "<h3>{} ({})</h3>", l.t("所用参数", "Parameters used"), r.parameters.len());
+    open_table(
         out,
-        "<h3>{} ({})</h3>\n<table class=\"parameters\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("所用参数", "Parameters used"),
-        r.parameters.len(),
-        l.t("参数", "Parameter"),
-        l.t("数值", "Value"),
-        l.t("生效", "Effective"),
-        l.t("法律依据", "Legal reference"),
-        l.t("可信度", "Confidence"),
-        l.t("规则文件", "Rules file")
+        "parameters",
+        &[
+            l.t("参数", "Parameter"),
+            l.t("数值", "Value"),
+            l.t("生效", "Effective"),
+            l.t("法律依据", "Legal reference"),
+            l.t("可信度", "Confidence"),
+            l.t("规则文件", "Rules file"),
+        ],
     );
     for p in &r.parameters {
         let conf = p.confidence.as_str();
@@ -589,15 +590,18 @@ fn trace(out: &mut String, r: &Report, l: Lang) {
     if r.trace.is_empty() {
         return;
     }
-    let _ = writeln!(
+    let _ = writeln!(out, "<h3>{}</h3>", l.t("追溯", "Trace"));
+    open_table(
         out,
-        "<h3>{}</h3>\n<table class=\"trace\"><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        l.t("追溯", "Trace"),
-        l.t("条款", "Clause"),
-        l.t("说明", "Step"),
-        l.t("参数", "Parameters"),
-        l.t("输入单元格", "Input cells"),
-        l.t("结果", "Value")
+        "trace",
+        &[
+            "#",
+            l.t("条款", "Clause"),
+            l.t("说明", "Step"),
+            l.t("参数", "Parameters"),
+            l.t("输入单元格", "Input cells"),
+            l.t("结果", "Value"),
+        ],
     );
     for s in &r.trace {
         let value = s.value.as_deref().map(|v| format!("{} {}", group_thousands(v), s.unit.as_deref().unwrap_or(""))).unwrap_or_default();

@@ -35,14 +35,6 @@ fn names<'a>(layout: &'a Layout, role: &str) -> Vec<&'a str> {
     v
 }
 
-fn text_at(grid: &Grid, r: u32, c: u32) -> Option<String> {
-    match grid.value(r, c, ValueKind::Text) {
-        RawValue::Text(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
-        RawValue::Number(n) => Some(n),
-        RawValue::Date(d) => Some(d),
-        _ => None,
-    }
-}
 
 /// One record being built: its group and its cells.
 struct Record {
@@ -69,7 +61,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
     let mut head: Option<Head> = None;
     for &r in rows.iter().filter(|&&r| r < first.saturating_add(HEADER_SEARCH_ROWS)) {
         let cols = grid.columns(r);
-        let find = |ns: &[&str]| cols.iter().copied().find(|&c| text_at(grid, r, c).is_some_and(|t| header_is(&t, ns)));
+        let find = |ns: &[&str]| cols.iter().copied().find(|&c| grid.text(r, c).is_some_and(|t| header_is(&t, ns)));
         if let (Some(l), Some(v)) = (find(&label_names), find(&value_names)) {
             head = Some((r, l, v, find(&evidence_names), find(&group_names)));
             break;
@@ -99,10 +91,10 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         }
     };
     for r in rows.into_iter().filter(|&r| r > hr) {
-        let label = text_at(grid, r, label_col);
+        let label = grid.text(r, label_col);
         // A group from a group column: a new value starts a new record.
         if let Some(gc) = group_col
-            && let Some(g) = text_at(grid, r, gc)
+            && let Some(g) = grid.text(r, gc)
             && group_col_last.as_deref() != Some(g.as_str())
         {
             flush(&mut current, &mut records);
@@ -124,7 +116,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
                     flush(&mut current, &mut records);
                     current.group = Some((text::after_colon(&text::clean(l).0), at(r, label_col)));
                 }
-            } else if let Some((c, t)) = grid.columns(r).into_iter().find_map(|c| text_at(grid, r, c).map(|t| (c, t))) {
+            } else if let Some((c, t)) = grid.columns(r).into_iter().find_map(|c| grid.text(r, c).map(|t| (c, t))) {
                 // A merged group header starting left of the item column.
                 let f = text::fold_label(&t);
                 if c != value_col && markers.iter().any(|m| !m.is_empty() && f.contains(m.as_str())) {
@@ -193,7 +185,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
             current.cells.insert(item.key.clone(), RawCell { value, at: at(r, value_col) });
         }
         if let (Some(ec), true) = (evidence_col, declares(&format!("{}_evidence", item.key)))
-            && let Some(t) = text_at(grid, r, ec).filter(|t| !not_applicable(t))
+            && let Some(t) = grid.text(r, ec).filter(|t| !not_applicable(t))
         {
             current.cells.insert(format!("{}_evidence", item.key), RawCell { value: RawValue::Text(t), at: at(r, ec) });
         }

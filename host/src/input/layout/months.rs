@@ -82,14 +82,6 @@ pub(crate) fn column_of(header: &str, layout: &Layout) -> Option<Column> {
     roles.into_iter().find(|(r, _)| header_is(header, &names(layout, r))).map(|(_, c)| c)
 }
 
-fn text_at(grid: &Grid, r: u32, c: u32) -> Option<String> {
-    match grid.value(r, c, ValueKind::Text) {
-        RawValue::Text(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
-        RawValue::Number(n) => Some(n),
-        RawValue::Date(d) => Some(d),
-        _ => None,
-    }
-}
 
 /// A header cell's month, also when it is an Excel date (`Jan-24`).
 fn month_of_cell(grid: &Grid, r: u32, c: u32) -> Option<(Option<u16>, u32)> {
@@ -144,9 +136,9 @@ pub fn header(sheet: &str, grid: &Grid, layout: &Layout) -> Result<Header, Vec<I
     all.sort_unstable();
     all.dedup();
     for c in all {
-        let (text, at_row) = match text_at(grid, row, c) {
+        let (text, at_row) = match grid.text(row, c) {
             Some(t) => (t, row),
-            None => match (1..=2).filter_map(|d| row.checked_sub(d)).find_map(|r| text_at(grid, r, c).map(|t| (t, r))) {
+            None => match (1..=2).filter_map(|d| row.checked_sub(d)).find_map(|r| grid.text(r, c).map(|t| (t, r))) {
                 Some(x) => x,
                 None => continue,
             },
@@ -306,12 +298,12 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         // Group and fuel columns, a blank cell repeating the one above (merged).
         for (which, last) in [(Column::Group, &mut group_col_last), (Column::Fuel, &mut fuel_col_last)] {
             if let Some(c) = col(which)
-                && let Some(t) = text_at(grid, r, c)
+                && let Some(t) = grid.text(r, c)
             {
                 *last = Some((t, at(r, c)));
             }
         }
-        let label = text_at(grid, r, label_col);
+        let label = grid.text(r, label_col);
         let line = label
             .as_ref()
             .and_then(|l| layout.item.iter().enumerate().find_map(|(i, item)| text::item_match(l, item).map(|n| Line::Item(i, n))));
@@ -330,7 +322,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
             }
             (None, false, _) => {
                 // A header row: the first text in the row.
-                let Some((c, t)) = grid.columns(r).into_iter().find_map(|c| text_at(grid, r, c).map(|t| (c, t))) else {
+                let Some((c, t)) = grid.columns(r).into_iter().find_map(|c| grid.text(r, c).map(|t| (c, t))) else {
                     continue;
                 };
                 let f = text::fold_label(&t);
@@ -359,9 +351,9 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         };
         let (name_text, label_unit) = clean(label.as_deref().unwrap_or(""));
         let unit = col(Column::Unit)
-            .and_then(|c| text_at(grid, r, c).filter(|t| !not_applicable(t)).map(|t| (t, at(r, c))))
+            .and_then(|c| grid.text(r, c).filter(|t| !not_applicable(t)).map(|t| (t, at(r, c))))
             .or_else(|| label_unit.map(|u| (u, at(r, label_col))));
-        let extra = |which: Column| col(which).and_then(|c| text_at(grid, r, c).filter(|t| !not_applicable(t)).map(|t| (t, at(r, c))));
+        let extra = |which: Column| col(which).and_then(|c| grid.text(r, c).filter(|t| !not_applicable(t)).map(|t| (t, at(r, c))));
         let modes = match extra(Column::ValueMode) {
             Some((t, a)) => match modes_by_month(&t) {
                 // Each mode one the target allows: reported once for the cell, not once a month.

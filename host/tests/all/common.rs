@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use lvyue::bundle::digest::{rules_digest, sha256_hex};
@@ -88,26 +87,13 @@ pub fn built_for(contract: Contract) -> &'static Path {
         Contract::V1_0 => (&BUILT_1_0, wasm_target_dir().with_file_name("wasm-contract-1.0"), Some("lvyue-sdk/contract-1-0")),
     };
     let result = cell.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(root()).args(["build", "--release", "--target", TARGET, "--target-dir"]).arg(&target_dir);
+        // As host/build.rs builds the plugins: none of this build's settings passed on.
+        let mut cmd = lvyue::kit::cargo_wasm::wasm_build_command(&root(), &target_dir);
         for (_, package) in hostile_crates() {
             cmd.args(["-p", &package]);
         }
         if let Some(f) = features {
             cmd.args(["--features", f]);
-        }
-        // As in host/build.rs: do not pass this build's settings to the plugin build.
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().into_owned();
-            if (k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_NET_OFFLINE" && k != "CARGO_MAKEFLAGS")
-                || k == "RUSTFLAGS"
-                || k == "RUSTC_WRAPPER"
-                || k == "RUSTC_WORKSPACE_WRAPPER"
-                || k == "RUSTDOCFLAGS"
-            {
-                cmd.env_remove(&k);
-            }
         }
         let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if !output.status.success() {

@@ -47,7 +47,7 @@ const IDENTITY: Identity = lvyue_sdk::identity!();
 
 impl lvyue_sdk::Plugin for CnEts {
     fn describe() -> PluginInfo {
-        IDENTITY.info(spec::parameters(), CATALOGUE.metric_specs(), CATALOGUE.finding_specs(), spec::input())
+        IDENTITY.describe(spec::parameters(), &CATALOGUE, spec::input())
     }
 
     fn evaluate(req: Request) -> Result<lvyue_sdk::Evaluation, EvaluationError> {

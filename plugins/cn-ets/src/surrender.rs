@@ -2,14 +2,13 @@
 //! what is held, the shortfall, the deadline, carry-over and penalty exposure.
 
 use lvyue_sdk::dates::is_iso_date;
-use lvyue_sdk::offsets::{Failure, new_ccer_conditions};
-use lvyue_sdk::{
-    ChartKind, ChartSpec, Decimal, Decision, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value, dec, fmt_dec, num,
-    t, text,
+use lvyue_sdk::eval::Eval;
+use lvyue_sdk::offsets::{
+    Failure, Left, carbon_price, coverage_table, left_after, new_ccer_conditions, new_ccer_window_years, penalty_price_missing, plan_table,
 };
+use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, RowView, Step, Value, dec, fmt_dec, num, t, text};
 
 use crate::spec::*;
-use lvyue_sdk::eval::Eval;
 
 const ELIGIBLE: &str = "eligible";
 const INELIGIBLE: &str = "ineligible";
@@ -72,17 +71,7 @@ fn new_ccer_failures(ev: &mut Eval, row: &RowView) -> Result<Vec<Failure>, Evalu
         _ => None,
     };
     let window = match (from, applied) {
-        (Some(_), Some(_)) if ev.has(P_NEW_CCER_WINDOW_YEARS) => {
-            let n = ev.num(P_NEW_CCER_WINDOW_YEARS)?;
-            match fmt_dec(n).parse::<u32>() {
-                Ok(y) if y > 0 => Some(y),
-                _ => {
-                    return Err(EvaluationError::MissingParameter(format!(
-                        "{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"
-                    )));
-                }
-            }
-        }
+        (Some(_), Some(_)) if ev.has(P_NEW_CCER_WINDOW_YEARS) => Some(new_ccer_window_years(ev)?),
         _ => None,
     };
     Ok(new_ccer_conditions(start, from, applied, start_after, window))
@@ -285,18 +274,17 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     let r_used = holdings_rule.record(&mut ev.out, ("使用CCER", "Offsets used"), used, Some("t"), vec![Output::ref_step(s_used_raw)]);
     let (used, s_used) = (r_used.value, r_used.step);
     ev.metric_rounded("offsets_used_t", &holdings_rule, &r_used, Some("min(offsets_eligible_t, offset_cap_t, obligation_t)"));
-    let s_unused = ev.out.step(
-        Step {
+    left_after(
+        ev,
+        Left {
+            key: "offsets_unused_t",
             clause: "办法 第二十九条 / Measures Art. 29",
             zh: "合格但未使用的CCER",
             en: "Eligible offsets not used",
-            parameters: &[],
-            inputs: vec![Output::ref_step(s_el), Output::ref_step(s_used)],
+            held: (eligible, s_el, "offsets_eligible_t"),
+            used: (used, s_used, "offsets_used_t"),
         },
-        num(eligible - used),
-        Some("t"),
     );
-    ev.metric_f("offsets_unused_t", num(eligible - used), s_unused, "offsets_eligible_t - offsets_used_t");
     if eligible > cap {
         ev.finding(
             "OFFSET_CAP_BINDING",
@@ -415,18 +403,17 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
         holdings_rule.record(&mut ev.out, ("清缴配额", "Allowances used"), allowances_used, Some("t"), vec![Output::ref_step(s_au_raw)]);
     let (allowances_used, s_au) = (r_au.value, r_au.step);
     ev.metric_rounded("allowances_used_t", &holdings_rule, &r_au, Some("min(allowances_held_t, obligation_t - offsets_used_t)"));
-    let s_left = ev.out.step(
-        Step {
+    left_after(
+        ev,
+        Left {
+            key: "allowances_unused_t",
             clause: "条例 第十四条 / Regulation Art. 14",
             zh: "清缴后剩余可用配额",
             en: "Usable allowances left after surrender",
-            parameters: &[],
-            inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)],
+            held: (held, s_held, "allowances_held_t"),
+            used: (allowances_used, s_au, "allowances_used_t"),
         },
-        num(held - allowances_used),
-        Some("t"),
     );
-    ev.metric_f("allowances_unused_t", num(held - allowances_used), s_left, "allowances_held_t - allowances_used_t");
     // Oldest vintages first (stable: input order within a vintage).
     vintages.sort_by_key(|a| a.0);
     let mut left = allowances_used;
@@ -500,37 +487,8 @@ pub fn evaluate(ev: &mut Eval, obligation: &Obligation, opts: &Options) -> Resul
     carry_over(ev, &leftover_by_vintage, &old_unusable, opts)?;
     penalty(ev, shortfall, s_sf, opts)?;
 
-    ev.out.table(ResultTable {
-        key: "surrender_plan".into(),
-        name: t("清缴计划", "Surrender plan"),
-        columns: vec![
-            ResultColumn { key: "instrument".into(), name: t("品种", "Instrument"), unit: None },
-            ResultColumn { key: "subject".into(), name: t("标的", "Holding"), unit: None },
-            ResultColumn { key: "source".into(), name: t("来源行", "Source row"), unit: None },
-            ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
-        ],
-        rows: plan_rows,
-        charts: vec![],
-    });
-    ev.out.table(ResultTable {
-        key: "coverage".into(),
-        name: t("清缴覆盖", "Coverage of the obligation"),
-        columns: vec![
-            ResultColumn { key: "component".into(), name: t("构成", "Component"), unit: None },
-            ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
-        ],
-        rows: vec![
-            vec![text("配额 Allowances"), num(allowances_used)],
-            vec![text("CCER 抵销 Offsets"), num(used)],
-            vec![text("缺口 Shortfall"), num(shortfall)],
-        ],
-        charts: vec![ChartSpec {
-            title: t("应清缴配额的覆盖", "How the obligation is covered"),
-            kind: ChartKind::Pie,
-            category_column: "component".into(),
-            value_columns: vec!["quantity_t".into()],
-        }],
-    });
+    ev.out.table(plan_table(vec![], plan_rows));
+    ev.out.table(coverage_table(allowances_used, "CCER 抵销 Offsets", used, shortfall));
     Ok(())
 }
 
@@ -631,22 +589,7 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
     let short = shortfall > Decimal::ZERO;
     let clause = "条例 第二十四条；办法 第四十条 / Regulation Art. 24; Measures Art. 40";
     let price_based = !(mult_min.is_zero() && mult_max.is_zero());
-    let mut price_step = None;
-    if let Some(p) = opts.price {
-        let s_p = ev.out.step(
-            Step {
-                clause: "用户提供 / user-supplied",
-                zh: "清缴时限前1个月平均成交价",
-                en: "Average price in the month before the deadline",
-                parameters: &[],
-                inputs: vec!["option:carbon_price_cny".into()],
-            },
-            num(p),
-            Some("CNY/t"),
-        );
-        ev.metric("carbon_price_cny", num(p), s_p);
-        price_step = Some(s_p);
-    }
+    let price_step = opts.price.map(|p| carbon_price(ev, p, "清缴时限前1个月平均成交价", "Average price in the month before the deadline"));
     for (key, mult_key, mult, fine_key, fine) in [
         ("penalty_min_cny", P_PENALTY_MIN, mult_min, P_FINE_MIN, fine_min),
         ("penalty_max_cny", P_PENALTY_MAX, mult_max, P_FINE_MAX, fine_max),
@@ -712,14 +655,7 @@ fn penalty(ev: &mut Eval, shortfall: Decimal, s_sf: u32, opts: &Options) -> Resu
         }
     }
     if price_based && short && opts.price.is_none() {
-        ev.finding(
-            "PENALTY_PRICE_MISSING",
-            t(
-                "未提供碳价（选项 carbon_price_cny），罚款金额未计算",
-                "No carbon price given (option carbon_price_cny); penalty amounts not computed",
-            ),
-            vec![],
-        );
+        penalty_price_missing(ev);
     }
     let cut = shortfall * cut_ratio;
     let s_cut_raw = ev.out.step(

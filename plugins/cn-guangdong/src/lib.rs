@@ -27,8 +27,7 @@ const SPEC: PilotSpec = PilotSpec {
 };
 
 lvyue_sdk::pilot_plugin!(SPEC, |p| {
-    let used: Decimal =
-        p.credits.iter().filter(|(c, _, _)| c.credit_type == "PHCER" || c.credit_type == "GDPHCER").map(|(_, _, u)| *u).sum();
+    let used = p.credits_used(&["PHCER", "GDPHCER"]);
     if used > Decimal::ZERO {
         p.finding(
             "GD_PHCER_ANNUAL_SCOPE",

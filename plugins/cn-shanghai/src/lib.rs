@@ -29,7 +29,7 @@ const SPEC: PilotSpec = PilotSpec {
 };
 
 lvyue_sdk::pilot_plugin!(SPEC, |p| {
-    let used: lvyue_sdk::Decimal = p.credits.iter().filter(|(c, _, _)| c.credit_type == "SHCERCIR1").map(|(_, _, u)| *u).sum();
+    let used = p.credits_used(&["SHCERCIR1"]);
     if used > lvyue_sdk::Decimal::ZERO {
         p.finding(
             "SH_SHCERCIR1_USED",

@@ -40,7 +40,7 @@ const IDENTITY: Identity = lvyue_sdk::identity!();
 
 impl lvyue_sdk::Plugin for EventNeutrality {
     fn describe() -> PluginInfo {
-        IDENTITY.info(spec::parameters(), spec::CATALOGUE.metric_specs(), spec::CATALOGUE.finding_specs(), spec::input())
+        IDENTITY.describe(spec::parameters(), &spec::CATALOGUE, spec::input())
     }
 
     fn evaluate(req: Request) -> Result<lvyue_sdk::Evaluation, EvaluationError> {

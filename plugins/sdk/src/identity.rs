@@ -20,7 +20,8 @@
 //! an inline table of strings (`name`) and one-line arrays of strings or
 //! integers. Other keys are skipped.
 
-use crate::{EvaluationError, FindingSpec, MetricSpec, ParameterSpec, PluginInfo, Request, SheetSpec, t};
+use crate::eval::Catalogue;
+use crate::{EvaluationError, ParameterSpec, PluginInfo, Request, SheetSpec, t};
 
 const MAX_YEARS: usize = 64;
 const MAX_JURISDICTIONS: usize = 8;
@@ -117,14 +118,8 @@ impl Identity {
         self.jurisdictions.split_at(self.n_jurisdictions).0
     }
 
-    /// `describe()`'s answer: the identity and what the plugin declares.
-    pub fn info(
-        &self,
-        parameters: Vec<ParameterSpec>,
-        metrics: Vec<MetricSpec>,
-        findings: Vec<FindingSpec>,
-        input: Vec<SheetSpec>,
-    ) -> PluginInfo {
+    /// `describe()`'s answer: the identity, the parameters, the catalogue's metrics and findings, the input sheets.
+    pub fn describe(&self, parameters: Vec<ParameterSpec>, catalogue: &Catalogue, input: Vec<SheetSpec>) -> PluginInfo {
         PluginInfo {
             id: self.id.into(),
             version: self.version.into(),
@@ -132,8 +127,8 @@ impl Identity {
             jurisdictions: self.jurisdictions().iter().map(|j| j.to_string()).collect(),
             years: self.years().to_vec(),
             parameters,
-            metrics,
-            findings,
+            metrics: catalogue.metric_specs(),
+            findings: catalogue.finding_specs(),
             input,
         }
     }

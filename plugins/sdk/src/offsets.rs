@@ -41,7 +41,8 @@ pub mod lp;
 pub mod pilot;
 pub mod plan;
 
-use crate::{Context, Decimal, EvaluationError, RowView, Value};
+use crate::eval::{Eval, column};
+use crate::{ChartKind, ChartSpec, Context, Decimal, EvaluationError, Output, ResultTable, RowView, Step, Value, fmt_dec, num, t, text};
 
 /// Credit types the pilot plugins recognise: the shared list plus local ones.
 pub const PILOT_CREDIT_TYPES: &[&str] = &[
@@ -601,6 +602,105 @@ pub fn new_ccer_conditions(
         });
     }
     out
+}
+
+/// `offsets.new_ccer_crediting_window_years` (marked used) as a whole number of years.
+pub fn new_ccer_window_years(ev: &mut Eval) -> Result<u32, EvaluationError> {
+    let n = ev.num(P_NEW_CCER_WINDOW_YEARS)?;
+    match fmt_dec(n).parse::<u32>() {
+        Ok(y) if y > 0 => Ok(y),
+        _ => Err(EvaluationError::MissingParameter(format!("{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"))),
+    }
+}
+
+// ---- surrender: what the national market and the pilots report alike --------------
+
+/// What is left of a holding after the plan: a trace step and the metric
+/// `key` = `held_key - used_key` (e.g. `allowances_unused_t`).
+pub struct Left<'a> {
+    pub key: &'a str,
+    pub clause: &'a str,
+    pub zh: &'a str,
+    pub en: &'a str,
+    /// (quantity, its trace step, its metric key)
+    pub held: (Decimal, u32, &'a str),
+    pub used: (Decimal, u32, &'a str),
+}
+
+/// Records [`Left`]'s step and metric; returns the step.
+pub fn left_after(ev: &mut Eval, l: Left) -> u32 {
+    let value = num(l.held.0 - l.used.0);
+    let s = ev.out.step(
+        Step {
+            clause: l.clause,
+            zh: l.zh,
+            en: l.en,
+            parameters: &[],
+            inputs: vec![Output::ref_step(l.held.1), Output::ref_step(l.used.1)],
+        },
+        value.clone(),
+        Some("t"),
+    );
+    ev.metric_f(l.key, value, s, &format!("{} - {}", l.held.2, l.used.2));
+    s
+}
+
+/// The PENALTY_PRICE_MISSING finding: a shortfall whose penalty needs the carbon price, not given.
+pub fn penalty_price_missing(ev: &mut Eval) {
+    ev.finding(
+        "PENALTY_PRICE_MISSING",
+        t(
+            "未提供碳价（选项 carbon_price_cny），罚款金额未计算",
+            "No carbon price given (option carbon_price_cny); penalty amounts not computed",
+        ),
+        vec![],
+    );
+}
+
+/// The user's carbon price (option `carbon_price_cny`) as a trace step and the
+/// metric `carbon_price_cny`, described as the penalty rule names it; returns the step.
+pub fn carbon_price(ev: &mut Eval, price: Decimal, zh: &str, en: &str) -> u32 {
+    let s = ev.out.step(
+        Step { clause: "用户提供 / user-supplied", zh, en, parameters: &[], inputs: vec!["option:carbon_price_cny".into()] },
+        num(price),
+        Some("CNY/t"),
+    );
+    ev.metric("carbon_price_cny", num(price), s);
+    s
+}
+
+/// The surrender plan table (`surrender_plan`): instrument, holding, source row
+/// and quantity, then `more` columns.
+pub fn plan_table(more: Vec<crate::ResultColumn>, rows: Vec<Vec<Value>>) -> ResultTable {
+    let mut columns = vec![
+        column("instrument", "品种", "Instrument", None),
+        column("subject", "标的", "Holding", None),
+        column("source", "来源行", "Source row", None),
+        column("quantity_t", "数量", "Quantity", Some("t")),
+    ];
+    columns.extend(more);
+    ResultTable { key: "surrender_plan".into(), name: t("清缴计划", "Surrender plan"), columns, rows, charts: vec![] }
+}
+
+/// The `coverage` table and its pie: allowances, offsets (`offsets`: their
+/// label) and the shortfall that cover the obligation.
+pub fn coverage_table(allowances_used: Decimal, offsets: &str, offsets_used: Decimal, shortfall: Decimal) -> ResultTable {
+    ResultTable {
+        key: "coverage".into(),
+        name: t("清缴覆盖", "Coverage of the obligation"),
+        columns: vec![column("component", "构成", "Component", None), column("quantity_t", "数量", "Quantity", Some("t"))],
+        rows: vec![
+            vec![text("配额 Allowances"), num(allowances_used)],
+            vec![text(offsets), num(offsets_used)],
+            vec![text("缺口 Shortfall"), num(shortfall)],
+        ],
+        charts: vec![ChartSpec {
+            title: t("应清缴配额的覆盖", "How the obligation is covered"),
+            kind: ChartKind::Pie,
+            category_column: "component".into(),
+            value_columns: vec!["quantity_t".into()],
+        }],
+    }
 }
 
 fn norm(s: Option<&str>) -> Option<String> {

@@ -10,14 +10,14 @@
 
 use crate::schemas::{self, bool_col, choice_col, example, quantity, text_col, with_columns};
 use crate::{
-    ChartKind, ChartSpec, Context, Decimal, Decision, Evaluation, EvaluationError, Output, ParameterSpec, PluginInfo, Request,
-    ResultColumn, ResultTable, Severity, SheetSpec, Step, Value, ValueKind, dec, fmt_dec, num, t, text,
+    Context, Decimal, Decision, Evaluation, EvaluationError, Output, ParameterSpec, PluginInfo, Request, ResultTable, Severity, SheetSpec,
+    Step, Value, ValueKind, dec, fmt_dec, num, t, text,
 };
 
 use super::plan::{self, CapBound, Lot, LotKind};
 use super::*;
 use crate::dates::is_iso_date;
-use crate::eval::{Catalogue, Eval, FindingDef, MetricDef};
+use crate::eval::{Catalogue, Eval, FindingDef, MetricDef, column};
 use crate::identity::Identity;
 
 /// What makes one pilot plugin beside its identity (in its `plugin.toml`).
@@ -615,13 +615,8 @@ pub fn input(spec: &PilotSpec) -> Vec<SheetSpec> {
 }
 
 pub fn describe(spec: &PilotSpec, id: &Identity) -> PluginInfo {
-    let catalogue = spec.catalogue();
-    id.info(
-        parameters().into_iter().chain(spec.parameters.iter().map(|(k, kind, req)| pspec(k, *kind, *req))).collect(),
-        catalogue.metric_specs(),
-        catalogue.finding_specs(),
-        input(spec),
-    )
+    let parameters = parameters().into_iter().chain(spec.parameters.iter().map(|(k, kind, req)| pspec(k, *kind, *req))).collect();
+    id.describe(parameters, &spec.catalogue(), input(spec))
 }
 
 // ---- evaluation -------------------------------------------------------------------
@@ -641,6 +636,13 @@ impl<'a> std::ops::Deref for Pilot<'a> {
     type Target = Eval<'a>;
     fn deref(&self) -> &Eval<'a> {
         &self.ev
+    }
+}
+
+impl Pilot<'_> {
+    /// The tonnes of credits of these types the plan uses.
+    pub fn credits_used(&self, types: &[&str]) -> Decimal {
+        self.credits.iter().filter(|(c, _, _)| types.contains(&c.credit_type.as_str())).map(|(_, _, u)| *u).sum()
     }
 }
 
@@ -1273,18 +1275,17 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         Some("t"),
     );
     p.metric_with("offsets_used_t", num(offsets_used), s_plan, None);
-    let s_unused = p.out.step(
-        Step {
+    left_after(
+        p,
+        Left {
+            key: "offsets_unused_t",
             clause: "—",
             zh: "合格但未使用的抵销指标",
             en: "Eligible offsets not used",
-            parameters: &[],
-            inputs: vec![Output::ref_step(s_el), Output::ref_step(s_plan)],
+            held: (eligible, s_el, "offsets_eligible_t"),
+            used: (offsets_used, s_plan, "offsets_used_t"),
         },
-        num(eligible - offsets_used),
-        Some("t"),
     );
-    p.metric_with("offsets_unused_t", num(eligible - offsets_used), s_unused, Some("offsets_eligible_t - offsets_used_t"));
     let s_au = p.out.step(
         Step {
             clause: method,
@@ -1297,18 +1298,17 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
         Some("t"),
     );
     p.metric_with("allowances_used_t", num(allowances_used), s_au, None);
-    let s_al = p.out.step(
-        Step {
+    left_after(
+        p,
+        Left {
+            key: "allowances_unused_t",
             clause: "—",
             zh: "清缴后剩余可用配额",
             en: "Usable allowances left",
-            parameters: &[],
-            inputs: vec![Output::ref_step(s_held), Output::ref_step(s_au)],
+            held: (held, s_held, "allowances_held_t"),
+            used: (allowances_used, s_au, "allowances_used_t"),
         },
-        num(held - allowances_used),
-        Some("t"),
     );
-    p.metric_with("allowances_unused_t", num(held - allowances_used), s_al, Some("allowances_held_t - allowances_used_t"));
     let s_sf = p.out.step(
         Step {
             clause: "—",
@@ -1558,52 +1558,24 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
     penalty(p, shortfall, s_sf, price)?;
 
     // ---- result tables ------------------------------------------------------------
-    p.out.table(ResultTable {
-        key: "surrender_plan".into(),
-        name: t("清缴计划", "Surrender plan"),
-        columns: vec![
-            ResultColumn { key: "instrument".into(), name: t("品种", "Instrument"), unit: None },
-            ResultColumn { key: "subject".into(), name: t("标的", "Holding"), unit: None },
-            ResultColumn { key: "source".into(), name: t("来源行", "Source row"), unit: None },
-            ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
-            ResultColumn { key: "price_cny".into(), name: t("单价", "Unit price"), unit: Some("CNY/t".into()) },
-            ResultColumn { key: "value_cny".into(), name: t("价值", "Value"), unit: Some("CNY".into()) },
-        ],
-        rows: plan_rows,
-        charts: vec![],
-    });
+    p.out.table(plan_table(
+        vec![column("price_cny", "单价", "Unit price", Some("CNY/t")), column("value_cny", "价值", "Value", Some("CNY"))],
+        plan_rows,
+    ));
     p.out.table(ResultTable {
         key: "offset_caps".into(),
         name: t("抵销上限与分项上限", "Offset caps and sub-caps"),
         columns: vec![
-            ResultColumn { key: "cap".into(), name: t("上限", "Cap"), unit: None },
-            ResultColumn { key: "rule".into(), name: t("规则", "Rule"), unit: None },
-            ResultColumn { key: "bound_t".into(), name: t("上限值", "Bound"), unit: Some("t".into()) },
-            ResultColumn { key: "eligible_t".into(), name: t("合格持有量", "Eligible held"), unit: Some("t".into()) },
-            ResultColumn { key: "used_t".into(), name: t("计划使用", "Used"), unit: Some("t".into()) },
+            column("cap", "上限", "Cap", None),
+            column("rule", "规则", "Rule", None),
+            column("bound_t", "上限值", "Bound", Some("t")),
+            column("eligible_t", "合格持有量", "Eligible held", Some("t")),
+            column("used_t", "计划使用", "Used", Some("t")),
         ],
         rows: cap_rows,
         charts: vec![],
     });
-    p.out.table(ResultTable {
-        key: "coverage".into(),
-        name: t("清缴覆盖", "Coverage of the obligation"),
-        columns: vec![
-            ResultColumn { key: "component".into(), name: t("构成", "Component"), unit: None },
-            ResultColumn { key: "quantity_t".into(), name: t("数量", "Quantity"), unit: Some("t".into()) },
-        ],
-        rows: vec![
-            vec![text("配额 Allowances"), num(allowances_used)],
-            vec![text("抵销 Offsets"), num(offsets_used)],
-            vec![text("缺口 Shortfall"), num(shortfall)],
-        ],
-        charts: vec![ChartSpec {
-            title: t("应清缴配额的覆盖", "How the obligation is covered"),
-            kind: ChartKind::Pie,
-            category_column: "component".into(),
-            value_columns: vec!["quantity_t".into()],
-        }],
-    });
+    p.out.table(coverage_table(allowances_used, "抵销 Offsets", offsets_used, shortfall));
     p.credits = credits.into_iter().zip(credit_used).map(|((c, v, _), u)| (c, v, u)).collect();
     p.rules = Some(rules);
     Ok(())
@@ -1637,17 +1609,7 @@ fn new_ccer_failures(p: &mut Pilot, c: &Credit) -> Result<Vec<Failure>, Evaluati
         p.used.insert(P_NEW_CCER_START_AFTER.into());
     }
     let window = match p.ctx.parameter(P_NEW_CCER_WINDOW_YEARS) {
-        Ok(_) if can_window => {
-            let n = p.num_opt(P_NEW_CCER_WINDOW_YEARS)?.unwrap_or_default();
-            match fmt_dec(n).parse::<u32>() {
-                Ok(y) if y > 0 => Some(y),
-                _ => {
-                    return Err(EvaluationError::MissingParameter(format!(
-                        "{P_NEW_CCER_WINDOW_YEARS} (expected a whole number of years, found {n})"
-                    )));
-                }
-            }
-        }
+        Ok(_) if can_window => Some(new_ccer_window_years(p)?),
         _ => None,
     };
     Ok(new_ccer_conditions(
@@ -1963,21 +1925,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
     let tonnes = p.rounding(R_SHORTFALL)?;
     let clause = "试点罚则 / pilot penalty";
     let short = shortfall > Decimal::ZERO;
-    let s_p = price.map(|pr| {
-        let s = p.out.step(
-            Step {
-                clause: "用户提供 / user-supplied",
-                zh: "罚则所依据的市场均价",
-                en: "Market price the penalty refers to",
-                parameters: &[],
-                inputs: vec!["option:carbon_price_cny".into()],
-            },
-            num(pr),
-            Some("CNY/t"),
-        );
-        p.metric_with("carbon_price_cny", num(pr), s, None);
-        s
-    });
+    let s_p = price.map(|pr| carbon_price(p, pr, "罚则所依据的市场均价", "Market price the penalty refers to"));
     let sourced = mult_min.is_some() || mult_max.is_some() || fine_min.is_some() || fine_max.is_some() || cut.is_some();
     if !sourced {
         p.finding(
@@ -2039,14 +1987,7 @@ fn penalty(p: &mut Pilot, shortfall: Decimal, s_sf: u32, price: Option<Decimal>)
         }
     }
     if short && price.is_none() && (mult_min.is_some() || mult_max.is_some()) {
-        p.finding(
-            "PENALTY_PRICE_MISSING",
-            t(
-                "未提供碳价（选项 carbon_price_cny），罚款金额未计算",
-                "No carbon price given (option carbon_price_cny); penalty amounts not computed",
-            ),
-            vec![],
-        );
+        penalty_price_missing(p);
     }
     let (value, formula) = match cut {
         Some(r) => (num(shortfall * r), Some(format!("shortfall_t * {P_CUT}"))),

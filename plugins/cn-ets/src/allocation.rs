@@ -2,12 +2,12 @@
 //! peak-shaving correction, the gas-unit top-up and the entity's shortfall-rate
 //! cap; steel, cement and aluminium by the year's sector rule.
 
-use lvyue_sdk::{Decimal, EvaluationError, Output, ResultColumn, ResultTable, Step, Value, dec, num, t, text};
+use lvyue_sdk::eval::{Eval, column as col};
+use lvyue_sdk::{Decimal, EvaluationError, Output, ResultTable, Step, Value, dec, num, t, text};
 use rust_decimal::MathematicalOps;
 
 use crate::emissions::Emissions;
 use crate::spec::*;
-use lvyue_sdk::eval::Eval;
 
 /// The allocation result: `None` fields when allocation was not computed.
 pub struct Allocation {
@@ -344,23 +344,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
         );
     }
     let allocation = entity_initial + cap_top_up;
-    rows.push(vec![
-        text("主体 Entity"),
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        Value::Empty,
-        num(entity_initial),
-        num(verified),
-        num(cap_top_up),
-        num(allocation),
-        text("cap top-up 缺口率上限豁免"),
-    ]);
+    rows.push(summary_row(text("主体 Entity"), [entity_initial, verified, cap_top_up, allocation], "cap top-up 缺口率上限豁免".into()));
     let s = total(ev, allocation, vec![Output::ref_step(s_init), Output::ref_step(s_gas), Output::ref_step(s_cap)]);
     ev.out.table(table(rows));
     Ok(Allocation { allocation: Some(allocation), step: Some(s) })
@@ -427,23 +411,11 @@ fn industry(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Alloca
                 vec![],
             );
             let s = total(ev, e, vec![Output::ref_step(s_init)]);
-            let row = vec![
+            let row = summary_row(
                 text(format!("{sector} 行业 sector")),
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                Value::Empty,
-                num(e),
-                num(e),
-                num(Decimal::ZERO),
-                num(e),
-                text(format!("{P_INDUSTRY_METHOD} = equal_to_emissions")),
-            ];
+                [e, e, Decimal::ZERO, e],
+                format!("{P_INDUSTRY_METHOD} = equal_to_emissions"),
+            );
             ev.out.table(table(vec![row]));
             Ok(Allocation { allocation: Some(e), step: Some(s) })
         }
@@ -471,12 +443,16 @@ fn not_computed(ev: &mut Eval) -> Result<Allocation, EvaluationError> {
     Ok(Allocation { allocation: None, step: None })
 }
 
+/// A row of the allocation table for the entity or the sector as a whole: no
+/// unit's production, then initial allocation, verified emissions, top-up, allocation and a note.
+fn summary_row(label: Value, [initial, verified, top_up, allocation]: [Decimal; 4], note: String) -> Vec<Value> {
+    let mut row = vec![label];
+    row.extend(std::iter::repeat_n(Value::Empty, 9));
+    row.extend([num(initial), num(verified), num(top_up), num(allocation), text(note)]);
+    row
+}
+
 fn table(rows: Vec<Vec<Value>>) -> ResultTable {
-    let col = |key: &str, zh: &str, en: &str, unit: Option<&str>| ResultColumn {
-        key: key.into(),
-        name: t(zh, en),
-        unit: unit.map(str::to_string),
-    };
     ResultTable {
         key: "allocation".into(),
         name: t("配额分配", "Allocation"),

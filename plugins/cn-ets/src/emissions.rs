@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use lvyue_sdk::eval::{Eval, column as col};
 use lvyue_sdk::rounding::Rule;
-use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultColumn, ResultTable, RowView, Step, Value, num, t, text};
+use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultTable, RowView, Step, Value, num, t, text};
 
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
-use lvyue_sdk::eval::Eval;
 
 /// What a source's emissions are called in rounding steps.
 const SOURCE: (&str, &str) = ("排放源排放量", "Source emissions");
@@ -307,6 +307,14 @@ fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultU
     }
 }
 
+/// A computed source's emissions: the step that computes them, then as the
+/// rules round them; the value and the step that gives it.
+fn source_emissions(ev: &mut Eval, rule: &Rule, step: Step, value: Decimal) -> (Decimal, Vec<String>) {
+    let step = ev.out.step(step, num(value), Some("tCO2"));
+    let (value, rounded) = rule.record_if_changed(&mut ev.out, SOURCE, value, Some("tCO2"), vec![Output::ref_step(step)]);
+    (value, vec![Output::ref_step(rounded.unwrap_or(step))])
+}
+
 fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
     let consumption = row.decimal("fuel_consumption");
     let heat = row.decimal("activity");
@@ -433,7 +441,9 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     }
     let mut params: Vec<&str> = used.iter().map(String::as_str).collect();
     params.extend([P_M_CO2, P_M_C]);
-    let step = ev.out.step(
+    let (value, inputs) = source_emissions(
+        ev,
+        rule,
         Step {
             clause: "企业温室气体排放核算与报告指南 发电设施：化石燃料燃烧排放 / power-facility accounting guideline, fuel combustion",
             zh,
@@ -441,13 +451,11 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
             parameters: &params,
             inputs: cells,
         },
-        num(value),
-        Some("tCO2"),
+        value,
     );
-    let (value, rounded) = rule.record_if_changed(&mut ev.out, SOURCE, value, Some("tCO2"), vec![Output::ref_step(step)]);
     Ok(Outcome::Computed(Computed {
         value,
-        inputs: vec![Output::ref_step(rounded.unwrap_or(step))],
+        inputs,
         method,
         activity,
         activity_unit: unit,
@@ -468,7 +476,9 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     let (mwh, s_mwh) =
         mwh_rule.record_if_changed(&mut ev.out, ("购入电量", "Purchased electricity"), mwh, Some("MWh"), vec![row.at(column)]);
     let value = mwh * factor;
-    let step = ev.out.step(
+    let (value, inputs) = source_emissions(
+        ev,
+        rule,
         Step {
             clause: "发电设施核算指南 购入电力排放 E = AD × EF_grid / purchased electricity",
             zh: "购入电力排放 = 购入电量 × 电网排放因子",
@@ -476,13 +486,11 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
             parameters: &[P_GRID_FACTOR],
             inputs: vec![s_mwh.map(Output::ref_step).unwrap_or_else(|| row.at(column))],
         },
-        num(value),
-        Some("tCO2"),
+        value,
     );
-    let (value, rounded) = rule.record_if_changed(&mut ev.out, SOURCE, value, Some("tCO2"), vec![Output::ref_step(step)]);
     Ok(Outcome::Computed(Computed {
         value,
-        inputs: vec![Output::ref_step(rounded.unwrap_or(step))],
+        inputs,
         method: "MWh × EF_grid".into(),
         activity: num(mwh),
         activity_unit: "MWh".into(),
@@ -492,11 +500,6 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
 }
 
 fn table(rows: Vec<Vec<Value>>) -> ResultTable {
-    let col = |key: &str, zh: &str, en: &str, unit: Option<&str>| ResultColumn {
-        key: key.into(),
-        name: t(zh, en),
-        unit: unit.map(str::to_string),
-    };
     ResultTable {
         key: "emissions".into(),
         name: t("排放核算", "Emissions"),

@@ -246,17 +246,9 @@ pub fn generating_unit_info() -> SheetSpec {
                 ),
                 &["1号机组 Unit 1", "2号机组 Unit 2"],
             ),
-            example(
-                schemas::choice_col(
-                    "category",
-                    "机组类别",
-                    "Unit category",
-                    true,
-                    CATEGORIES,
-                    "I 300MW等级以上常规燃煤；II 300MW等级及以下常规燃煤；III 非常规燃煤（含循环流化床）；IV 燃气",
-                    "I conventional coal ≥ 400 MW; II conventional coal < 400 MW; III unconventional coal (incl. CFB); IV gas",
-                ),
-                &["I", "IV"],
+            unit_category(
+                "I 300MW等级以上常规燃煤；II 300MW等级及以下常规燃煤；III 非常规燃煤（含循环流化床）；IV 燃气",
+                "I conventional coal ≥ 400 MW; II conventional coal < 400 MW; III unconventional coal (incl. CFB); IV gas",
             ),
             example(capacity, &["660", "400"]),
             example(schemas::text_col("fuel_type", "燃料类型", "Fuel type", false, "燃煤、燃气等", "coal, gas…"), &["燃煤", "燃气"]),

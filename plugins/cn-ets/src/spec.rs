@@ -333,6 +333,11 @@ pub const CATALOGUE: Catalogue = Catalogue::new(METRICS, FINDINGS);
 
 // ---- input sheets ----------------------------------------------------------------
 
+/// The unit-category column (I–IV) with its sheet's help text.
+pub fn unit_category(help_zh: &str, help_en: &str) -> ColumnSpec {
+    example(schemas::choice_col("category", "机组类别", "Unit category", true, CATEGORIES, help_zh, help_en), &["I", "IV"])
+}
+
 /// `generating_units`: the production data that drives power allocation, one row
 /// per generating unit. It specialises `lvyue.inventory.production@1` (its
 /// `facility` column is the same join key as the emission sources') with the
@@ -350,17 +355,9 @@ pub fn generating_units() -> SheetSpec {
     };
     let columns = vec![
         example(facility, &["1号机组 Unit 1", "2号机组 Unit 2"]),
-        example(
-            schemas::choice_col(
-                "category",
-                "机组类别",
-                "Unit category",
-                true,
-                CATEGORIES,
-                "I 300MW等级以上常规燃煤（额定功率≥400MW）；II 300MW等级及以下常规燃煤；III 煤矸石、煤泥、水煤浆等非常规燃煤（含循环流化床）；IV 燃气",
-                "I conventional coal ≥ 400 MW; II conventional coal < 400 MW; III unconventional coal (gangue, slime, slurry, incl. CFB); IV gas",
-            ),
-            &["I", "IV"],
+        unit_category(
+            "I 300MW等级以上常规燃煤（额定功率≥400MW）；II 300MW等级及以下常规燃煤；III 煤矸石、煤泥、水煤浆等非常规燃煤（含循环流化床）；IV 燃气",
+            "I conventional coal ≥ 400 MW; II conventional coal < 400 MW; III unconventional coal (gangue, slime, slurry, incl. CFB); IV gas",
         ),
         example(
             schemas::quantity("generation_mwh", "发电量", "Generation", "MWh", true, "统计期机组发电量", "Gross generation in the period"),

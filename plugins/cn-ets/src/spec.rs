@@ -1,6 +1,7 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
-use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef};
+use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef, findings};
+use lvyue_sdk::offsets::defs;
 use lvyue_sdk::rounding;
 use lvyue_sdk::schemas::{self, example, with_examples};
 use lvyue_sdk::{ColumnSpec, ParameterSpec, Severity, SheetSpec, ValueKind, t};
@@ -156,7 +157,7 @@ pub const METRICS: &[MetricDef] = &[
     ("verified_emissions_t", "tCO2", "核查排放量", "Verified emissions"),
     ("purchased_electricity_memo_t", "tCO2", "购入电力排放（备忘，不计入）", "Purchased electricity emissions (memo, excluded)"),
     ("emissions_with_default_factors_t", "tCO2", "采用缺省排放因子计算的排放量", "Emissions computed with default factors"),
-    ("obligation_t", "t", "应清缴配额量", "Surrender obligation"),
+    defs::OBLIGATION,
     ("allocation_units_initial_t", "t", "机组初始配额合计", "Units' initial allocation"),
     ("allocation_gas_top_up_t", "t", "燃气机组豁免补发", "Gas-unit top-up"),
     ("allocation_cap_top_up_t", "t", "履约缺口率上限豁免补发", "Shortfall-rate cap top-up"),
@@ -167,15 +168,15 @@ pub const METRICS: &[MetricDef] = &[
     ("offsets_eligible_t", "t", "合格CCER持有量", "Eligible offsets held"),
     ("offsets_used_t", "t", "计划使用CCER", "Offsets used"),
     ("offsets_unused_t", "t", "合格但未使用的CCER", "Eligible offsets not used"),
-    ("allowances_held_t", "t", "可用配额持有量", "Usable allowances held"),
-    ("allowances_used_t", "t", "计划清缴配额", "Allowances used"),
+    defs::ALLOWANCES_HELD,
+    defs::ALLOWANCES_USED,
     ("allowances_unused_t", "t", "清缴后剩余可用配额", "Usable allowances left after surrender"),
-    ("shortfall_t", "t", "缺口", "Shortfall to buy"),
-    ("surrender_deadline", "date", "清缴截止日期", "Surrender deadline"),
+    defs::SHORTFALL,
+    defs::SURRENDER_DEADLINE,
     ("carry_over_limit_t", "t", "最大可结转量", "Carry-over limit"),
-    ("carbon_price_cny", "CNY/t", "碳价（用户提供）", "Carbon price (user-supplied)"),
-    ("penalty_min_cny", "CNY", "罚款下限", "Penalty, minimum"),
-    ("penalty_max_cny", "CNY", "罚款上限", "Penalty, maximum"),
+    defs::CARBON_PRICE,
+    defs::PENALTY_MIN,
+    defs::PENALTY_MAX,
     ("next_allocation_cut_t", "t", "次年配额核减", "Cut of next year's allocation"),
     ("shortfall_cost_cny", "CNY", "购买缺口的成本（缺口 × 碳价）", "Cost of buying the shortfall (shortfall × carbon price)"),
 ];
@@ -193,7 +194,7 @@ pub const FINDINGS: &[FindingDef] = &[
     ("FUEL_UNKNOWN", Severity::Error, "燃料品种无法识别，且未给出全部排放因子", "Unknown fuel and not all factors given"),
     ("FACTOR_MISSING", Severity::Error, "缺少排放因子，核算指南无缺省值", "A factor is missing and the guideline gives no default"),
     ("VALUE_OUT_OF_RANGE", Severity::Error, "数值超出允许范围", "A value is out of its allowed range"),
-    ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value"),
+    findings::OPTION_INVALID,
     ("UNITS_FOR_OTHER_SECTOR", Severity::Error, "非发电行业主体填写了发电机组", "Generating units given for a non-power entity"),
     (
         "UNIT_EMISSIONS_MISSING",
@@ -258,18 +259,8 @@ pub const FINDINGS: &[FindingDef] = &[
         "新CCER减排量产生于2020年9月22日或之前",
         "New CCER with reductions generated on or before 2020-09-22",
     ),
-    (
-        "OFFSET_PROJECT_STARTED_EARLY",
-        Severity::Warning,
-        "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入",
-        "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted",
-    ),
-    (
-        "OFFSET_OUTSIDE_CREDITING_WINDOW",
-        Severity::Warning,
-        "新CCER减排量未产生于申请登记之日前规定年限以内，不计入",
-        "New CCER reductions not generated within the set number of years before their registration application; not counted",
-    ),
+    defs::PROJECT_STARTED_EARLY,
+    defs::OUTSIDE_CREDITING_WINDOW,
     (
         "OFFSET_PILOT_COVERED_PROJECT",
         Severity::Warning,
@@ -293,9 +284,9 @@ pub const FINDINGS: &[FindingDef] = &[
     ),
     ("CARRY_OVER_LIMIT", Severity::Warning, "剩余旧年度配额超过最大可结转量", "Old-vintage allowances left exceed the carry-over limit"),
     ("SHORTFALL", Severity::Warning, "持有配额与CCER不足以完成清缴", "Holdings do not cover the obligation"),
-    ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline"),
-    ("PENALTY_PRICE_MISSING", Severity::Info, "未提供碳价，无法计算罚款金额", "No carbon price given; penalty not computed"),
-    ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
+    defs::SURRENDER_LATE,
+    defs::PENALTY_PRICE_MISSING,
+    findings::PARAMETER_NOT_VERIFIED,
     // Month-by-month input (crate::monthly).
     (
         "EMISSIONS_DATA_MISSING",

@@ -1,6 +1,6 @@
 //! What the plugin declares: parameters, metrics, findings and input sheets.
 
-use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef};
+use lvyue_sdk::eval::{Catalogue, FindingDef, MetricDef, findings};
 use lvyue_sdk::schemas::{self, with_examples};
 use lvyue_sdk::{ParameterSpec, Severity, SheetSpec, ValueKind};
 
@@ -247,7 +247,7 @@ pub const FINDINGS: &[FindingDef] = &[
         "该年度无已发布的电网排放因子，须填写用户排放因子",
         "No published grid factor for the year: a user factor is required",
     ),
-    ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value"),
+    findings::OPTION_INVALID,
     (
         "FACTOR_USER_SUPPLIED",
         Severity::Warning,
@@ -344,7 +344,7 @@ pub const FINDINGS: &[FindingDef] = &[
         "第三方评价组人数少于指南要求",
         "The independent evaluation team is smaller than the guideline asks",
     ),
-    ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
+    findings::PARAMETER_NOT_VERIFIED,
 ];
 
 /// The metrics and findings the plugin reports.

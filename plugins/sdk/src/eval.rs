@@ -56,6 +56,20 @@ pub type MetricDef = (&'static str, &'static str, &'static str, &'static str);
 /// A declared finding: (code, severity, zh, en).
 pub type FindingDef = (&'static str, Severity, &'static str, &'static str);
 
+/// Findings every built-in plugin declares alike.
+pub mod findings {
+    use super::FindingDef;
+    use crate::Severity;
+
+    pub const OPTION_INVALID: FindingDef = ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value");
+    pub const PARAMETER_NOT_VERIFIED: FindingDef = (
+        crate::PARAMETER_NOT_VERIFIED,
+        Severity::Warning,
+        "使用了未经官方原文核实的参数",
+        "A parameter not verified in the official text was used",
+    );
+}
+
 /// What a plugin reports: its metrics and its findings, declared once.
 #[derive(Clone, Copy)]
 pub struct Catalogue {

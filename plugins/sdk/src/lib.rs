@@ -26,7 +26,15 @@
 //! - typed access to input tables and parameters ([`Context`], [`RowView`]);
 //! - an output builder with a trace ([`Output`]);
 //! - the shared input schemas every plugin agrees on ([`schemas`]);
-//! - rounding as the rules state it, with a trace step per rounding ([`rounding`]).
+//! - rounding as the rules state it, with a trace step per rounding ([`rounding`]);
+//! - one evaluation's state for plugins that declare their metrics and findings
+//!   once, in a catalogue: parameters recorded as used, metrics labelled and
+//!   findings graded from the catalogue, one unverified-parameter report ([`eval`]);
+//! - the plugin's identity (id, version, name, years) read from its
+//!   `plugin.toml` when it is compiled ([`identity!`]);
+//! - with the feature `offsets` (default), the offset rules and the whole
+//!   evaluation of a pilot market: a pilot plugin is its `PilotSpec` and one
+//!   `pilot_plugin!` line (`offsets::pilot`).
 //!
 //! Contract versions: the SDK builds against `lvyue:compliance@1.1.0`
 //! ([`CONTRACT_VERSION`]) and exports both of its calls from the same plugin

@@ -615,6 +615,37 @@ pub fn new_ccer_window_years(ev: &mut Eval) -> Result<u32, EvaluationError> {
 
 // ---- surrender: what the national market and the pilots report alike --------------
 
+/// Metrics and findings the national market and the pilots declare alike.
+pub mod defs {
+    use crate::Severity;
+    use crate::eval::{FindingDef, MetricDef};
+
+    pub const OBLIGATION: MetricDef = ("obligation_t", "t", "应清缴配额量", "Surrender obligation");
+    pub const ALLOWANCES_HELD: MetricDef = ("allowances_held_t", "t", "可用配额持有量", "Usable allowances held");
+    pub const ALLOWANCES_USED: MetricDef = ("allowances_used_t", "t", "计划清缴配额", "Allowances used");
+    pub const SHORTFALL: MetricDef = ("shortfall_t", "t", "缺口", "Shortfall to buy");
+    pub const SURRENDER_DEADLINE: MetricDef = ("surrender_deadline", "date", "清缴截止日期", "Surrender deadline");
+    pub const CARBON_PRICE: MetricDef = ("carbon_price_cny", "CNY/t", "碳价（用户提供）", "Carbon price (user-supplied)");
+    pub const PENALTY_MIN: MetricDef = ("penalty_min_cny", "CNY", "罚款下限", "Penalty, minimum");
+    pub const PENALTY_MAX: MetricDef = ("penalty_max_cny", "CNY", "罚款上限", "Penalty, maximum");
+    pub const SURRENDER_LATE: FindingDef =
+        ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline");
+    pub const PENALTY_PRICE_MISSING: FindingDef =
+        ("PENALTY_PRICE_MISSING", Severity::Info, "未提供碳价，无法计算罚款金额", "No carbon price given; penalty not computed");
+    pub const PROJECT_STARTED_EARLY: FindingDef = (
+        super::PROJECT_STARTED_EARLY,
+        Severity::Warning,
+        "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入",
+        "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted",
+    );
+    pub const OUTSIDE_CREDITING_WINDOW: FindingDef = (
+        super::OUTSIDE_CREDITING_WINDOW,
+        Severity::Warning,
+        "新CCER减排量未产生于申请登记之日前规定年限以内，不计入",
+        "New CCER reductions not generated within the set number of years before their registration application; not counted",
+    );
+}
+
 /// What is left of a holding after the plan: a trace step and the metric
 /// `key` = `held_key - used_key` (e.g. `allowances_unused_t`).
 pub struct Left<'a> {

@@ -17,7 +17,7 @@ use crate::{
 use super::plan::{self, CapBound, Lot, LotKind};
 use super::*;
 use crate::dates::is_iso_date;
-use crate::eval::{Catalogue, Eval, FindingDef, MetricDef, column};
+use crate::eval::{Catalogue, Eval, FindingDef, MetricDef, column, findings};
 use crate::identity::Identity;
 
 /// What makes one pilot plugin beside its identity (in its `plugin.toml`).
@@ -77,7 +77,7 @@ pub const P_FINE_MIN: &str = "penalty.fixed_fine_min_cny";
 pub const P_FINE_MAX: &str = "penalty.fixed_fine_max_cny";
 pub const P_CUT: &str = "penalty.next_allocation_cut_ratio";
 pub const P_FINE_CAP: &str = "penalty.fine_cap_cny";
-/// Rounding rules (`rounding.<quantity>.places` and `.mode`, rules/<pilot>/rounding.toml).
+/// Rounding rules (`rounding.<quantity>.places` and `.mode`, `rules/<pilot>/rounding.toml`).
 pub const R_OBLIGATION: &str = "rounding.obligation";
 pub const R_OFFSET_CAP: &str = "rounding.offset_cap";
 pub const R_HOLDINGS: &str = "rounding.holdings_used";
@@ -142,7 +142,7 @@ pub const METRICS: &[MetricDef] = &[
     ("green_power_zero_mwh", "MWh", "按零排放计的绿电", "Green power counted as zero-emission"),
     ("green_power_deduction_t", "tCO2", "绿电零排放调减", "Green-power deduction"),
     ("verified_emissions_t", "tCO2", "试点核查排放量", "Pilot verified emissions"),
-    ("obligation_t", "t", "应清缴配额量", "Surrender obligation"),
+    defs::OBLIGATION,
     ("coverage_threshold_t", "tCO2", "纳入门槛（排放量）", "Coverage threshold (emissions)"),
     ("coverage_threshold_tce", "tce", "纳入门槛（综合能耗）", "Coverage threshold (energy)"),
     ("base_allocation_t", "t", "抵销上限基数：本年度分配配额", "Cap base: allowances allocated this year"),
@@ -159,15 +159,15 @@ pub const METRICS: &[MetricDef] = &[
     ("offsets_eligible_t", "t", "合格抵销指标持有量", "Eligible offsets held"),
     ("offsets_used_t", "t", "计划使用抵销指标", "Offsets used"),
     ("offsets_unused_t", "t", "合格但未使用的抵销指标", "Eligible offsets not used"),
-    ("allowances_held_t", "t", "可用配额持有量", "Usable allowances held"),
-    ("allowances_used_t", "t", "计划清缴配额", "Allowances used"),
+    defs::ALLOWANCES_HELD,
+    defs::ALLOWANCES_USED,
     ("allowances_unused_t", "t", "清缴后剩余可用配额", "Usable allowances left"),
-    ("shortfall_t", "t", "缺口", "Shortfall to buy"),
+    defs::SHORTFALL,
     ("plan_cost_cny", "CNY", "清缴计划所用持有量价值", "Value of the holdings surrendered"),
-    ("surrender_deadline", "date", "清缴截止日期", "Surrender deadline"),
-    ("carbon_price_cny", "CNY/t", "碳价（用户提供）", "Carbon price (user-supplied)"),
-    ("penalty_min_cny", "CNY", "罚款下限", "Penalty, minimum"),
-    ("penalty_max_cny", "CNY", "罚款上限", "Penalty, maximum"),
+    defs::SURRENDER_DEADLINE,
+    defs::CARBON_PRICE,
+    defs::PENALTY_MIN,
+    defs::PENALTY_MAX,
     ("next_allocation_cut_t", "t", "次年配额扣减", "Cut of next year's allocation"),
 ];
 
@@ -180,7 +180,7 @@ pub const FINDINGS: &[FindingDef] = &[
         "排放源缺少排放量（试点插件不按缺省因子计算）",
         "An emission source has no emissions (pilot plugins use no default factors)",
     ),
-    ("OPTION_INVALID", Severity::Error, "选项取值无效", "An option has an invalid value"),
+    findings::OPTION_INVALID,
     (
         "CAP_BASE_MISSING",
         Severity::Error,
@@ -307,18 +307,8 @@ pub const FINDINGS: &[FindingDef] = &[
         "减排量产生于碳市场纳入单位的排放边界内，本市场规则未排除该市场的纳入单位：存在重复计算风险（未明文禁止）",
         "The credit comes from inside the boundary of an entity covered by a carbon market whose covered entities this market's rules do not exclude: double-counting risk (not prohibited)",
     ),
-    (
-        "OFFSET_PROJECT_STARTED_EARLY",
-        Severity::Warning,
-        "新CCER项目开工建设日期不晚于规定日期（温室气体自愿减排交易管理办法（试行）的项目登记条件），不计入",
-        "A new CCER project started construction on or before the set date (a registration condition of the 2023 CCER measures); not counted",
-    ),
-    (
-        "OFFSET_OUTSIDE_CREDITING_WINDOW",
-        Severity::Warning,
-        "新CCER减排量未产生于申请登记之日前规定年限以内，不计入",
-        "New CCER reductions not generated within the set number of years before their registration application; not counted",
-    ),
+    defs::PROJECT_STARTED_EARLY,
+    defs::OUTSIDE_CREDITING_WINDOW,
     (
         "OFFSET_INCLUSION_OTHER_MECHANISM",
         Severity::Warning,
@@ -361,11 +351,11 @@ pub const FINDINGS: &[FindingDef] = &[
         "The plan search hit its limit; optimality not proven",
     ),
     ("SHORTFALL", Severity::Warning, "持有配额与抵销指标不足以完成清缴", "Holdings do not cover the obligation"),
-    ("SURRENDER_LATE", Severity::Warning, "计划清缴日期晚于截止日期", "The planned surrender date is after the deadline"),
+    defs::SURRENDER_LATE,
     ("DEADLINE_NOT_SOURCED", Severity::Info, "本年度清缴截止日期未取得来源", "No sourced surrender deadline for this year"),
     ("PENALTY_NOT_SOURCED", Severity::Info, "本年度罚则未取得来源，未计算罚款", "No sourced penalty for this year; none computed"),
-    ("PENALTY_PRICE_MISSING", Severity::Info, "未提供碳价，无法计算罚款金额", "No carbon price given; penalty not computed"),
-    ("PARAMETER_NOT_VERIFIED", Severity::Warning, "使用了未经官方原文核实的参数", "A parameter not verified in the official text was used"),
+    defs::PENALTY_PRICE_MISSING,
+    findings::PARAMETER_NOT_VERIFIED,
 ];
 
 // ---- input sheets -----------------------------------------------------------------

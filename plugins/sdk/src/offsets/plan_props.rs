@@ -359,15 +359,12 @@ fn fractional_realistic_portfolios_match_the_oracle() {
     assert!(max_nodes <= 60, "{max_nodes} nodes");
 }
 
-/// The reported example: the Guangdong sample with the lime kiln at 25000.5 t
-/// (obligation 466866.5 t, cap 48000 t, ≥ 70 % local). Every fraction the issue
-/// names gives the plan of the next whole tonne, and the true shortfall.
-#[test]
-fn guangdong_sample_with_fractional_emissions() {
+/// The Guangdong sample's holdings and caps: PHCER 佛山, CCER 梅州, CCER 广西,
+/// CCER 云南, CCER 深圳; allowances 2023 and 2024; a 48000 t cap and ≤ 30 % non-local.
+fn guangdong_sample() -> (Vec<Lot>, Vec<CapBound>) {
     let c =
         |q: i64, p: i64, caps: Vec<usize>| Lot { kind: LotKind::Credit, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps };
     let a = |q: i64, p: i64| Lot { kind: LotKind::Allowance, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps: vec![] };
-    // PHCER 佛山, CCER 梅州, CCER 广西, CCER 云南, CCER 深圳; allowances 2023 and 2024.
     let lots = vec![
         c(18000, 30, vec![0]),
         c(12000, 55, vec![0]),
@@ -378,6 +375,15 @@ fn guangdong_sample_with_fractional_emissions() {
         a(400000, 45),
     ];
     let caps = vec![CapBound::Absolute(Decimal::from(48000)), CapBound::Share(Decimal::new(3, 1))];
+    (lots, caps)
+}
+
+/// The reported example: the Guangdong sample with the lime kiln at 25000.5 t
+/// (obligation 466866.5 t, cap 48000 t, ≥ 70 % local). Every fraction the issue
+/// names gives the plan of the next whole tonne, and the true shortfall.
+#[test]
+fn guangdong_sample_with_fractional_emissions() {
+    let (lots, caps) = guangdong_sample();
     let whole = optimise(Decimal::from(466_867), &lots, &caps);
     let d = |v: i64| Decimal::from(v);
     assert_eq!(whole.used, vec![d(18000), d(5807), d(11060), d(0), d(2000), d(30000), d(400000)]);
@@ -404,19 +410,7 @@ fn guangdong_sample_with_fractional_emissions() {
 /// feasible and whole, the shortfall true, and `proven` false.
 #[test]
 fn search_limits_fall_back_to_a_feasible_plan() {
-    let c =
-        |q: i64, p: i64, caps: Vec<usize>| Lot { kind: LotKind::Credit, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps };
-    let a = |q: i64, p: i64| Lot { kind: LotKind::Allowance, quantity: Decimal::from(q), cost: Some(Decimal::from(p)), caps: vec![] };
-    let lots = vec![
-        c(18000, 30, vec![0]),
-        c(12000, 55, vec![0]),
-        c(20000, 35, vec![0, 1]),
-        c(8000, 40, vec![0, 1]),
-        c(2000, 50, vec![0]),
-        a(30000, 45),
-        a(400000, 45),
-    ];
-    let caps = vec![CapBound::Absolute(Decimal::from(48000)), CapBound::Share(Decimal::new(3, 1))];
+    let (lots, caps) = guangdong_sample();
     let ob: Decimal = "466866.5".parse().unwrap();
     let d = |v: i64| Decimal::from(v);
     // One node, a fractional relaxation: no plan found, allowances alone.

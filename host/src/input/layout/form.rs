@@ -35,7 +35,6 @@ fn names<'a>(layout: &'a Layout, role: &str) -> Vec<&'a str> {
     v
 }
 
-
 /// One record being built: its group and its cells.
 struct Record {
     group: Option<(String, String)>,

@@ -82,7 +82,6 @@ pub(crate) fn column_of(header: &str, layout: &Layout) -> Option<Column> {
     roles.into_iter().find(|(r, _)| header_is(header, &names(layout, r))).map(|(_, c)| c)
 }
 
-
 /// A header cell's month, also when it is an Excel date (`Jan-24`).
 fn month_of_cell(grid: &Grid, r: u32, c: u32) -> Option<(Option<u16>, u32)> {
     match grid.value(r, c, ValueKind::Text) {

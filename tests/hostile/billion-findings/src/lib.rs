@@ -6,7 +6,7 @@
 //! - `many`: 150,000 small findings, which fit in memory but exceed the host's
 //!   cap on findings per result.
 
-use lvyue_sdk::{t, Context, Evaluation, EvaluationError, Finding, PluginInfo, Request, Severity, TextZhEn};
+use lvyue_sdk::{Context, Evaluation, EvaluationError, Finding, PluginInfo, Request, Severity, TextZhEn, t};
 
 const ID: &str = "hostile-billion-findings";
 

@@ -45,12 +45,22 @@ fn empty() -> ColumnsEvaluation {
             rows: texts(&[]),
             subjects: texts(&[]),
             outcomes: texts(&[]),
-            amounts: Column { present: vec![], values: ColumnValues::Numbers(Numbers { mantissas: vec![], scales: vec![], texts: texts(&[]) }) },
+            amounts: Column {
+                present: vec![],
+                values: ColumnValues::Numbers(Numbers { mantissas: vec![], scales: vec![], texts: texts(&[]) }),
+            },
             units: empty_column(),
             reasons: texts(&[]),
             reason_ends: vec![],
         },
-        findings: Findings { severities: vec![], codes: texts(&[]), messages_zh: texts(&[]), messages_en: texts(&[]), cells: texts(&[]), cell_ends: vec![] },
+        findings: Findings {
+            severities: vec![],
+            codes: texts(&[]),
+            messages_zh: texts(&[]),
+            messages_en: texts(&[]),
+            cells: texts(&[]),
+            cell_ends: vec![],
+        },
         trace: Trace {
             clauses: texts(&[]),
             descriptions_zh: texts(&[]),
@@ -67,8 +77,13 @@ fn empty() -> ColumnsEvaluation {
 }
 
 fn table(rows: u32, values: Vec<Column>) -> ResultTable {
-    let columns =
-        (0..values.len()).map(|i| lvyue::compliance::types::ResultColumn { key: format!("c{i}"), name: TextZhEn { zh: "列".into(), en: "Column".into() }, unit: None }).collect();
+    let columns = (0..values.len())
+        .map(|i| lvyue::compliance::types::ResultColumn {
+            key: format!("c{i}"),
+            name: TextZhEn { zh: "列".into(), en: "Column".into() },
+            unit: None,
+        })
+        .collect();
     ResultTable { key: "broken".into(), name: TextZhEn { zh: "坏表".into(), en: "Broken".into() }, columns, rows, values, charts: vec![] }
 }
 
@@ -103,9 +118,13 @@ impl Guest for BrokenColumns {
                 e.tables.push(table(1, vec![Column { present: vec![1], values: ColumnValues::Texts(t) }]));
             }
             "count" => e.tables.push(table(3, vec![Column { present: vec![0b111], values: ColumnValues::Texts(texts(&["a", "b"])) }])),
-            "scale" => {
-                e.tables.push(table(1, vec![Column { present: vec![1], values: ColumnValues::Numbers(Numbers { mantissas: vec![1], scales: vec![40], texts: texts(&[]) }) }]))
-            }
+            "scale" => e.tables.push(table(
+                1,
+                vec![Column {
+                    present: vec![1],
+                    values: ColumnValues::Numbers(Numbers { mantissas: vec![1], scales: vec![40], texts: texts(&[]) }),
+                }],
+            )),
             "rows" => e.tables.push(table(u32::MAX, vec![])),
             "lists" => {
                 e.findings = Findings {

@@ -26,7 +26,17 @@ fn t(zh: &str, en: &str) -> TextZhEn {
 }
 
 fn column(key: &str, kind: ValueKind, unit: Option<&str>, required: bool) -> ColumnSpec {
-    ColumnSpec { key: key.into(), name: t(key, key), kind, unit: unit.map(Into::into), required, choices: vec![], minimum: None, help: t("", ""), examples: vec![] }
+    ColumnSpec {
+        key: key.into(),
+        name: t(key, key),
+        kind,
+        unit: unit.map(Into::into),
+        required,
+        choices: vec![],
+        minimum: None,
+        help: t("", ""),
+        examples: vec![],
+    }
 }
 
 /// Exact sum of decimal texts with up to 6 places, in millionths.
@@ -66,7 +76,9 @@ impl Guest for Frozen {
                 MetricSpec { key: "counted_t".into(), unit: "t".into(), label: t("计入", "Counted") },
                 MetricSpec { key: "rows".into(), unit: "1".into(), label: t("行数", "Rows") },
             ],
-            findings: vec![FindingSpec { code: "NOT_COUNTED".into(), severity: Severity::Info, description: t("不计入", "Not counted") }],
+            findings: vec![FindingSpec {
+                code: "NOT_COUNTED".into(), severity: Severity::Info, description: t("不计入", "Not counted")
+            }],
             input: vec![SheetSpec {
                 key: "sources".into(),
                 name: t("排放源", "Sources"),
@@ -165,17 +177,42 @@ impl Guest for Frozen {
             value: Value::Date(req.period.end.clone()),
             unit: None,
         });
-        metrics.push(Metric { key: "total_t".into(), value: Value::Number(text_of(total)), unit: "t".into(), label: t("合计", "Total"), trace_step: Some(0), formula: None });
-        metrics
-            .push(Metric { key: "counted_t".into(), value: Value::Number(text_of(counted)), unit: "t".into(), label: t("计入", "Counted"), trace_step: Some(1), formula: None });
-        metrics.push(Metric { key: "rows".into(), value: Value::Number(rows.len().to_string()), unit: "1".into(), label: t("行数", "Rows"), trace_step: None, formula: None });
+        metrics.push(Metric {
+            key: "total_t".into(),
+            value: Value::Number(text_of(total)),
+            unit: "t".into(),
+            label: t("合计", "Total"),
+            trace_step: Some(0),
+            formula: None,
+        });
+        metrics.push(Metric {
+            key: "counted_t".into(),
+            value: Value::Number(text_of(counted)),
+            unit: "t".into(),
+            label: t("计入", "Counted"),
+            trace_step: Some(1),
+            formula: None,
+        });
+        metrics.push(Metric {
+            key: "rows".into(),
+            value: Value::Number(rows.len().to_string()),
+            unit: "1".into(),
+            label: t("行数", "Rows"),
+            trace_step: None,
+            formula: None,
+        });
         let col = |key: &str| ResultColumn { key: key.into(), name: t(key, key), unit: None };
         let tables = vec![ResultTable {
             key: "sources".into(),
             name: t("排放源", "Sources"),
             columns: vec![col("name"), col("tonnes"), col("since"), col("counted"), col("row"), col("name_cell")],
             rows,
-            charts: vec![ChartSpec { title: t("排放", "Emissions"), kind: ChartKind::Bar, category_column: "name".into(), value_columns: vec!["tonnes".into()] }],
+            charts: vec![ChartSpec {
+                title: t("排放", "Emissions"),
+                kind: ChartKind::Bar,
+                category_column: "name".into(),
+                value_columns: vec!["tonnes".into()],
+            }],
         }];
         Ok(Evaluation { metrics, decisions, findings, trace, tables })
     }

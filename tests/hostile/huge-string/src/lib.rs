@@ -5,7 +5,7 @@
 //! - `40mib`: returns a 40 MiB string as a metric, which fits in memory but
 //!   exceeds the bytes the host copies out of a guest for one result.
 
-use lvyue_sdk::{t, Context, Evaluation, EvaluationError, PluginInfo, Request, Value};
+use lvyue_sdk::{Context, Evaluation, EvaluationError, PluginInfo, Request, Value, t};
 
 const ID: &str = "hostile-huge-string";
 

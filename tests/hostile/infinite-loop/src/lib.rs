@@ -1,7 +1,7 @@
 //! `hostile-infinite-loop`: `evaluate` never returns. It spins on a counter
 //! the optimiser cannot see through, so only the fuel budget stops it.
 
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, t};
 
 const ID: &str = "hostile-infinite-loop";
 

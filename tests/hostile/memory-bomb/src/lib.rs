@@ -2,7 +2,7 @@
 //! writes to every page of each, so the memory is really committed. Only the
 //! memory cap stops it.
 
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, t};
 
 const ID: &str = "hostile-memory-bomb";
 const BLOCK: usize = 1 << 20;

@@ -1,7 +1,7 @@
 //! `hostile-panic`: `evaluate` panics with a formatted message; with option
 //! `mode` = `abort` it aborts without a message instead.
 
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, t};
 
 const ID: &str = "hostile-panic";
 

@@ -8,7 +8,7 @@
 //! - `frames`: a 1 KiB buffer per frame on Rust's shadow stack in linear
 //!   memory, which overflows first.
 
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, t};
 
 const ID: &str = "hostile-recursion";
 

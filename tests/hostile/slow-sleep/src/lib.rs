@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, t};
 
 const ID: &str = "hostile-slow-sleep";
 

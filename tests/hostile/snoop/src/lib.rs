@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lvyue_sdk::{t, Context, Evaluation, EvaluationError, Output, PluginInfo, Request, Value};
+use lvyue_sdk::{Context, Evaluation, EvaluationError, Output, PluginInfo, Request, Value, t};
 
 const ID: &str = "hostile-snoop";
 
@@ -31,7 +31,11 @@ fn list(path: &str) -> String {
 }
 
 fn files(out: &mut Output) {
-    report(out, "file.read_passwd", outcome(std::fs::read_to_string("/etc/passwd"), |s| format!("{} bytes: {}", s.len(), s.lines().next().unwrap_or(""))));
+    report(
+        out,
+        "file.read_passwd",
+        outcome(std::fs::read_to_string("/etc/passwd"), |s| format!("{} bytes: {}", s.len(), s.lines().next().unwrap_or(""))),
+    );
     report(out, "file.list_root", list("/"));
     report(out, "file.list_cwd", list("."));
     report(out, "file.create", outcome(std::fs::write("/tmp/lvyue-hostile-snoop", b"escaped"), |_| "written".into()));

@@ -1,7 +1,7 @@
 //! `hostile-well-behaved`: the control. It does nothing hostile and returns
 //! one metric, so a test can show the host still evaluates after a failure.
 
-use lvyue_sdk::{t, Evaluation, EvaluationError, PluginInfo, Request};
+use lvyue_sdk::{Evaluation, EvaluationError, PluginInfo, Request, t};
 
 const ID: &str = "hostile-well-behaved";
 

@@ -91,6 +91,25 @@ use std::str::FromStr;
 
 use columns::Packed;
 
+impl PluginInfo {
+    /// A plugin of one jurisdiction, named by its id, that declares no
+    /// parameters, metrics, findings or input: a starting point (tests,
+    /// sketches) to fill in with struct update syntax.
+    pub fn bare(id: &str, version: &str, name: TextZhEn, years: &[u16]) -> PluginInfo {
+        PluginInfo {
+            id: id.into(),
+            version: version.into(),
+            name,
+            jurisdictions: vec![id.into()],
+            years: years.to_vec(),
+            parameters: vec![],
+            metrics: vec![],
+            findings: vec![],
+            input: vec![],
+        }
+    }
+}
+
 /// A plugin: what it is and needs ([`Plugin::describe`]) and the
 /// evaluation of one request ([`Plugin::evaluate`]). Export it with
 /// [`export_plugin!`]; the SDK answers each of the contract's calls with these two.

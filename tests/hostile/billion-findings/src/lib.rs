@@ -23,17 +23,7 @@ fn finding() -> Finding {
 
 impl lvyue_sdk::Plugin for BillionFindings {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("十亿条发现", "A billion findings"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("十亿条发现", "A billion findings"), &[2024])
     }
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {

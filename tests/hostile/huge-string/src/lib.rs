@@ -13,17 +13,7 @@ struct HugeString;
 
 impl lvyue_sdk::Plugin for HugeString {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("巨型字符串", "Huge string"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("巨型字符串", "Huge string"), &[2024])
     }
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {

@@ -9,17 +9,7 @@ struct InfiniteLoop;
 
 impl lvyue_sdk::Plugin for InfiniteLoop {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("死循环", "Infinite loop"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("死循环", "Infinite loop"), &[2024])
     }
 
     fn evaluate(_req: Request) -> Result<Evaluation, EvaluationError> {

@@ -11,17 +11,7 @@ struct MemoryBomb;
 
 impl lvyue_sdk::Plugin for MemoryBomb {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("内存炸弹", "Memory bomb"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("内存炸弹", "Memory bomb"), &[2024])
     }
 
     fn evaluate(_req: Request) -> Result<Evaluation, EvaluationError> {

@@ -9,17 +9,7 @@ struct Panics;
 
 impl lvyue_sdk::Plugin for Panics {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("恐慌", "Panic"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("恐慌", "Panic"), &[2024])
     }
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {

@@ -39,17 +39,7 @@ fn descend_with_frames(depth: u64, bottom: u64) -> u64 {
 
 impl lvyue_sdk::Plugin for Recursion {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("无限递归", "Unbounded recursion"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("无限递归", "Unbounded recursion"), &[2024])
     }
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {

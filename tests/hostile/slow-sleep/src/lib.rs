@@ -12,17 +12,7 @@ struct SlowSleep;
 
 impl lvyue_sdk::Plugin for SlowSleep {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("慢速休眠", "Slow sleep"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("慢速休眠", "Slow sleep"), &[2024])
     }
 
     fn evaluate(_req: Request) -> Result<Evaluation, EvaluationError> {

@@ -92,17 +92,7 @@ fn sockets(out: &mut Output) {
 
 impl lvyue_sdk::Plugin for Snoop {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("窥探", "Snoop"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("窥探", "Snoop"), &[2024])
     }
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {

@@ -9,17 +9,7 @@ struct WellBehaved;
 
 impl lvyue_sdk::Plugin for WellBehaved {
     fn describe() -> PluginInfo {
-        PluginInfo {
-            id: ID.into(),
-            version: "0.1.0".into(),
-            name: t("守规矩", "Well behaved"),
-            jurisdictions: vec![ID.into()],
-            years: vec![2024],
-            parameters: vec![],
-            metrics: vec![],
-            findings: vec![],
-            input: vec![],
-        }
+        PluginInfo::bare(ID, "0.1.0", t("守规矩", "Well behaved"), &[2024])
     }
 
     fn evaluate(req: Request) -> Result<Evaluation, EvaluationError> {

@@ -118,19 +118,19 @@ impl Identity {
         self.jurisdictions.split_at(self.n_jurisdictions).0
     }
 
+    /// What `plugin.toml` says, as a plugin description that declares nothing
+    /// else yet: fill in parameters, metrics, findings and input with struct
+    /// update syntax (`PluginInfo { parameters, ..IDENTITY.info() }`).
+    pub fn info(&self) -> PluginInfo {
+        PluginInfo {
+            jurisdictions: self.jurisdictions().iter().map(|j| j.to_string()).collect(),
+            ..PluginInfo::bare(self.id, self.version, t(self.name_zh, self.name_en), self.years())
+        }
+    }
+
     /// `describe()`'s answer: the identity, the parameters, the catalogue's metrics and findings, the input sheets.
     pub fn describe(&self, parameters: Vec<ParameterSpec>, catalogue: &Catalogue, input: Vec<SheetSpec>) -> PluginInfo {
-        PluginInfo {
-            id: self.id.into(),
-            version: self.version.into(),
-            name: t(self.name_zh, self.name_en),
-            jurisdictions: self.jurisdictions().iter().map(|j| j.to_string()).collect(),
-            years: self.years().to_vec(),
-            parameters,
-            metrics: catalogue.metric_specs(),
-            findings: catalogue.finding_specs(),
-            input,
-        }
+        PluginInfo { parameters, metrics: catalogue.metric_specs(), findings: catalogue.finding_specs(), input, ..self.info() }
     }
 
     /// Refuses a request for another jurisdiction than the plugin's id.

@@ -5,43 +5,23 @@
 //! Target: ratio ≤ 1.5×.
 //!
 //! `cargo bench -p lvyue --bench workbook` (release). Sizes: LVYUE_BENCH_ROWS,
-//! LVYUE_BENCH_HOLDINGS; LVYUE_BENCH_QUICK=1 for a smoke run.
+//! LVYUE_BENCH_HOLDINGS; LVYUE_BENCH_ITERATIONS (3); LVYUE_BENCH_QUICK=1 for a smoke
+//! run. The input limits are raised to fit the rows, and the plugin's memory cap to
+//! LVYUE_BENCH_MEMORY_MIB (default: the larger of 512 and rows / 256).
+//! LVYUE_BENCH_KEEP=DIR keeps the input workbooks (for `evaluate-rss.sh`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use calamine::{Data, Reader};
 use lvyue::host::{Evaluate, Host, HostOptions};
-use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
+use lvyue::input::{RawTable, RawValue};
+
+mod common;
+use common::{number, read_all_cells, table, text, write_cells};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn table(key: &str, rows: Vec<BTreeMap<String, RawValue>>) -> RawTable {
-    RawTable {
-        key: key.into(),
-        display: key.into(),
-        units: Default::default(),
-        at: key.into(),
-        rows: rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, cells)| RawRow {
-                source: format!("{key}!{}", i + 2),
-                cells: cells.into_iter().map(|(k, v)| (k.clone(), RawCell { value: v, at: format!("{key}!{k}{}", i + 2) })).collect(),
-            })
-            .collect(),
-    }
-}
-
-fn text(s: impl Into<String>) -> RawValue {
-    RawValue::Text(s.into())
-}
-
-fn number(s: impl Into<String>) -> RawValue {
-    RawValue::Number(s.into())
 }
 
 /// Deterministic sample data of the requested size.
@@ -95,60 +75,24 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Every cell of every sheet of a workbook: (sheet, rows of cells).
-fn read_all_cells(path: &Path) -> Vec<(String, Vec<Vec<Data>>)> {
-    let mut wb = calamine::open_workbook_auto(path).unwrap();
-    let names = wb.sheet_names();
-    names
-        .into_iter()
-        .map(|n| {
-            let r = wb.worksheet_range(&n).unwrap();
-            (n, r.rows().map(|row| row.to_vec()).collect())
-        })
-        .collect()
-}
-
-fn write_cells_natively(sheets: &[(String, Vec<Vec<Data>>)], path: &Path) {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    for (name, rows) in sheets {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                let (r, c) = (r as u32, c as u16);
-                match cell {
-                    Data::Float(f) => {
-                        ws.write_number(r, c, *f).unwrap();
-                    }
-                    Data::Int(i) => {
-                        ws.write_number(r, c, *i as f64).unwrap();
-                    }
-                    Data::String(s) => {
-                        ws.write_string(r, c, s).unwrap();
-                    }
-                    Data::Bool(b) => {
-                        ws.write_boolean(r, c, *b).unwrap();
-                    }
-                    Data::Empty => {}
-                    other => {
-                        ws.write_string(r, c, other.to_string()).unwrap();
-                    }
-                }
-            }
-        }
-    }
-    wb.save(path).unwrap();
-}
-
 fn main() {
     let quick = std::env::var_os("LVYUE_BENCH_QUICK").is_some();
     let rows = env_usize("LVYUE_BENCH_ROWS", if quick { 10_000 } else { 100_000 });
     let holdings = env_usize("LVYUE_BENCH_HOLDINGS", if quick { 1_000 } else { 10_000 });
     let iterations = env_usize("LVYUE_BENCH_ITERATIONS", if quick { 1 } else { 3 });
-    // Past the default input limit of 1,000,000 cells per sheet (rows × declared columns).
-    lvyue::input::limits::InputLimits { cells: (rows as u64 * 20).max(1_000_000), ..Default::default() }.install();
+    // Past the default input limits of 1,000,000 cells per sheet (rows × declared
+    // columns) and 1,000,000 shared strings per workbook.
+    lvyue::input::limits::InputLimits {
+        cells: (rows as u64 * 20).max(1_000_000),
+        strings: (rows as u64 * 2 + holdings as u64 * 4).max(1_000_000),
+        ..Default::default()
+    }
+    .install();
     let dir = tempfile::tempdir().unwrap();
-    let host = Host::new(HostOptions { cache_dir: Some(dir.path().join("cache")), ..Default::default() }).unwrap();
+    // Past the default 512 MiB memory cap (LVYUE_BENCH_MEMORY_MIB, default: enough for the rows).
+    let memory_mib = env_usize("LVYUE_BENCH_MEMORY_MIB", (rows / 256).max(512));
+    let limits = lvyue::sandbox::Limits { memory_bytes: memory_mib << 20, ..Default::default() };
+    let host = Host::new(HostOptions { cache_dir: Some(dir.path().join("cache")), limits, ..Default::default() }).unwrap();
     let bundle = host.find("cn-ets").unwrap();
     let info = host.describe(bundle).unwrap();
 
@@ -205,7 +149,7 @@ fn main() {
             let b = read_all_cells(&port);
             std::hint::black_box((a, b));
         });
-        let (_, write) = time(|| write_cells_natively(&output_cells, &native_out));
+        let (_, write) = time(|| write_cells(&output_cells, &native_out));
         native.push(t0.elapsed());
         native_parts.0.push(read);
         native_parts.1.push(write);

@@ -369,6 +369,7 @@ fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest
         }
         conflicts.push(n);
     }
+    drop(loaded); // the rows as read: not needed for the outputs
     let to = Outputs { workbook: Some(&p.workbook), json: Some(&p.json), render: None };
     let files = job::build_outputs(host, &reports, &failures, to)?;
     job::write_files(&files, None)?;

@@ -80,6 +80,8 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
             );
         }
     }
+    // The rows as read are not needed for the outputs: free them before the workbook is built.
+    drop(loaded);
     for (j, e) in &failures {
         eprintln!("error: {j}: {e}\n(continuing with the other jurisdictions)");
     }

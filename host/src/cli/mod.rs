@@ -89,14 +89,15 @@ pub(crate) struct Global {
     /// Fuel (instructions) a plugin gets with no input; more is added per input cell.
     #[arg(long, value_name = "UNITS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
     fuel: Option<u64>,
-    /// Memory cap for a plugin, all its linear memories together, in MiB (1 to 65536).
+    /// Memory cap for a plugin, all its linear memories together, in MiB (1 to 65536)
+    /// [default: 512 MiB plus 128 bytes per input cell, at most 4096 MiB].
     #[arg(long, value_name = "MIB", global = true, value_parser = clap::value_parser!(u64).range(1..=65536))]
     memory_mib: Option<u64>,
     /// Wall-clock limit for one plugin call, in seconds (1 to 86400).
     #[arg(long, value_name = "SECS", global = true, value_parser = clap::value_parser!(u64).range(1..=86400))]
     timeout_secs: Option<u64>,
     /// Raise (or lower) a limit on reading input files, NAME=VALUE, repeatable or comma-separated:
-    /// file-mib (100), part-mib (256), ratio (100), cells (1000000), strings (1000000),
+    /// file-mib (100), part-mib (256), ratio (100), cells (12000000), strings (2000000),
     /// text-chars (32767), depth (100), secs (60). See docs/workbooks.md.
     #[arg(long = "input-limit", value_name = "NAME=VALUE", global = true, value_parser = lvyue::input::limits::parse_setting)]
     input_limits: Vec<lvyue::input::limits::Settings>,
@@ -248,7 +249,9 @@ fn host(g: &Global) -> Result<Host, RunError> {
         limits.fuel_base = f;
     }
     if let Some(m) = g.memory_mib {
+        // A cap the user states is the cap, whatever the input's size.
         limits.memory_bytes = (m as usize) << 20;
+        limits.memory_per_cell = 0;
     }
     if let Some(s) = g.timeout_secs {
         limits.wall_clock = Duration::from_secs(s);

@@ -8,8 +8,13 @@
 //! | `file-mib` | 100 | the size of an input file, MiB |
 //! | `part-mib` | 256 | the unzipped size of one part of an .xlsx or .ods, MiB; also the text one sheet may hold |
 //! | `ratio` | 100 | how much a part larger than 1 MiB may grow when unzipped |
-//! | `cells` | 1,000,000 | cells in one sheet (those present; the whole used area for .xls and .ods), values in one request table |
-//! | `strings` | 1,000,000 | shared strings in a workbook |
+//! | `cells` | 12,000,000 | cells in one sheet (those present; the whole used area for .xls and .ods), values in one request table |
+//! | `strings` | 2,000,000 | shared strings in a workbook |
+//!
+//! `cells` and `strings` let a 1,000,000-row inventory of up to 12 declared
+//! columns (one distinct text a row) through, Excel's own height; the other
+//! limits bound the bytes that can make them (a sheet of 256 MiB holds about
+//! 13 million cells).
 //! | `text-chars` | 32,767 | characters in one cell (Excel's own limit) |
 //! | `depth` | 100 | XML elements nested in one another |
 //! | `secs` | 60 | seconds to read one input file |
@@ -39,8 +44,8 @@ pub(crate) const SETTINGS: &[Setting] = &[
         max: 64 * 1024,
     },
     Setting { name: "ratio", what: "unzipped size over zipped size of a part larger than 1 MiB", default: 100, max: 1_000_000 },
-    Setting { name: "cells", what: "cells in one sheet or request table", default: 1_000_000, max: 1_000_000_000 },
-    Setting { name: "strings", what: "shared strings in one workbook", default: 1_000_000, max: 1_000_000_000 },
+    Setting { name: "cells", what: "cells in one sheet or request table", default: 12_000_000, max: 1_000_000_000 },
+    Setting { name: "strings", what: "shared strings in one workbook", default: 2_000_000, max: 1_000_000_000 },
     Setting { name: "text-chars", what: "characters in one cell", default: 32_767, max: 1 << 30 },
     Setting { name: "depth", what: "XML elements nested in one another", default: 100, max: 100_000 },
     Setting { name: "secs", what: "seconds to read one input file", default: 60, max: 86_400 },
@@ -191,7 +196,7 @@ mod tests {
         assert_eq!((l.cells, l.secs, l.ratio), (2_000_000, 5, 100));
         assert!(parse_setting("cells=0").unwrap_err().contains("from 1"));
         let e = parse_setting("cels=5").unwrap_err();
-        assert!(e.contains("unknown limit") && e.contains("cells       cells in one sheet or request table (default 1,000,000)"), "{e}");
+        assert!(e.contains("unknown limit") && e.contains("cells       cells in one sheet or request table (default 12,000,000)"), "{e}");
         assert!(parse_setting("secs=99999999999999999999").unwrap_err().contains("whole number"));
         assert!(parse_setting("secs=86401").is_err());
         assert_eq!(count(1_048_576), "1,048,576");

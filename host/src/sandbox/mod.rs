@@ -29,8 +29,10 @@ pub struct Limits {
     pub fuel_per_cell: u64,
     /// Wall-clock backstop.
     pub wall_clock: Duration,
-    /// Cap on all linear memories together, in bytes.
+    /// Cap on all linear memories together for a call with no input, in bytes.
     pub memory_bytes: usize,
+    /// Extra memory allowed per input cell (0: the cap is `memory_bytes` whatever the input).
+    pub memory_per_cell: usize,
     pub max_instances: usize,
     pub max_tables: usize,
     pub max_table_elements: usize,
@@ -54,6 +56,9 @@ impl Default for Limits {
             fuel_per_cell: 50_000,
             wall_clock: Duration::from_secs(60),
             memory_bytes: 512 << 20,
+            // A guest holds a request and its result: about 80 bytes a cell measured
+            // for cn-ets at 1,000,000 rows (docs/benchmarks.md); 128 leaves room.
+            memory_per_cell: 128,
             max_instances: 64,
             max_tables: 64,
             max_table_elements: 1_000_000,
@@ -72,6 +77,13 @@ impl Limits {
     /// The fuel for a request with `cells` input cells.
     pub(crate) fn fuel_for(&self, cells: u64) -> u64 {
         self.fuel_base.saturating_add(self.fuel_per_cell.saturating_mul(cells))
+    }
+
+    /// The memory cap for a request with `cells` input cells, at most the 4 GiB a
+    /// 32-bit linear memory can address.
+    pub(crate) fn memory_for(&self, cells: u64) -> usize {
+        let extra = usize::try_from(cells).unwrap_or(usize::MAX).saturating_mul(self.memory_per_cell);
+        self.memory_bytes.saturating_add(extra).min(self.memory_bytes.max(4 << 30))
     }
 }
 
@@ -355,7 +367,7 @@ impl PreparedPlugin {
     ) -> Result<Run<T>, PluginFailure> {
         let log = CappedLog::new(limits.log_bytes);
         let wasi = deny_all_wasi(&log);
-        let limiter = Limiter::new(limits);
+        let limiter = Limiter::new(limits, limits.memory_for(cells));
         let mut store = Store::new(self.sandbox.engine(), PluginState { wasi, table: ResourceTable::new(), limiter });
         store.limiter(|s| &mut s.limiter);
         let fuel_limit = limits.fuel_for(cells);
@@ -415,7 +427,7 @@ fn classify(
     instantiating: bool,
 ) -> PluginFailure {
     if let Some(requested) = store.data().limiter.memory_refused {
-        return PluginFailure::MemoryCap { cap: limits.memory_bytes, requested };
+        return PluginFailure::MemoryCap { cap: store.data().limiter.memory_cap, requested };
     }
     if let Some((what, detail)) = store.data().limiter.other_refused.clone() {
         return PluginFailure::ResourceCap { what, detail };
@@ -505,9 +517,9 @@ struct Limiter {
 }
 
 impl Limiter {
-    fn new(limits: &Limits) -> Limiter {
+    fn new(limits: &Limits, memory_cap: usize) -> Limiter {
         Limiter {
-            memory_cap: limits.memory_bytes,
+            memory_cap,
             total: 0,
             peak: 0,
             max_table_elements: limits.max_table_elements,
@@ -665,12 +677,23 @@ mod tests {
 
     #[test]
     fn memory_cap_counts_all_memories_together() {
-        let mut l = Limiter::new(&Limits { memory_bytes: 100, ..Limits::default() });
+        let limits = Limits { memory_bytes: 100, ..Limits::default() };
+        let mut l = Limiter::new(&limits, limits.memory_for(0));
         assert!(l.memory_growing(0, 60, None).unwrap());
         // A second memory pushing the total past the cap is refused even though
         // each memory alone is under it.
         assert!(l.memory_growing(0, 50, None).is_err());
         assert_eq!(l.memory_refused, Some(110));
+    }
+
+    #[test]
+    fn memory_scales_with_input_up_to_4_gib() {
+        let l = Limits { memory_bytes: 512 << 20, memory_per_cell: 128, ..Limits::default() };
+        assert_eq!(l.memory_for(0), 512 << 20);
+        assert_eq!(l.memory_for(11_000_000), (512 << 20) + 128 * 11_000_000);
+        assert_eq!(l.memory_for(u64::MAX), 4 << 30);
+        let fixed = Limits { memory_per_cell: 0, ..l };
+        assert_eq!(fixed.memory_for(11_000_000), 512 << 20);
     }
 
     #[test]

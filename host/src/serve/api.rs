@@ -618,6 +618,7 @@ async fn evaluate(State(s): State<Arc<Shared>>, Query(q): Query<EvaluateQuery>, 
 fn evaluate_staged(host: &Host, dir: &Path, staged: &Staged, format: Format, lang: Lang) -> Result<Response, ApiError> {
     let mut loaded = job::load(host, &staged.input)?;
     let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    drop(loaded); // the rows as read: not needed for the outputs
     for r in &mut reports {
         for i in &mut r.inputs {
             i.path = unstage(&i.path, &staged.names, dir);

@@ -203,7 +203,11 @@ pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     lvyue::input::guard::install_panic_hook(cli.global.verbose > 0);
     let settings: Vec<(String, u64)> = cli.global.input_limits.iter().flat_map(|s| s.0.clone()).collect();
-    lvyue::input::limits::InputLimits::default().with(&settings).install();
+    let base = match cli.command {
+        Command::Serve(_) => lvyue::input::limits::InputLimits::for_server(),
+        _ => lvyue::input::limits::InputLimits::default(),
+    };
+    base.with(&settings).install();
     let level = match cli.global.verbose {
         // The spreadsheet reader's own warnings are not the user's business.
         0 => "warn,calamine=error",

@@ -11,7 +11,8 @@
 //! | `cells` | 12,000,000 | cells in one sheet (those present; the whole used area for .xls and .ods), values in one request table |
 //! | `strings` | 2,000,000 | shared strings in a workbook |
 //!
-//! `cells` and `strings` let a 1,000,000-row inventory of up to 12 declared
+//! `lvyue serve` keeps `cells` and `strings` at 1,000,000
+//! ([`InputLimits::for_server`]). Elsewhere `cells` and `strings` let a 1,000,000-row inventory of up to 12 declared
 //! columns (one distinct text a row) through, Excel's own height; the other
 //! limits bound the bytes that can make them (a sheet of 256 MiB holds about
 //! 13 million cells).
@@ -86,6 +87,14 @@ impl InputLimits {
     /// The limits the readers use: those installed, else the defaults.
     pub fn current() -> InputLimits {
         CURRENT.read().ok().and_then(|g| g.clone()).unwrap_or_default()
+    }
+
+    /// The defaults of `lvyue serve`: uploads come from anyone who can reach the
+    /// page, several at once, so `cells` and `strings` stay at 1,000,000 (a
+    /// 90,000-row inventory of 11 columns; `--input-limit` raises them) and one
+    /// upload cannot take gigabytes.
+    pub fn for_server() -> InputLimits {
+        InputLimits { cells: 1_000_000, strings: 1_000_000, ..InputLimits::default() }
     }
 
     /// Makes these the limits every reader uses from now on.

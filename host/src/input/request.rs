@@ -171,7 +171,7 @@ impl RequestFile {
     /// Reads a request file: a regular file within `file-mib`, UTF-8 (a
     /// byte-order mark is allowed), TOML or JSON by its extension, with no more
     /// values than the `cells` limit.
-    pub(crate) fn read_with(path: &Path, limits: &InputLimits) -> Result<RequestFile, RequestError> {
+    pub fn read_with(path: &Path, limits: &InputLimits) -> Result<RequestFile, RequestError> {
         let file = path.display().to_string();
         let err = |m: String| RequestError { file: file.clone(), message: m };
         let bytes = crate::input::guard::read_file(path, limits).map_err(|p| err(format!("{}; expected {}", p.found, p.expected_en)))?;

@@ -314,7 +314,7 @@ impl Workbook {
     }
 
     /// [`Workbook::open`] with these limits.
-    pub(crate) fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
+    pub fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let deadline = Instant::now() + limits.time();
         let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());

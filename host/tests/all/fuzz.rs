@@ -9,9 +9,11 @@
 //! writes, long text, error values, comma numbers, impossible date serials).
 //! Request files get the same byte damage plus TOML/JSON-aware edits.
 //!
-//! Every input goes through the reader in-process with the default limits
-//! (`lvyue::input::workbook::read_all` and the checks, or
-//! `RequestFile::read`). A crash is a panic that escapes the reader's
+//! Every input goes through the reader in-process with the limits of `lvyue
+//! serve` (`InputLimits::for_server`: uploads from anyone who can reach the
+//! page; the command line's defaults let a 1,000,000-row inventory through,
+//! which itself takes gigabytes) — `Workbook::open_with` and the checks, or
+//! `RequestFile::read_with`. A crash is a panic that escapes the reader's
 //! boundary, a read that outlives its time limit by more than a second, or
 //! the process's peak memory passing 1 GiB. Before each run the input is
 //! written to `target/fuzz/in-flight`, so an abort (which no test can catch)
@@ -239,14 +241,15 @@ fn seeds(dirs: &[&str], exts: &[&str]) -> Vec<(String, Vec<u8>)> {
 /// process's peak memory before the fuzzing began (other tests share the process).
 fn one(path: &Path, is_request: bool, target: &Target, base: u64) -> Option<String> {
     let started = Instant::now();
+    let limits = lvyue::input::limits::InputLimits::for_server();
     let outcome = std::panic::catch_unwind(|| {
         if is_request {
-            let _ = RequestFile::read(path);
-        } else if let Ok(tables) = lvyue::input::workbook::read_all(&[path], &target.specs) {
+            let _ = RequestFile::read_with(path, &limits);
+        } else if let Ok(tables) = lvyue::input::workbook::Workbook::open_with(path, &limits).and_then(|mut b| b.tables(&target.specs)) {
             let _ = lvyue::input::check(&target.specs, &tables);
         }
     });
-    let limit = lvyue::input::limits::InputLimits::current().time() + Duration::from_secs(1);
+    let limit = limits.time() + Duration::from_secs(1);
     if let Err(p) = outcome {
         let m = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
         return Some(format!("panic: {m}"));

@@ -5,11 +5,38 @@
 //! less the umask on Unix; an existing file keeps its own), not the 0600 of
 //! a temporary file, so colleagues on a shared machine can read the reports.
 //! Errors name the user's path, never the temporary file.
+//!
+//! [`write`] flushes each file to the disk before the rename. A batch writing
+//! thousands of files uses [`write_deferred`] (no flush: the rename alone keeps
+//! a killed run from leaving a partial file) and flushes the whole file system
+//! once at the end with [`sync_folder`].
 
 use std::io::Write;
 use std::path::Path;
 
+/// Writes `bytes` to `path`, complete or absent, flushed to the disk.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with(path, bytes, true)
+}
+
+/// [`write`] without flushing to the disk: complete or absent if the process
+/// is killed; durable once [`sync_folder`] returns.
+pub fn write_deferred(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with(path, bytes, false)
+}
+
+/// Flushes the file system holding `dir` to the disk (`syncfs` on Linux; each
+/// file's own flush elsewhere is not possible from here, so the folder itself).
+pub fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    let folder = std::fs::File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    rustix::fs::syncfs(&folder)?;
+    #[cfg(not(target_os = "linux"))]
+    folder.sync_all()?;
+    Ok(())
+}
+
+fn write_with(path: &Path, bytes: &[u8], flush: bool) -> std::io::Result<()> {
     // tempfile's errors end with " at path <the temporary file>"; the user named `path`.
     let named = |e: std::io::Error| std::io::Error::new(e.kind(), e.to_string().split(" at path ").next().unwrap_or_default().to_string());
     let dir = match path.parent() {
@@ -24,7 +51,9 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let mut tmp = tempfile::Builder::new().prefix(".lvyue-").suffix(".part").tempfile_in(dir).map_err(named)?;
     tmp.write_all(bytes).map_err(named)?;
-    tmp.as_file().sync_all().map_err(named)?;
+    if flush {
+        tmp.as_file().sync_all().map_err(named)?;
+    }
     set_permissions(tmp.as_file(), path).map_err(named)?;
     tmp.persist(path).map_err(|e| named(e.error))?;
     Ok(())

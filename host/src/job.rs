@@ -226,15 +226,29 @@ pub fn check_output_paths(inputs: &[PathBuf], to: Outputs<'_>) -> Result<(), Run
     Ok(())
 }
 
-/// Writes each file atomically (complete or absent). The render folder is
-/// created when a document goes into it; other folders must exist.
+/// Writes each file atomically (complete or absent) and flushed to the disk.
+/// The render folder is created when a document goes into it; other folders must exist.
 pub fn write_files(files: &[(PathBuf, Vec<u8>)], render: Option<&Path>) -> Result<Vec<PathBuf>, RunError> {
+    write_files_with(files, render, crate::atomic::write)
+}
+
+/// [`write_files`] without the flush ([`crate::atomic::write_deferred`]): for a
+/// batch, which flushes its output folder once at the end.
+pub fn write_files_deferred(files: &[(PathBuf, Vec<u8>)], render: Option<&Path>) -> Result<Vec<PathBuf>, RunError> {
+    write_files_with(files, render, crate::atomic::write_deferred)
+}
+
+fn write_files_with(
+    files: &[(PathBuf, Vec<u8>)],
+    render: Option<&Path>,
+    write: fn(&Path, &[u8]) -> std::io::Result<()>,
+) -> Result<Vec<PathBuf>, RunError> {
     if let Some(dir) = render.filter(|d| files.iter().any(|(p, _)| p.parent() == Some(*d))) {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Io(format!("{}: {e}", dir.display())))?;
     }
     let mut written = Vec::new();
     for (path, bytes) in files {
-        crate::atomic::write(path, bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        write(path, bytes).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
         written.push(path.clone());
     }
     Ok(written)

@@ -231,6 +231,8 @@ pub fn run(
     }
     let first = summary::write(&opts.out_dir, items, &outcomes)?;
     totals.first_failure_code = first;
+    // The entities' files were written without a flush each: one for them all.
+    crate::atomic::sync_folder(&opts.out_dir).map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.display())))?;
     Ok(totals)
 }
 
@@ -274,7 +276,7 @@ fn surrendered(ctx: &Ctx<'_>, item: &Item) -> bool {
 
 fn write_stamp(p: &Paths, stamp: &Stamp) -> Result<(), RunError> {
     let bytes = serde_json::to_vec_pretty(stamp).map_err(|e| RunError::Io(e.to_string()))?;
-    crate::atomic::write(&p.stamp, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", p.stamp.display())))
+    crate::atomic::write_deferred(&p.stamp, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", p.stamp.display())))
 }
 
 fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
@@ -329,7 +331,9 @@ fn unchanged(ctx: &Ctx<'_>, p: &Paths, digest: &str) -> bool {
     if stamp.digest != digest || !stamp.failures.is_empty() || stamp.tool != crate::TOOL_VERSION {
         return false;
     }
-    if !stamp.outputs.iter().all(|o| p.dir.join(o).is_file()) {
+    // Present and not empty (files are flushed at the end of a batch: a power cut
+    // before that can leave a stamp beside an empty file).
+    if !stamp.outputs.iter().all(|o| p.dir.join(o).metadata().is_ok_and(|m| m.is_file() && m.len() > 0)) {
         return false;
     }
     match ctx.ledger {
@@ -372,7 +376,7 @@ fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest
     drop(loaded); // the rows as read: not needed for the outputs
     let to = Outputs { workbook: Some(&p.workbook), json: Some(&p.json), render: None };
     let files = job::build_outputs(host, &reports, &failures, to)?;
-    job::write_files(&files, None)?;
+    job::write_files_deferred(&files, None)?;
     let rows: Vec<Row> = reports.iter().zip(&conflicts).map(|(r, n)| summary_row(item, r, *n, &p.workbook)).collect();
     let failure_rows: Vec<FailureRow> = failures
         .iter()

@@ -28,6 +28,9 @@ use lvyue::host::{Evaluate, Host, HostOptions};
 use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
 use lvyue::sandbox::Run;
 
+mod common;
+use common::{fmt_dur, fmt_n};
+
 const INDICATORS: [(&str, &[&str]); 18] = [
     ("G1", &["yes", "partial", "no"]),
     ("G2", &["yes", "no"]),
@@ -128,29 +131,6 @@ fn generate(n: usize) -> Vec<RawTable> {
         }
     }
     vec![table("suppliers", s_sheet, suppliers), table("climate_answers", a_sheet, answers), table("violations", v_sheet, violations)]
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{:.1} µs", s * 1e6)
-    }
-}
-
-fn fmt_n(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The median of sorted times.

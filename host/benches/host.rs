@@ -42,6 +42,9 @@ use lvyue::input::{RawCell, RawRow, RawTable, RawValue};
 use lvyue::sandbox::{self, Call, PreparedPlugin, Run};
 use rust_decimal::Decimal;
 
+mod common;
+use common::{fmt_dur, fmt_n};
+
 // ---- settings -------------------------------------------------------------------
 
 struct Settings {
@@ -108,32 +111,8 @@ fn measure<T>(warmup: usize, iters: usize, mut f: impl FnMut() -> T) -> Stats {
     Stats { median, min: times[0], iters }
 }
 
-fn fmt_dur(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{:.1} µs", s * 1e6)
-    }
-}
-
 fn fmt_bytes(b: usize) -> String {
     format!("{:.1} MiB", b as f64 / (1 << 20) as f64)
-}
-
-/// Thousands separators.
-fn fmt_n(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// One printed line of the timing table.

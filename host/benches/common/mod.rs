@@ -87,3 +87,28 @@ pub fn write_cells(sheets: &[(String, Vec<Vec<Data>>)], path: &Path) {
     }
     wb.save(path).unwrap();
 }
+
+/// A duration as a person reads it: s, ms or µs.
+pub fn fmt_dur(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+/// A count with thousands separators: 1,234,567.
+pub fn fmt_n(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

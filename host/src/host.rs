@@ -98,6 +98,10 @@ pub struct Evaluate<'a> {
     pub inputs: Vec<InputStamp>,
 }
 
+/// A request built for a job: the request, its bundle, the plugin's
+/// description, the parameters resolved and where the rules came from.
+pub type Built<'h> = (Request, &'h Bundle, PluginInfo, Vec<ResolvedParameter>, String);
+
 pub struct Host {
     sandbox: Sandbox,
     cache: Option<CompileCache>,
@@ -329,8 +333,8 @@ impl Host {
         })
     }
 
-    /// Builds the request without running it (for `validate` and benchmarks).
-    pub fn build_request(&self, job: &Evaluate<'_>) -> Result<(Request, &Bundle, PluginInfo, Vec<ResolvedParameter>, String), RunError> {
+    /// Builds the request without running it (for `validate`, benchmarks and [`Host::run_request`]).
+    pub fn build_request(&self, job: &Evaluate<'_>) -> Result<Built<'_>, RunError> {
         let bundle = self.find(job.jurisdiction).ok_or_else(|| match self.refusal_for(job.jurisdiction) {
             Some(e) => RunError::Refused { plugin: job.jurisdiction.to_string(), reason: e.to_string() },
             None => RunError::NotFound(job.jurisdiction.to_string()),
@@ -368,10 +372,21 @@ impl Host {
     /// choice (what [`Host::evaluate`] does), 1.1's `evaluate-columns` or
     /// 1.0's `evaluate` with rows (the compatibility tests compare the two).
     pub fn evaluate_with(&self, job: &Evaluate<'_>, call: Call) -> Result<Report, RunError> {
-        let (request, bundle, info, params, rules_source) = self.build_request(job)?;
+        let built = self.build_request(job)?;
+        self.run_request(built, job, call)
+    }
+
+    /// Runs a request [`Host::build_request`] built for `job` and makes its report.
+    /// `job.tables` are not read again: a caller that no longer needs them may
+    /// free them between the two (the request holds what the plugin reads).
+    pub fn run_request(&self, built: Built<'_>, job: &Evaluate<'_>, call: Call) -> Result<Report, RunError> {
+        let (request, bundle, info, params, rules_source) = built;
         let (plugin, _) = self.prepare(bundle)?;
         let id = bundle.manifest.id.clone();
         let run = plugin.evaluate_with(&self.limits, &request, call).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
+        // The request is not needed for the report: free it before the result is moved into one.
+        let period = report::Period { start: request.period.start.clone(), end: request.period.end.clone() };
+        drop(request);
         let evaluation = match run.value {
             Ok(e) => e,
             Err(crate::contract::EvaluationError::InvalidInput(findings)) => {
@@ -420,7 +435,7 @@ impl Host {
             },
             jurisdiction: job.jurisdiction.to_string(),
             year: job.year,
-            period: report::Period { start: request.period.start.clone(), end: request.period.end.clone() },
+            period,
             inputs: job.inputs.clone(),
             options: job.options.to_vec(),
             parameters: params,

@@ -128,14 +128,26 @@ pub type Failures = Vec<(String, RunError)>;
 /// (nothing is written). With several, a jurisdiction that fails (its input,
 /// its rules or its plugin) is returned among the failures and the others go
 /// on; the run fails only if none succeeds.
-pub fn evaluate_all(host: &Host, loaded: &mut [Loaded]) -> Result<(Vec<Report>, Failures), RunError> {
+///
+/// Unless `keep_tables` (the ledger reads them afterwards), each input's rows
+/// are freed once its request is built, before the plugin runs: a large
+/// inventory is not held three times (rows, request, result) at once.
+pub fn evaluate_all(host: &Host, loaded: &mut [Loaded], keep_tables: bool) -> Result<(Vec<Report>, Failures), RunError> {
     let mut reports = Vec::new();
     let mut failures = Vec::new();
     let several = loaded.len() > 1;
     for l in loaded.iter_mut() {
         let outcome = match l.error.take() {
             Some(e) => Err(e),
-            None => host.evaluate(&l.job()),
+            None => match host.build_request(&l.job()) {
+                Ok(built) => {
+                    if !keep_tables {
+                        l.tables = Vec::new();
+                    }
+                    host.run_request(built, &l.job(), crate::sandbox::Call::Auto)
+                }
+                Err(e) => Err(e),
+            },
         };
         match outcome {
             Ok(r) => reports.push(r),

@@ -348,7 +348,7 @@ fn unchanged(ctx: &Ctx<'_>, p: &Paths, digest: &str) -> bool {
 fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest: &str) -> Result<Outcome, RunError> {
     let host = ctx.host;
     let mut loaded = job::load(host, input)?;
-    let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    let (mut reports, failures) = job::evaluate_all(host, &mut loaded, ctx.ledger.is_some())?;
     let mut ledger_stamps = Vec::new();
     let mut conflicts = Vec::with_capacity(reports.len());
     for report in &mut reports {

@@ -63,7 +63,7 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
         }
     }
     let mut loaded = job::load(host, &input)?;
-    let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    let (mut reports, failures) = job::evaluate_all(host, &mut loaded, a.ledger.is_some() && a.entity.is_some())?;
     if let (Some(path), Some(entity)) = (&a.ledger, &a.entity) {
         let mut ledger = lvyue::ledger::Ledger::open(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
         for r in &mut reports {

@@ -617,7 +617,7 @@ async fn evaluate(State(s): State<Arc<Shared>>, Query(q): Query<EvaluateQuery>, 
 /// jurisdiction, build the outputs in memory.
 fn evaluate_staged(host: &Host, dir: &Path, staged: &Staged, format: Format, lang: Lang) -> Result<Response, ApiError> {
     let mut loaded = job::load(host, &staged.input)?;
-    let (mut reports, failures) = job::evaluate_all(host, &mut loaded)?;
+    let (mut reports, failures) = job::evaluate_all(host, &mut loaded, false)?;
     drop(loaded); // the rows as read: not needed for the outputs
     for r in &mut reports {
         for i in &mut r.inputs {

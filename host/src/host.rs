@@ -335,6 +335,16 @@ impl Host {
 
     /// Builds the request without running it (for `validate`, benchmarks and [`Host::run_request`]).
     pub fn build_request(&self, job: &Evaluate<'_>) -> Result<Built<'_>, RunError> {
+        self.build_request_from(job, None)
+    }
+
+    /// [`Host::build_request`] from `tables` given by value instead of `job.tables`:
+    /// each row is freed as soon as it is checked ([`crate::input::check_owned`]).
+    pub fn build_request_owned(&self, job: &Evaluate<'_>, tables: Vec<RawTable>) -> Result<Built<'_>, RunError> {
+        self.build_request_from(job, Some(tables))
+    }
+
+    fn build_request_from(&self, job: &Evaluate<'_>, owned: Option<Vec<RawTable>>) -> Result<Built<'_>, RunError> {
         let bundle = self.find(job.jurisdiction).ok_or_else(|| match self.refusal_for(job.jurisdiction) {
             Some(e) => RunError::Refused { plugin: job.jurisdiction.to_string(), reason: e.to_string() },
             None => RunError::NotFound(job.jurisdiction.to_string()),
@@ -352,7 +362,11 @@ impl Host {
         }
         let (rules, rules_source) = self.rules(bundle, job.jurisdiction)?;
         let params = self.resolve_parameters(&info, &rules, job.year)?;
-        let tables = crate::input::check(&info.input, job.tables).map_err(RunError::BadInput)?;
+        let tables = match owned {
+            Some(tables) => crate::input::check_owned(&info.input, tables),
+            None => crate::input::check(&info.input, job.tables),
+        }
+        .map_err(RunError::BadInput)?;
         let request = Request {
             jurisdiction: job.jurisdiction.to_string(),
             period: Period { year: job.year, start: format!("{:04}-01-01", job.year), end: format!("{:04}-12-31", job.year) },

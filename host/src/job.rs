@@ -130,8 +130,8 @@ pub type Failures = Vec<(String, RunError)>;
 /// on; the run fails only if none succeeds.
 ///
 /// Unless `keep_tables` (the ledger reads them afterwards), each input's rows
-/// are freed once its request is built, before the plugin runs: a large
-/// inventory is not held three times (rows, request, result) at once.
+/// are moved into its request as they are checked, each row freed once
+/// converted: a large inventory is not held twice (rows and request) at once.
 pub fn evaluate_all(host: &Host, loaded: &mut [Loaded], keep_tables: bool) -> Result<(Vec<Report>, Failures), RunError> {
     let mut reports = Vec::new();
     let mut failures = Vec::new();
@@ -139,15 +139,15 @@ pub fn evaluate_all(host: &Host, loaded: &mut [Loaded], keep_tables: bool) -> Re
     for l in loaded.iter_mut() {
         let outcome = match l.error.take() {
             Some(e) => Err(e),
-            None => match host.build_request(&l.job()) {
-                Ok(built) => {
-                    if !keep_tables {
-                        l.tables = Vec::new();
-                    }
-                    host.run_request(built, &l.job(), crate::sandbox::Call::Auto)
-                }
-                Err(e) => Err(e),
-            },
+            None => {
+                let built = if keep_tables {
+                    host.build_request(&l.job())
+                } else {
+                    let tables = std::mem::take(&mut l.tables);
+                    host.build_request_owned(&l.job(), tables)
+                };
+                built.and_then(|b| host.run_request(b, &l.job(), crate::sandbox::Call::Auto))
+            }
         };
         match outcome {
             Ok(r) => reports.push(r),

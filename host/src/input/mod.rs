@@ -23,6 +23,7 @@ pub mod template;
 pub mod units;
 pub mod workbook;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -167,9 +168,19 @@ pub(crate) fn without_thousands(text: &str) -> Option<String> {
 /// Checks raw tables against the declared sheets. Returns the contract tables
 /// (columns in declaration order, numbers in canonical units) or every problem.
 pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<InputProblem>> {
+    check_tables(specs, raw.iter().map(Cow::Borrowed).collect())
+}
+
+/// [`check`] consuming the tables as read: each row is freed as soon as it is
+/// converted, and its values and references are moved, not copied.
+pub fn check_owned(specs: &[SheetSpec], raw: Vec<RawTable>) -> Result<Vec<Table>, Vec<InputProblem>> {
+    check_tables(specs, raw.into_iter().map(Cow::Owned).collect())
+}
+
+fn check_tables(specs: &[SheetSpec], mut raw: Vec<Cow<'_, RawTable>>) -> Result<Vec<Table>, Vec<InputProblem>> {
     let mut problems = Vec::new();
     let mut tables = Vec::new();
-    for t in raw {
+    for t in &raw {
         if !specs.iter().any(|s| s.key == t.key) {
             let known: Vec<&str> = specs.iter().map(|s| s.key.as_str()).collect();
             problems.push(problem(
@@ -182,7 +193,7 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
         }
     }
     for spec in specs {
-        let Some(t) = raw.iter().find(|t| t.key == spec.key) else {
+        let Some(at) = raw.iter().position(|t| t.key == spec.key) else {
             if spec.required {
                 problems.push(problem(
                     &spec.name.en,
@@ -194,9 +205,21 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
             }
             continue;
         };
+        // Taken out of the list (a placeholder with no key stays): its rows can be moved.
+        let placeholder =
+            RawTable { key: String::new(), display: String::new(), units: HashMap::new(), at: String::new(), rows: Vec::new() };
+        let taken = std::mem::replace(&mut raw[at], Cow::Owned(placeholder));
+        let n_rows = taken.rows.len();
+        let (t, raw_rows): (Cow<'_, RawTable>, Box<dyn Iterator<Item = Cow<'_, RawRow>> + '_>) = match taken {
+            Cow::Borrowed(t) => (Cow::Borrowed(t), Box::new(t.rows.iter().map(Cow::Borrowed))),
+            Cow::Owned(mut t) => {
+                let rows = std::mem::take(&mut t.rows);
+                (Cow::Owned(t), Box::new(rows.into_iter().map(Cow::Owned)))
+            }
+        };
         let mut factors: Vec<Option<(String, String)>> = Vec::new();
         for col in &spec.columns {
-            factors.push(unit_for(t, col, &mut problems));
+            factors.push(unit_for(&t, col, &mut problems));
         }
         for stated in t.units.keys() {
             if !spec.columns.iter().any(|c| &c.key == stated) {
@@ -206,19 +229,20 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
         // Each row becomes every declared column: bounded before anything is built.
         let limits = limits::InputLimits::current();
         let width = spec.columns.len().max(1) as u64;
-        if (t.rows.len() as u64).saturating_mul(width) > limits.cells {
+        if (n_rows as u64).saturating_mul(width) > limits.cells {
             problems.push(problem(
                 &t.display,
                 &t.display,
-                format!("{} rows of {} columns", limits::count(t.rows.len() as u64), width),
+                format!("{} rows of {} columns", limits::count(n_rows as u64), width),
                 format!("至多 {} 个单元格（行数 × 本表的列数；可用 --input-limit cells=N 提高上限）", limits::count(limits.cells)),
                 format!("at most {} cells, rows × this sheet's columns ({})", limits::count(limits.cells), limits::raise("cells")),
             ));
             continue;
         }
-        let mut rows = Vec::with_capacity(t.rows.len());
+        let mut rows = Vec::with_capacity(n_rows);
         let mut seen: HashMap<Vec<String>, String> = HashMap::new();
-        for r in &t.rows {
+        for r in raw_rows {
+            let mut r = r.into_owned();
             for k in r.cells.keys() {
                 if !spec.columns.iter().any(|c| &c.key == k) {
                     let at = r.cells[k].at.clone();
@@ -227,9 +251,10 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
             }
             let mut cells = Vec::with_capacity(spec.columns.len());
             for (col, unit) in spec.columns.iter().zip(&factors) {
-                let raw = r.cells.get(&col.key);
-                let at = raw.map(|c| c.at.clone()).unwrap_or_else(|| format!("{}, {}", r.source, col.name.en));
-                let value = raw.map(|c| c.value.clone()).unwrap_or(RawValue::Empty);
+                let (value, at) = match r.cells.remove(&col.key) {
+                    Some(c) => (c.value, c.at),
+                    None => (RawValue::Empty, format!("{}, {}", r.source, col.name.en)),
+                };
                 match check_cell(col, &value, unit.as_ref()) {
                     Ok(v) => cells.push(Cell { value: v, source: at }),
                     Err((zh, en)) => {
@@ -264,7 +289,7 @@ pub fn check(specs: &[SheetSpec], raw: &[RawTable]) -> Result<Vec<Table>, Vec<In
                     }
                 }
             }
-            rows.push(Row { source: r.source.clone(), cells });
+            rows.push(Row { source: r.source, cells });
         }
         tables.push(Table { key: spec.key.clone(), columns: spec.columns.iter().map(|c| c.key.clone()).collect(), rows });
     }

@@ -2,9 +2,10 @@
 //! cache), resolves its rules for the period, checks the input against its
 //! declaration, runs it in the sandbox and assembles the report.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::bundle::cache::{CacheOutcome, CompileCache};
 use crate::bundle::slot::Slot;
@@ -100,7 +101,7 @@ pub struct Evaluate<'a> {
 
 /// A request built for a job: the request, its bundle, the plugin's
 /// description, the parameters resolved and where the rules came from.
-pub type Built<'h> = (Request, &'h Bundle, PluginInfo, Vec<ResolvedParameter>, String);
+pub type Built<'h> = (Request, &'h Bundle, Arc<PluginInfo>, Vec<ResolvedParameter>, String);
 
 pub struct Host {
     sandbox: Sandbox,
@@ -111,7 +112,7 @@ pub struct Host {
     rules_dir: Option<PathBuf>,
     rules_overrides: Vec<PathBuf>,
     prepared: Mutex<HashMap<String, (PreparedPlugin, CacheOutcome)>>,
-    described: Mutex<HashMap<String, PluginInfo>>,
+    described: Mutex<HashMap<String, Arc<PluginInfo>>>,
 }
 
 impl Host {
@@ -207,6 +208,12 @@ impl Host {
 
     /// What the plugin declares, checked against its manifest.
     pub fn describe(&self, bundle: &Bundle) -> Result<PluginInfo, RunError> {
+        self.described(bundle).map(|info| info.as_ref().clone())
+    }
+
+    /// [`Host::describe`], shared rather than copied: asked once per bundle,
+    /// then answered from memory for every evaluation.
+    pub(crate) fn described(&self, bundle: &Bundle) -> Result<Arc<PluginInfo>, RunError> {
         let key = bundle.component_sha256().to_string();
         if let Some(info) = self.described.lock().expect("lock").get(&key) {
             return Ok(info.clone());
@@ -223,19 +230,21 @@ impl Host {
                 ),
             });
         }
+        let info = Arc::new(info);
         self.described.lock().expect("lock").insert(key, info.clone());
         Ok(info)
     }
 
-    /// The rules for a jurisdiction: the override folder if given, else the bundle's.
-    pub fn rules(&self, bundle: &Bundle, jurisdiction: &str) -> Result<(RuleSet, String), RunError> {
+    /// The rules for a jurisdiction: the override folder if given, else the
+    /// bundle's (borrowed, not copied, unless an override file changes them).
+    pub fn rules<'b>(&self, bundle: &'b Bundle, jurisdiction: &str) -> Result<(Cow<'b, RuleSet>, String), RunError> {
         let (mut set, mut source) = self.base_rules(bundle, jurisdiction)?;
         for file in &self.rules_overrides {
             let text = std::fs::read_to_string(file).map_err(|e| RunError::Io(format!("{}: {e}", file.display())))?;
             let name = file.display().to_string();
             let over = RuleSet::from_sources(jurisdiction, &[(name.clone(), text.clone())]).map_err(|e| RunError::Rules(vec![e]))?;
             let keys: Vec<String> = over.parameters.keys().cloned().collect();
-            set.override_with(over);
+            set.to_mut().override_with(over);
             source.push_str(&format!(
                 " + override {name} (sha256 {}; {})",
                 crate::bundle::digest::sha256_hex(text.as_bytes()),
@@ -245,7 +254,7 @@ impl Host {
         Ok((set, source))
     }
 
-    fn base_rules(&self, bundle: &Bundle, jurisdiction: &str) -> Result<(RuleSet, String), RunError> {
+    fn base_rules<'b>(&self, bundle: &'b Bundle, jurisdiction: &str) -> Result<(Cow<'b, RuleSet>, String), RunError> {
         if let Some(dir) = &self.rules_dir {
             let d = dir.join(jurisdiction);
             if d.is_dir() {
@@ -254,16 +263,16 @@ impl Host {
                     &files.into_iter().filter(|(n, _)| n.starts_with(&format!("{jurisdiction}/"))).collect::<Vec<_>>(),
                 );
                 let set = RuleSet::load_dir(jurisdiction, &d).map_err(|e| RunError::Rules(vec![e]))?;
-                return Ok((set, format!("{} (sha256 {digest})", d.display())));
+                return Ok((Cow::Owned(set), format!("{} (sha256 {digest})", d.display())));
             }
         }
-        let set = bundle.rules_for(jurisdiction).cloned().ok_or_else(|| {
+        let set = bundle.rules_for(jurisdiction).ok_or_else(|| {
             RunError::Rules(vec![RulesError::Invalid {
                 file: format!("rules/{jurisdiction}"),
                 message: format!("plugin {} carries no rules for {jurisdiction}", bundle.manifest.id),
             }])
         })?;
-        Ok((set, "bundled".into()))
+        Ok((Cow::Borrowed(set), "bundled".into()))
     }
 
     /// Resolves the parameters a plugin declares for a year. Every missing
@@ -349,7 +358,7 @@ impl Host {
             Some(e) => RunError::Refused { plugin: job.jurisdiction.to_string(), reason: e.to_string() },
             None => RunError::NotFound(job.jurisdiction.to_string()),
         })?;
-        let info = self.describe(bundle)?;
+        let info = self.described(bundle)?;
         let open_ended = bundle.manifest.years_open_ended && info.years.iter().max().is_some_and(|last| job.year > *last);
         if !info.years.contains(&job.year) && !open_ended {
             return Err(RunError::Unsupported(format!(

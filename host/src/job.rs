@@ -58,7 +58,7 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
         let mut tables = req.tables;
         // The targets of the plugin's declared layouts are normalised as if read from its layouts.
         if let Some(bundle) = host.find(&req.jurisdiction).filter(|b| !b.manifest.layouts().is_empty()) {
-            let info = host.describe(bundle)?;
+            let info = host.described(bundle)?;
             crate::input::layout::normalise(&mut tables, &info.input, bundle.manifest.layouts()).map_err(RunError::BadInput)?;
         }
         vec![Loaded {
@@ -91,7 +91,7 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
         for j in &a.jurisdictions {
             let mut read = || -> Result<Vec<RawTable>, RunError> {
                 let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
-                let info = host.describe(bundle)?;
+                let info = host.described(bundle)?;
                 crate::input::layout::tables(&mut books, &info.input, bundle.manifest.layouts()).map_err(RunError::BadInput)
             };
             let (tables, error) = match read() {

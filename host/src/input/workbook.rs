@@ -90,37 +90,49 @@ pub(crate) fn split_unit(header: &str) -> (String, Option<String>) {
     (h.to_string(), None)
 }
 
-fn sheet_matches(spec: &SheetSpec, name: &str) -> bool {
-    let n = norm(name);
+/// The names a declared sheet may have in a workbook: Chinese, English, key,
+/// both languages, and the template's sheet name (unnormalised: the
+/// workbook reader and the layout reader each fold them their own way).
+pub(crate) fn sheet_name_candidates(spec: &SheetSpec) -> [String; 5] {
     [
-        spec.name.zh.as_str(),
-        spec.name.en.as_str(),
-        spec.key.as_str(),
-        &format!("{} {}", spec.name.zh, spec.name.en),
-        &crate::input::template::sheet_name(&spec.name.zh, &spec.name.en),
+        spec.name.zh.clone(),
+        spec.name.en.clone(),
+        spec.key.clone(),
+        format!("{} {}", spec.name.zh, spec.name.en),
+        crate::input::template::sheet_name(&spec.name.zh, &spec.name.en),
     ]
-    .iter()
-    .any(|c| norm(c) == n)
 }
 
-/// Which column a header names, if any.
-fn column_for(spec: &SheetSpec, header: &str) -> Option<(usize, Option<String>)> {
-    let (name, unit) = split_unit(header);
-    let n = norm(&name);
-    if n.is_empty() {
-        return None;
+/// The names a sheet's columns may be given in a header (Chinese, English,
+/// key, or both languages), normalised once per sheet: the header search
+/// tries every text cell of the top rows against them.
+struct HeaderNames(HashMap<String, usize>);
+
+impl HeaderNames {
+    fn of(spec: &SheetSpec) -> HeaderNames {
+        let mut names = HashMap::new();
+        for (i, c) in spec.columns.iter().enumerate() {
+            for x in [c.name.zh.as_str(), c.name.en.as_str(), c.key.as_str(), &format!("{} {}", c.name.zh, c.name.en)] {
+                names.entry(norm(x)).or_insert(i);
+            }
+        }
+        HeaderNames(names)
     }
-    spec.columns
-        .iter()
-        .position(|c| {
-            [c.name.zh.as_str(), c.name.en.as_str(), c.key.as_str(), &format!("{} {}", c.name.zh, c.name.en)].iter().any(|x| norm(x) == n)
-        })
-        .map(|i| (i, unit))
+
+    /// Which column a header names, if any, with the unit it gives.
+    fn column_for(&self, header: &str) -> Option<(usize, Option<String>)> {
+        let (name, unit) = split_unit(header);
+        let n = norm(&name);
+        if n.is_empty() {
+            return None;
+        }
+        self.0.get(&n).map(|&i| (i, unit))
+    }
 }
 
-fn cell_text(d: &Cell) -> Option<String> {
+fn cell_text(d: &Cell) -> Option<&str> {
     match d {
-        Cell::Data(Data::String(s)) => Some(s.clone()),
+        Cell::Data(Data::String(s)) => Some(s),
         _ => None,
     }
 }
@@ -410,8 +422,11 @@ impl Workbook {
     pub fn tables(&mut self, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
         let mut problems = Vec::new();
         let mut tables = Vec::new();
+        let names: Vec<String> = self.names.iter().map(|n| norm(n)).collect();
         for spec in specs {
-            let matching: Vec<String> = self.names.iter().filter(|n| sheet_matches(spec, n)).cloned().collect();
+            let candidates = sheet_name_candidates(spec).map(|c| norm(&c));
+            let matching: Vec<String> =
+                self.names.iter().zip(&names).filter(|(_, n)| candidates.contains(n)).map(|(name, _)| name.clone()).collect();
             let Some(sheet) = matching.first() else { continue };
             if matching.len() > 1 {
                 problems.push(InputProblem {
@@ -523,10 +538,11 @@ pub fn read(path: &Path, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<Input
 fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimits) -> Result<RawTable, Vec<InputProblem>> {
     let at = |r: u32, c: u32| format!("{sheet}!{}{}", col_letter(c), r as u64 + 1);
     let first = cells.rows.keys().next().copied().unwrap_or(0);
+    let header_names = HeaderNames::of(spec);
     // The header row: the first row, among the top ones, naming the most declared columns.
     let mut best: Option<(u32, usize)> = None;
     for (&r, row) in cells.rows.range(first..first.saturating_add(HEADER_SEARCH_ROWS as u32)) {
-        let hits = row.iter().filter_map(|(_, c)| cell_text(c)).filter(|h| column_for(spec, h).is_some()).count();
+        let hits = row.iter().filter_map(|(_, c)| cell_text(c)).filter(|h| header_names.column_for(h).is_some()).count();
         if hits > 0 && best.is_none_or(|(_, b)| hits > b) {
             best = Some((r, hits));
         }
@@ -547,12 +563,12 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
     let mut seen: HashMap<usize, String> = HashMap::new();
     for (c, cell) in cells.rows.get(&header).map(|r| r.as_slice()).unwrap_or_default() {
         let Some(text) = cell_text(cell) else { continue };
-        let Some((i, unit)) = column_for(spec, &text) else { continue };
+        let Some((i, unit)) = header_names.column_for(text) else { continue };
         if let Some(prev) = seen.get(&i) {
             problems.push(InputProblem {
                 sheet: sheet.to_string(),
                 cell: at(header, *c),
-                found: text.clone(),
+                found: text.to_string(),
                 expected_zh: format!("每列只出现一次（已在 {prev}）"),
                 expected_en: format!("each column once (already at {prev})"),
             });

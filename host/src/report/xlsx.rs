@@ -576,8 +576,16 @@ fn finish(mut wb: Workbook, reports: &[&Report]) -> Result<Vec<u8>, XlsxError> {
     for ws in wb.worksheets_mut() {
         print_setup(ws, &title, &rules);
     }
+    wb.set_zip_compression_level(ZIP_LEVEL);
     wb.save_to_buffer()
 }
+
+/// The deflate level of the workbook's parts: the fastest. Measured on a
+/// batch of 200 national-market entities, deflate takes 5.8 % of the CPU at
+/// level 1, 12.9 % at 2 and 19.3 % at the library's default (6), for a
+/// compliance workbook of 62, 53 and 49 KB. A 100,000-row evaluation takes
+/// 3.02 s at level 1 against 3.21 s at 6, and writes 6.8 MB against 4.2 MB.
+const ZIP_LEVEL: u8 = 1;
 
 /// Print settings of one sheet (see the module doc). `&` is the header codes' escape.
 fn print_setup(ws: &mut Worksheet, title: &str, rules: &str) {

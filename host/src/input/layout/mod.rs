@@ -315,19 +315,10 @@ fn fold_name(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-/// Whether a sheet's name is one of an ordinary declared sheet's (as the
-/// workbook reader matches them: Chinese, English, key, both, the template's name).
-fn names_sheet(spec: &SheetSpec, sheet: &str) -> bool {
-    let n = fold_name(sheet);
-    [
-        spec.name.zh.clone(),
-        spec.name.en.clone(),
-        spec.key.clone(),
-        format!("{} {}", spec.name.zh, spec.name.en),
-        crate::input::template::sheet_name(&spec.name.zh, &spec.name.en),
-    ]
-    .iter()
-    .any(|c| fold_name(c) == n)
+/// The names of the ordinary declared sheets, folded (as the workbook
+/// reader matches them: Chinese, English, key, both, the template's name).
+fn ordinary_names(specs: &[SheetSpec]) -> Vec<String> {
+    specs.iter().flat_map(|s| crate::input::workbook::sheet_name_candidates(s).map(|c| fold_name(&c))).collect()
 }
 
 /// The layout a sheet has, if any: the one whose declared name the sheet's
@@ -383,6 +374,7 @@ pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -
     if !problems.is_empty() {
         return Err(problems);
     }
+    let ordinary_sheets = ordinary_names(specs);
     let mut ordinary: Vec<(RawTable, String)> = Vec::new();
     let mut laid_out: Vec<RawTable> = Vec::new();
     for book in books.iter_mut() {
@@ -391,7 +383,7 @@ pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -
         let names: Vec<String> = book.sheet_names().to_vec();
         for name in &names {
             // A sheet named as an ordinary declared sheet is read as one, whatever a layout calls itself.
-            if specs.iter().any(|s| names_sheet(s, name)) {
+            if ordinary_sheets.contains(&fold_name(name)) {
                 continue;
             }
             let Some(layout) = layout_of(name, layouts) else {

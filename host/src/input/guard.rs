@@ -3,7 +3,8 @@
 //! - [`check_file`]: an input must be a regular file no larger than the
 //!   `file-mib` limit (a device, a pipe or a folder is refused before it is opened);
 //! - [`read_file`]: its bytes, read once, never more than the limit even if it grows;
-//! - [`bounded`]: runs a parser on its own thread with the `secs` limit, and
+//! - [`bounded`]: runs a parser on a reader thread (kept for the next
+//!   file) with the `secs` limit, and
 //!   turns a panic in it (a dependency's bug on a damaged file) into an error
 //!   instead of a crash. Such a panic prints nothing: the caller reports one
 //!   sentence; with `-v` the log shows where it happened and the backtrace.
@@ -113,13 +114,25 @@ pub enum Stopped {
     TimedOut,
 }
 
+/// A job for a reader thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// This thread's reader: a thread kept for the next file, so a batch
+    /// does not start one per workbook and sheet (a thread start cost about
+    /// as much as reading a small sheet). Forgotten when a parser overruns
+    /// its time; the next call starts a fresh one.
+    static READER: RefCell<Option<std::sync::mpsc::Sender<Job>>> = const { RefCell::new(None) };
+}
+
 /// Runs `f` on a reader thread until `deadline`. A panic in it becomes
 /// [`Stopped::Panicked`] (nothing is printed; `-v` logs where it happened and
 /// the backtrace); running past the deadline gives [`Stopped::TimedOut`].
+/// Each calling thread keeps its reader for the next call.
 pub fn bounded<T: Send + 'static>(deadline: Instant, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Stopped> {
     quiet_reader_panics();
     let (tx, rx) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new().name(READER_THREAD.into()).stack_size(16 << 20).spawn(move || {
+    let job: Job = Box::new(move || {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
             let message = payload
                 .downcast_ref::<&str>()
@@ -134,15 +147,44 @@ pub fn bounded<T: Send + 'static>(deadline: Instant, f: impl FnOnce() -> T + Sen
         });
         let _ = tx.send(outcome);
     });
-    if spawned.is_err() {
+    if READER.with(|r| submit(&mut r.borrow_mut(), job)).is_err() {
         return Err(Stopped::Panicked("no thread could be started for the reader".into()));
     }
     let wait = deadline.saturating_duration_since(Instant::now());
-    match rx.recv_timeout(wait) {
+    let outcome = match rx.recv_timeout(wait) {
         Ok(outcome) => outcome,
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Stopped::TimedOut),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Stopped::Panicked("the reader stopped".into())),
+    };
+    if outcome.is_err() {
+        // A reader still busy (or gone) is left to finish on its own; the next call starts another.
+        READER.with(|r| r.borrow_mut().take());
     }
+    outcome
+}
+
+/// Gives `job` to this thread's reader, starting one if there is none (or it has stopped).
+fn submit(reader: &mut Option<std::sync::mpsc::Sender<Job>>, job: Job) -> Result<(), ()> {
+    let job = match reader.as_ref() {
+        Some(tx) => match tx.send(job) {
+            Ok(()) => return Ok(()),
+            Err(std::sync::mpsc::SendError(job)) => job,
+        },
+        None => job,
+    };
+    let (tx, jobs) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name(READER_THREAD.into())
+        .stack_size(16 << 20)
+        .spawn(move || {
+            for job in jobs {
+                job();
+            }
+        })
+        .map_err(|_| ())?;
+    tx.send(job).map_err(|_| ())?;
+    *reader = Some(tx);
+    Ok(())
 }
 
 fn on_reader_thread() -> bool {
@@ -219,6 +261,21 @@ mod tests {
         let e = bounded(Instant::now() + Duration::from_millis(200), || std::thread::sleep(Duration::from_secs(5))).unwrap_err();
         assert_eq!(e, Stopped::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(2));
+        // The busy reader is left behind: the next file gets a fresh one at once.
+        let started = Instant::now();
+        assert_eq!(bounded(Instant::now() + Duration::from_secs(10), || 7).unwrap(), 7);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_reader_is_kept_for_the_next_file() {
+        let deadline = || Instant::now() + Duration::from_secs(10);
+        let first = bounded(deadline(), || std::thread::current().id()).unwrap();
+        assert_ne!(first, std::thread::current().id());
+        assert_eq!(bounded(deadline(), || std::thread::current().id()).unwrap(), first);
+        // After a panic the next file is read on a new reader.
+        let _ = bounded(deadline(), || -> u32 { panic!("damaged") });
+        assert_ne!(bounded(deadline(), || std::thread::current().id()).unwrap(), first);
     }
 
     #[cfg(unix)]

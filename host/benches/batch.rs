@@ -345,12 +345,17 @@ fn main() {
             let reports: Vec<Sheets> = sub.iter().map(|item| read_all_cells(&out1.join(&item.entity).join("2024-report.xlsx"))).collect();
             let report_cells: usize =
                 reports.iter().map(|r| r.iter().map(|(_, rows)| rows.iter().map(Vec::len).sum::<usize>()).sum::<usize>()).sum();
+            // Like the batch (whose output folder is removed before each round), the native
+            // work writes new files each round rather than overwriting the last round's.
+            let native_out = tmp.path().join("native");
             let native = || {
+                let _ = std::fs::remove_dir_all(&native_out);
+                std::fs::create_dir_all(&native_out).unwrap();
                 let t = Instant::now();
                 for (i, item) in sub.iter().enumerate() {
                     let d = input.join(&item.entity);
                     std::hint::black_box((read_all_cells(&d.join("inventory.xlsx")), read_all_cells(&d.join("portfolio.xlsx"))));
-                    write_cells(&reports[i], &tmp.path().join(format!("native-{i}.xlsx")));
+                    write_cells(&reports[i], &native_out.join(format!("native-{i}.xlsx")));
                 }
                 t.elapsed()
             };

@@ -557,3 +557,48 @@ fn serve_maps_rules_and_plugin_failures() {
     assert!(body["message"].as_str().unwrap().contains("fuel"), "{body:#}");
     server.assert_serving();
 }
+
+/// The server reads uploads with its own limits (1,000,000 cells and strings),
+/// lower than the command line's: a request past them is answered 422 naming
+/// the limit, the same file evaluates on the command line, and the server
+/// goes on serving.
+#[test]
+fn serve_refuses_an_upload_past_its_cell_limit_that_the_command_line_reads() {
+    // 91,000 rows × the 11 columns cn-ets declares for emission sources: 1,001,000 cells.
+    let rows = 91_000;
+    let mut body = String::from(
+        r#"{"jurisdiction":"cn-ets","year":2024,"options":{"carbon_price_cny":"92.5"},"units":{"emission_sources":{"emissions_t":"tCO2"}},"tables":{"emission_sources":["#,
+    );
+    for i in 0..rows {
+        let category = ["fuel_combustion", "process", "other_direct", "purchased_electricity"][i % 4];
+        body.push_str(&format!(
+            r#"{}{{"facility":"Unit {}","source":"Source {i}","category":"{category}","emissions_t":"{}.{}"}}"#,
+            if i > 0 { "," } else { "" },
+            i % 40,
+            100 + (i * 37) % 900,
+            i % 100
+        ));
+    }
+    body.push_str(r#"],"allowances":[{"type":"CEA","vintage":2024,"quantity_t":"20000000"}]}}"#);
+
+    let mut server = Server::start(&[], &[]);
+    let r = client().post(server.url("/api/evaluate")).header("content-type", "application/json").body(body.clone()).send().unwrap();
+    let answer = error(r, 422, "bad_input", Some(3));
+    let text = answer.to_string();
+    assert!(text.contains("1,001,000") || text.contains("91,000 rows"), "the problem counts the cells: {answer:#}");
+    assert!(text.contains("1,000,000"), "the problem names the server's limit: {answer:#}");
+    server.assert_serving();
+
+    // The command line's limits are higher: the same request evaluates.
+    let dir = tempfile::tempdir().unwrap();
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, &body).unwrap();
+    let out = std::process::Command::new(binary())
+        .args(["evaluate", "--request"])
+        .arg(&request)
+        .arg("--json")
+        .arg(dir.path().join("r.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -406,10 +406,10 @@ impl Host {
         let (request, bundle, info, params, rules_source) = built;
         let (plugin, _) = self.prepare(bundle)?;
         let id = bundle.manifest.id.clone();
-        let run = plugin.evaluate_with(&self.limits, &request, call).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
-        // The request is not needed for the report: free it before the result is moved into one.
+        // The request is not needed for the report: its rows are freed once packed
+        // for the plugin (contract 1.1), the rest when the plugin returns.
         let period = report::Period { start: request.period.start.clone(), end: request.period.end.clone() };
-        drop(request);
+        let run = plugin.evaluate_owned(&self.limits, request, call).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
         let evaluation = match run.value {
             Ok(e) => e,
             Err(crate::contract::EvaluationError::InvalidInput(findings)) => {

@@ -241,13 +241,18 @@ pub struct RequestRef<'a> {
 
 impl<'a> RequestRef<'a> {
     pub fn new(request: &'a Request) -> Result<RequestRef<'a>, String> {
-        Ok(RequestRef {
+        Ok(RequestRef::with_tables(request, request.tables.iter().map(pack_table).collect::<Result<_, _>>()?))
+    }
+
+    /// The request with tables packed already (its own `tables` are not read).
+    pub fn with_tables(request: &'a Request, tables: Vec<wit::Table>) -> RequestRef<'a> {
+        RequestRef {
             jurisdiction: &request.jurisdiction,
             period: &request.period,
             parameters: &request.parameters,
-            tables: request.tables.iter().map(pack_table).collect::<Result<_, _>>()?,
+            tables,
             options: &request.options,
-        })
+        }
     }
 }
 

@@ -593,6 +593,15 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
     }
     // Each row is passed on with every declared column: rows × columns is what the host builds.
     let width = spec.columns.len().max(1) as u64;
+    // "Sheet!C" of each column read, made once: a cell's reference adds its row number.
+    let prefixes: HashMap<u32, String> = by_col.keys().map(|&c| (c, format!("{sheet}!{}", col_letter(c)))).collect();
+    let cell_at = |r: u32, c: u32| {
+        let prefix = &prefixes[&c];
+        let mut s = String::with_capacity(prefix.len() + 7);
+        s.push_str(prefix);
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{}", r as u64 + 1));
+        s
+    };
     let mut out_rows = Vec::new();
     for (&r, row) in cells.rows.range(header.saturating_add(1)..) {
         let mut values = BTreeMap::new();
@@ -601,7 +610,7 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
             let col = &spec.columns[i];
             let value = raw_value(d, col.kind);
             if value != RawValue::Empty {
-                values.insert(col.key.clone(), RawCell { value, at: at(r, *c) });
+                values.insert(col.key.clone(), RawCell { value, at: cell_at(r, *c) });
             }
         }
         if values.is_empty() {
@@ -625,7 +634,7 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
         }
         // Cells left empty still need a reference for messages.
         for (c, &i) in &by_col {
-            values.entry(spec.columns[i].key.clone()).or_insert_with(|| RawCell { value: RawValue::Empty, at: at(r, *c) });
+            values.entry(spec.columns[i].key.clone()).or_insert_with(|| RawCell { value: RawValue::Empty, at: cell_at(r, *c) });
         }
         out_rows.push(RawRow { source: format!("{sheet}!{}", r as u64 + 1), cells: values });
     }

@@ -233,6 +233,11 @@ pub(crate) fn engine_config() -> Config {
     config
 }
 
+/// The input cells of a request: rows × declared columns of every table.
+fn cells_of(request: &Request) -> u64 {
+    request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum()
+}
+
 /// A plugin linked and ready to instantiate; each call gets a fresh store.
 #[derive(Clone)]
 pub struct PreparedPlugin {
@@ -302,16 +307,54 @@ impl PreparedPlugin {
         request: &Request,
         call: Call,
     ) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
-        let cells: u64 = request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum();
+        let cells = cells_of(request);
+        let columns = match self.wants_columns(limits, cells, call) {
+            true => Some(contract::since_v1_1::RequestRef::new(request).map_err(PluginFailure::Contract)?),
+            false => None,
+        };
+        self.evaluate_prepared(limits, request, columns, cells)
+    }
+
+    /// [`PreparedPlugin::evaluate_with`] for a request the caller no longer
+    /// needs: when it travels as contract 1.1's columns, each table's rows are
+    /// freed as soon as the table is packed, before the plugin runs (for
+    /// 100,000 rows, about 100 MiB less held while the plugin's memory is in use).
+    pub fn evaluate_owned(
+        &self,
+        limits: &Limits,
+        mut request: Request,
+        call: Call,
+    ) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
+        let cells = cells_of(&request);
+        if !self.wants_columns(limits, cells, call) {
+            return self.evaluate_prepared(limits, &request, None, cells);
+        }
+        let packed = std::mem::take(&mut request.tables)
+            .into_iter()
+            .map(|t| contract::since_v1_1::pack_table(&t))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PluginFailure::Contract)?;
+        let columns = contract::since_v1_1::RequestRef::with_tables(&request, packed);
+        self.evaluate_prepared(limits, &request, Some(columns), cells)
+    }
+
+    /// Whether this call sends the tables as contract 1.1's columns.
+    fn wants_columns(&self, limits: &Limits, cells: u64, call: Call) -> bool {
         let use_columns = match call {
             Call::Auto => cells >= limits.columns_from_cells,
             Call::Columns => true,
             Call::Rows => false,
         };
-        let columns = match &self.pre {
-            Pre::V1_1(..) if use_columns => Some(contract::since_v1_1::RequestRef::new(request).map_err(PluginFailure::Contract)?),
-            _ => None,
-        };
+        use_columns && matches!(self.pre, Pre::V1_1(..))
+    }
+
+    fn evaluate_prepared(
+        &self,
+        limits: &Limits,
+        request: &Request,
+        columns: Option<contract::since_v1_1::RequestRef<'_>>,
+        cells: u64,
+    ) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
         let run = self.call(limits, cells, |bindings, store| match (bindings, columns, &self.pre) {
             (Bindings::V1_1(_, instance), Some(columns), Pre::V1_1(_, index, checked)) => {
                 // Called through a typed function of our own, so that the

@@ -75,7 +75,15 @@ pub fn write_cell(ws: &mut rust_xlsxwriter::Worksheet, r: usize, c: usize, cell:
 
 /// rust_xlsxwriter writes the given cells, sheet by sheet, without formats.
 pub fn write_cells(sheets: &[(String, Vec<Vec<Data>>)], path: &Path) {
+    write_cells_at(sheets, path, None)
+}
+
+/// [`write_cells`] at a given deflate level (`None`: the library's default, 6).
+pub fn write_cells_at(sheets: &[(String, Vec<Vec<Data>>)], path: &Path, level: Option<u8>) {
     let mut wb = rust_xlsxwriter::Workbook::new();
+    if let Some(level) = level {
+        wb.set_zip_compression_level(level);
+    }
     for (name, rows) in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(name).unwrap();

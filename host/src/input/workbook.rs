@@ -218,7 +218,7 @@ fn raw_value(cell: &Cell, kind: ValueKind) -> RawValue {
             let t = s.trim();
             if t.is_empty() {
                 RawValue::Empty
-            } else if EXCEL_ERRORS.contains(&t) {
+            } else if t.starts_with('#') && EXCEL_ERRORS.contains(&t) {
                 // An error value stored as a formula's cached text.
                 RawValue::Error(t.to_string())
             } else {
@@ -602,19 +602,25 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
         let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{}", r as u64 + 1));
         s
     };
+    // The columns read, in the order of their keys: each row's map is built from them
+    // already sorted, and every key is copied once.
+    let mut read_cols: Vec<(u32, usize)> = by_col.iter().map(|(&c, &i)| (c, i)).collect();
+    read_cols.sort_by(|a, b| spec.columns[a.1].key.cmp(&spec.columns[b.1].key));
+    let slot_of: HashMap<u32, usize> = read_cols.iter().enumerate().map(|(k, &(c, _))| (c, k)).collect();
     let mut out_rows = Vec::new();
     for (&r, row) in cells.rows.range(header.saturating_add(1)..) {
-        let mut values = BTreeMap::new();
+        let mut slots: Vec<Option<RawCell>> = vec![None; read_cols.len()];
+        let mut blank = true;
         for (c, d) in row {
-            let Some(&i) = by_col.get(c) else { continue };
-            let col = &spec.columns[i];
-            let value = raw_value(d, col.kind);
+            let Some(&k) = slot_of.get(c) else { continue };
+            let value = raw_value(d, spec.columns[read_cols[k].1].kind);
             if value != RawValue::Empty {
-                values.insert(col.key.clone(), RawCell { value, at: cell_at(r, *c) });
+                slots[k] = Some(RawCell { value, at: cell_at(r, *c) });
+                blank = false;
             }
         }
-        if values.is_empty() {
-            continue; // a blank row
+        if blank {
+            continue;
         }
         if (out_rows.len() as u64 + 1).saturating_mul(width) > limits.cells {
             return Err(vec![InputProblem {
@@ -633,9 +639,13 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
             }]);
         }
         // Cells left empty still need a reference for messages.
-        for (c, &i) in &by_col {
-            values.entry(spec.columns[i].key.clone()).or_insert_with(|| RawCell { value: RawValue::Empty, at: cell_at(r, *c) });
-        }
+        let values: BTreeMap<String, RawCell> = read_cols
+            .iter()
+            .zip(slots)
+            .map(|(&(c, i), cell)| {
+                (spec.columns[i].key.clone(), cell.unwrap_or_else(|| RawCell { value: RawValue::Empty, at: cell_at(r, c) }))
+            })
+            .collect();
         out_rows.push(RawRow { source: format!("{sheet}!{}", r as u64 + 1), cells: values });
     }
     if !problems.is_empty() {

@@ -75,13 +75,17 @@ fn set_permissions(_: &std::fs::File, _: &Path) -> std::io::Result<()> {
 }
 
 /// The process's umask, read from /proc where it is shown (Linux), else the
-/// usual 022. Reading it this way leaves the process's umask untouched.
+/// usual 022. Reading it this way leaves the process's umask untouched. Read
+/// once: lvyue never changes it, and a batch writes thousands of files.
 #[cfg(unix)]
 fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok())))
-        .unwrap_or(0o022)
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok())))
+            .unwrap_or(0o022)
+    })
 }
 
 #[cfg(all(test, unix))]

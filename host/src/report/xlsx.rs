@@ -37,7 +37,6 @@ struct Styles {
     head: Format,
     num: Format,
     int: Format,
-    text: Format,
     wrap: Format,
     title: Format,
     bold: Format,
@@ -53,7 +52,6 @@ fn styles() -> Styles {
             .set_align(FormatAlign::Top),
         num: Format::new().set_num_format("#,##0.######"),
         int: Format::new().set_num_format("0"),
-        text: Format::new(),
         wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
         title: Format::new().set_bold().set_font_size(14),
         bold: Format::new().set_bold(),
@@ -92,7 +90,9 @@ fn write_value(ws: &mut Worksheet, s: &Styles, row: u32, col: u16, kind: Kind, v
             Ok(f) => ws.write_number_with_format(row, col, f, &s.num).map(|_| ()),
             Err(_) => ws.write_string(row, col, fit(v)).map(|_| ()),
         },
-        Some(v) => ws.write_string_with_format(row, col, fit(v), &s.text).map(|_| ()),
+        // The default format, so no format: rust_xlsxwriter hashes every format it is
+        // given, and a table's text cells are most of a workbook's cells.
+        Some(v) => ws.write_string(row, col, fit(v)).map(|_| ()),
     }
 }
 
@@ -314,7 +314,7 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
         ws.write_with_format(r, 0, format!("{} {} — {}", report.plugin.id, report.plugin.version, report.jurisdiction), &s.bold)?;
         ws.write(r + 1, 0, format!("履约年度 Compliance year {} ({} – {})", report.year, report.period.start, report.period.end))?;
         let unverified = report.parameters.iter().filter(|p| p.confidence != crate::rules::Mark::Verified).count();
-        ws.write_with_format(
+        ws.write(
             r + 2,
             0,
             format!(
@@ -324,7 +324,6 @@ fn write_report(wb: &mut Workbook, report: &Report, names: &SheetNames, used: &m
                 report.parameters.len(),
                 unverified
             ),
-            &s.text,
         )?;
     }
 

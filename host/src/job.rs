@@ -86,7 +86,19 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
             return Err(RunError::BadInput(refused));
         }
         let inputs = paths.iter().map(|p| crate::host::stamp_file(p)).collect::<Result<Vec<_>, _>>()?;
-        let mut books = workbook::open_all(&refs).map_err(RunError::BadInput)?;
+        // The sheets the jurisdictions' plugins read, read as each workbook is opened.
+        let mut declared = Vec::new();
+        for j in &a.jurisdictions {
+            if let Some(bundle) = host.find(j)
+                && let Ok(info) = host.described(bundle)
+            {
+                declared.push((info, bundle.manifest.layouts().to_vec()));
+            }
+        }
+        let wanted: workbook::Wanted = std::sync::Arc::new(move |name: &str| {
+            declared.iter().any(|(info, layouts)| crate::input::layout::reads_sheet(&info.input, layouts, name))
+        });
+        let mut books = workbook::open_all_reading(&refs, Some(wanted)).map_err(RunError::BadInput)?;
         let mut out = Vec::new();
         for j in &a.jurisdictions {
             let mut read = || -> Result<Vec<RawTable>, RunError> {

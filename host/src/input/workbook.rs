@@ -327,6 +327,14 @@ impl Workbook {
 
     /// [`Workbook::open`] with these limits.
     pub fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
+        Workbook::open_reading(path, limits, None)
+    }
+
+    /// Opens the workbook and reads the .xlsx sheets `wanted` names (in the
+    /// workbook's order) in the same hand-off to the reader thread: one per
+    /// workbook instead of two. A read stopped by the time limit or a panic
+    /// while reading a sheet fails the workbook, naming that sheet.
+    fn open_reading(path: &Path, limits: &InputLimits, wanted: Option<Wanted>) -> Result<Workbook, Vec<InputProblem>> {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let deadline = Instant::now() + limits.time();
         let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());
@@ -334,14 +342,23 @@ impl Workbook {
             prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
         let (f, l) = (file.clone(), limits.clone());
         let b = bytes.clone();
+        // The sheet being read, to name it if the read is stopped.
+        let reading: Arc<std::sync::Mutex<String>> = Arc::default();
+        let now_reading = reading.clone();
         let opened = guard::bounded(deadline, move || -> Result<Opened, InputProblem> {
             let scan = Scan { file: &f, limits: &l, deadline };
             match format {
                 Format::Xlsx => {
                     let layout = prescan::xlsx_open(b.as_ref(), &scan)?;
-                    let reader = XlsxReader::new(Cursor::new(b.clone())).map_err(|e| unreadable(&f, "", e.to_string()))?;
+                    let mut reader = XlsxReader::new(Cursor::new(b.clone())).map_err(|e| unreadable(&f, "", e.to_string()))?;
                     let names = reader.sheet_names();
-                    Ok((names, Source::Xlsx { reader: Some(Box::new(reader)), bytes: b, layout: Arc::new(layout) }, HashMap::new()))
+                    let mut parsed = HashMap::new();
+                    for name in names.iter().filter(|n| wanted.as_ref().is_some_and(|w| w(n))) {
+                        name.clone_into(&mut now_reading.lock().unwrap_or_else(|e| e.into_inner()));
+                        let read = stream_sheet(&mut reader, b.as_ref(), &layout, &f, name, &l, deadline);
+                        parsed.insert(name.clone(), read.map(Arc::new));
+                    }
+                    Ok((names, Source::Xlsx { reader: Some(Box::new(reader)), bytes: b, layout: Arc::new(layout) }, parsed))
                 }
                 Format::Ods | Format::Xls => {
                     let mut sheets = if format == Format::Ods {
@@ -367,7 +384,10 @@ impl Workbook {
         let (names, source, parsed) = match opened {
             Ok(Ok(x)) => x,
             Ok(Err(p)) => return Err(vec![p]),
-            Err(s) => return Err(vec![stopped(&file, "", limits, s)]),
+            Err(s) => {
+                let sheet = reading.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                return Err(vec![stopped(&file, &sheet, limits, s)]);
+            }
         };
         Ok(Workbook { file, names, source, limits: limits.clone(), deadline, parsed })
     }
@@ -710,12 +730,28 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
     Ok(RawTable { key: spec.key.clone(), display: sheet.to_string(), units, at: format!("{sheet}!{}", header as u64 + 1), rows: out_rows })
 }
 
+/// Whether a sheet named `name` is one of the declared sheets (as
+/// [`Workbook::tables`] matches them).
+pub(crate) fn is_declared(specs: &[SheetSpec], name: &str) -> bool {
+    let n = norm(name);
+    specs.iter().any(|spec| sheet_name_candidates(spec).iter().any(|c| norm(c) == n))
+}
+
+/// Which sheets to read as a workbook is opened, by name.
+pub(crate) type Wanted = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// Opens several workbooks (e.g. inventory and portfolio), each once.
 pub fn open_all(paths: &[&Path]) -> Result<Vec<Workbook>, Vec<InputProblem>> {
+    open_all_reading(paths, None)
+}
+
+/// [`open_all`], reading the .xlsx sheets `wanted` names as each workbook is opened.
+pub(crate) fn open_all_reading(paths: &[&Path], wanted: Option<Wanted>) -> Result<Vec<Workbook>, Vec<InputProblem>> {
+    let limits = InputLimits::current();
     let mut books = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
-        match Workbook::open(p) {
+        match Workbook::open_reading(p, &limits, wanted.clone()) {
             Ok(b) => books.push(b),
             Err(mut e) => problems.append(&mut e),
         }
@@ -820,6 +856,20 @@ mod tests {
             }
         }
         assert_eq!(prefetched.grid(&names[2]).unwrap().value(1, 1, ValueKind::Number), RawValue::Number("2.25".into()));
+    }
+
+    #[test]
+    fn wanted_sheets_are_read_as_the_workbook_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = three_sheets(dir.path());
+        let wanted: Wanted = Arc::new(|name: &str| name != SHEETS[1]);
+        let mut books = open_all_reading(&[path.as_path()], Some(wanted)).unwrap();
+        let book = &mut books[0];
+        let read: std::collections::BTreeSet<&str> = book.parsed.keys().map(String::as_str).collect();
+        assert_eq!(read, [SHEETS[0], SHEETS[2]].into(), "read at opening: the wanted sheets only");
+        assert!(book.parsed.values().all(Result::is_ok));
+        // The other sheet is still read when asked for.
+        assert_eq!(book.grid(SHEETS[1]).unwrap().text(1, 0).as_deref(), Some("row of sheet 1"));
     }
 
     #[test]

@@ -349,6 +349,13 @@ fn sheet_of(at: &str) -> &str {
     at.rsplit_once('!').map(|(s, _)| s).unwrap_or(at)
 }
 
+/// Whether [`tables`] reads a sheet named `name` for these declarations: an
+/// ordinary declared sheet, or a sheet with one of the `layouts`.
+pub(crate) fn reads_sheet(specs: &[SheetSpec], layouts: &[Layout], name: &str) -> bool {
+    crate::input::workbook::is_declared(specs, name)
+        || (!layouts.is_empty() && !ordinary_names(specs).contains(&fold_name(name)) && layout_of(name, layouts).is_some())
+}
+
 /// Reads the declared sheets of several opened workbooks: the one-record-per-row
 /// sheets as [`crate::input::workbook::tables`] does, and every sheet that has
 /// one of the `layouts`, whose rows join their target's. A target also given

@@ -85,7 +85,11 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
         if !refused.is_empty() {
             return Err(RunError::BadInput(refused));
         }
-        let inputs = paths.iter().map(|p| crate::host::stamp_file(p)).collect::<Result<Vec<_>, _>>()?;
+        // A file that cannot be opened fails as before the workbooks are read; each
+        // input's digest is then of the bytes the workbook was parsed from.
+        for p in &paths {
+            std::fs::File::open(p).map_err(|e| RunError::Io(format!("{}: {e}", p.display())))?;
+        }
         // The sheets the jurisdictions' plugins read, read as each workbook is opened.
         let mut declared = Vec::new();
         for j in &a.jurisdictions {
@@ -99,6 +103,8 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
             declared.iter().any(|(info, layouts)| crate::input::layout::reads_sheet(&info.input, layouts, name))
         });
         let mut books = workbook::open_all_reading(&refs, Some(wanted)).map_err(RunError::BadInput)?;
+        let inputs: Vec<InputStamp> =
+            paths.iter().zip(&books).map(|(p, b)| InputStamp { path: p.display().to_string(), sha256: b.sha256().to_string() }).collect();
         let mut out = Vec::new();
         for j in &a.jurisdictions {
             let mut read = || -> Result<Vec<RawTable>, RunError> {

@@ -289,6 +289,8 @@ pub struct Workbook {
     /// When reading this file must be done by.
     deadline: Instant,
     parsed: HashMap<String, Result<Arc<Sparse>, Vec<InputProblem>>>,
+    /// The SHA-256 of the bytes read: the digest of what was parsed.
+    sha256: String,
 }
 
 fn unreadable(file: &str, sheet: &str, why: String) -> InputProblem {
@@ -338,6 +340,7 @@ impl Workbook {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let deadline = Instant::now() + limits.time();
         let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());
+        let sha256 = crate::bundle::digest::sha256_hex(bytes.as_ref());
         let format =
             prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
         let (f, l) = (file.clone(), limits.clone());
@@ -389,12 +392,17 @@ impl Workbook {
                 return Err(vec![stopped(&file, &sheet, limits, s)]);
             }
         };
-        Ok(Workbook { file, names, source, limits: limits.clone(), deadline, parsed })
+        Ok(Workbook { file, names, source, limits: limits.clone(), deadline, parsed, sha256 })
     }
 
     /// The file name the workbook was opened from.
     pub fn file(&self) -> &str {
         &self.file
+    }
+
+    /// The SHA-256 (hex) of the file's bytes as read and parsed.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
     }
 
     /// The names of its sheets.

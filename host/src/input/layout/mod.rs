@@ -389,9 +389,7 @@ pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -
         let mut found = 0usize;
         let names: Vec<String> = book.sheet_names().to_vec();
         // Every sheet this book will be read for, in one hand-off to the reader.
-        let mut wanted: Vec<String> =
-            names.iter().filter(|n| !ordinary_sheets.contains(&fold_name(n)) && layout_of(n, layouts).is_some()).cloned().collect();
-        wanted.extend(book.declared_sheets(specs).into_iter().filter_map(|m| m.into_iter().next()));
+        let wanted: Vec<String> = names.iter().filter(|n| reads_sheet(specs, layouts, n)).cloned().collect();
         book.prefetch(&wanted);
         for name in &names {
             // A sheet named as an ordinary declared sheet is read as one, whatever a layout calls itself.

@@ -148,7 +148,7 @@ pub fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
 /// [`build`], with at most `per_sheet` data rows a sheet before a table
 /// continues on the next (Excel's limit in [`build`]; smaller in tests).
 pub fn build_with_sheet_rows(report: &Report, per_sheet: usize) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook(&[report])?;
     let mut used = Vec::new();
     let names = SheetNames::new("", &mut used);
     write_report(&mut wb, report, &names, &mut used, per_sheet)?;
@@ -160,7 +160,7 @@ pub fn build_with_sheet_rows(report: &Report, per_sheet: usize) -> Result<Vec<u8
 /// (jurisdiction, error) pairs shown on the overview.
 pub(crate) fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
     let s = styles();
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook(items)?;
     let mut used = vec![OVERVIEW.to_string()];
     let all: Vec<SheetNames> = items.iter().map(|r| SheetNames::new(&format!("{} ", r.jurisdiction), &mut used)).collect();
     {
@@ -213,6 +213,55 @@ pub(crate) fn build_many(items: &[&Report], failures: &[(String, String)]) -> Re
 }
 
 pub const OVERVIEW: &str = "总览 Overview";
+
+/// Rows a workbook may have in all (tables, decisions, findings, trace,
+/// parameters, metrics) for its row-by-row sheets' scratch files to go to
+/// memory ([`scratch_dir`]): a few MiB of sheet XML at most.
+const SCRATCH_IN_MEMORY_ROWS: usize = 5_000;
+
+/// A new workbook; a small one keeps its scratch files in memory.
+fn new_workbook(reports: &[&Report]) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    let rows: usize = reports
+        .iter()
+        .map(|r| {
+            r.tables.iter().map(|t| t.rows.len()).sum::<usize>()
+                + r.decisions.len()
+                + r.findings.len()
+                + r.trace.len()
+                + r.parameters.len()
+                + r.metrics.len()
+        })
+        .sum();
+    if rows <= SCRATCH_IN_MEMORY_ROWS
+        && let Some(dir) = scratch_dir()
+    {
+        wb.set_tempdir(dir)?;
+    }
+    Ok(wb)
+}
+
+/// A memory-backed folder for the scratch files of the row-by-row sheets, if
+/// this system has one that takes files (Linux: `/dev/shm`).
+///
+/// rust_xlsxwriter writes each row-by-row (constant-memory) sheet to an
+/// unnamed scratch file in the temporary folder, and deletes it when the
+/// workbook is saved: eleven files per compliance workbook. On a disk file
+/// system such as ext4, every file created soon after others were deleted
+/// costs more: allocating its inode looks past each one freed in the last
+/// seconds. Measured on a batch of 200 entities: opening and creating files
+/// and folders took 14.8 % of a `perf` profile with the scratch files on disk
+/// and 2.8 % with them in memory; system time 297 against 232 ms (six
+/// alternating runs each). Large workbooks keep them on disk, where their
+/// size is no concern.
+fn scratch_dir() -> Option<&'static std::path::Path> {
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::path::Path::new("/dev/shm");
+        (dir.is_dir() && tempfile::tempfile_in(dir).is_ok()).then(|| dir.to_path_buf())
+    })
+    .as_deref()
+}
 
 /// Metrics shown on the overview when a report has them.
 const OVERVIEW_METRICS: &[&str] = &[

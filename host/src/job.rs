@@ -91,17 +91,15 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
             std::fs::File::open(p).map_err(|e| RunError::Io(format!("{}: {e}", p.display())))?;
         }
         // The sheets the jurisdictions' plugins read, read as each workbook is opened.
-        let mut declared = Vec::new();
+        let mut selectors = Vec::new();
         for j in &a.jurisdictions {
             if let Some(bundle) = host.find(j)
                 && let Ok(info) = host.described(bundle)
             {
-                declared.push((info, bundle.manifest.layouts().to_vec()));
+                selectors.push(crate::input::layout::SheetSelector::new(&info.input, bundle.manifest.layouts()));
             }
         }
-        let wanted: workbook::Wanted = std::sync::Arc::new(move |name: &str| {
-            declared.iter().any(|(info, layouts)| crate::input::layout::reads_sheet(&info.input, layouts, name))
-        });
+        let wanted: workbook::Wanted = std::sync::Arc::new(move |name: &str| selectors.iter().any(|s| s.reads(name)));
         let mut books = workbook::open_all_reading(&refs, Some(wanted)).map_err(RunError::BadInput)?;
         let inputs: Vec<InputStamp> =
             paths.iter().zip(&books).map(|(p, b)| InputStamp { path: p.display().to_string(), sha256: b.sha256().to_string() }).collect();

@@ -738,11 +738,19 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
     Ok(RawTable { key: spec.key.clone(), display: sheet.to_string(), units, at: format!("{sheet}!{}", header as u64 + 1), rows: out_rows })
 }
 
-/// Whether a sheet named `name` is one of the declared sheets (as
-/// [`Workbook::tables`] matches them).
-pub(crate) fn is_declared(specs: &[SheetSpec], name: &str) -> bool {
-    let n = norm(name);
-    specs.iter().any(|spec| sheet_name_candidates(spec).iter().any(|c| norm(c) == n))
+/// The names of the declared sheets, normalised once, as [`Workbook::tables`] matches them.
+pub(crate) struct DeclaredNames(Vec<String>);
+
+impl DeclaredNames {
+    pub(crate) fn new(specs: &[SheetSpec]) -> DeclaredNames {
+        DeclaredNames(specs.iter().flat_map(|spec| sheet_name_candidates(spec).map(|c| norm(&c))).collect())
+    }
+
+    /// Whether a sheet named `name` is one of the declared sheets.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        let n = norm(name);
+        self.0.contains(&n)
+    }
 }
 
 /// Which sheets to read as a workbook is opened, by name.

@@ -321,23 +321,68 @@ fn ordinary_names(specs: &[SheetSpec]) -> Vec<String> {
     specs.iter().flat_map(|s| crate::input::workbook::sheet_name_candidates(s).map(|c| fold_name(&c))).collect()
 }
 
-/// The layout a sheet has, if any: the one whose declared name the sheet's
-/// name equals or contains (the longest such name wins).
-pub(crate) fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
-    let n = fold_name(sheet);
-    let mut best: Option<(&Layout, usize)> = None;
-    for l in layouts {
-        let names = [l.name.zh.as_str(), l.name.en.as_str()].into_iter().chain(l.sheets.iter().map(String::as_str));
-        for name in names {
-            let f = fold_name(name);
-            // Short names (under 4 characters) must match whole.
-            let hit = f == n || (f.chars().count() >= 4 && n.contains(&f));
-            if hit && best.is_none_or(|(_, len)| f.len() > len) {
-                best = Some((l, f.len()));
-            }
+/// Which sheets a plugin's declarations read, and with which layout, with
+/// every declared name folded once (a workbook's sheet names are matched
+/// against them, in a batch for every entity).
+pub(crate) struct SheetSelector {
+    /// The ordinary declared sheets' names, as [`crate::input::workbook::Workbook::tables`] matches them.
+    declared: crate::input::workbook::DeclaredNames,
+    /// The same names, folded as layout names are.
+    ordinary: Vec<String>,
+    /// Each layout's names, folded, in the order of the layouts.
+    layout_names: Vec<Vec<String>>,
+}
+
+impl SheetSelector {
+    pub(crate) fn new(specs: &[SheetSpec], layouts: &[Layout]) -> SheetSelector {
+        let layout_names = layouts
+            .iter()
+            .map(|l| {
+                [l.name.zh.as_str(), l.name.en.as_str()].into_iter().chain(l.sheets.iter().map(String::as_str)).map(fold_name).collect()
+            })
+            .collect();
+        SheetSelector {
+            declared: crate::input::workbook::DeclaredNames::new(specs),
+            ordinary: if layouts.is_empty() { Vec::new() } else { ordinary_names(specs) },
+            layout_names,
         }
     }
-    best.map(|(l, _)| l)
+
+    /// Whether [`tables`] reads a sheet named `name`: an ordinary declared
+    /// sheet, or a sheet with one of the layouts.
+    pub(crate) fn reads(&self, name: &str) -> bool {
+        self.declared.contains(name) || self.layout(name).is_some()
+    }
+
+    /// The index of the layout of a sheet named `name`, if it has one and is
+    /// not named as an ordinary declared sheet: the layout whose declared
+    /// name the sheet's name equals or contains (the longest such name wins).
+    fn layout(&self, name: &str) -> Option<usize> {
+        if self.layout_names.is_empty() {
+            return None;
+        }
+        let n = fold_name(name);
+        if self.ordinary.contains(&n) {
+            return None;
+        }
+        let mut best: Option<(usize, usize)> = None;
+        for (i, names) in self.layout_names.iter().enumerate() {
+            for f in names {
+                // Short names (under 4 characters) must match whole.
+                let hit = *f == n || (f.chars().count() >= 4 && n.contains(f.as_str()));
+                if hit && best.is_none_or(|(_, len)| f.len() > len) {
+                    best = Some((i, f.len()));
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+}
+
+/// The layout a sheet has, if any (see [`SheetSelector`]).
+#[cfg(test)]
+pub(crate) fn layout_of<'a>(sheet: &str, layouts: &'a [Layout]) -> Option<&'a Layout> {
+    SheetSelector::new(&[], layouts).layout(sheet).map(|i| &layouts[i])
 }
 
 fn problem(sheet: &str, cell: impl Into<String>, found: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> InputProblem {
@@ -347,13 +392,6 @@ fn problem(sheet: &str, cell: impl Into<String>, found: impl Into<String>, zh: i
 /// The sheet part of a cell reference "Sheet!E7".
 fn sheet_of(at: &str) -> &str {
     at.rsplit_once('!').map(|(s, _)| s).unwrap_or(at)
-}
-
-/// Whether [`tables`] reads a sheet named `name` for these declarations: an
-/// ordinary declared sheet, or a sheet with one of the `layouts`.
-pub(crate) fn reads_sheet(specs: &[SheetSpec], layouts: &[Layout], name: &str) -> bool {
-    crate::input::workbook::is_declared(specs, name)
-        || (!layouts.is_empty() && !ordinary_names(specs).contains(&fold_name(name)) && layout_of(name, layouts).is_some())
 }
 
 /// Reads the declared sheets of several opened workbooks: the one-record-per-row
@@ -381,7 +419,7 @@ pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -
     if !problems.is_empty() {
         return Err(problems);
     }
-    let ordinary_sheets = ordinary_names(specs);
+    let select = SheetSelector::new(specs, layouts);
     let mut ordinary: Vec<(RawTable, String)> = Vec::new();
     let mut laid_out: Vec<RawTable> = Vec::new();
     for book in books.iter_mut() {
@@ -389,14 +427,11 @@ pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -
         let mut found = 0usize;
         let names: Vec<String> = book.sheet_names().to_vec();
         // Every sheet this book will be read for, in one hand-off to the reader.
-        let wanted: Vec<String> = names.iter().filter(|n| reads_sheet(specs, layouts, n)).cloned().collect();
+        let wanted: Vec<String> = names.iter().filter(|n| select.reads(n)).cloned().collect();
         book.prefetch(&wanted);
         for name in &names {
             // A sheet named as an ordinary declared sheet is read as one, whatever a layout calls itself.
-            if ordinary_sheets.contains(&fold_name(name)) {
-                continue;
-            }
-            let Some(layout) = layout_of(name, layouts) else {
+            let Some(layout) = select.layout(name).map(|i| &layouts[i]) else {
                 continue;
             };
             let target = specs.iter().find(|s| s.key == layout.target).expect("checked above");

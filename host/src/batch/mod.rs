@@ -11,15 +11,18 @@
 //! own wasmtime store. A worker holds one entity at a time, so memory does not grow
 //! with the number of entities.
 //!
+//! - [`stamps`]: each entity-year's stamp, a line in one file for the batch.
+//!
 //! Output folder: `<out>/<entity>/<label>-report.xlsx` and `.json` (label: the year, or
-//! the request file's name), and `<out>/<entity>/.<label>.batch.json`, the entity's
-//! stamp, written last: the digest of what decided the result (input files, options,
-//! plugins and rules), the summary rows and the failures. Every file is written
-//! complete or not at all, so an interrupted or killed batch leaves finished entities
-//! intact; a rerun skips an entity whose stamp digest is unchanged and whose outputs
-//! (and ledger record, with a ledger) are in place, unless `force`.
+//! the request file's name), and a line in `<out>/.lvyue-batch-stamps.jsonl`, the
+//! entity's stamp, written last: the digest of what decided the result (input files,
+//! options, plugins and rules), the summary rows and the failures. Every file is
+//! written complete or not at all, so an interrupted or killed batch leaves finished
+//! entities intact; a rerun skips an entity whose stamp digest is unchanged and whose
+//! outputs (and ledger record, with a ledger) are in place, unless `force`.
 
 pub mod manifest;
+pub mod stamps;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +37,7 @@ use crate::job::{self, JobInput, Outputs};
 use crate::ledger::Ledger;
 use crate::report::Report;
 use manifest::Item;
+use stamps::Journal;
 use summary::{FailureRow, Row};
 
 /// How a batch runs.
@@ -113,7 +117,8 @@ pub struct Paths {
     pub dir: PathBuf,
     pub workbook: PathBuf,
     pub json: PathBuf,
-    pub stamp: PathBuf,
+    /// The stamp file earlier versions wrote per entity: removed when the item is evaluated.
+    old_stamp: PathBuf,
 }
 
 pub fn paths(out_dir: &Path, item: &Item) -> Paths {
@@ -122,14 +127,9 @@ pub fn paths(out_dir: &Path, item: &Item) -> Paths {
     Paths {
         workbook: dir.join(format!("{label}-report.xlsx")),
         json: dir.join(format!("{label}-report.json")),
-        stamp: dir.join(format!(".{label}.batch.json")),
+        old_stamp: dir.join(format!(".{label}.batch.json")),
         dir,
     }
-}
-
-/// Reads an item's stamp, if there is a readable one.
-pub(crate) fn read_stamp(path: &Path) -> Option<Stamp> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 /// A digest of every plugin and the rules each would use: a changed plugin, rules
@@ -181,6 +181,7 @@ struct Ctx<'a> {
     opts: &'a BatchOptions,
     ledger: Option<&'a Mutex<Ledger>>,
     environment: String,
+    stamps: Journal,
 }
 
 /// Runs the batch over `items` and writes the summary. Stops taking new items once
@@ -193,8 +194,10 @@ pub fn run(
     progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> Result<Totals, RunError> {
-    std::fs::create_dir_all(&opts.out_dir).map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.display())))?;
-    let ctx = Ctx { host, opts, ledger, environment: environment_digest(host) };
+    let io = |e: std::io::Error| RunError::Io(format!("{}: {e}", opts.out_dir.display()));
+    std::fs::create_dir_all(&opts.out_dir).map_err(io)?;
+    let stamps = Journal::open(&opts.out_dir).map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.join(stamps::FILE).display())))?;
+    let ctx = Ctx { host, opts, ledger, environment: environment_digest(host), stamps };
     progress.start(items.len());
     let next = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; items.len()]);
@@ -229,10 +232,11 @@ pub fn run(
             None => totals.not_run += 1,
         }
     }
-    let first = summary::write(&opts.out_dir, items, &outcomes)?;
+    let first = summary::write(&opts.out_dir, items, &outcomes, &ctx.stamps)?;
     totals.first_failure_code = first;
+    ctx.stamps.compact().map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.join(stamps::FILE).display())))?;
     // The entities' files were written without a flush each: one for them all.
-    crate::atomic::sync_folder(&opts.out_dir).map_err(|e| RunError::Io(format!("{}: {e}", opts.out_dir.display())))?;
+    crate::atomic::sync_folder(&opts.out_dir).map_err(io)?;
     Ok(totals)
 }
 
@@ -274,17 +278,22 @@ fn surrendered(ctx: &Ctx<'_>, item: &Item) -> bool {
     item.surrendered.unwrap_or(ctx.opts.surrendered)
 }
 
-fn write_stamp(p: &Paths, stamp: &Stamp) -> Result<(), RunError> {
-    let bytes = serde_json::to_vec_pretty(stamp).map_err(|e| RunError::Io(e.to_string()))?;
-    crate::atomic::write_deferred(&p.stamp, &bytes).map_err(|e| RunError::Io(format!("{}: {e}", p.stamp.display())))
+fn write_stamp(ctx: &Ctx<'_>, p: &Paths, stamp: &Stamp) -> Result<(), RunError> {
+    ctx.stamps.append(stamp).map_err(|e| RunError::Io(format!("{}: {e}", ctx.opts.out_dir.join(stamps::FILE).display())))?;
+    // An earlier version's stamp file beside the outputs would only mislead.
+    let _ = std::fs::remove_file(&p.old_stamp);
+    Ok(())
 }
 
 fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
     let p = paths(&ctx.opts.out_dir, item);
-    if let Err(e) = std::fs::create_dir_all(&p.dir) {
-        return Outcome::Failed(format!("{}: {e}", p.dir.display()));
+    // A folder made just now has no partial files of an earlier run to remove.
+    if std::fs::create_dir(&p.dir).is_err() {
+        if let Err(e) = std::fs::create_dir_all(&p.dir) {
+            return Outcome::Failed(format!("{}: {e}", p.dir.display()));
+        }
+        clean_partials(&p.dir);
     }
-    clean_partials(&p.dir);
     let fail = |input: Option<&JobInput>, digest: String, e: &RunError| {
         let stamp = Stamp {
             tool: crate::TOOL_VERSION.into(),
@@ -300,7 +309,7 @@ fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
         for old in [&p.workbook, &p.json] {
             let _ = std::fs::remove_file(old);
         }
-        match write_stamp(&p, &stamp) {
+        match write_stamp(ctx, &p, &stamp) {
             Ok(()) => Outcome::Failed(e.to_string()),
             Err(w) => Outcome::Failed(format!("{e}; and {w}")),
         }
@@ -313,7 +322,7 @@ fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
         Ok(d) => d,
         Err(e) => return fail(Some(input), String::new(), &e),
     };
-    if !ctx.opts.force && unchanged(ctx, &p, &digest) {
+    if !ctx.opts.force && unchanged(ctx, item, &p, &digest) {
         return Outcome::Skipped;
     }
     match evaluate_item(ctx, item, input, &p, &digest) {
@@ -324,8 +333,8 @@ fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
 
 /// Whether an item's last result still stands: same digest, no failure, outputs in
 /// place, and (with a ledger) each evaluation still the ledger's current one.
-fn unchanged(ctx: &Ctx<'_>, p: &Paths, digest: &str) -> bool {
-    let Some(stamp) = read_stamp(&p.stamp) else {
+fn unchanged(ctx: &Ctx<'_>, item: &Item, p: &Paths, digest: &str) -> bool {
+    let Some(stamp) = ctx.stamps.get(&item.entity, &item.label) else {
         return false;
     };
     if stamp.digest != digest || !stamp.failures.is_empty() || stamp.tool != crate::TOOL_VERSION {
@@ -401,7 +410,7 @@ fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest
         rows,
         failures: failure_rows,
     };
-    write_stamp(p, &stamp)?;
+    write_stamp(ctx, p, &stamp)?;
     Ok(outcome)
 }
 

@@ -2,7 +2,7 @@
 //! per entity, jurisdiction and year (failed ones too, with status `failed`), totals at
 //! the bottom, and in the workbook a sheet of failures with their errors.
 //!
-//! The rows are read back from each entity's stamp in listing order, one at a time,
+//! The rows are read back from each entity's stamp ([`super::stamps`]) in listing order, one at a time,
 //! and the workbook is written in constant-memory mode: the summary of 3,378 entities
 //! needs no more memory than that of ten.
 
@@ -13,8 +13,9 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::{Deserialize, Serialize};
 
+use super::Outcome;
 use super::manifest::Item;
-use super::{Outcome, paths, read_stamp};
+use super::stamps::Journal;
 use crate::host::RunError;
 use crate::ledger::export::csv_line;
 
@@ -184,7 +185,7 @@ impl Sheets {
 
 /// Writes `summary.csv` and `summary.xlsx`. Returns the exit code of the first failure
 /// in listing order, if any.
-pub fn write(out_dir: &Path, items: &[Item], outcomes: &[Option<Outcome>]) -> Result<Option<i32>, RunError> {
+pub fn write(out_dir: &Path, items: &[Item], outcomes: &[Option<Outcome>], stamps: &Journal) -> Result<Option<i32>, RunError> {
     let csv_path = out_dir.join("summary.csv");
     let xlsx_path = out_dir.join("summary.xlsx");
     let io = |p: &Path, e: std::io::Error| RunError::Io(format!("{}: {e}", p.display()));
@@ -206,7 +207,7 @@ pub fn write(out_dir: &Path, items: &[Item], outcomes: &[Option<Outcome>]) -> Re
         sheets.write_row(&values, false)
     };
     for (item, outcome) in items.iter().zip(outcomes) {
-        let stamp = read_stamp(&paths(out_dir, item).stamp);
+        let stamp = stamps.get(&item.entity, &item.label);
         let (rows, failures) = match (outcome, stamp) {
             (None, _) => (
                 vec![],

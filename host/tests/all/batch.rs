@@ -171,7 +171,20 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     let ledger = tmp.path().join("ledger.sqlite");
     let args = ["batch", input.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--jobs", "1"];
     let mut child = lvyue().args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let stamps = || (0..n).filter(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file()).count();
+    // The entities whose stamp line is complete in the batch's stamps file.
+    let stamped = || -> Vec<String> {
+        let text = std::fs::read_to_string(out.join(".lvyue-batch-stamps.jsonl")).unwrap_or_default();
+        let mut names: Vec<String> = text
+            .split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["entity"].as_str().map(String::from))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    let stamps = || stamped().len();
     let start = Instant::now();
     while stamps() < 3 {
         assert!(start.elapsed() < Duration::from_secs(600), "the batch made no progress");
@@ -207,7 +220,8 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     assert!(per_eval.iter().all(|n| *n == 4), "{per_eval:?}");
     assert!(evals as usize >= finished, "{evals} evaluations recorded, {finished} entities finished");
     drop(conn);
-    let done: Vec<bool> = (0..n).map(|i| out.join(format!("e{i:02}/.request.batch.json")).is_file()).collect();
+    let finished_names = stamped();
+    let done: Vec<bool> = (0..n).map(|i| finished_names.contains(&format!("e{i:02}"))).collect();
     let mtimes: Vec<Option<std::time::SystemTime>> =
         (0..n).map(|i| std::fs::metadata(out.join(format!("e{i:02}/request-report.xlsx"))).and_then(|m| m.modified()).ok()).collect();
 

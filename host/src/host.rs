@@ -11,6 +11,7 @@ use crate::bundle::cache::{CacheOutcome, CompileCache};
 use crate::bundle::slot::Slot;
 use crate::bundle::{Bundle, BundleError};
 use crate::contract::{Period, PluginInfo, Request};
+use crate::input::layout::SheetSelector;
 use crate::input::{InputProblem, RawTable};
 use crate::report::{self, InputStamp, PluginStamp, Report, Stamp};
 use crate::rules::{ResolvedParameter, RuleSet, RulesError};
@@ -113,6 +114,8 @@ pub struct Host {
     rules_overrides: Vec<PathBuf>,
     prepared: Mutex<HashMap<String, (PreparedPlugin, CacheOutcome)>>,
     described: Mutex<HashMap<String, Arc<PluginInfo>>>,
+    /// Which workbook sheets each plugin reads, by component digest.
+    selectors: Mutex<HashMap<String, Arc<SheetSelector>>>,
 }
 
 impl Host {
@@ -141,6 +144,7 @@ impl Host {
             rules_overrides: opts.rules_overrides,
             prepared: Mutex::new(HashMap::new()),
             described: Mutex::new(HashMap::new()),
+            selectors: Mutex::new(HashMap::new()),
         })
     }
 
@@ -161,6 +165,7 @@ impl Host {
             rules_overrides: self.rules_overrides.iter().chain(files).cloned().collect(),
             prepared: Mutex::new(self.prepared.lock().expect("lock").clone()),
             described: Mutex::new(self.described.lock().expect("lock").clone()),
+            selectors: Mutex::new(self.selectors.lock().expect("lock").clone()),
         }
     }
 
@@ -233,6 +238,20 @@ impl Host {
         let info = Arc::new(info);
         self.described.lock().expect("lock").insert(key, info.clone());
         Ok(info)
+    }
+
+    /// Which sheets of a workbook the plugin reads, and with which layout: its
+    /// declared sheets' and layouts' names folded once per bundle, not for
+    /// every workbook of a batch.
+    pub(crate) fn sheet_selector(&self, bundle: &Bundle) -> Result<Arc<SheetSelector>, RunError> {
+        let key = bundle.component_sha256().to_string();
+        if let Some(s) = self.selectors.lock().expect("lock").get(&key) {
+            return Ok(s.clone());
+        }
+        let info = self.described(bundle)?;
+        let selector = Arc::new(SheetSelector::new(&info.input, bundle.manifest.layouts()));
+        self.selectors.lock().expect("lock").insert(key, selector.clone());
+        Ok(selector)
     }
 
     /// The rules for a jurisdiction: the override folder if given, else the

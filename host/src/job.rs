@@ -91,14 +91,7 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
             std::fs::File::open(p).map_err(|e| RunError::Io(format!("{}: {e}", p.display())))?;
         }
         // The sheets the jurisdictions' plugins read, read as each workbook is opened.
-        let mut selectors = Vec::new();
-        for j in &a.jurisdictions {
-            if let Some(bundle) = host.find(j)
-                && let Ok(info) = host.described(bundle)
-            {
-                selectors.push(crate::input::layout::SheetSelector::new(&info.input, bundle.manifest.layouts()));
-            }
-        }
+        let selectors: Vec<_> = a.jurisdictions.iter().filter_map(|j| host.find(j).and_then(|b| host.sheet_selector(b).ok())).collect();
         let wanted: workbook::Wanted = std::sync::Arc::new(move |name: &str| selectors.iter().any(|s| s.reads(name)));
         let mut books = workbook::open_all_reading(&refs, Some(wanted)).map_err(RunError::BadInput)?;
         let inputs: Vec<InputStamp> =
@@ -108,7 +101,8 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
             let mut read = || -> Result<Vec<RawTable>, RunError> {
                 let bundle = host.find(j).ok_or_else(|| RunError::NotFound(j.clone()))?;
                 let info = host.described(bundle)?;
-                crate::input::layout::tables(&mut books, &info.input, bundle.manifest.layouts()).map_err(RunError::BadInput)
+                let select = host.sheet_selector(bundle)?;
+                crate::input::layout::tables_with(&mut books, &info.input, bundle.manifest.layouts(), &select).map_err(RunError::BadInput)
             };
             let (tables, error) = match read() {
                 Ok(t) => (t, None),

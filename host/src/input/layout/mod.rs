@@ -400,6 +400,16 @@ fn sheet_of(at: &str) -> &str {
 /// as an ordinary sheet gets both sets of rows. Then the targets are
 /// normalised ([`normalise`]).
 pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -> Result<Vec<RawTable>, Vec<InputProblem>> {
+    tables_with(books, specs, layouts, &SheetSelector::new(specs, layouts))
+}
+
+/// [`tables`] with the [`SheetSelector`] of `specs` and `layouts` made beforehand.
+pub(crate) fn tables_with(
+    books: &mut [Workbook],
+    specs: &[SheetSpec],
+    layouts: &[Layout],
+    select: &SheetSelector,
+) -> Result<Vec<RawTable>, Vec<InputProblem>> {
     if layouts.is_empty() {
         return crate::input::workbook::tables(books, specs);
     }
@@ -419,7 +429,6 @@ pub fn tables(books: &mut [Workbook], specs: &[SheetSpec], layouts: &[Layout]) -
     if !problems.is_empty() {
         return Err(problems);
     }
-    let select = SheetSelector::new(specs, layouts);
     let mut ordinary: Vec<(RawTable, String)> = Vec::new();
     let mut laid_out: Vec<RawTable> = Vec::new();
     for book in books.iter_mut() {

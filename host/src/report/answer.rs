@@ -78,6 +78,8 @@ fn sentence_final(obligation: &str, shortfall: &str, by_zh: &str, by_en: &str, n
 }
 
 /// Writes the answer sheet. `summary_cells` maps metric keys to their Summary cells.
+/// The sheet is in constant-memory mode: rows are written in order, each row's
+/// height set before a later row is written.
 pub(crate) fn write(ws: &mut Worksheet, report: &Report, summary_cells: &HashMap<String, String>) -> Result<(), XlsxError> {
     let title = Format::new().set_bold().set_font_size(16);
     let big = Format::new().set_bold().set_font_size(12).set_text_wrap().set_align(FormatAlign::Top);

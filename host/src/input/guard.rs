@@ -120,7 +120,7 @@ type Job = Box<dyn FnOnce() + Send>;
 thread_local! {
     /// This thread's reader: a thread kept for the next file, so a batch
     /// does not start one per workbook and sheet (a batch of 200 entities
-    /// started 2,403 threads before, 204 since). Forgotten when a parser
+    /// started 2,403 threads before; now one per worker). Forgotten when a parser
     /// overruns its time or panics; the next call starts a fresh one.
     static READER: RefCell<Option<std::sync::mpsc::Sender<Job>>> = const { RefCell::new(None) };
 }

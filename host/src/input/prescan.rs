@@ -18,7 +18,8 @@
 //!   dimensions of every sheet, the shared strings and the text they repeat.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::sync::Arc;
 use std::time::Instant;
 
 use quick_xml::events::{BytesStart, Event};
@@ -112,7 +113,9 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<Format, String> {
 
 // ------------------------------------------------------------------ zip parts
 
-type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+/// An .xlsx's zip directory, parsed once when the workbook is scanned and
+/// shared (cheaply cloned) by the scans of its sheets.
+pub(crate) type SharedZip = zip::ZipArchive<Cursor<Arc<[u8]>>>;
 
 /// A reader that stops with an error once more than `left` bytes came out.
 struct Capped<R> {
@@ -134,7 +137,7 @@ impl<R: Read> Read for Capped<R> {
 }
 
 /// The zip's parts: normalised name (as the reader looks them up) → indexes.
-fn part_index(zip: &Zip<'_>) -> HashMap<String, Vec<usize>> {
+fn part_index<R: Read + Seek>(zip: &zip::ZipArchive<R>) -> HashMap<String, Vec<usize>> {
     let mut map: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, name) in zip.file_names().enumerate() {
         let Ok(name) = name else { continue };
@@ -145,7 +148,11 @@ fn part_index(zip: &Zip<'_>) -> HashMap<String, Vec<usize>> {
 }
 
 /// Checks every part's declared unzipped size and ratio (no unzipping).
-fn check_part_sizes(zip: &mut Zip<'_>, scan: &Scan<'_>, label: &dyn Fn(&str) -> (String, String)) -> Result<(), InputProblem> {
+fn check_part_sizes<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    scan: &Scan<'_>,
+    label: &dyn Fn(&str) -> (String, String),
+) -> Result<(), InputProblem> {
     for i in 0..zip.len() {
         let f = zip.by_index_raw(i).map_err(|e| scan.damaged("", format!("a zip entry that cannot be read ({e})")))?;
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
@@ -186,8 +193,8 @@ fn check_size(scan: &Scan<'_>, sheet: &str, part: &str, size: u64, compressed: u
 
 /// Streams one part's XML through `visit`, checking its size (as unzipped),
 /// that it is well formed, its depth and the deadline.
-fn scan_xml(
-    zip: &mut Zip<'_>,
+fn scan_xml<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
     index: usize,
     scan: &Scan<'_>,
     sheet: &str,
@@ -340,6 +347,8 @@ pub fn cell_ref(text: &str) -> Option<(u64, Option<u64>)> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct XlsxLayout {
     pub sheets: Vec<(String, String)>,
+    /// The zip directory and its parts by normalised name (as the reader looks them up).
+    zip: Option<(SharedZip, HashMap<String, Vec<usize>>)>,
 }
 
 /// What a sheet's scan found: the position (0-based row, column) of each cell
@@ -351,8 +360,8 @@ pub(crate) struct SheetScan {
 
 /// Scans an .xlsx before it is opened: part sizes, the relationships, the
 /// workbook part, the styles and theme, and the shared strings.
-pub(crate) fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, InputProblem> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
+pub(crate) fn xlsx_open(bytes: &Arc<[u8]>, scan: &Scan<'_>) -> Result<XlsxLayout, InputProblem> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).map_err(|e| scan.damaged("", format!("a damaged zip file ({e})")))?;
     let parts = part_index(&zip);
     // Names of sheets by part, for messages (best effort before the workbook is read).
     let mut layout = XlsxLayout::default();
@@ -483,6 +492,7 @@ pub(crate) fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, Inp
             scan_xml(&mut zip, i, scan, "", &path, &mut |_, _| Ok(()))?;
         }
     }
+    layout.zip = Some((zip, parts));
     Ok(layout)
 }
 
@@ -490,12 +500,11 @@ pub(crate) fn xlsx_open(bytes: &[u8], scan: &Scan<'_>) -> Result<XlsxLayout, Inp
 /// within A1:XFD1048576 (rows and cells with and without `r`, as the reader
 /// counts them), the cells present within the limit, text per cell, and the
 /// `<dimension>`.
-pub(crate) fn xlsx_sheet(bytes: &[u8], layout: &XlsxLayout, sheet: &str, scan: &Scan<'_>) -> Result<SheetScan, InputProblem> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| scan.damaged(sheet, format!("a damaged zip file ({e})")))?;
-    let parts = part_index(&zip);
-    let Some((_, path)) = layout.sheets.iter().find(|(s, _)| s == sheet) else {
+pub(crate) fn xlsx_sheet(layout: &XlsxLayout, sheet: &str, scan: &Scan<'_>) -> Result<SheetScan, InputProblem> {
+    let (Some((_, path)), Some((zip, parts))) = (layout.sheets.iter().find(|(s, _)| s == sheet), &layout.zip) else {
         return Ok(SheetScan::default());
     };
+    let mut zip = zip.clone();
     let l = scan.limits;
     let mut out = SheetScan::default();
     for i in parts.get(&path.to_ascii_lowercase()).cloned().unwrap_or_default() {

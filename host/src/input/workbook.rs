@@ -269,7 +269,7 @@ type XlsxReader = calamine::Xlsx<Cursor<Bytes>>;
 enum Source {
     /// .xlsx/.xlsm: each sheet is streamed when first asked for. `None` once
     /// a read has been stopped (time up or a panic): the reader is gone.
-    Xlsx { reader: Option<Box<XlsxReader>>, bytes: Bytes, layout: Arc<XlsxLayout> },
+    Xlsx { reader: Option<Box<XlsxReader>>, layout: Arc<XlsxLayout> },
     /// .xls and .ods: every sheet was read when the file was opened.
     Whole,
 }
@@ -352,16 +352,16 @@ impl Workbook {
             let scan = Scan { file: &f, limits: &l, deadline };
             match format {
                 Format::Xlsx => {
-                    let layout = prescan::xlsx_open(b.as_ref(), &scan)?;
+                    let layout = prescan::xlsx_open(&b.0, &scan)?;
                     let mut reader = XlsxReader::new(Cursor::new(b.clone())).map_err(|e| unreadable(&f, "", e.to_string()))?;
                     let names = reader.sheet_names();
                     let mut parsed = HashMap::new();
                     for name in names.iter().filter(|n| wanted.as_ref().is_some_and(|w| w(n))) {
                         name.clone_into(&mut now_reading.lock().unwrap_or_else(|e| e.into_inner()));
-                        let read = stream_sheet(&mut reader, b.as_ref(), &layout, &f, name, &l, deadline);
+                        let read = stream_sheet(&mut reader, &layout, &f, name, &l, deadline);
                         parsed.insert(name.clone(), read.map(Arc::new));
                     }
-                    Ok((names, Source::Xlsx { reader: Some(Box::new(reader)), bytes: b, layout: Arc::new(layout) }, parsed))
+                    Ok((names, Source::Xlsx { reader: Some(Box::new(reader)), layout: Arc::new(layout) }, parsed))
                 }
                 Format::Ods | Format::Xls => {
                     let mut sheets = if format == Format::Ods {
@@ -417,13 +417,13 @@ impl Workbook {
         }
         let result = match &mut self.source {
             Source::Whole => Err(vec![unreadable(&self.file, sheet, "no such sheet".into())]),
-            Source::Xlsx { reader, bytes, layout } => match reader.take() {
+            Source::Xlsx { reader, layout } => match reader.take() {
                 None => Err(vec![unreadable(&self.file, sheet, "an earlier read of this file was stopped".into())]),
                 Some(mut r) => {
-                    let (f, l, b, lay, name, deadline) =
-                        (self.file.clone(), self.limits.clone(), bytes.clone(), layout.clone(), sheet.to_string(), self.deadline);
+                    let (f, l, lay, name, deadline) =
+                        (self.file.clone(), self.limits.clone(), layout.clone(), sheet.to_string(), self.deadline);
                     let outcome = guard::bounded(deadline, move || {
-                        let read = stream_sheet(&mut r, b.as_ref(), &lay, &f, &name, &l, deadline);
+                        let read = stream_sheet(&mut r, &lay, &f, &name, &l, deadline);
                         (r, read)
                     });
                     match outcome {
@@ -456,15 +456,15 @@ impl Workbook {
         if todo.len() < 2 {
             return; // one sheet: `sheet` reads it the same way
         }
-        let Source::Xlsx { reader, bytes, layout } = &mut self.source else { return };
+        let Source::Xlsx { reader, layout } = &mut self.source else { return };
         let Some(mut r) = reader.take() else { return };
         type Done = std::sync::Mutex<Vec<(String, Result<Sparse, Vec<InputProblem>>)>>;
         let done: Arc<Done> = Arc::default();
-        let (f, l, b, lay, deadline, names, out) =
-            (self.file.clone(), self.limits.clone(), bytes.clone(), layout.clone(), self.deadline, todo.clone(), done.clone());
+        let (f, l, lay, deadline, names, out) =
+            (self.file.clone(), self.limits.clone(), layout.clone(), self.deadline, todo.clone(), done.clone());
         let outcome = guard::bounded(deadline, move || {
             for name in names {
-                let read = stream_sheet(&mut r, b.as_ref(), &lay, &f, &name, &l, deadline);
+                let read = stream_sheet(&mut r, &lay, &f, &name, &l, deadline);
                 out.lock().unwrap_or_else(|e| e.into_inner()).push((name, read));
             }
             r
@@ -544,7 +544,6 @@ impl Workbook {
 /// (`#SPILL!`, `#CALC!`…) is kept as an error value of that cell.
 fn stream_sheet(
     reader: &mut XlsxReader,
-    bytes: &[u8],
     layout: &XlsxLayout,
     file: &str,
     sheet: &str,
@@ -552,7 +551,7 @@ fn stream_sheet(
     deadline: Instant,
 ) -> Result<Sparse, Vec<InputProblem>> {
     let scan = Scan { file, limits, deadline };
-    let positions = prescan::xlsx_sheet(bytes, layout, sheet, &scan).map_err(|p| vec![p])?.positions;
+    let positions = prescan::xlsx_sheet(layout, sheet, &scan).map_err(|p| vec![p])?.positions;
     let mut cells = match reader.worksheet_cells_reader(sheet) {
         Ok(c) => c,
         // Not a worksheet (a chart sheet): no cells.

@@ -493,9 +493,15 @@ impl Host {
     }
 }
 
-/// SHA-256 of a file, for the report.
+/// SHA-256 of a file, for the report and a batch's rerun digest. Read as the
+/// workbooks are ([`crate::input::guard`]): a device, a pipe or a file over
+/// `file-mib` is bad input (exit 3) before anything is read; a file that
+/// cannot be opened exits 1, as `lvyue evaluate` does.
 pub(crate) fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
-    let bytes = std::fs::read(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+    let limits = crate::input::limits::InputLimits::current();
+    crate::input::guard::check_file(path, &limits).map_err(|p| RunError::BadInput(vec![p]))?;
+    std::fs::File::open(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+    let bytes = crate::input::guard::read_file(path, &limits).map_err(|p| RunError::BadInput(vec![p]))?;
     Ok(InputStamp { path: path.display().to_string(), sha256: crate::bundle::digest::sha256_hex(&bytes) })
 }
 

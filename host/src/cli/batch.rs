@@ -91,7 +91,14 @@ impl Progress for Report {
             }
             Outcome::Failed(e) => {
                 self.failed.fetch_add(1, Ordering::SeqCst);
-                ("failed", e.lines().next().unwrap_or_default().to_string())
+                // One line: the error's first, and its first item when that line only announces a list.
+                let mut lines = e.lines().map(str::trim).filter(|l| !l.is_empty());
+                let first = lines.next().unwrap_or_default();
+                let detail = match lines.next() {
+                    Some(item) if first.ends_with(':') => format!("{first} {item}"),
+                    _ => first.to_string(),
+                };
+                ("failed", detail)
             }
         };
         let (failed, skipped) = (self.failed.load(Ordering::SeqCst), self.skipped.load(Ordering::SeqCst));

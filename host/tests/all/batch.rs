@@ -245,3 +245,49 @@ fn a_killed_batch_leaves_a_consistent_ledger_and_resumes() {
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + n + 1, "{csv}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_manifest_naming_a_device_or_a_pipe_fails_those_entities_and_finishes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("inventory-pipe.xlsx");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let s = samples();
+    let (inv, port) = (s.join("cn-ets-2024-inventory.xlsx"), s.join("cn-ets-2024-portfolio.xlsx"));
+    let manifest = tmp.path().join("manifest.csv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "entity,jurisdiction,year,inventory,portfolio\n甲,cn-ets,2024,{},{}\n乙,cn-ets,2024,/dev/zero,{}\n丙,cn-ets,2024,{},{}\n",
+            inv.display(),
+            port.display(),
+            port.display(),
+            fifo.display(),
+            port.display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let mut child = lvyue()
+        .args(["batch", "--manifest", manifest.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "--jobs", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nothing may wait on the pipe or read the device without end.
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("the batch hung on a device or a pipe");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    let (so, se) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(3), "{so}\n{se}");
+    assert!(so.contains("3 entity-year(s): 1 evaluated, 0 unchanged, 2 failed"), "{so}\n{se}");
+    assert!(se.contains("a device, not a regular file"), "{se}");
+    assert!(se.contains("a named pipe, not a regular file"), "{se}");
+    assert!(out.join("甲/2024-report.xlsx").is_file());
+}

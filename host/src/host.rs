@@ -498,11 +498,17 @@ impl Host {
 /// `file-mib` is bad input (exit 3) before anything is read; a file that
 /// cannot be opened exits 1, as `lvyue evaluate` does.
 pub(crate) fn stamp_file(path: &Path) -> Result<InputStamp, RunError> {
+    Ok(InputStamp { path: path.display().to_string(), sha256: read_input(path)?.sha256 })
+}
+
+/// An input file's bytes and their SHA-256, read as [`stamp_file`] reads them.
+pub(crate) fn read_input(path: &Path) -> Result<crate::input::workbook::ReadBytes, RunError> {
     let limits = crate::input::limits::InputLimits::current();
     crate::input::guard::check_file(path, &limits).map_err(|p| RunError::BadInput(vec![p]))?;
     std::fs::File::open(path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
     let bytes = crate::input::guard::read_file(path, &limits).map_err(|p| RunError::BadInput(vec![p]))?;
-    Ok(InputStamp { path: path.display().to_string(), sha256: crate::bundle::digest::sha256_hex(&bytes) })
+    let sha256 = crate::bundle::digest::sha256_hex(&bytes);
+    Ok(crate::input::workbook::ReadBytes { bytes: bytes.into(), sha256 })
 }
 
 #[cfg(test)]

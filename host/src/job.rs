@@ -53,6 +53,12 @@ impl Loaded {
 /// Reads the input: a request file as it is, or the workbooks once for all
 /// the jurisdictions named (each plugin declares its own sheets).
 pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
+    load_with(host, a, &[])
+}
+
+/// [`load`], with some input workbooks' bytes already read (and checked) by
+/// the caller ([`crate::host::read_input`]).
+pub(crate) fn load_with(host: &Host, a: &JobInput, read: &[(PathBuf, workbook::ReadBytes)]) -> Result<Vec<Loaded>, RunError> {
     let mut all = if let Some(request) = &a.request {
         let req = RequestFile::read(request).map_err(|e| RunError::BadInput(vec![e.into()]))?;
         let mut tables = req.tables;
@@ -81,19 +87,20 @@ pub fn load(host: &Host, a: &JobInput) -> Result<Vec<Loaded>, RunError> {
         let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
         // A device, a pipe or an oversized file is refused before it is read for its digest.
         let limits = crate::input::limits::InputLimits::current();
-        let refused: Vec<_> = paths.iter().filter_map(|p| crate::input::guard::check_file(p, &limits).err()).collect();
+        let unread: Vec<&PathBuf> = paths.iter().filter(|p| !read.iter().any(|(q, _)| q == *p)).collect();
+        let refused: Vec<_> = unread.iter().filter_map(|p| crate::input::guard::check_file(p, &limits).err()).collect();
         if !refused.is_empty() {
             return Err(RunError::BadInput(refused));
         }
         // A file that cannot be opened fails as before the workbooks are read; each
         // input's digest is then of the bytes the workbook was parsed from.
-        for p in &paths {
+        for p in unread {
             std::fs::File::open(p).map_err(|e| RunError::Io(format!("{}: {e}", p.display())))?;
         }
         // The sheets the jurisdictions' plugins read, read as each workbook is opened.
         let selectors: Vec<_> = a.jurisdictions.iter().filter_map(|j| host.find(j).and_then(|b| host.sheet_selector(b).ok())).collect();
         let wanted: workbook::Wanted = std::sync::Arc::new(move |name: &str| selectors.iter().any(|s| s.reads(name)));
-        let mut books = workbook::open_all_reading(&refs, Some(wanted)).map_err(RunError::BadInput)?;
+        let mut books = workbook::open_all_reading(&refs, Some(wanted), read).map_err(RunError::BadInput)?;
         let inputs: Vec<InputStamp> =
             paths.iter().zip(&books).map(|(p, b)| InputStamp { path: p.display().to_string(), sha256: b.sha256().to_string() }).collect();
         let mut out = Vec::new();

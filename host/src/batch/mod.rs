@@ -153,8 +153,8 @@ pub(crate) fn environment_digest(host: &Host) -> String {
 }
 
 /// The digest of one item: the environment, the entity, what it names and the
-/// contents of its files.
-pub(crate) fn item_digest(environment: &str, item: &Item, input: &JobInput, surrendered: bool) -> Result<String, RunError> {
+/// contents of its files; with the workbooks' bytes as read, for the evaluation.
+pub(crate) fn item_digest(environment: &str, item: &Item, input: &JobInput, surrendered: bool) -> Result<(String, ReadInputs), RunError> {
     let mut h = Sha256::new();
     let mut field = |s: &str| {
         h.update((s.len() as u64).to_le_bytes());
@@ -170,11 +170,20 @@ pub(crate) fn item_digest(environment: &str, item: &Item, input: &JobInput, surr
         field(v);
     }
     field(if surrendered { "surrendered" } else { "planned" });
-    for p in input.inventory.iter().chain(&input.portfolio).chain(&input.request) {
+    let mut read = Vec::new();
+    for p in input.inventory.iter().chain(&input.portfolio) {
+        let r = crate::host::read_input(p)?;
+        field(&r.sha256);
+        read.push((p.clone(), r));
+    }
+    if let Some(p) = &input.request {
         field(&crate::host::stamp_file(p)?.sha256);
     }
-    Ok(hex::encode(h.finalize()))
+    Ok((hex::encode(h.finalize()), read))
 }
+
+/// Input workbooks' bytes read for an item's digest, handed on to its evaluation.
+type ReadInputs = Vec<(PathBuf, crate::input::workbook::ReadBytes)>;
 
 struct Ctx<'a> {
     host: &'a Host,
@@ -318,14 +327,14 @@ fn run_item(ctx: &Ctx<'_>, item: &Item) -> Outcome {
         Ok(i) => i,
         Err(e) => return fail(None, String::new(), &RunError::Usage(e.clone())),
     };
-    let digest = match item_digest(&ctx.environment, item, input, surrendered(ctx, item)) {
+    let (digest, read) = match item_digest(&ctx.environment, item, input, surrendered(ctx, item)) {
         Ok(d) => d,
         Err(e) => return fail(Some(input), String::new(), &e),
     };
     if !ctx.opts.force && unchanged(ctx, item, &p, &digest) {
         return Outcome::Skipped;
     }
-    match evaluate_item(ctx, item, input, &p, &digest) {
+    match evaluate_item(ctx, item, input, &p, &digest, &read) {
         Ok(o) => o,
         Err(e) => fail(Some(input), digest, &e),
     }
@@ -354,9 +363,9 @@ fn unchanged(ctx: &Ctx<'_>, item: &Item, p: &Paths, digest: &str) -> bool {
     }
 }
 
-fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest: &str) -> Result<Outcome, RunError> {
+fn evaluate_item(ctx: &Ctx<'_>, item: &Item, input: &JobInput, p: &Paths, digest: &str, read: &ReadInputs) -> Result<Outcome, RunError> {
     let host = ctx.host;
-    let mut loaded = job::load(host, input)?;
+    let mut loaded = job::load_with(host, input, read)?;
     let (mut reports, failures) = job::evaluate_all(host, &mut loaded, ctx.ledger.is_some())?;
     let mut ledger_stamps = Vec::new();
     let mut conflicts = Vec::with_capacity(reports.len());

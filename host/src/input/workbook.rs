@@ -329,18 +329,29 @@ impl Workbook {
 
     /// [`Workbook::open`] with these limits.
     pub fn open_with(path: &Path, limits: &InputLimits) -> Result<Workbook, Vec<InputProblem>> {
-        Workbook::open_reading(path, limits, None)
+        Workbook::open_reading(path, limits, None, None)
     }
 
     /// Opens the workbook and reads the .xlsx sheets `wanted` names (in the
     /// workbook's order) in the same hand-off to the reader thread: one per
     /// workbook instead of two. A read stopped by the time limit or a panic
     /// while reading a sheet fails the workbook, naming that sheet.
-    fn open_reading(path: &Path, limits: &InputLimits, wanted: Option<Wanted>) -> Result<Workbook, Vec<InputProblem>> {
+    fn open_reading(
+        path: &Path,
+        limits: &InputLimits,
+        wanted: Option<Wanted>,
+        read: Option<ReadBytes>,
+    ) -> Result<Workbook, Vec<InputProblem>> {
         let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         let deadline = Instant::now() + limits.time();
-        let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());
-        let sha256 = crate::bundle::digest::sha256_hex(bytes.as_ref());
+        let (bytes, sha256) = match read {
+            Some(r) => (Bytes(r.bytes), r.sha256),
+            None => {
+                let bytes = Bytes(guard::read_file(path, limits).map_err(|p| vec![p])?.into());
+                let sha256 = crate::bundle::digest::sha256_hex(bytes.as_ref());
+                (bytes, sha256)
+            }
+        };
         let format =
             prescan::sniff(bytes.as_ref()).map_err(|why| vec![InputProblem { found: why, ..unreadable(&file, "", String::new()) }])?;
         let (f, l) = (file.clone(), limits.clone());
@@ -752,21 +763,36 @@ impl DeclaredNames {
     }
 }
 
+/// A file's bytes, read within the input limits, and their SHA-256: read once
+/// by a caller that needs the digest first (a batch's rerun check) and handed
+/// on, so the workbook is not read and hashed again.
+#[derive(Clone)]
+pub(crate) struct ReadBytes {
+    pub(crate) bytes: Arc<[u8]>,
+    pub(crate) sha256: String,
+}
+
 /// Which sheets to read as a workbook is opened, by name.
 pub(crate) type Wanted = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// Opens several workbooks (e.g. inventory and portfolio), each once.
 pub fn open_all(paths: &[&Path]) -> Result<Vec<Workbook>, Vec<InputProblem>> {
-    open_all_reading(paths, None)
+    open_all_reading(paths, None, &[])
 }
 
 /// [`open_all`], reading the .xlsx sheets `wanted` names as each workbook is opened.
-pub(crate) fn open_all_reading(paths: &[&Path], wanted: Option<Wanted>) -> Result<Vec<Workbook>, Vec<InputProblem>> {
+/// `read` has, for some of the paths, their bytes already read within the limits.
+pub(crate) fn open_all_reading(
+    paths: &[&Path],
+    wanted: Option<Wanted>,
+    read: &[(std::path::PathBuf, ReadBytes)],
+) -> Result<Vec<Workbook>, Vec<InputProblem>> {
     let limits = InputLimits::current();
     let mut books = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
-        match Workbook::open_reading(p, &limits, wanted.clone()) {
+        let bytes = read.iter().find(|(q, _)| q == p).map(|(_, r)| r.clone());
+        match Workbook::open_reading(p, &limits, wanted.clone(), bytes) {
             Ok(b) => books.push(b),
             Err(mut e) => problems.append(&mut e),
         }
@@ -878,7 +904,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = three_sheets(dir.path());
         let wanted: Wanted = Arc::new(|name: &str| name != SHEETS[1]);
-        let mut books = open_all_reading(&[path.as_path()], Some(wanted)).unwrap();
+        let mut books = open_all_reading(&[path.as_path()], Some(wanted), &[]).unwrap();
         let book = &mut books[0];
         let read: std::collections::BTreeSet<&str> = book.parsed.keys().map(String::as_str).collect();
         assert_eq!(read, [SHEETS[0], SHEETS[2]].into(), "read at opening: the wanted sheets only");

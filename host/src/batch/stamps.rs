@@ -173,26 +173,39 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_latest_line_of_an_entity_wins_and_survives_reopening() {
+    /// The digests of 甲 and 乙 in the stamps file of `dir`, opened afresh.
+    fn reopened(dir: &Path) -> (Option<String>, Option<String>) {
+        let j = Journal::open(dir).unwrap();
+        let digest = |e: &str| j.get(e, "2024").map(|s| s.digest);
+        (digest("甲"), digest("乙"))
+    }
+
+    /// A stamps file in a new folder with these (entity, digest) lines.
+    fn journal(lines: &[(&str, &str)]) -> (tempfile::TempDir, Journal) {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(dir.path()).unwrap();
-        j.append(&stamp("甲", "a")).unwrap();
-        j.append(&stamp("乙", "b")).unwrap();
-        j.append(&stamp("甲", "c")).unwrap();
+        for (e, d) in lines {
+            j.append(&stamp(e, d)).unwrap();
+        }
+        (dir, j)
+    }
+
+    fn some(a: &str, b: &str) -> (Option<String>, Option<String>) {
+        (Some(a.into()), Some(b.into()))
+    }
+
+    #[test]
+    fn the_latest_line_of_an_entity_wins_and_survives_reopening() {
+        let (dir, j) = journal(&[("甲", "a"), ("乙", "b"), ("甲", "c")]);
         assert_eq!(j.get("甲", "2024").unwrap().digest, "c");
         assert!(j.get("丙", "2024").is_none());
         drop(j);
-        let j = Journal::open(dir.path()).unwrap();
-        assert_eq!(j.get("甲", "2024").unwrap().digest, "c");
-        assert_eq!(j.get("乙", "2024").unwrap().digest, "b");
+        assert_eq!(reopened(dir.path()), some("c", "b"));
     }
 
     #[test]
     fn an_unfinished_last_line_is_cut_off_and_the_next_starts_clean() {
-        let dir = tempfile::tempdir().unwrap();
-        let j = Journal::open(dir.path()).unwrap();
-        j.append(&stamp("甲", "a")).unwrap();
+        let (dir, j) = journal(&[("甲", "a")]);
         drop(j);
         // A run killed while writing 乙's line.
         let path = dir.path().join(FILE);
@@ -205,17 +218,12 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), whole, "the tail is cut off");
         j.append(&stamp("乙", "b")).unwrap();
         drop(j);
-        let j = Journal::open(dir.path()).unwrap();
-        assert_eq!(j.get("甲", "2024").unwrap().digest, "a");
-        assert_eq!(j.get("乙", "2024").unwrap().digest, "b");
+        assert_eq!(reopened(dir.path()), some("a", "b"));
     }
 
     #[test]
     fn compacting_keeps_the_latest_line_of_each() {
-        let dir = tempfile::tempdir().unwrap();
-        let j = Journal::open(dir.path()).unwrap();
-        j.append(&stamp("甲", "a")).unwrap();
-        j.append(&stamp("乙", "b")).unwrap();
+        let (dir, j) = journal(&[("甲", "a"), ("乙", "b")]);
         assert!(!j.compact().unwrap(), "nothing superseded");
         for d in ["c", "d", "e"] {
             j.append(&stamp("甲", d)).unwrap();
@@ -226,8 +234,6 @@ mod tests {
         assert_eq!(j.get("甲", "2024").unwrap().digest, "e");
         j.append(&stamp("乙", "f")).unwrap();
         drop(j);
-        let j = Journal::open(dir.path()).unwrap();
-        assert_eq!(j.get("甲", "2024").unwrap().digest, "e");
-        assert_eq!(j.get("乙", "2024").unwrap().digest, "f");
+        assert_eq!(reopened(dir.path()), some("e", "f"));
     }
 }

@@ -876,11 +876,16 @@ mod tests {
         path
     }
 
-    #[test]
-    fn prefetched_sheets_read_as_sheets_read_one_by_one() {
+    /// A folder with [`three_sheets`] in it, the workbook's path and its sheet names.
+    fn three_sheet_workbook() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
         let dir = tempfile::tempdir().unwrap();
         let path = three_sheets(dir.path());
-        let names: Vec<String> = SHEETS.map(String::from).to_vec();
+        (dir, path, SHEETS.map(String::from).to_vec())
+    }
+
+    #[test]
+    fn prefetched_sheets_read_as_sheets_read_one_by_one() {
+        let (_dir, path, names) = three_sheet_workbook();
         let mut one_by_one = Workbook::open(&path).unwrap();
         let mut prefetched = Workbook::open(&path).unwrap();
         prefetched.prefetch(&names);
@@ -915,9 +920,7 @@ mod tests {
 
     #[test]
     fn a_stopped_prefetch_is_charged_to_the_sheet_it_was_reading() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = three_sheets(dir.path());
-        let names: Vec<String> = SHEETS.map(String::from).to_vec();
+        let (_dir, path, names) = three_sheet_workbook();
         let mut book = Workbook::open(&path).unwrap();
         book.deadline = Instant::now() - std::time::Duration::from_secs(1);
         book.prefetch(&names);

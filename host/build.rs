@@ -170,6 +170,10 @@ fn build_components(root: &Path, target_dir: &Path, crates: &[String]) {
         return;
     }
     let mut cmd = cargo_wasm::wasm_build_command(root, target_dir);
+    // The built-in plugins are optimised across crates (link-time optimisation,
+    // one code unit each): smaller components, faster evaluations (see
+    // docs/benchmarks.md); out-of-tree plugins keep their own profile.
+    cmd.env("CARGO_PROFILE_RELEASE_LTO", "true").env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1");
     for c in crates {
         cmd.args(["-p", c]);
     }

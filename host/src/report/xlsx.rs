@@ -148,19 +148,25 @@ pub fn build(report: &Report) -> Result<Vec<u8>, XlsxError> {
 /// [`build`], with at most `per_sheet` data rows a sheet before a table
 /// continues on the next (Excel's limit in [`build`]; smaller in tests).
 pub fn build_with_sheet_rows(report: &Report, per_sheet: usize) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = new_workbook(&[report])?;
-    let mut used = Vec::new();
-    let names = SheetNames::new("", &mut used);
-    write_report(&mut wb, report, &names, &mut used, per_sheet)?;
-    finish(wb, &[report])
+    with_scratch_fallback(|scratch| {
+        let mut wb = new_workbook(&[report], scratch)?;
+        let mut used = Vec::new();
+        let names = SheetNames::new("", &mut used);
+        write_report(&mut wb, report, &names, &mut used, per_sheet)?;
+        finish(wb, &[report])
+    })
 }
 
 /// Builds one workbook for several jurisdictions: an overview, then each
 /// report's sheets prefixed with its jurisdiction. `failures` are
 /// (jurisdiction, error) pairs shown on the overview.
 pub(crate) fn build_many(items: &[&Report], failures: &[(String, String)]) -> Result<Vec<u8>, XlsxError> {
+    with_scratch_fallback(|scratch| build_many_in(items, failures, scratch))
+}
+
+fn build_many_in(items: &[&Report], failures: &[(String, String)], scratch: bool) -> Result<Vec<u8>, XlsxError> {
     let s = styles();
-    let mut wb = new_workbook(items)?;
+    let mut wb = new_workbook(items, scratch)?;
     let mut used = vec![OVERVIEW.to_string()];
     let all: Vec<SheetNames> = items.iter().map(|r| SheetNames::new(&format!("{} ", r.jurisdiction), &mut used)).collect();
     {
@@ -219,8 +225,23 @@ pub const OVERVIEW: &str = "总览 Overview";
 /// memory ([`scratch_dir`]): a few MiB of sheet XML at most.
 const SCRATCH_IN_MEMORY_ROWS: usize = 5_000;
 
-/// A new workbook; a small one keeps its scratch files in memory.
-fn new_workbook(reports: &[&Report]) -> Result<Workbook, XlsxError> {
+/// Builds a workbook with `build(true)` (scratch files in memory when small)
+/// and, if that fails on a scratch file (a full or missing memory folder: a
+/// container's `/dev/shm` is 64 MiB by default), again with `build(false)`
+/// (the temporary folder on disk).
+fn with_scratch_fallback(build: impl Fn(bool) -> Result<Vec<u8>, XlsxError>) -> Result<Vec<u8>, XlsxError> {
+    match build(true) {
+        // The workbook is saved to memory: an I/O error can only come from a scratch file.
+        Err(XlsxError::TempFileError(_, e) | XlsxError::IoError(e)) => {
+            tracing::debug!("building the workbook with its scratch files in memory failed ({e}); again on disk");
+            build(false)
+        }
+        other => other,
+    }
+}
+
+/// A new workbook; a small one keeps its scratch files in memory if `scratch`.
+fn new_workbook(reports: &[&Report], scratch: bool) -> Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     let rows: usize = reports
         .iter()
@@ -233,7 +254,8 @@ fn new_workbook(reports: &[&Report]) -> Result<Workbook, XlsxError> {
                 + r.metrics.len()
         })
         .sum();
-    if rows <= SCRATCH_IN_MEMORY_ROWS
+    if scratch
+        && rows <= SCRATCH_IN_MEMORY_ROWS
         && let Some(dir) = scratch_dir()
     {
         wb.set_tempdir(dir)?;
@@ -656,5 +678,33 @@ fn print_setup(ws: &mut Worksheet, title: &str, rules: &str) {
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
         let _ = ws.set_repeat_rows(0, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_scratch_file_in_memory_is_retried_on_disk() {
+        let tries = std::cell::RefCell::new(Vec::new());
+        let out = with_scratch_fallback(|scratch| {
+            tries.borrow_mut().push(scratch);
+            if scratch {
+                Err(XlsxError::TempFileError("/dev/shm".into(), std::io::Error::other("no space left on device")))
+            } else {
+                Ok(vec![1])
+            }
+        });
+        assert_eq!(out.unwrap(), vec![1]);
+        assert_eq!(*tries.borrow(), vec![true, false]);
+        // Any other error is the build's own: not retried.
+        tries.borrow_mut().clear();
+        let out = with_scratch_fallback(|scratch| {
+            tries.borrow_mut().push(scratch);
+            Err(XlsxError::MaxStringLengthExceeded)
+        });
+        assert!(matches!(out, Err(XlsxError::MaxStringLengthExceeded)));
+        assert_eq!(*tries.borrow(), vec![true]);
     }
 }

@@ -473,7 +473,7 @@ fn table(rows: Vec<Vec<Value>>) -> ResultTable {
             col("allocation_t", "核定配额", "Allocation", Some("t")),
             col("note", "说明", "Note", None),
         ],
-        rows,
+        rows: rows.into(),
         charts: vec![],
     }
 }

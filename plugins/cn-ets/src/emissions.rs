@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use lvyue_sdk::eval::{Eval, column as col};
 use lvyue_sdk::rounding::Rule;
-use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultTable, RowView, Step, Value, num, t, text};
+use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultRows, ResultTable, RowView, Step, Value, num, t, text};
 
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
@@ -101,7 +101,8 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     let mut by_facility: BTreeMap<String, (Decimal, Vec<String>)> = BTreeMap::new();
     let mut defaults: DefaultUses = BTreeMap::new();
     let mut electricity_counted = Vec::new();
-    let mut table_rows = Vec::new();
+    // Pushed rows are packed as they come: one row's values at a time in memory.
+    let mut table_rows = ResultRows::default();
 
     let ctx = ev.ctx;
     for row in ctx.table("emission_sources").rows() {
@@ -499,7 +500,7 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     }))
 }
 
-fn table(rows: Vec<Vec<Value>>) -> ResultTable {
+fn table(rows: ResultRows) -> ResultTable {
     ResultTable {
         key: "emissions".into(),
         name: t("排放核算", "Emissions"),

@@ -1249,7 +1249,7 @@ fn monthly_table(data: &Data, year: u16, upto: u32) -> lvyue_sdk::ResultTable {
             col("evidence", "支撑材料", "Evidence"),
             col("cell", "单元格", "Cell"),
         ],
-        rows,
+        rows: rows.into(),
         charts: vec![],
     }
 }

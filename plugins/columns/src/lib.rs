@@ -725,18 +725,139 @@ pub struct Column<K> {
     pub values: Values<K>,
 }
 
+impl<K> Column<K> {
+    /// The column as the other side receives it.
+    pub fn view(&self) -> ValuesView<'_, K> {
+        match &self.values {
+            Values::Numbers(x) => ValuesView::Numbers(x.view()),
+            Values::Texts(x) => ValuesView::Texts(x.view()),
+            Values::Dates(x) => ValuesView::Dates(x.view()),
+            Values::Booleans(x) => ValuesView::Booleans(x),
+            Values::Mixed(m) => ValuesView::Mixed {
+                kinds: &m.kinds,
+                numbers: m.numbers.view(),
+                texts: m.texts.view(),
+                dates: m.dates.view(),
+                booleans: &m.booleans,
+            },
+        }
+    }
+}
+
 enum Builder<K> {
+    /// No value yet ([`ColumnOut::streaming`]): the number of empty rows so far.
+    Unset(usize),
     Numbers(NumbersOut),
     Texts(TextsOut),
     Dates(DatesOut),
     Booleans(Bits),
-    Mixed { kinds: Vec<K>, numbers: NumbersOut, texts: TextsOut, dates: DatesOut, booleans: Bits },
+    Mixed {
+        kinds: Vec<K>,
+        numbers: NumbersOut,
+        texts: TextsOut,
+        dates: DatesOut,
+        booleans: Bits,
+    },
 }
 
-/// A column under construction, its kind decided beforehand ([`KindScan`]).
+/// A column under construction: its kind decided beforehand ([`KindScan`]),
+/// or learnt from the values as they come ([`ColumnOut::streaming`]).
 pub struct ColumnOut<K> {
     present: Bits,
     values: Builder<K>,
+}
+
+impl ValueRef<'_> {
+    /// The value's kind; `None` when empty.
+    #[inline]
+    fn kind(&self) -> Option<Kind> {
+        match self {
+            ValueRef::Empty => None,
+            ValueRef::Number(_) => Some(Kind::Number),
+            ValueRef::Text(_) => Some(Kind::Text),
+            ValueRef::Date(_) => Some(Kind::Date),
+            ValueRef::Boolean(_) => Some(Kind::Boolean),
+        }
+    }
+}
+
+impl<K> Builder<K> {
+    /// Whether a value of kind `k` goes in as it is.
+    #[inline]
+    fn takes(&self, k: Kind) -> bool {
+        match self {
+            Builder::Unset(_) => false,
+            Builder::Numbers(_) => k == Kind::Number,
+            Builder::Texts(_) => k == Kind::Text,
+            Builder::Dates(_) => k == Kind::Date,
+            Builder::Booleans(_) => k == Kind::Boolean,
+            Builder::Mixed { .. } => true,
+        }
+    }
+
+    /// A builder of one kind holding `empties` empty rows.
+    fn of_kind(k: Kind, empties: usize) -> Builder<K> {
+        match k {
+            Kind::Number => {
+                let mut n = NumbersOut::default();
+                n.mantissas.resize(empties, 0);
+                n.scales.resize(empties, 0);
+                Builder::Numbers(n)
+            }
+            Kind::Text => Builder::Texts(TextsOut { data: String::new(), ends: vec![0; empties] }),
+            Kind::Date => Builder::Dates(DatesOut { days: vec![0; empties], texts: TextsOut::default() }),
+            Kind::Boolean => {
+                let mut b = Bits::default();
+                (0..empties).for_each(|_| b.push(false));
+                Builder::Booleans(b)
+            }
+        }
+    }
+}
+
+impl<K: WireKind> Builder<K> {
+    /// The same rows as a mixed column: the placeholders of the empty rows
+    /// (clear in `present`) dropped, every present row of the one kind.
+    fn into_mixed(self, present: &Bits) -> Builder<K> {
+        let keep = |i: usize| bit(&present.bytes, i);
+        let kept = |n: usize| (0..n).filter(|&i| keep(i));
+        let (mut numbers, mut texts, mut dates, mut booleans) =
+            (NumbersOut::default(), TextsOut::default(), DatesOut::default(), Bits::default());
+        let kind = match self {
+            Builder::Unset(_) | Builder::Mixed { .. } => return self,
+            Builder::Numbers(n) => {
+                numbers.mantissas = kept(n.mantissas.len()).map(|i| n.mantissas[i]).collect();
+                numbers.scales = kept(n.scales.len()).map(|i| n.scales[i]).collect();
+                // Only present rows pass a number as text, in row order.
+                numbers.texts = n.texts;
+                Kind::Number
+            }
+            Builder::Texts(t) => {
+                // An empty row adds no bytes, so the buffer holds exactly the present rows' texts.
+                texts.ends = kept(t.ends.len()).map(|i| t.ends[i]).collect();
+                texts.data = t.data;
+                Kind::Text
+            }
+            Builder::Dates(d) => {
+                dates.days = kept(d.days.len()).map(|i| d.days[i]).collect();
+                dates.texts = d.texts;
+                Kind::Date
+            }
+            Builder::Booleans(b) => {
+                kept(b.len).for_each(|i| booleans.push(bit(&b.bytes, i)));
+                Kind::Boolean
+            }
+        };
+        let count = kept(present.len).count();
+        Builder::Mixed { kinds: vec![K::of(kind); count], numbers, texts, dates, booleans }
+    }
+}
+
+impl<K> Default for ColumnOut<K> {
+    /// A streaming column ([`ColumnOut::streaming`]).
+    fn default() -> ColumnOut<K> {
+        ColumnOut { present: Bits::default(), values: Builder::Unset(0) }
+    }
 }
 
 impl<K: WireKind> ColumnOut<K> {
@@ -757,11 +878,37 @@ impl<K: WireKind> ColumnOut<K> {
         ColumnOut { present: Bits::with_capacity(rows), values }
     }
 
-    /// Adds the next row's value (of the kind scanned, or empty).
+    /// A column that learns its kind from its values: one kind while they
+    /// are of one kind, `mixed` from the first value of another. For values
+    /// made one row at a time and never held all at once (the SDK's result
+    /// tables); the buffers grow as they come.
+    pub fn streaming() -> ColumnOut<K> {
+        ColumnOut::default()
+    }
+
+    /// The number of rows so far.
+    pub fn len(&self) -> usize {
+        self.present.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.present.len == 0
+    }
+
+    /// Adds the next row's value: of the kind scanned or, when streaming, any kind.
     #[inline]
     pub fn push(&mut self, v: ValueRef<'_>) {
+        if let Some(k) = v.kind()
+            && !self.values.takes(k)
+        {
+            self.values = match std::mem::replace(&mut self.values, Builder::Unset(0)) {
+                Builder::Unset(empties) => Builder::of_kind(k, empties),
+                one_kind => one_kind.into_mixed(&self.present),
+            };
+        }
         self.present.push(!matches!(v, ValueRef::Empty));
         match (&mut self.values, v) {
+            (Builder::Unset(empties), _) => *empties += 1,
             (Builder::Numbers(out), ValueRef::Number(t)) => out.push(t),
             (Builder::Numbers(out), _) => out.push_empty(),
             (Builder::Texts(out), ValueRef::Text(t)) => out.push(t),
@@ -796,6 +943,8 @@ impl<K: WireKind> ColumnOut<K> {
 
     pub fn finish(self) -> Column<K> {
         let values = match self.values {
+            // No value at all: a texts column of empty rows, as a scanned column with no kind.
+            Builder::Unset(empties) => Values::Texts(TextsOut { data: String::new(), ends: vec![0; empties] }),
             Builder::Numbers(n) => Values::Numbers(n),
             Builder::Texts(t) => Values::Texts(t),
             Builder::Dates(d) => Values::Dates(d),

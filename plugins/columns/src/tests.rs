@@ -122,19 +122,7 @@ fn bits_pack_least_significant_first() {
 
 /// A column packed, as the other side receives it.
 fn view(c: &Column<ValueKind>) -> ValuesView<'_, ValueKind> {
-    match &c.values {
-        Values::Numbers(x) => ValuesView::Numbers(x.view()),
-        Values::Texts(x) => ValuesView::Texts(x.view()),
-        Values::Dates(x) => ValuesView::Dates(x.view()),
-        Values::Booleans(x) => ValuesView::Booleans(x),
-        Values::Mixed(m) => ValuesView::Mixed {
-            kinds: &m.kinds,
-            numbers: m.numbers.view(),
-            texts: m.texts.view(),
-            dates: m.dates.view(),
-            booleans: &m.booleans,
-        },
-    }
+    c.view()
 }
 
 fn round_trip(values: &[Value]) -> Column<ValueKind> {
@@ -272,5 +260,71 @@ fn numbers_print_without_formatting() {
         let mut s = String::from("x");
         push_u32(&mut s, n);
         assert_eq!(s, format!("x{n}"));
+    }
+}
+
+/// A column streamed value by value, as the other side reads it back.
+fn streamed(values: &[Value]) -> Column<ValueKind> {
+    let mut out = ColumnOut::<ValueKind>::streaming();
+    values.iter().for_each(|v| out.push(v.wire()));
+    assert_eq!(out.len(), values.len());
+    let c = out.finish();
+    assert_eq!(unpack_column(&c.present, view(&c), values.len(), "t", Value::from_wire).unwrap(), values);
+    c
+}
+
+/// The layout of a column's values, to compare a streamed column with a scanned one.
+fn layout(c: &Column<ValueKind>) -> String {
+    match &c.values {
+        Values::Numbers(n) => format!("numbers {:?} {:?} {:?} {:?}", n.mantissas, n.scales, n.texts.data, n.texts.ends),
+        Values::Texts(t) => format!("texts {:?} {:?}", t.data, t.ends),
+        Values::Dates(d) => format!("dates {:?} {:?} {:?}", d.days, d.texts.data, d.texts.ends),
+        Values::Booleans(b) => format!("booleans {b:?}"),
+        Values::Mixed(m) => format!(
+            "mixed {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            m.kinds,
+            m.numbers.mantissas,
+            m.numbers.scales,
+            m.numbers.texts.data,
+            m.texts.data,
+            m.texts.ends,
+            m.dates.days,
+            m.dates.texts.data,
+            m.booleans
+        ),
+    }
+}
+
+#[test]
+fn a_streamed_column_is_the_scanned_column() {
+    let e = Value::Empty;
+    let t = |s: &str| Value::Text(s.into());
+    let cases: Vec<Vec<Value>> = vec![
+        vec![],
+        vec![e.clone(), e.clone()],
+        vec![e.clone(), num("1.5"), e.clone(), num("x"), num("-2")],
+        vec![t("甲"), e.clone(), t(""), t("bc")],
+        vec![e.clone(), date("2024-02-29"), date("2024-02-30"), e.clone()],
+        (0..11).map(|i| if i % 3 == 0 { e.clone() } else { Value::Boolean(i % 2 == 0) }).collect(),
+        // The second kind arrives after empties and values of the first, then a third and a fourth.
+        vec![e.clone(), num("1"), e.clone(), t("a"), num("x"), date("2024-13-01"), Value::Boolean(true), e.clone(), t("b")],
+        vec![t("a"), e.clone(), t("bb"), num("2"), t("c")],
+        vec![e.clone(), date("2024-01-02"), date("bad"), e.clone(), num("3")],
+        (0..10)
+            .map(|i| {
+                if i == 9 {
+                    num("9")
+                } else if i % 2 == 0 {
+                    Value::Boolean(true)
+                } else {
+                    e.clone()
+                }
+            })
+            .collect(),
+    ];
+    for values in cases {
+        let scanned = round_trip(&values);
+        let c = streamed(&values);
+        assert_eq!((c.present.as_slice(), layout(&c)), (scanned.present.as_slice(), layout(&scanned)), "{values:?}");
     }
 }

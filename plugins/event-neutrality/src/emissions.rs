@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, ResultTable, Step, Value, fmt_dec, num, t};
+use lvyue_sdk::{Decimal, Decision, EvaluationError, Output, ResultRows, ResultTable, Step, Value, fmt_dec, num, t};
 
 use crate::event::Event;
 use crate::spec::{CATEGORIES, F_FACTOR, F_FUEL, F_GRID, P_GRID_LEVEL, R_SOURCE, category_metric};
@@ -549,7 +549,7 @@ pub struct Totals {
 }
 
 pub fn finish(ev: &mut Eval, rows: &Rows, green_deduction: Option<(Decimal, Decimal, u32)>, event: &Event) -> Totals {
-    let mut detail = Vec::new();
+    let mut detail = ResultRows::default();
     let mut by_cat = Vec::new();
     let mut user_total = Decimal::ZERO;
     let mut user_cells = Vec::new();

@@ -540,7 +540,7 @@ pub fn evaluate(ev: &mut Eval, event: &Event, rows: &Rows) -> Result<Green, Eval
             column("outcome", "结果", "Outcome", None),
             column("reasons", "原因或凭证", "Reasons or evidence", None),
         ],
-        rows: table_rows,
+        rows: table_rows.into(),
         charts: vec![],
     });
     Ok(Green { covered, deduction, step: s_avoid, pending })

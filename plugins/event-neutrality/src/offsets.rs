@@ -474,7 +474,7 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
             column("outcome", "结果", "Outcome", None),
             column("reasons", "原因", "Reasons", None),
         ],
-        rows: table_rows,
+        rows: table_rows.into(),
         charts: vec![],
     });
     let mut instrument_rows = Vec::new();
@@ -500,7 +500,7 @@ pub fn evaluate(ev: &mut Eval, event: &Event, totals: &Totals) -> Result<(), Eva
             column("listed_t", "列报量", "Listed", Some("t")),
             column("eligible_t", "合格量", "Eligible", Some("t")),
         ],
-        rows: instrument_rows,
+        rows: instrument_rows.into(),
         charts: vec![ChartSpec {
             title: t("按类型的抵消量", "Offsets by instrument"),
             kind: ChartKind::Column,

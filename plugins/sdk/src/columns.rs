@@ -182,7 +182,7 @@ pub(crate) mod wire {
 
     use super::*;
     use crate::bindings::lvyue::compliance::columns as wit;
-    use crate::{Decision, Evaluation, Finding, ResultTable, TraceStep, ValueKind};
+    use crate::{Decision, Evaluation, Finding, ResultTable, ValueKind};
 
     fn broken(what: &str) -> ! {
         panic!("the host passed an inconsistent table ({what}); this is a bug in the host, not in the plugin")
@@ -336,30 +336,41 @@ pub(crate) mod wire {
         (texts(t), ends)
     }
 
-    /// A result table as columns: two passes over the rows, each reading a row once.
-    fn result_table(t: ResultTable) -> wit::ResultTable {
-        let width = t.columns.len();
+    /// Rows given all at once as `width` columns: two passes over the rows,
+    /// each reading a row once, the buffers sized by the first.
+    pub(crate) fn scanned(rows: Vec<Vec<Value>>, width: usize) -> Vec<Column<ValueKind>> {
         let mut scan = KindScan::new(width);
-        for row in &t.rows {
+        for row in &rows {
             for (j, v) in row.iter().take(width).enumerate() {
                 scan.see(j, v.wire());
             }
         }
-        let mut out = scan.builders::<ValueKind>(t.rows.len());
-        for row in &t.rows {
+        let mut out = scan.builders::<ValueKind>(rows.len());
+        for row in &rows {
             for (j, column) in out.iter_mut().enumerate() {
                 column.push(row.get(j).unwrap_or(&Value::Empty).wire());
             }
         }
-        let rows = t.rows.len() as u32;
         // The rows are not freed one by one: the instance is thrown away after the call.
-        std::mem::forget(t.rows);
+        std::mem::forget(rows);
+        out.into_iter().map(|c| c.finish()).collect()
+    }
+
+    /// A column packed by the SDK, as values (for contract 1.0's `evaluate`).
+    pub(crate) fn unpack(c: &Column<ValueKind>, rows: usize) -> Vec<Value> {
+        lvyue_columns::unpack_column(&c.present, c.view(), rows, "result table", Value::from_wire)
+            .expect("the SDK packs consistent columns")
+    }
+
+    /// A result table as columns.
+    fn result_table(t: ResultTable) -> wit::ResultTable {
+        let (rows, values) = t.rows.into_columns(t.columns.len());
         wit::ResultTable {
             key: t.key,
             name: t.name,
             columns: t.columns,
-            rows,
-            values: out.into_iter().map(|c| packed(c.finish())).collect(),
+            rows: rows as u32,
+            values: values.into_iter().map(packed).collect(),
             charts: t.charts,
         }
     }
@@ -390,10 +401,24 @@ pub(crate) mod wire {
         }
     }
 
-    fn trace(t: &[TraceStep]) -> wit::Trace {
+    fn trace(t: crate::Trace) -> wit::Trace {
+        let (t, streamed) = t.into_parts();
+        if let Some(p) = streamed {
+            return wit::Trace {
+                clauses: texts(p.clauses),
+                descriptions_zh: texts(p.descriptions_zh),
+                descriptions_en: texts(p.descriptions_en),
+                parameters: texts(p.parameters),
+                parameter_ends: p.parameter_ends,
+                inputs: texts(p.inputs),
+                input_ends: p.input_ends,
+                values: packed(p.values.finish()),
+                units: packed(p.units.finish()),
+            };
+        }
         let (parameters, parameter_ends) = lists(t.iter().map(|s| &s.parameters));
         let (inputs, input_ends) = lists(t.iter().map(|s| &s.inputs));
-        wit::Trace {
+        let out = wit::Trace {
             clauses: strings(t.iter().map(|s| s.clause.as_str())),
             descriptions_zh: strings(t.iter().map(|s| s.description.zh.as_str())),
             descriptions_en: strings(t.iter().map(|s| s.description.en.as_str())),
@@ -403,7 +428,9 @@ pub(crate) mod wire {
             input_ends,
             values: packed(lvyue_columns::pack_column(t.iter().map(|s| s.value.wire()))),
             units: packed(lvyue_columns::optional_texts(t.iter().map(|s| s.unit.as_deref()))),
-        }
+        };
+        std::mem::forget(t);
+        out
     }
 
     /// The plugin's evaluation, packed as columns.
@@ -411,11 +438,11 @@ pub(crate) mod wire {
         let out = wit::Evaluation {
             decisions: decisions(&e.decisions),
             findings: findings(&e.findings),
-            trace: trace(&e.trace),
+            trace: trace(e.trace),
             tables: e.tables.into_iter().map(result_table).collect(),
             metrics: e.metrics,
         };
-        std::mem::forget((e.decisions, e.findings, e.trace));
+        std::mem::forget((e.decisions, e.findings));
         out
     }
 }

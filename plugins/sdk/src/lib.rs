@@ -71,6 +71,7 @@ pub mod bindings {
 pub mod columns;
 pub mod dates;
 pub mod eval;
+mod evaluation;
 pub mod identity;
 #[cfg(feature = "offsets")]
 pub mod offsets;
@@ -78,10 +79,10 @@ pub mod rounding;
 pub mod schemas;
 
 pub use bindings::lvyue::compliance::types::{
-    Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, Evaluation, EvaluationError, Finding, FindingSpec, Metric, MetricSpec,
-    Parameter, ParameterSpec, Period, PluginInfo, ResultColumn, ResultTable, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value,
-    ValueKind,
+    Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, EvaluationError, Finding, FindingSpec, Metric, MetricSpec, Parameter,
+    ParameterSpec, Period, PluginInfo, ResultColumn, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value, ValueKind,
 };
+pub use evaluation::{Evaluation, ResultRows, ResultTable, Trace};
 pub use rust_decimal::Decimal;
 
 use std::collections::HashMap;
@@ -228,15 +229,17 @@ impl Request {
 pub mod export {
     use super::*;
 
-    pub fn evaluate_rows<P: Plugin>(req: bindings::lvyue::compliance::types::Request) -> Result<Evaluation, EvaluationError> {
-        P::evaluate(Request::from_rows(req))
+    pub fn evaluate_rows<P: Plugin>(
+        req: bindings::lvyue::compliance::types::Request,
+    ) -> Result<bindings::lvyue::compliance::types::Evaluation, EvaluationError> {
+        P::evaluate(Request::from_rows(req)).map(Evaluation::into_rows)
     }
 
     #[cfg(not(feature = "contract-1-0"))]
     pub fn evaluate_columns<P: Plugin>(
         req: bindings::lvyue::compliance::columns::Request,
     ) -> Result<bindings::lvyue::compliance::columns::Evaluation, EvaluationError> {
-        P::evaluate(columns::wire::request(req)).map(columns::wire::evaluation)
+        evaluation::packing(|| P::evaluate(columns::wire::request(req))).map(columns::wire::evaluation)
     }
 }
 
@@ -254,7 +257,7 @@ macro_rules! export_plugin {
                 }
                 fn evaluate(
                     request: $crate::bindings::lvyue::compliance::types::Request,
-                ) -> Result<$crate::Evaluation, $crate::EvaluationError> {
+                ) -> Result<$crate::bindings::lvyue::compliance::types::Evaluation, $crate::EvaluationError> {
                     $crate::export::evaluate_rows::<$ty>(request)
                 }
                 $crate::export_columns!($ty);
@@ -589,14 +592,14 @@ impl<'a> RowView<'a> {
 /// out.metric_with_formula("offset_cap_t", num(cap), "t", t("抵销上限", "Offset cap"), Some(s), "obligation_t * offsets.cap_ratio");
 /// let evaluation = out.finish();
 /// assert!(matches!(&evaluation.metrics[1].value, Value::Number(n) if n == "50000"));
-/// assert_eq!(evaluation.trace[1].inputs, ["trace:0"]);
+/// assert_eq!(evaluation.trace.into_steps()[1].inputs, ["trace:0"]);
 /// ```
 #[derive(Default)]
 pub struct Output {
     metrics: Vec<Metric>,
     decisions: Vec<Decision>,
     findings: Vec<Finding>,
-    trace: Vec<TraceStep>,
+    trace: Trace,
     tables: Vec<ResultTable>,
 }
 

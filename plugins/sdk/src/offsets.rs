@@ -710,7 +710,7 @@ pub fn plan_table(more: Vec<crate::ResultColumn>, rows: Vec<Vec<Value>>) -> Resu
         column("quantity_t", "数量", "Quantity", Some("t")),
     ];
     columns.extend(more);
-    ResultTable { key: "surrender_plan".into(), name: t("清缴计划", "Surrender plan"), columns, rows, charts: vec![] }
+    ResultTable { key: "surrender_plan".into(), name: t("清缴计划", "Surrender plan"), columns, rows: rows.into(), charts: vec![] }
 }
 
 /// The `coverage` table and its pie: allowances, offsets (`offsets`: their
@@ -724,7 +724,8 @@ pub fn coverage_table(allowances_used: Decimal, offsets: &str, offsets_used: Dec
             vec![text("配额 Allowances"), num(allowances_used)],
             vec![text(offsets), num(offsets_used)],
             vec![text("缺口 Shortfall"), num(shortfall)],
-        ],
+        ]
+        .into(),
         charts: vec![ChartSpec {
             title: t("应清缴配额的覆盖", "How the obligation is covered"),
             kind: ChartKind::Pie,

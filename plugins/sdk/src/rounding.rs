@@ -337,7 +337,7 @@ mod tests {
         assert_eq!((same, step), (d("3"), None));
         let ev = out.finish();
         assert_eq!(ev.trace.len(), 1);
-        let s = &ev.trace[0];
+        let s = &ev.trace.into_steps()[0];
         assert_eq!(s.parameters, ["rounding.shortfall.places", "rounding.shortfall.mode"]);
         assert!(s.clause.contains("whole tonnes") && s.clause.contains("rounds up"), "{}", s.clause);
         assert!(s.description.en.contains("0.1 → 1"), "{}", s.description.en);

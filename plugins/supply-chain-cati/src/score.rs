@@ -996,7 +996,7 @@ pub fn evaluate(ctx: &Context, out: &mut Output) -> Result<(), EvaluationError> 
         key: "industry_factors".into(),
         name: t("行业权重系数", "Industry weighting factors"),
         columns,
-        rows: industry_rows,
+        rows: industry_rows.into(),
         charts: vec![],
     });
     Ok(())

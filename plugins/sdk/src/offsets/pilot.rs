@@ -1562,7 +1562,7 @@ fn run(p: &mut Pilot) -> Result<(), EvaluationError> {
             column("eligible_t", "合格持有量", "Eligible held", Some("t")),
             column("used_t", "计划使用", "Used", Some("t")),
         ],
-        rows: cap_rows,
+        rows: cap_rows.into(),
         charts: vec![],
     });
     p.out.table(coverage_table(allowances_used, "抵销 Offsets", offsets_used, shortfall));

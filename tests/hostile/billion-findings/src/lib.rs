@@ -37,7 +37,7 @@ impl lvyue_sdk::Plugin for BillionFindings {
         for _ in 0..std::hint::black_box(count) {
             findings.push(finding());
         }
-        Ok(Evaluation { metrics: vec![], decisions: vec![], findings, trace: vec![], tables: vec![] })
+        Ok(Evaluation { metrics: vec![], decisions: vec![], findings, trace: vec![].into(), tables: vec![] })
     }
 }
 

@@ -100,7 +100,7 @@ fn generate(n: usize) -> Vec<RawTable> {
         if !industry.is_empty() {
             cells.insert("industry".to_string(), cell(s_sheet, 'C', r, text(industry)));
         }
-        suppliers.push(RawRow { source: format!("{s_sheet}!{r}"), cells });
+        suppliers.push(RawRow { source: format!("{s_sheet}!{r}"), cells: cells.into() });
         for (ind, choices) in INDICATORS {
             // About one answer in nine is left blank (scored 0).
             if rng.next(9) == 0 {
@@ -115,7 +115,7 @@ fn generate(n: usize) -> Vec<RawTable> {
             } else {
                 cells.insert("answer".to_string(), cell(a_sheet, 'C', r, text(choices[rng.next(choices.len() as u64) as usize])));
             }
-            answers.push(RawRow { source: format!("{a_sheet}!{r}"), cells });
+            answers.push(RawRow { source: format!("{a_sheet}!{r}"), cells: cells.into() });
         }
         if rng.next(20) == 0 {
             let r = violations.len() + 2;
@@ -127,7 +127,7 @@ fn generate(n: usize) -> Vec<RawTable> {
                 cell(v_sheet, 'C', r, RawValue::Date(format!("2024-{:02}-{:02}", rng.next(12) + 1, rng.next(28) + 1))),
             );
             cells.insert("closed".to_string(), cell(v_sheet, 'E', r, RawValue::Bool(rng.next(3) != 0)));
-            violations.push(RawRow { source: format!("{v_sheet}!{r}"), cells });
+            violations.push(RawRow { source: format!("{v_sheet}!{r}"), cells: cells.into() });
         }
     }
     vec![table("suppliers", s_sheet, suppliers), table("climate_answers", a_sheet, answers), table("violations", v_sheet, violations)]

@@ -6,6 +6,7 @@
 //! - [`request`]: request files (TOML or JSON), the integration path;
 //! - [`units`]: units stated by the user, converted exactly;
 //! - [`template`]: input workbooks generated from a plugin's declaration;
+//! - [`cells`]: a row's cells by column key;
 //! - [`limits`], [`prescan`], [`guard`]: reading bounded in size, cells, text,
 //!   nesting and time, and isolated from the parser's panics.
 //!
@@ -14,6 +15,7 @@
 //! with the sheet, the cell, the value found and what was expected, in
 //! Chinese and English.
 
+pub mod cells;
 pub mod guard;
 pub mod layout;
 pub mod limits;
@@ -24,8 +26,10 @@ pub mod units;
 pub mod workbook;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
+
+pub use cells::Cells;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -60,7 +64,7 @@ impl fmt::Display for RawValue {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RawCell {
     pub value: RawValue,
     /// Where it came from, e.g. "Emission sources!C12".
@@ -72,7 +76,7 @@ pub struct RawRow {
     /// e.g. "Emission sources!12".
     pub source: String,
     /// By column key.
-    pub cells: BTreeMap<String, RawCell>,
+    pub cells: Cells,
 }
 
 #[derive(Debug, Clone)]

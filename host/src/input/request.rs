@@ -20,11 +20,11 @@
 //! Numbers are best written as text ("1.2") to stay exact; TOML and JSON
 //! numbers are read as the shortest decimal that gives the same float.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::input::limits::{self, InputLimits};
-use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
+use crate::input::{Cells, InputProblem, RawCell, RawRow, RawTable, RawValue};
 
 #[derive(Debug, Clone)]
 pub struct RequestFile {
@@ -248,7 +248,7 @@ impl RequestFile {
                                 return Err(format!("tables.{key}[{}] must be a table of column = value", i + 1));
                             };
                             let source = format!("{name}:{key}[{}]", i + 1);
-                            let mut map = BTreeMap::new();
+                            let mut map = Cells::new();
                             for (col, v) in cells {
                                 let value = match v {
                                     Node::Null => RawValue::Empty,

@@ -32,7 +32,7 @@ use crate::contract::{SheetSpec, ValueKind};
 use crate::input::guard::{self, Stopped};
 use crate::input::limits::{self, InputLimits};
 use crate::input::prescan::{self, Format, Scan, XlsxLayout};
-use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
+use crate::input::{Cells, InputProblem, RawCell, RawRow, RawTable, RawValue};
 
 /// Spreadsheet error values: the classic seven and the newer ones (dynamic
 /// arrays, data types, linked data), reported per cell alike.
@@ -733,7 +733,7 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
             }]);
         }
         // Cells left empty still need a reference for messages.
-        let values: BTreeMap<String, RawCell> = read_cols
+        let values: Cells = read_cols
             .iter()
             .zip(slots)
             .map(|(&(c, i), cell)| {

@@ -236,7 +236,7 @@ fn the_guidelines_monthly_checks_are_findings() {
         m.rows.retain(|r| !(text_of(r, "group") == "2号机组 Unit 2" && text_of(r, "item") == "consumption" && text_of(r, "month") == "5"));
         // Gas NCV measured in two modes.
         for (month, mode) in [(1, "实测值"), (2, "计算值")] {
-            let mut r = RawRow { source: format!("test!ncv{month}"), cells: BTreeMap::new() };
+            let mut r = RawRow { source: format!("test!ncv{month}"), cells: lvyue::input::Cells::new() };
             for (k, v) in [("group", "2号机组 Unit 2"), ("fuel", "天然气"), ("item", "ncv"), ("unit", "GJ/10^4 Nm3"), ("value_mode", mode)]
             {
                 set(&mut r, k, RawValue::Text(v.into()));
@@ -246,7 +246,7 @@ fn the_guidelines_monthly_checks_are_findings() {
             m.rows.push(r);
         }
         // The year's NCV stated as 20.95: the months weighted by consumption give 20.908.
-        let mut r = RawRow { source: "test!year".into(), cells: BTreeMap::new() };
+        let mut r = RawRow { source: "test!year".into(), cells: lvyue::input::Cells::new() };
         for (k, v) in [("group", "1号机组 Unit 1"), ("fuel", "烟煤"), ("item", "低位发热量"), ("unit", "MJ/kg")] {
             set(&mut r, k, RawValue::Text(v.into()));
         }
@@ -270,7 +270,7 @@ fn the_guidelines_monthly_checks_are_findings() {
     assert_eq!(mismatch.cells, ["test!year.value"]);
     // A year stated at the months' precision is no mismatch.
     let tables = plant_tables(|t| {
-        let mut r = RawRow { source: "test!year".into(), cells: BTreeMap::new() };
+        let mut r = RawRow { source: "test!year".into(), cells: lvyue::input::Cells::new() };
         for (k, v) in [("group", "1号机组 Unit 1"), ("fuel", "烟煤"), ("item", "ncv"), ("unit", "GJ/t")] {
             set(&mut r, k, RawValue::Text(v.into()));
         }

@@ -126,6 +126,9 @@ impl ResultRows {
     /// The rows as values, `width` per row (for contract 1.0's `evaluate`).
     #[cfg(not(feature = "contract-1-0"))]
     pub(crate) fn into_values(self, width: usize) -> Vec<Vec<Value>> {
+        if self.packed.rows == 0 {
+            return self.given;
+        }
         let mut rows = self.packed.unpack(width);
         rows.extend(self.given);
         rows

@@ -16,11 +16,9 @@
 //! Groups may also come from a column (工序名称 | 信息项 | 填报内容). Items the
 //! layout does not declare are skipped: forms carry much the plugin does not read.
 
-use std::collections::BTreeMap;
-
 use crate::contract::{SheetSpec, ValueKind};
 use crate::input::workbook::{Grid, col_letter};
-use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue, units};
+use crate::input::{Cells, InputProblem, RawCell, RawRow, RawTable, RawValue, units};
 
 use super::text::{self, default_headers, header_is, not_applicable};
 use super::{Layout, problem};
@@ -38,7 +36,7 @@ fn names<'a>(layout: &'a Layout, role: &str) -> Vec<&'a str> {
 /// One record being built: its group and its cells.
 struct Record {
     group: Option<(String, String)>,
-    cells: BTreeMap<String, RawCell>,
+    cells: Cells,
     first: String,
 }
 
@@ -81,11 +79,11 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
 
     let mut problems = Vec::new();
     let mut records: Vec<Record> = Vec::new();
-    let mut current = Record { group: None, cells: BTreeMap::new(), first: String::new() };
+    let mut current = Record { group: None, cells: Cells::new(), first: String::new() };
     let mut group_col_last: Option<String> = None;
     let flush = |rec: &mut Record, records: &mut Vec<Record>| {
         if !rec.cells.is_empty() {
-            let next = Record { group: None, cells: BTreeMap::new(), first: String::new() };
+            let next = Record { group: None, cells: Cells::new(), first: String::new() };
             records.push(std::mem::replace(rec, next));
         }
     };
@@ -199,7 +197,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
             if let (Some(k), Some((g, a))) = (&group_key, &rec.group)
                 && declares(k)
             {
-                rec.cells.entry(k.clone()).or_insert(RawCell { value: RawValue::Text(g.clone()), at: a.clone() });
+                rec.cells.or_insert(k.clone(), RawCell { value: RawValue::Text(g.clone()), at: a.clone() });
             }
             let source = rec.group.as_ref().map(|(_, a)| a.clone()).unwrap_or(rec.first);
             RawRow { source, cells: rec.cells }

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use crate::contract::{SheetSpec, ValueKind};
 use crate::input::workbook::{Grid, col_letter};
-use crate::input::{InputProblem, RawCell, RawRow, RawTable, RawValue};
+use crate::input::{Cells, InputProblem, RawCell, RawRow, RawTable, RawValue};
 
 use super::text::{self, clean, default_headers, header_is, month_header, not_applicable, quarter_header};
 use super::{Layout, Per, problem, role};
@@ -392,7 +392,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
                 Column::Month(m) => Some(*m),
                 _ => None,
             };
-            let mut cells: BTreeMap<String, RawCell> = BTreeMap::new();
+            let mut cells = Cells::new();
             let mut put = |k: &str, v: RawValue, a: &str| {
                 if declares(k) {
                     cells.insert(k.to_string(), RawCell { value: v, at: a.to_string() });

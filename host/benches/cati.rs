@@ -79,7 +79,14 @@ fn text(s: impl Into<String>) -> RawValue {
 }
 
 fn table(key: &str, display: &str, rows: Vec<RawRow>) -> RawTable {
-    RawTable { key: key.into(), display: display.into(), units: HashMap::new(), at: format!("{display}!1"), rows }
+    RawTable {
+        prefixes: Default::default(),
+        key: key.into(),
+        display: display.into(),
+        units: HashMap::new(),
+        at: format!("{display}!1"),
+        rows,
+    }
 }
 
 /// The suppliers, their answers and their violation records.

@@ -377,7 +377,14 @@ fn emission_sources_raw(rows: usize) -> RawTable {
             RawRow { source: format!("{SHEET}!{r}"), cells: cells.into() }
         })
         .collect();
-    RawTable { key: "emission_sources".into(), display: SHEET.into(), units: HashMap::new(), at: format!("{SHEET}!1"), rows }
+    RawTable {
+        prefixes: Default::default(),
+        key: "emission_sources".into(),
+        display: SHEET.into(),
+        units: HashMap::new(),
+        at: format!("{SHEET}!1"),
+        rows,
+    }
 }
 
 /// The same rows in an .xlsx, with the template's header row.

@@ -23,6 +23,7 @@ where
     K: Into<String>,
 {
     RawTable {
+        prefixes: Default::default(),
         key: key.into(),
         display: key.into(),
         units: Default::default(),

@@ -9,7 +9,7 @@
 
 use std::ops::Index;
 
-use super::RawCell;
+use super::{RawCell, RawRow};
 
 /// A row's cells by column key, in key order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,6 +81,33 @@ impl Cells {
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &RawCell)> {
         self.0.iter().map(|(k, c)| (k, c))
+    }
+}
+
+/// Where the cells of a table read from a sheet are: the reference prefix
+/// of each column read ("Emission sources!C"). A row keeps only the cells
+/// that hold a value; the reference of one left empty is its column's prefix
+/// and the row's number, the number its own reference ends with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellPrefixes(Vec<(String, String)>);
+
+impl CellPrefixes {
+    /// From (column key, prefix) pairs.
+    pub fn new(mut prefixes: Vec<(String, String)>) -> CellPrefixes {
+        prefixes.sort();
+        CellPrefixes(prefixes)
+    }
+
+    /// The reference of the cell of `key` in `row`: the cell's own, or for a
+    /// column read and left empty in this row, its prefix and the row's number.
+    pub fn at(&self, row: &RawRow, key: &str) -> Option<String> {
+        if let Some(c) = row.cells.get(key) {
+            return Some(c.at.clone());
+        }
+        let i = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        let number = row.source.rsplit_once('!')?.1;
+        number.parse::<u32>().ok()?;
+        Some(format!("{}{number}", self.0[i].1))
     }
 }
 
@@ -157,5 +184,17 @@ mod tests {
         assert_eq!(cells.iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
         assert_eq!((cells.len(), cells["d"].at.as_str(), cells.contains_key("b")), (map.len(), "S!A7!", false));
         assert!(cells.get_mut("zz").is_none() && Cells::new().is_empty());
+    }
+
+    #[test]
+    fn an_empty_cell_is_referred_to_by_its_column_and_row() {
+        let prefixes = CellPrefixes::new(vec![("fuel".into(), "排放源 Sources!D".into()), ("activity".into(), "排放源 Sources!E".into())]);
+        let mut row = RawRow { source: "排放源 Sources!12".into(), cells: Cells::new() };
+        row.cells.insert("activity".into(), cell("7"));
+        assert_eq!(prefixes.at(&row, "fuel").as_deref(), Some("排放源 Sources!D12"), "read and left empty");
+        assert_eq!(prefixes.at(&row, "activity").as_deref(), Some("S!A7"), "a cell kept has its own");
+        assert_eq!(prefixes.at(&row, "unit"), None, "a column not read");
+        let odd = RawRow { source: "request.toml:sources[3]".into(), cells: Cells::new() };
+        assert_eq!(prefixes.at(&odd, "fuel"), None, "a row whose reference ends in no row number");
     }
 }

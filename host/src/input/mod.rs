@@ -29,7 +29,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-pub use cells::Cells;
+pub use cells::{CellPrefixes, Cells};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -90,6 +90,9 @@ pub struct RawTable {
     /// Where a column's unit was stated, for messages.
     pub at: String,
     pub rows: Vec<RawRow>,
+    /// For a sheet read from a workbook, where its columns are: the
+    /// reference of a cell left empty, which its row does not keep.
+    pub prefixes: CellPrefixes,
 }
 
 /// One problem with the input.
@@ -210,8 +213,14 @@ fn check_tables(specs: &[SheetSpec], mut raw: Vec<Cow<'_, RawTable>>) -> Result<
             continue;
         };
         // Taken out of the list (a placeholder with no key stays): its rows can be moved.
-        let placeholder =
-            RawTable { key: String::new(), display: String::new(), units: HashMap::new(), at: String::new(), rows: Vec::new() };
+        let placeholder = RawTable {
+            prefixes: Default::default(),
+            key: String::new(),
+            display: String::new(),
+            units: HashMap::new(),
+            at: String::new(),
+            rows: Vec::new(),
+        };
         let taken = std::mem::replace(&mut raw[at], Cow::Owned(placeholder));
         let n_rows = taken.rows.len();
         let (t, raw_rows): (Cow<'_, RawTable>, Box<dyn Iterator<Item = Cow<'_, RawRow>> + '_>) = match taken {
@@ -257,7 +266,7 @@ fn check_tables(specs: &[SheetSpec], mut raw: Vec<Cow<'_, RawTable>>) -> Result<
             for (col, unit) in spec.columns.iter().zip(&factors) {
                 let (value, at) = match r.cells.remove(&col.key) {
                     Some(c) => (c.value, c.at),
-                    None => (RawValue::Empty, format!("{}, {}", r.source, col.name.en)),
+                    None => (RawValue::Empty, t.prefixes.at(&r, &col.key).unwrap_or_else(|| format!("{}, {}", r.source, col.name.en))),
                 };
                 match check_cell(col, &value, unit.as_ref()) {
                     Ok(v) => cells.push(Cell { value: v, source: at }),
@@ -478,6 +487,7 @@ mod tests {
     #[test]
     fn good_rows_are_converted() {
         let raw = RawTable {
+            prefixes: Default::default(),
             key: "h".into(),
             display: "Holdings".into(),
             units: [("qty".to_string(), "万吨".to_string())].into(),
@@ -495,6 +505,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_with_its_cell() {
         let raw = RawTable {
+            prefixes: Default::default(),
             key: "h".into(),
             display: "Holdings".into(),
             units: HashMap::new(),
@@ -541,6 +552,7 @@ mod tests {
     #[test]
     fn values_passed_to_plugins_stay_in_their_declared_ranges() {
         let raw = |cells: &[(&str, RawValue)]| RawTable {
+            prefixes: Default::default(),
             key: "h".into(),
             display: "Holdings".into(),
             units: HashMap::new(),

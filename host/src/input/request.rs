@@ -263,6 +263,7 @@ impl RequestFile {
                             out.push(RawRow { source, cells: map });
                         }
                         tables.push(RawTable {
+                            prefixes: Default::default(),
                             key: key.clone(),
                             display: format!("{name}:{key}"),
                             units: HashMap::new(),

@@ -32,7 +32,7 @@ use crate::contract::{SheetSpec, ValueKind};
 use crate::input::guard::{self, Stopped};
 use crate::input::limits::{self, InputLimits};
 use crate::input::prescan::{self, Format, Scan, XlsxLayout};
-use crate::input::{Cells, InputProblem, RawCell, RawRow, RawTable, RawValue};
+use crate::input::{CellPrefixes, Cells, InputProblem, RawCell, RawRow, RawTable, RawValue};
 
 /// Spreadsheet error values: the classic seven and the newer ones (dynamic
 /// arrays, data types, linked data), reported per cell alike.
@@ -732,20 +732,22 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
                 ),
             }]);
         }
-        // Cells left empty still need a reference for messages.
-        let values: Cells = read_cols
-            .iter()
-            .zip(slots)
-            .map(|(&(c, i), cell)| {
-                (spec.columns[i].key.clone(), cell.unwrap_or_else(|| RawCell { value: RawValue::Empty, at: cell_at(r, c) }))
-            })
-            .collect();
+        // Cells left empty are not kept: their reference is computed from `prefixes`.
+        let values: Cells = read_cols.iter().zip(slots).filter_map(|(&(_, i), cell)| Some((spec.columns[i].key.clone(), cell?))).collect();
         out_rows.push(RawRow { source: format!("{sheet}!{}", r as u64 + 1), cells: values });
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(RawTable { key: spec.key.clone(), display: sheet.to_string(), units, at: format!("{sheet}!{}", header as u64 + 1), rows: out_rows })
+    let prefixes = CellPrefixes::new(read_cols.iter().map(|&(c, i)| (spec.columns[i].key.clone(), prefixes[&c].clone())).collect());
+    Ok(RawTable {
+        key: spec.key.clone(),
+        display: sheet.to_string(),
+        units,
+        at: format!("{sheet}!{}", header as u64 + 1),
+        rows: out_rows,
+        prefixes,
+    })
 }
 
 /// The names of the declared sheets, normalised once, as [`Workbook::tables`] matches them.

@@ -22,6 +22,7 @@ use lvyue::sandbox::Call;
 
 fn raw_table(rows: &[(&str, &str, &str, &str)]) -> RawTable {
     RawTable {
+        prefixes: Default::default(),
         key: "sources".into(),
         display: "Sources".into(),
         units: Default::default(),

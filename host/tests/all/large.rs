@@ -15,6 +15,7 @@ use lvyue::report::continuation::{self, ROWS_PER_SHEET};
 
 fn sources(rows: usize) -> RawTable {
     RawTable {
+        prefixes: Default::default(),
         key: "sources".into(),
         display: "Sources".into(),
         units: Default::default(),
@@ -116,6 +117,7 @@ fn a_hundred_thousand_rows_on_default_factors_write_their_workbook() {
     // Under the default limits (13 declared columns: 1,300,000 cells).
     let host = Host::new(HostOptions::default()).unwrap();
     let table = RawTable {
+        prefixes: Default::default(),
         key: "emission_sources".into(),
         display: "排放源 Emission sources".into(),
         units: Default::default(),

@@ -204,6 +204,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         })
         .collect();
     Ok(RawTable {
+        prefixes: Default::default(),
         key: target.key.clone(),
         display: sheet.to_string(),
         units: Default::default(),

@@ -629,7 +629,7 @@ pub fn normalise(tables: &mut [RawTable], specs: &[SheetSpec], layouts: &[Layout
                 }
                 let key = (cell_text(row, role::GROUP), cell_text(row, role::FUEL), cell_text(row, role::YEAR), item.key.clone());
                 let stated = cell_text(row, role::UNIT);
-                let unit_at = row.cells.get(role::UNIT).map(|c| c.at.clone()).unwrap_or_else(|| at.clone());
+                let unit_at = t.prefixes.at(row, role::UNIT).unwrap_or_else(|| at.clone());
                 let followed = item.unit_follows.as_ref().and_then(|f| {
                     let mut k = key.clone();
                     k.3 = f.clone();

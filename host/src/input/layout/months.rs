@@ -434,6 +434,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         return Err(problems);
     }
     Ok(RawTable {
+        prefixes: Default::default(),
         key: target.key.clone(),
         display: sheet.to_string(),
         units: Default::default(),

@@ -31,10 +31,16 @@ thread_local! {
 /// trace steps packed as they are added.
 #[cfg(not(feature = "contract-1-0"))]
 pub(crate) fn packing<T>(f: impl FnOnce() -> T) -> T {
+    /// Clears the flag however `f` ends, a panic unwinding included (native tests).
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            PACKING.set(false);
+        }
+    }
     PACKING.set(true);
-    let out = f();
-    PACKING.set(false);
-    out
+    let _reset = Reset;
+    f()
 }
 
 /// Whether rows and steps are packed as they are added.
@@ -440,5 +446,13 @@ mod tests {
         let mut kept = Trace::default();
         steps().into_iter().for_each(|s| kept.push(s));
         assert_eq!((kept.len(), kept.packed_len()), (4, 0), "outside contract 1.1's call steps are kept as given");
+    }
+
+    #[test]
+    fn a_panic_while_packing_leaves_rows_kept_as_given() {
+        assert!(std::panic::catch_unwind(|| packing(|| panic!("a plugin's bug"))).is_err());
+        let mut rows = ResultRows::default();
+        rows.push(vec![text("a")]);
+        assert_eq!((rows.packed.rows, rows.given.len()), (0, 1), "the flag was cleared by the unwinding");
     }
 }

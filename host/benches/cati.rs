@@ -80,12 +80,12 @@ fn text(s: impl Into<String>) -> RawValue {
 
 fn table(key: &str, display: &str, rows: Vec<RawRow>) -> RawTable {
     RawTable {
-        prefixes: Default::default(),
         key: key.into(),
         display: display.into(),
         units: HashMap::new(),
         at: format!("{display}!1"),
         rows,
+        prefixes: Default::default(),
     }
 }
 

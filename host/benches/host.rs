@@ -378,12 +378,12 @@ fn emission_sources_raw(rows: usize) -> RawTable {
         })
         .collect();
     RawTable {
-        prefixes: Default::default(),
         key: "emission_sources".into(),
         display: SHEET.into(),
         units: HashMap::new(),
         at: format!("{SHEET}!1"),
         rows,
+        prefixes: Default::default(),
     }
 }
 

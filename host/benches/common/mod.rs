@@ -23,7 +23,6 @@ where
     K: Into<String>,
 {
     RawTable {
-        prefixes: Default::default(),
         key: key.into(),
         display: key.into(),
         units: Default::default(),
@@ -43,6 +42,7 @@ where
                     .collect(),
             })
             .collect(),
+        prefixes: Default::default(),
     }
 }
 

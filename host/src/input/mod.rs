@@ -214,12 +214,12 @@ fn check_tables(specs: &[SheetSpec], mut raw: Vec<Cow<'_, RawTable>>) -> Result<
         };
         // Taken out of the list (a placeholder with no key stays): its rows can be moved.
         let placeholder = RawTable {
-            prefixes: Default::default(),
             key: String::new(),
             display: String::new(),
             units: HashMap::new(),
             at: String::new(),
             rows: Vec::new(),
+            prefixes: Default::default(),
         };
         let taken = std::mem::replace(&mut raw[at], Cow::Owned(placeholder));
         let n_rows = taken.rows.len();
@@ -487,7 +487,6 @@ mod tests {
     #[test]
     fn good_rows_are_converted() {
         let raw = RawTable {
-            prefixes: Default::default(),
             key: "h".into(),
             display: "Holdings".into(),
             units: [("qty".to_string(), "万吨".to_string())].into(),
@@ -496,6 +495,7 @@ mod tests {
                 2,
                 &[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CCER".into())), ("qty", RawValue::Number("1.5".into()))],
             )],
+            prefixes: Default::default(),
         };
         let tables = check(&[spec()], &[raw]).unwrap();
         assert_eq!(tables[0].rows[0].cells[2].value, Value::Number("15000".into()));
@@ -505,7 +505,6 @@ mod tests {
     #[test]
     fn every_problem_is_reported_with_its_cell() {
         let raw = RawTable {
-            prefixes: Default::default(),
             key: "h".into(),
             display: "Holdings".into(),
             units: HashMap::new(),
@@ -529,6 +528,7 @@ mod tests {
                     ],
                 ),
             ],
+            prefixes: Default::default(),
         };
         let problems = check(&[spec()], &[raw]).unwrap_err();
         let cells: Vec<&str> = problems.iter().map(|p| p.cell.as_str()).collect();
@@ -552,12 +552,12 @@ mod tests {
     #[test]
     fn values_passed_to_plugins_stay_in_their_declared_ranges() {
         let raw = |cells: &[(&str, RawValue)]| RawTable {
-            prefixes: Default::default(),
             key: "h".into(),
             display: "Holdings".into(),
             units: HashMap::new(),
             at: "Holdings!1".into(),
             rows: vec![row(2, &[&[("serial", RawValue::Text("A".into())), ("type", RawValue::Text("CEA".into()))], cells].concat())],
+            prefixes: Default::default(),
         };
         let ok = check(
             &[spec()],

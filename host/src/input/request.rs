@@ -263,12 +263,12 @@ impl RequestFile {
                             out.push(RawRow { source, cells: map });
                         }
                         tables.push(RawTable {
-                            prefixes: Default::default(),
                             key: key.clone(),
                             display: format!("{name}:{key}"),
                             units: HashMap::new(),
                             at: format!("{name}:units.{key}"),
                             rows: out,
+                            prefixes: Default::default(),
                         });
                     }
                 }

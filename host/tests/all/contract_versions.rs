@@ -22,7 +22,6 @@ use lvyue::sandbox::Call;
 
 fn raw_table(rows: &[(&str, &str, &str, &str)]) -> RawTable {
     RawTable {
-        prefixes: Default::default(),
         key: "sources".into(),
         display: "Sources".into(),
         units: Default::default(),
@@ -43,6 +42,7 @@ fn raw_table(rows: &[(&str, &str, &str, &str)]) -> RawTable {
                 RawRow { source: format!("Sources!{n}"), cells: cells.into() }
             })
             .collect(),
+        prefixes: Default::default(),
     }
 }
 

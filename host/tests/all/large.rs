@@ -15,7 +15,6 @@ use lvyue::report::continuation::{self, ROWS_PER_SHEET};
 
 fn sources(rows: usize) -> RawTable {
     RawTable {
-        prefixes: Default::default(),
         key: "sources".into(),
         display: "Sources".into(),
         units: Default::default(),
@@ -33,6 +32,7 @@ fn sources(rows: usize) -> RawTable {
                 RawRow { source: format!("Sources!{n}"), cells: cells.into() }
             })
             .collect(),
+        prefixes: Default::default(),
     }
 }
 
@@ -117,7 +117,6 @@ fn a_hundred_thousand_rows_on_default_factors_write_their_workbook() {
     // Under the default limits (13 declared columns: 1,300,000 cells).
     let host = Host::new(HostOptions::default()).unwrap();
     let table = RawTable {
-        prefixes: Default::default(),
         key: "emission_sources".into(),
         display: "排放源 Emission sources".into(),
         units: Default::default(),
@@ -136,6 +135,7 @@ fn a_hundred_thousand_rows_on_default_factors_write_their_workbook() {
                 RawRow { source: format!("排放源 Emission sources!{n}"), cells: cells.into() }
             })
             .collect(),
+        prefixes: Default::default(),
     };
     let report = host
         .evaluate(&Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &[table], options: &[], inputs: vec![] })

@@ -204,11 +204,11 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         })
         .collect();
     Ok(RawTable {
-        prefixes: Default::default(),
         key: target.key.clone(),
         display: sheet.to_string(),
         units: Default::default(),
         at: format!("{sheet}!{}", hr + 1),
         rows: rows_out,
+        prefixes: Default::default(),
     })
 }

@@ -434,12 +434,12 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
         return Err(problems);
     }
     Ok(RawTable {
-        prefixes: Default::default(),
         key: target.key.clone(),
         display: sheet.to_string(),
         units: Default::default(),
         at: format!("{sheet}!{}", head.row + 1),
         rows: rows_out,
+        prefixes: Default::default(),
     })
 }
 

@@ -107,7 +107,7 @@ fn generate(n: usize) -> Vec<RawTable> {
         if !industry.is_empty() {
             cells.insert("industry".to_string(), cell(s_sheet, 'C', r, text(industry)));
         }
-        suppliers.push(RawRow { source: format!("{s_sheet}!{r}"), cells: cells.into() });
+        suppliers.push(RawRow { source: format!("{s_sheet}!{r}"), cells: cells.into_iter().collect() });
         for (ind, choices) in INDICATORS {
             // About one answer in nine is left blank (scored 0).
             if rng.next(9) == 0 {
@@ -122,7 +122,7 @@ fn generate(n: usize) -> Vec<RawTable> {
             } else {
                 cells.insert("answer".to_string(), cell(a_sheet, 'C', r, text(choices[rng.next(choices.len() as u64) as usize])));
             }
-            answers.push(RawRow { source: format!("{a_sheet}!{r}"), cells: cells.into() });
+            answers.push(RawRow { source: format!("{a_sheet}!{r}"), cells: cells.into_iter().collect() });
         }
         if rng.next(20) == 0 {
             let r = violations.len() + 2;
@@ -134,7 +134,7 @@ fn generate(n: usize) -> Vec<RawTable> {
                 cell(v_sheet, 'C', r, RawValue::Date(format!("2024-{:02}-{:02}", rng.next(12) + 1, rng.next(28) + 1))),
             );
             cells.insert("closed".to_string(), cell(v_sheet, 'E', r, RawValue::Bool(rng.next(3) != 0)));
-            violations.push(RawRow { source: format!("{v_sheet}!{r}"), cells: cells.into() });
+            violations.push(RawRow { source: format!("{v_sheet}!{r}"), cells: cells.into_iter().collect() });
         }
     }
     vec![table("suppliers", s_sheet, suppliers), table("climate_answers", a_sheet, answers), table("violations", v_sheet, violations)]

@@ -374,7 +374,7 @@ fn emission_sources_raw(rows: usize) -> RawTable {
                 };
                 cells.insert(COLUMNS[c].to_string(), RawCell { value, at: format!("{SHEET}!{}{r}", col_letter(c)) });
             }
-            RawRow { source: format!("{SHEET}!{r}"), cells: cells.into() }
+            RawRow { source: format!("{SHEET}!{r}"), cells: cells.into_iter().collect() }
         })
         .collect();
     RawTable {

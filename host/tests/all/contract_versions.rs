@@ -39,7 +39,7 @@ fn raw_table(rows: &[(&str, &str, &str, &str)]) -> RawTable {
                 put("tonnes", "B", if tonnes.is_empty() { RawValue::Empty } else { RawValue::Number(tonnes.to_string()) });
                 put("since", "C", if since.is_empty() { RawValue::Empty } else { RawValue::Date(since.to_string()) });
                 put("counted", "D", RawValue::Text(counted.to_string()));
-                RawRow { source: format!("Sources!{n}"), cells: cells.into() }
+                RawRow { source: format!("Sources!{n}"), cells: cells.into_iter().collect() }
             })
             .collect(),
         prefixes: Default::default(),

@@ -29,7 +29,7 @@ fn sources(rows: usize) -> RawTable {
                     "counted".to_string(),
                     RawCell { value: RawValue::Text(if i % 4 == 0 { "no" } else { "yes" }.into()), at: format!("Sources!D{n}") },
                 );
-                RawRow { source: format!("Sources!{n}"), cells: cells.into() }
+                RawRow { source: format!("Sources!{n}"), cells: cells.into_iter().collect() }
             })
             .collect(),
         prefixes: Default::default(),
@@ -132,7 +132,7 @@ fn a_hundred_thousand_rows_on_default_factors_write_their_workbook() {
                     ("fuel".to_string(), cell(RawValue::Text("天然气".into()), "D")),
                     ("fuel_consumption".to_string(), cell(RawValue::Number(format!("{}", 1 + i % 7)), "E")),
                 ]);
-                RawRow { source: format!("排放源 Emission sources!{n}"), cells: cells.into() }
+                RawRow { source: format!("排放源 Emission sources!{n}"), cells: cells.into_iter().collect() }
             })
             .collect(),
         prefixes: Default::default(),

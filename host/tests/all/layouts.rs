@@ -388,7 +388,7 @@ fn the_official_template_round_trips() {
     // The unit form too.
     let units = read.iter().find(|t| t.key == "generating_unit_info").unwrap();
     assert_eq!(units.rows.len(), 2);
-    assert_eq!(units.rows[1].cells["category"].value, RawValue::Text("IV".into()));
+    assert_eq!(units.rows[1].cells.get("category").unwrap().value, RawValue::Text("IV".into()));
 }
 
 // ---- the WPS corpus -------------------------------------------------------------

@@ -197,7 +197,7 @@ pub fn read(sheet: &str, grid: &Grid, layout: &Layout, target: &SheetSpec) -> Re
             if let (Some(k), Some((g, a))) = (&group_key, &rec.group)
                 && declares(k)
             {
-                rec.cells.or_insert(k.clone(), RawCell { value: RawValue::Text(g.clone()), at: a.clone() });
+                rec.cells.entry(k.clone()).or_insert(RawCell { value: RawValue::Text(g.clone()), at: a.clone() });
             }
             let source = rec.group.as_ref().map(|(_, a)| a.clone()).unwrap_or(rec.first);
             RawRow { source, cells: rec.cells }

@@ -191,7 +191,7 @@ fn main() {
     );
     let job = Evaluate { jurisdiction: "supply-chain-cati", year: 2024, tables: &tables, options: &[], inputs: vec![] };
     let started = Instant::now();
-    let (request, ..) = host.build_request(&job).expect("build the request");
+    let request = host.build_request(&job).expect("build the request").request;
     println!("Host::build_request (rules + input check, not timed below): {}", fmt_dur(started.elapsed()));
 
     let limits = host.limits();

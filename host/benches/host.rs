@@ -246,10 +246,10 @@ fn bench_trivial(settings: &Settings, host: &Host, plugin: &PreparedPlugin) -> V
     let job = Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &[], inputs: vec![] };
     let limits = host.limits();
 
-    let build = measure(10, settings.iters, || host.build_request(&job).map(|r| r.0).expect("build the request"));
+    let build = measure(10, settings.iters, || host.build_request(&job).map(|r| r.request).expect("build the request"));
     line("2a", "Host::build_request, 1 row (rules + check) [baseline]", build);
 
-    let (request, ..) = host.build_request(&job).expect("build the request");
+    let request = host.build_request(&job).expect("build the request").request;
     let run = plugin.evaluate(limits, &request).expect("evaluate");
     check_evaluation(&run, &request);
     // `LVYUE_BENCH_PROFILE_TRIVIAL=N`: only N evaluations (2b), for `perf record` with LVYUE_PERFMAP=1.
@@ -498,7 +498,7 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     let tables = vec![emission_sources_raw(rows)];
     let job = Evaluate { jurisdiction: "cn-ets", year: 2024, tables: &tables, options: &[], inputs: vec![] };
     let started = Instant::now();
-    let (request, ..) = host.build_request(&job).expect("build the request");
+    let request = host.build_request(&job).expect("build the request").request;
     let built = started.elapsed();
     drop(tables);
     let limits = host.limits();

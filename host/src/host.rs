@@ -102,7 +102,17 @@ pub struct Evaluate<'a> {
 
 /// A request built for a job: the request, its bundle, the plugin's
 /// description, the parameters resolved and where the rules came from.
-pub type Built<'h> = (Request, &'h Bundle, Arc<PluginInfo>, Vec<ResolvedParameter>, String);
+pub struct Built<'h> {
+    pub request: Request,
+    /// The tables already packed as contract 1.1's columns
+    /// ([`Host::build_request_owned`] for a call that sends columns); the
+    /// request's own `tables` are then empty.
+    pub packed: Option<Vec<crate::contract::since_v1_1::wit::Table>>,
+    pub bundle: &'h Bundle,
+    pub info: Arc<PluginInfo>,
+    pub params: Vec<ResolvedParameter>,
+    pub rules_source: String,
+}
 
 pub struct Host {
     sandbox: Sandbox,
@@ -366,13 +376,16 @@ impl Host {
         self.build_request_from(job, None)
     }
 
-    /// [`Host::build_request`] from `tables` given by value instead of `job.tables`:
-    /// each row is freed as soon as it is checked ([`crate::input::check_owned`]).
-    pub fn build_request_owned(&self, job: &Evaluate<'_>, tables: Vec<RawTable>) -> Result<Built<'_>, RunError> {
-        self.build_request_from(job, Some(tables))
+    /// [`Host::build_request`] from `tables` given by value instead of `job.tables`,
+    /// for [`Host::run_request`] with `call`: each row is freed as soon as it
+    /// is checked ([`crate::input::check_owned`]), or, when the call sends
+    /// contract 1.1's columns, packed as soon as it is checked
+    /// ([`crate::input::check_packed`]) so the tables are never held as rows.
+    pub fn build_request_owned(&self, job: &Evaluate<'_>, tables: Vec<RawTable>, call: Call) -> Result<Built<'_>, RunError> {
+        self.build_request_from(job, Some((tables, call)))
     }
 
-    fn build_request_from(&self, job: &Evaluate<'_>, owned: Option<Vec<RawTable>>) -> Result<Built<'_>, RunError> {
+    fn build_request_from(&self, job: &Evaluate<'_>, owned: Option<(Vec<RawTable>, Call)>) -> Result<Built<'_>, RunError> {
         let bundle = self.find(job.jurisdiction).ok_or_else(|| match self.refusal_for(job.jurisdiction) {
             Some(e) => RunError::Refused { plugin: job.jurisdiction.to_string(), reason: e.to_string() },
             None => RunError::NotFound(job.jurisdiction.to_string()),
@@ -390,11 +403,16 @@ impl Host {
         }
         let (rules, rules_source) = self.rules(bundle, job.jurisdiction)?;
         let params = self.resolve_parameters(&info, &rules, job.year)?;
-        let tables = match owned {
-            Some(tables) => crate::input::check_owned(&info.input, tables),
-            None => crate::input::check(&info.input, job.tables),
-        }
-        .map_err(RunError::BadInput)?;
+        let (tables, packed) = match owned {
+            Some((tables, call))
+                if self.prepare(bundle)?.0.wants_columns(&self.limits, crate::input::cells(&info.input, &tables), call) =>
+            {
+                (Vec::new(), Some(crate::input::check_packed(&info.input, tables)))
+            }
+            Some((tables, _)) => (crate::input::check_owned(&info.input, tables).map_err(RunError::BadInput)?, None),
+            None => (crate::input::check(&info.input, job.tables).map_err(RunError::BadInput)?, None),
+        };
+        let packed = packed.transpose().map_err(RunError::BadInput)?;
         let request = Request {
             jurisdiction: job.jurisdiction.to_string(),
             period: Period { year: job.year, start: format!("{:04}-01-01", job.year), end: format!("{:04}-12-31", job.year) },
@@ -402,7 +420,7 @@ impl Host {
             tables,
             options: job.options.to_vec(),
         };
-        Ok((request, bundle, info, params, rules_source))
+        Ok(Built { request, packed, bundle, info, params, rules_source })
     }
 
     /// Evaluates one request. Errors are reported; the host stays usable.
@@ -422,13 +440,17 @@ impl Host {
     /// `job.tables` are not read again: a caller that no longer needs them may
     /// free them between the two (the request holds what the plugin reads).
     pub fn run_request(&self, built: Built<'_>, job: &Evaluate<'_>, call: Call) -> Result<Report, RunError> {
-        let (request, bundle, info, params, rules_source) = built;
+        let Built { request, packed, bundle, info, params, rules_source } = built;
         let (plugin, _) = self.prepare(bundle)?;
         let id = bundle.manifest.id.clone();
         // The request is not needed for the report: its rows are freed once packed
         // for the plugin (contract 1.1), the rest when the plugin returns.
         let period = report::Period { start: request.period.start.clone(), end: request.period.end.clone() };
-        let run = plugin.evaluate_owned(&self.limits, request, call).map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
+        let run = match packed {
+            Some(tables) => plugin.evaluate_packed(&self.limits, &request, tables),
+            None => plugin.evaluate_owned(&self.limits, request, call),
+        }
+        .map_err(|failure| RunError::Failed { plugin: id.clone(), failure })?;
         let evaluation = match run.value {
             Ok(e) => e,
             Err(crate::contract::EvaluationError::InvalidInput(findings)) => {

@@ -161,7 +161,7 @@ pub fn evaluate_all(host: &Host, loaded: &mut [Loaded], keep_tables: bool) -> Re
                     host.build_request(&l.job())
                 } else {
                     let tables = std::mem::take(&mut l.tables);
-                    host.build_request_owned(&l.job(), tables)
+                    host.build_request_owned(&l.job(), tables, crate::sandbox::Call::Auto)
                 };
                 built.and_then(|b| host.run_request(b, &l.job(), crate::sandbox::Call::Auto))
             }

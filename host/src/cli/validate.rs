@@ -17,7 +17,7 @@ pub(crate) fn run(host: &Host, a: &Args) -> Result<i32, RunError> {
         if let Some(e) = l.error {
             return Err(e);
         }
-        let (request, ..) = host.build_request(&l.job())?;
+        let request = host.build_request(&l.job())?.request;
         let rows: usize = request.tables.iter().map(|t| t.rows.len()).sum();
         outln!("ok: {} sheet(s), {rows} row(s) valid for {} {}", request.tables.len(), l.jurisdiction, l.year);
     }

@@ -13,12 +13,12 @@
 //! The wire format itself (packed decimals, day numbers, bits, text buffers,
 //! references computed from an origin) is the `lvyue-columns` crate's, which
 //! the plugin SDK uses too; this module converts between it and the
-//! generated types, and guesses each table's origin from its references.
+//! generated types; [`origin`] packs each table with the origin its
+//! references follow.
 
 use super::since_v1_0::{Cell, Decision, Evaluation, Finding, Request, ResultTable, Row, Table, TextZhEn, TraceStep, Value, ValueKind};
 use lvyue_columns::{
-    Column, ColumnOrigin, DatesOut, DatesView, KindScan, NumbersOut, NumbersView, Origin, TextsOut, TextsView, Values, ValuesView,
-    WireValue,
+    Column, ColumnOrigin, DatesOut, DatesView, NumbersOut, NumbersView, Origin, TextsOut, TextsView, Values, ValuesView, WireValue,
 };
 
 wasmtime::component::bindgen!({
@@ -32,6 +32,9 @@ wasmtime::component::bindgen!({
 
 /// The generated types of the `columns` interface.
 pub use self::lvyue::compliance::columns as wit;
+
+mod origin;
+pub use origin::{TablePacker, pack_table};
 
 // ---- host → plugin -------------------------------------------------------------
 
@@ -74,156 +77,6 @@ fn column(c: Column<ValueKind>) -> Result<wit::Column, String> {
 /// one kind, `mixed` otherwise.
 pub fn pack_column<'v>(values: impl Iterator<Item = &'v Value> + Clone) -> Result<wit::Column, String> {
     column(lvyue_columns::pack_column(values.map(WireValue::wire)))
-}
-
-/// The rest of `s` after the decimal digits of `n` (no leading zeros).
-fn strip_number(s: &str, n: u32) -> Option<&str> {
-    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
-    let digits = &s[..end];
-    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) || digits.parse::<u32>().ok()? != n {
-        return None;
-    }
-    Some(&s[end..])
-}
-
-/// The row number in a row reference of this sheet and style.
-fn parse_row(source: &str, sheet: &str, style: wit::RowStyle) -> Option<u32> {
-    let rest = source.strip_prefix(sheet)?;
-    let (digits, rest) = match style {
-        wit::RowStyle::SheetRow => (rest.strip_prefix('!')?, ""),
-        wit::RowStyle::Indexed => {
-            let inner = rest.strip_prefix('[')?.strip_suffix(']')?;
-            (inner, "")
-        }
-    };
-    let n: u32 = digits.parse().ok()?;
-    (rest.is_empty() && (digits == "0" || !digits.starts_with('0')) && digits.bytes().all(|b| b.is_ascii_digit())).then_some(n)
-}
-
-/// The sheet and style of a row reference: "Sheet!12" or "file:table[3]".
-fn guess_style(source: &str) -> Option<(&str, wit::RowStyle)> {
-    if let Some((sheet, n)) = source.rsplit_once('!')
-        && !n.is_empty()
-        && n.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Some((sheet, wit::RowStyle::SheetRow));
-    }
-    let inner = source.strip_suffix(']')?;
-    let (sheet, n) = inner.rsplit_once('[')?;
-    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some((sheet, wit::RowStyle::Indexed))
-}
-
-/// The rest of a cell reference after the row part "<sheet>!" + letters +
-/// digits (letters returned), or "<sheet>[n]".
-fn after_row<'s>(cell: &'s str, sheet: &str, style: wit::RowStyle, n: u32) -> Option<(&'s str, &'s str)> {
-    let rest = cell.strip_prefix(sheet)?;
-    match style {
-        wit::RowStyle::SheetRow => {
-            let rest = rest.strip_prefix('!')?;
-            let letters_end = rest.bytes().position(|b| !b.is_ascii_uppercase()).unwrap_or(rest.len());
-            let (letters, rest) = rest.split_at(letters_end);
-            Some((letters, strip_number(rest, n)?))
-        }
-        wit::RowStyle::Indexed => {
-            let rest = rest.strip_prefix('[')?;
-            let rest = strip_number(rest, n)?;
-            Some(("", rest.strip_prefix(']')?))
-        }
-    }
-}
-
-/// The column origin a cell reference follows, if any.
-fn guess_column(cell: &str, sheet: &str, style: wit::RowStyle, n: u32) -> Option<wit::ColumnOrigin> {
-    let (letters, rest) = after_row(cell, sheet, style, n)?;
-    if !letters.is_empty() {
-        return rest.is_empty().then(|| wit::ColumnOrigin::Letter(letters.to_string()));
-    }
-    if let Some(label) = rest.strip_prefix(", ") {
-        return Some(wit::ColumnOrigin::Absent(label.to_string()));
-    }
-    rest.strip_prefix('.').map(|name| wit::ColumnOrigin::Field(name.to_string()))
-}
-
-fn follows(cell: &str, sheet: &str, style: wit::RowStyle, n: u32, origin: &wit::ColumnOrigin) -> bool {
-    let Some((letters, rest)) = after_row(cell, sheet, style, n) else { return false };
-    match origin {
-        wit::ColumnOrigin::Letter(l) => letters == l && rest.is_empty(),
-        wit::ColumnOrigin::Absent(label) => letters.is_empty() && rest.strip_prefix(", ") == Some(label.as_str()),
-        wit::ColumnOrigin::Field(name) => letters.is_empty() && rest.strip_prefix('.') == Some(name.as_str()),
-    }
-}
-
-/// A table as columns with its origin: the pattern its references follow,
-/// and the references that do not follow it as exceptions. Computing a
-/// reference from the origin gives back exactly the reference the host read.
-/// Two passes over the rows, each reading a row's cells once.
-pub fn pack_table(table: &Table) -> Result<wit::Table, String> {
-    let rows = u32::try_from(table.rows.len()).map_err(|_| format!("table {} has more than 2^32 rows", table.key))?;
-    let width = table.columns.len();
-    let (sheet, style) = table.rows.iter().find_map(|r| guess_style(&r.source)).unwrap_or(("", wit::RowStyle::SheetRow));
-    let mut numbers = Vec::with_capacity(table.rows.len());
-    let mut exceptions: Vec<(u32, u32, &str)> = Vec::new();
-    let mut scan = KindScan::new(width);
-    let mut next = 1u32;
-    for (i, row) in table.rows.iter().enumerate() {
-        if row.cells.len() != width {
-            return Err(format!("table {}: row {} has {} cells for {width} columns", table.key, row.source, row.cells.len()));
-        }
-        let n = match parse_row(&row.source, sheet, style) {
-            Some(n) => n,
-            None => {
-                exceptions.push((i as u32, width as u32, &row.source));
-                next
-            }
-        };
-        numbers.push(n);
-        next = n.saturating_add(1);
-        for (j, cell) in row.cells.iter().enumerate() {
-            scan.see(j, cell.value.wire());
-        }
-    }
-    let first_row = numbers.first().copied().unwrap_or(1);
-    let consecutive = numbers.iter().enumerate().all(|(i, &n)| n as u64 == first_row as u64 + i as u64);
-    // Each column's pattern, from the first cell that follows one.
-    let columns: Vec<wit::ColumnOrigin> = (0..width)
-        .map(|j| {
-            table
-                .rows
-                .iter()
-                .zip(&numbers)
-                .find_map(|(r, &n)| guess_column(&r.cells[j].source, sheet, style, n))
-                .unwrap_or_else(|| wit::ColumnOrigin::Absent(table.columns[j].clone()))
-        })
-        .collect();
-    let mut out = scan.builders::<ValueKind>(table.rows.len());
-    for (i, (row, &n)) in table.rows.iter().zip(&numbers).enumerate() {
-        for (j, ((cell, origin), column)) in row.cells.iter().zip(&columns).zip(&mut out).enumerate() {
-            column.push(cell.value.wire());
-            if !follows(&cell.source, sheet, style, n, origin) {
-                exceptions.push((i as u32, j as u32, &cell.source));
-            }
-        }
-    }
-    exceptions.sort_by_key(|(r, c, _)| (*r, *c));
-    let mut refs = TextsOut::with_capacity(exceptions.len(), 0);
-    let (mut ex_rows, mut ex_cols) = (Vec::with_capacity(exceptions.len()), Vec::with_capacity(exceptions.len()));
-    for (r, c, s) in exceptions {
-        ex_rows.push(r);
-        ex_cols.push(c);
-        refs.push(s);
-    }
-    let origin = wit::Origin {
-        sheet: sheet.to_string(),
-        style,
-        first_row,
-        row_numbers: if consecutive { Vec::new() } else { numbers },
-        columns,
-        exception_rows: ex_rows,
-        exception_columns: ex_cols,
-        exceptions: texts(refs)?,
-    };
-    let values = out.into_iter().map(|c| column(c.finish())).collect::<Result<_, _>>()?;
-    Ok(wit::Table { key: table.key.clone(), columns: table.columns.clone(), rows, values, origin })
 }
 
 /// Contract 1.1's `request`, lowered into the guest from the host's request
@@ -396,13 +249,24 @@ pub fn from_columns(e: wit::Evaluation) -> Result<Evaluation, String> {
         if t.values.len() != t.columns.len() {
             return Err(format!("result table {}: {} value columns for {} columns", t.key, t.values.len(), t.columns.len()));
         }
-        let mut columns = Vec::with_capacity(t.values.len());
-        for (c, spec) in t.values.iter().zip(&t.columns) {
-            columns.push(unpack_column(c, rows, &format!("result table {} column {}", t.key, spec.key))?.into_iter());
-        }
-        let mut out_rows = Vec::with_capacity(rows);
-        for _ in 0..rows {
-            out_rows.push(columns.iter_mut().map(|c| c.next().expect("checked length")).collect());
+        // Column by column into the rows: one column is held unpacked at a time.
+        // The rows are made from the first column, its length checked.
+        let width = t.columns.len();
+        let mut out_rows: Vec<Vec<Value>> = if width == 0 { vec![Vec::new(); rows] } else { Vec::new() };
+        for (j, (c, spec)) in t.values.iter().zip(&t.columns).enumerate() {
+            let column = unpack_column(c, rows, &format!("result table {} column {}", t.key, spec.key))?;
+            if j == 0 {
+                out_rows = column
+                    .into_iter()
+                    .map(|v| {
+                        let mut row = Vec::with_capacity(width);
+                        row.push(v);
+                        row
+                    })
+                    .collect();
+            } else {
+                out_rows.iter_mut().zip(column).for_each(|(row, v)| row.push(v));
+            }
         }
         tables.push(ResultTable { key: t.key, name: t.name, columns: t.columns, rows: out_rows, charts: t.charts });
     }
@@ -532,6 +396,31 @@ mod tests {
         let cols = to_columns(&request(&t)).unwrap();
         assert!(matches!(cols.tables[0].values[0].values, wit::ColumnValues::Mixed(_)), "numbers and a boolean");
         assert_eq!(rows_of(&cols.tables[0]).unwrap(), t);
+    }
+
+    #[test]
+    fn rows_before_a_pattern_is_known_are_packed_when_it_is() {
+        // The first row has no row number, and column b's first cells follow no pattern.
+        let t = table(&[
+            ("a note", &[("a note.a", num("1")), ("odd", Value::Empty), ("Sources!D1", Value::Empty)]),
+            ("Sources!2", &[("Sources!B2", num("2")), ("odd too", Value::Empty), ("Sources!D2", Value::Text("x".into()))]),
+            ("Sources!3", &[("Sources!B3", num("3")), ("Sources!C3", Value::Boolean(false)), ("Sources!D3", Value::Empty)]),
+            ("Sources!4", &[("Sources!B4", Value::Empty), ("Sources!C4", Value::Empty), ("Sources!E4", Value::Empty)]),
+        ]);
+        let packed = pack_table(&t).unwrap();
+        let o = &packed.origin;
+        assert_eq!((o.sheet.as_str(), o.first_row, o.row_numbers.as_slice()), ("Sources", 1, &[][..]), "the first row takes number 1");
+        assert_eq!(
+            o.columns,
+            [wit::ColumnOrigin::Letter("B".into()), wit::ColumnOrigin::Letter("C".into()), wit::ColumnOrigin::Letter("D".into())]
+        );
+        let exceptions: Vec<(u32, u32)> = o.exception_rows.iter().copied().zip(o.exception_columns.iter().copied()).collect();
+        assert_eq!(exceptions, [(0, 0), (0, 1), (0, 3), (1, 1), (3, 2)]);
+        assert_eq!(rows_of(&packed).unwrap(), t);
+        let none = table(&[("x", &[("p", num("1")), ("q", Value::Empty), ("r", Value::Empty)])]);
+        let packed = pack_table(&none).unwrap();
+        assert_eq!(packed.origin.columns[0], wit::ColumnOrigin::Absent("a".into()), "no pattern at all: every reference an exception");
+        assert_eq!(rows_of(&packed).unwrap(), none);
     }
 
     #[test]

@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::contract::{Evaluation, Value};
+use crate::rules::ResolvedParameter;
 pub use crate::rules::{Bilingual, Kind};
-use crate::rules::{ResolvedParameter, value_text};
 use crate::sandbox::Run;
 
 #[derive(Debug, Serialize, Clone, PartialEq)]
@@ -210,10 +210,12 @@ fn text(t: crate::contract::TextZhEn) -> Bilingual {
     Bilingual { zh: t.zh, en: t.en }
 }
 
-fn opt(v: &Value) -> Option<String> {
+/// A value's text, moved; `None` when empty.
+fn opt(v: Value) -> Option<String> {
     match v {
         Value::Empty => None,
-        other => Some(value_text(other)),
+        Value::Number(s) | Value::Text(s) | Value::Date(s) => Some(s),
+        Value::Boolean(b) => Some(b.to_string()),
     }
 }
 
@@ -255,7 +257,7 @@ pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bil
             .map(|m| MetricOut {
                 key: m.key,
                 kind: Kind::of(&m.value),
-                value: opt(&m.value),
+                value: opt(m.value),
                 unit: m.unit,
                 label_zh: m.label.zh.clone(),
                 label_en: m.label.en.clone(),
@@ -301,7 +303,7 @@ pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bil
                 description: text(s.description),
                 parameters: s.parameters,
                 inputs: s.inputs,
-                value: opt(&s.value),
+                value: opt(s.value),
                 unit: s.unit,
             })
             .collect(),
@@ -324,7 +326,7 @@ pub fn build(stamp: Stamp, run: Run<Evaluation>, declared: &BTreeMap<String, Bil
                         unit: c.unit,
                     })
                     .collect(),
-                rows: t.rows.iter().map(|r| r.iter().map(opt).collect()).collect(),
+                rows: t.rows.into_iter().map(|r| r.into_iter().map(opt).collect()).collect(),
                 charts: t
                     .charts
                     .into_iter()

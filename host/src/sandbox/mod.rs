@@ -339,8 +339,25 @@ impl PreparedPlugin {
         self.evaluate_prepared(limits, &request, Some(columns), cells)
     }
 
-    /// Whether this call sends the tables as contract 1.1's columns.
-    fn wants_columns(&self, limits: &Limits, cells: u64, call: Call) -> bool {
+    /// [`PreparedPlugin::evaluate_owned`] for tables packed as columns
+    /// already ([`crate::input::check_packed`]; the request's own `tables`
+    /// are not read): always 1.1's `evaluate-columns`.
+    pub fn evaluate_packed(
+        &self,
+        limits: &Limits,
+        request: &Request,
+        tables: Vec<contract::since_v1_1::wit::Table>,
+    ) -> Result<Run<Result<Evaluation, EvaluationError>>, PluginFailure> {
+        if !matches!(self.pre, Pre::V1_1(..)) {
+            return Err(PluginFailure::Contract("tables packed as columns for a plugin of contract 1.0".into()));
+        }
+        let cells = tables.iter().map(|t| t.rows as u64 * t.columns.len() as u64).sum();
+        let columns = contract::since_v1_1::RequestRef::with_tables(request, tables);
+        self.evaluate_prepared(limits, request, Some(columns), cells)
+    }
+
+    /// Whether this call sends tables of `cells` cells as contract 1.1's columns.
+    pub fn wants_columns(&self, limits: &Limits, cells: u64, call: Call) -> bool {
         let use_columns = match call {
             Call::Auto => cells >= limits.columns_from_cells,
             Call::Columns => true,

@@ -554,7 +554,7 @@ async fn validate(State(s): State<Arc<Shared>>, req: Request) -> Response {
                 if let Some(e) = l.error {
                     return Err(e);
                 }
-                let (request, ..) = host.build_request(&l.job())?;
+                let request = host.build_request(&l.job())?.request;
                 let rows: usize = request.tables.iter().map(|t| t.rows.len()).sum();
                 checked.push(json!({ "jurisdiction": l.jurisdiction, "year": l.year, "sheets": request.tables.len(), "rows": rows }));
             }

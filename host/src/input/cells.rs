@@ -13,8 +13,10 @@ pub type Cells = litemap::LiteMap<String, RawCell>;
 
 /// Where the cells of a table read from a sheet are: the reference prefix
 /// of each column read ("Emission sources!C"). A row keeps only the cells
-/// that hold a value; the reference of one left empty is its column's prefix
-/// and the row's number, the number its own reference ends with.
+/// that hold a value, and those without their reference (an empty
+/// [`RawCell::at`](super::RawCell::at)): a cell's reference is its column's
+/// prefix and the row's number, the number its own reference ends with. For
+/// 100,000 rows of four cells that is 400,000 strings not made.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CellPrefixes(Vec<(String, String)>);
 
@@ -26,15 +28,20 @@ impl CellPrefixes {
     }
 
     /// The reference of the cell of `key` in `row`: the cell's own, or for a
-    /// column read and left empty in this row, its prefix and the row's number.
+    /// cell kept without one or a column read and left empty in this row, its
+    /// prefix and the row's number. A row of another sheet (one a layout
+    /// added to the table) has no cell here: `None`.
     pub fn at(&self, row: &RawRow, key: &str) -> Option<String> {
-        if let Some(c) = row.cells.get(key) {
+        if let Some(c) = row.cells.get(key)
+            && !c.at.is_empty()
+        {
             return Some(c.at.clone());
         }
         let i = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
-        let number = row.source.rsplit_once('!')?.1;
+        let prefix = &self.0[i].1;
+        let (sheet, number) = row.source.rsplit_once('!')?;
         number.parse::<u32>().ok()?;
-        Some(format!("{}{number}", self.0[i].1))
+        (prefix.rsplit_once('!')?.0 == sheet).then(|| format!("{prefix}{number}"))
     }
 }
 
@@ -79,5 +86,10 @@ mod tests {
         assert_eq!(prefixes.at(&row, "unit"), None, "a column not read");
         let odd = RawRow { source: "request.toml:sources[3]".into(), cells: Cells::new() };
         assert_eq!(prefixes.at(&odd, "fuel"), None, "a row whose reference ends in no row number");
+        let mut kept = RawRow { source: "排放源 Sources!13".into(), cells: Cells::new() };
+        kept.cells.insert("activity".into(), RawCell { value: RawValue::Number("7".into()), at: String::new() });
+        assert_eq!(prefixes.at(&kept, "activity").as_deref(), Some("排放源 Sources!E13"), "a cell kept without its reference");
+        let other = RawRow { source: "月报 Monthly!12".into(), cells: Cells::new() };
+        assert_eq!(prefixes.at(&other, "fuel"), None, "a row another sheet added");
     }
 }

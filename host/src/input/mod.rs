@@ -68,7 +68,9 @@ impl fmt::Display for RawValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawCell {
     pub value: RawValue,
-    /// Where it came from, e.g. "Emission sources!C12".
+    /// Where it came from, e.g. "Emission sources!C12". Empty for a cell of
+    /// a sheet's table at its column's place in its row: the reference is
+    /// then computed from the table's [`CellPrefixes`] ([`CellPrefixes::at`]).
     pub at: String,
 }
 
@@ -318,15 +320,18 @@ fn check_tables<T: Tables>(specs: &[SheetSpec], mut raw: Vec<Cow<'_, RawTable>>)
             let mut r = r.into_owned();
             for k in r.cells.keys() {
                 if !spec.columns.iter().any(|c| &c.key == k) {
-                    let at = r.cells[k].at.clone();
+                    let at = t.prefixes.at(&r, k).unwrap_or_else(|| r.source.clone());
                     problems.push(problem(&t.display, &at, k, "本表已声明的列", "a column this sheet declares"));
                 }
             }
             let mut cells = Vec::with_capacity(spec.columns.len());
             for (col, unit) in spec.columns.iter().zip(&factors) {
+                let at = |r: &RawRow| t.prefixes.at(r, &col.key).unwrap_or_else(|| format!("{}, {}", r.source, col.name.en));
                 let (value, at) = match r.cells.remove(&col.key) {
-                    Some(c) => (c.value, c.at),
-                    None => (RawValue::Empty, t.prefixes.at(&r, &col.key).unwrap_or_else(|| format!("{}, {}", r.source, col.name.en))),
+                    Some(c) if !c.at.is_empty() => (c.value, c.at),
+                    // Kept without its reference: at its column's place, as an empty cell is.
+                    Some(c) => (c.value, at(&r)),
+                    None => (RawValue::Empty, at(&r)),
                 };
                 match check_cell(col, &value, unit.as_ref()) {
                     Ok(v) => cells.push(Cell { value: v, source: at }),

@@ -146,7 +146,7 @@ enum Cell {
 }
 
 /// A sheet as read: only the cells present, by row then column (0-based).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Sparse {
     rows: BTreeMap<u32, Vec<(u32, Cell)>>,
 }
@@ -540,7 +540,12 @@ impl Workbook {
                     continue;
                 }
             };
-            match read_sheet(sheet, spec, &cells, &self.limits) {
+            // The sheet's cells are read once more here, into the table: taken
+            // out of the cache, each row is freed as it is read (a copy only if
+            // a grid of the sheet is still held).
+            self.parsed.remove(sheet.as_str());
+            let cells = Arc::try_unwrap(cells).unwrap_or_else(|shared| (*shared).clone());
+            match read_sheet(sheet, spec, cells, &self.limits) {
                 Ok(t) => tables.push(t),
                 Err(mut p) => problems.append(&mut p),
             }
@@ -629,7 +634,7 @@ pub fn read(path: &Path, specs: &[SheetSpec]) -> Result<Vec<RawTable>, Vec<Input
     Workbook::open(path)?.tables(specs)
 }
 
-fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimits) -> Result<RawTable, Vec<InputProblem>> {
+fn read_sheet(sheet: &str, spec: &SheetSpec, mut cells: Sparse, limits: &InputLimits) -> Result<RawTable, Vec<InputProblem>> {
     let at = |r: u32, c: u32| format!("{sheet}!{}{}", col_letter(c), r as u64 + 1);
     let first = cells.rows.keys().next().copied().unwrap_or(0);
     let header_names = HeaderNames::of(spec);
@@ -687,29 +692,29 @@ fn read_sheet(sheet: &str, spec: &SheetSpec, cells: &Sparse, limits: &InputLimit
     }
     // Each row is passed on with every declared column: rows × columns is what the host builds.
     let width = spec.columns.len().max(1) as u64;
-    // "Sheet!C" of each column read, made once: a cell's reference adds its row number.
+    // "Sheet!C" of each column read: a cell's reference adds its row number.
     let prefixes: HashMap<u32, String> = by_col.keys().map(|&c| (c, format!("{sheet}!{}", col_letter(c)))).collect();
-    let cell_at = |r: u32, c: u32| {
-        let prefix = &prefixes[&c];
-        let mut s = String::with_capacity(prefix.len() + 7);
-        s.push_str(prefix);
-        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{}", r as u64 + 1));
-        s
-    };
     // The columns read, in the order of their keys: each row's map is built from them
     // already sorted, and every key is copied once.
     let mut read_cols: Vec<(u32, usize)> = by_col.iter().map(|(&c, &i)| (c, i)).collect();
     read_cols.sort_by(|a, b| spec.columns[a.1].key.cmp(&spec.columns[b.1].key));
     let slot_of: HashMap<u32, usize> = read_cols.iter().enumerate().map(|(k, &(c, _))| (c, k)).collect();
     let mut out_rows = Vec::new();
-    for (&r, row) in cells.rows.range(header.saturating_add(1)..) {
+    // The rows below the header, each freed once read.
+    let body = match header.checked_add(1) {
+        Some(next) => cells.rows.split_off(&next),
+        None => BTreeMap::new(),
+    };
+    drop(cells);
+    for (r, row) in body {
         let mut slots: Vec<Option<RawCell>> = vec![None; read_cols.len()];
         let mut blank = true;
-        for (c, d) in row {
+        for (c, d) in &row {
             let Some(&k) = slot_of.get(c) else { continue };
             let value = raw_value(d, spec.columns[read_cols[k].1].kind);
             if value != RawValue::Empty {
-                slots[k] = Some(RawCell { value, at: cell_at(r, *c) });
+                // At its column's place: the reference is computed when needed ([`CellPrefixes::at`]).
+                slots[k] = Some(RawCell { value, at: String::new() });
                 blank = false;
             }
         }
@@ -883,6 +888,62 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = three_sheets(dir.path());
         (dir, path, SHEETS.map(String::from).to_vec())
+    }
+
+    #[test]
+    fn cells_kept_without_their_reference_are_referred_to_as_before() {
+        use crate::contract::{ColumnSpec, SheetSpec, TextZhEn};
+        let t = |s: &str| TextZhEn { zh: s.into(), en: s.into() };
+        let col = |key: &str, kind| ColumnSpec {
+            key: key.into(),
+            name: t(key),
+            kind,
+            unit: None,
+            required: false,
+            choices: vec![],
+            minimum: None,
+            help: t(""),
+            examples: vec![],
+        };
+        let spec = SheetSpec {
+            key: "s".into(),
+            name: t("数据 Data"),
+            schema: None,
+            required: true,
+            columns: vec![col("name", ValueKind::Text), col("qty", ValueKind::Number), col("note", ValueKind::Text)],
+            unique_key: vec![],
+            help: t(""),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("refs.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("数据 Data").unwrap();
+        // The header in row 3, the columns in B, D and F; row 6 blank; some cells empty.
+        for (c, h) in [(1, "name"), (3, "qty"), (5, "note")] {
+            ws.write(2, c, h).unwrap();
+        }
+        ws.write(3, 1, "a").unwrap();
+        ws.write(3, 3, 1.5).unwrap();
+        ws.write(4, 5, "only a note").unwrap();
+        ws.write(6, 1, "c").unwrap();
+        ws.write(6, 3, 3).unwrap();
+        ws.write(6, 5, "x").unwrap();
+        wb.save(&path).unwrap();
+        let mut book = Workbook::open(&path).unwrap();
+        let raw = book.tables(std::slice::from_ref(&spec)).unwrap();
+        assert!(raw[0].rows.iter().flat_map(|r| r.cells.values()).all(|c| c.at.is_empty()), "no reference string per cell kept");
+        let refs: Vec<Vec<String>> = crate::input::check(std::slice::from_ref(&spec), &raw).unwrap()[0]
+            .rows
+            .iter()
+            .map(|r| std::iter::once(r.source.clone()).chain(r.cells.iter().map(|c| c.source.clone())).collect())
+            .collect();
+        let expected = [4, 5, 7].map(|n| ["", "B", "D", "F"].map(|l| format!("数据 Data!{l}{n}")).to_vec());
+        assert_eq!(refs, expected);
+        // Read again after its cells were taken into the table: the same table.
+        let again = book.tables(std::slice::from_ref(&spec)).unwrap();
+        assert_eq!(again[0].rows.len(), 3);
+        assert_eq!(again[0].prefixes, raw[0].prefixes);
     }
 
     #[test]

@@ -579,7 +579,7 @@ pub fn normalise(tables: &mut [RawTable], specs: &[SheetSpec], layouts: &[Layout
                 if item.kind != ItemKind::Number {
                     continue;
                 }
-                let at = row.cells.get(role::VALUE).map(|c| c.at.clone()).unwrap_or_else(|| row.source.clone());
+                let at = t.prefixes.at(row, role::VALUE).unwrap_or_else(|| row.source.clone());
                 let context_text = {
                     let g = cell_text(row, role::GROUP);
                     let f = cell_text(row, role::FUEL);
@@ -827,7 +827,7 @@ fn fill_months_value(t: &mut RawTable, items: &[(&Layout, &Item)], known: &[Opti
             }
         };
         if let Some(v) = value {
-            let at = row.cells.get(role::VALUE).map(|c| c.at.clone()).unwrap_or_else(|| row.source.clone());
+            let at = t.prefixes.at(row, role::VALUE).unwrap_or_else(|| row.source.clone());
             row.cells.insert(role::MONTHS_VALUE.into(), RawCell { value: RawValue::Number(crate::decimal::format(v.normalize())), at });
         }
     }

@@ -446,6 +446,15 @@ impl Host {
         // The request is not needed for the report: its rows are freed once packed
         // for the plugin (contract 1.1), the rest when the plugin returns.
         let period = report::Period { start: request.period.start.clone(), end: request.period.end.clone() };
+        // The rows read and checked are freed: their pages go back before the plugin's memory is mapped.
+        let cells: u64 = match &packed {
+            Some(tables) => tables.iter().map(|t| t.rows as u64 * t.columns.len() as u64).sum(),
+            None => request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum(),
+        };
+        let large = cells >= crate::heap::RELEASE_FROM_CELLS;
+        if large {
+            crate::heap::release_freed();
+        }
         let run = match packed {
             Some(tables) => plugin.evaluate_packed(&self.limits, &request, tables),
             None => plugin.evaluate_owned(&self.limits, request, call),
@@ -510,6 +519,10 @@ impl Host {
             .map(|f| (f.code.clone(), crate::rules::Bilingual { zh: f.description.zh.clone(), en: f.description.en.clone() }))
             .collect();
         let report = report::build(stamp, run, &declared);
+        if large {
+            // And the plugin's result, lifted and moved into the report: its columns are freed.
+            crate::heap::release_freed();
+        }
         report.check_formulas().map_err(|m| RunError::Failed { plugin: id, failure: PluginFailure::Contract(m) })?;
         Ok(report)
     }

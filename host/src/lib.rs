@@ -16,7 +16,8 @@
 //! - [`serve`]: the local web page and JSON API (`lvyue serve`), on top of [`job`];
 //! - [`kit`]: the plugin authoring kit (`lvyue plugin …`);
 //! - [`samples`]: the bundled sample inputs behind `lvyue demo`;
-//! - [`decimal`], [`atomic`]: exact decimals at the boundary; complete-or-absent file writes.
+//! - [`decimal`], [`atomic`]: exact decimals at the boundary; complete-or-absent file writes;
+//!   `heap`: freed memory given back between the phases of a large evaluation.
 //!
 //! The command line (`host/src/main.rs`, one file per command under `host/src/cli/`)
 //! only parses arguments and calls these modules.
@@ -26,6 +27,7 @@ pub mod batch;
 pub mod bundle;
 pub mod contract;
 pub mod decimal;
+mod heap;
 pub mod host;
 pub mod input;
 pub mod job;

@@ -222,7 +222,7 @@ fn bench_compile(settings: &Settings, host: &Host, bundle: &Bundle, cache_dir: &
         assert_eq!(outcome, CacheOutcome::Hit);
         c
     });
-    line("1b", &format!("load from the warm cache ({} KiB .cwasm, sha256 + deserialise)", artifact / 1024), load);
+    line("1b", &format!("load from the warm cache ({} KiB .cwasm, blake3 + deserialise)", artifact / 1024), load);
 
     let target = Duration::from_millis(20);
     Verdict {

@@ -224,7 +224,7 @@ fn the_compile_cache_is_used_and_survives_tampering() {
     assert_eq!(run().status.code(), Some(0));
     let artifacts: Vec<PathBuf> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().path()).collect();
     let cwasm = artifacts.iter().find(|p| p.extension().is_some_and(|x| x == "cwasm")).expect("a compiled artifact");
-    assert!(artifacts.iter().any(|p| p.extension().is_some_and(|x| x == "sha256")));
+    assert!(artifacts.iter().any(|p| p.extension().is_some_and(|x| x == "blake3")));
     // Corrupt the artifact: the digest check refuses it and the plugin is recompiled.
     let mut bytes = std::fs::read(cwasm).unwrap();
     let mid = bytes.len() / 2;

@@ -447,10 +447,7 @@ impl Host {
         // for the plugin (contract 1.1), the rest when the plugin returns.
         let period = report::Period { start: request.period.start.clone(), end: request.period.end.clone() };
         // The rows read and checked are freed: their pages go back before the plugin's memory is mapped.
-        let cells: u64 = match &packed {
-            Some(tables) => tables.iter().map(|t| t.rows as u64 * t.columns.len() as u64).sum(),
-            None => request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum(),
-        };
+        let cells = packed.as_deref().map_or_else(|| crate::sandbox::cells_of(&request), crate::sandbox::packed_cells);
         let large = cells >= crate::heap::RELEASE_FROM_CELLS;
         if large {
             crate::heap::release_freed();

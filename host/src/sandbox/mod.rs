@@ -234,8 +234,14 @@ pub(crate) fn engine_config() -> Config {
 }
 
 /// The input cells of a request: rows × declared columns of every table.
-fn cells_of(request: &Request) -> u64 {
+/// The input cells of a request: rows × columns of its tables.
+pub(crate) fn cells_of(request: &Request) -> u64 {
     request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum()
+}
+
+/// [`cells_of`] for tables packed as contract 1.1's columns.
+pub(crate) fn packed_cells(tables: &[contract::since_v1_1::wit::Table]) -> u64 {
+    tables.iter().map(|t| t.rows as u64 * t.columns.len() as u64).sum()
 }
 
 /// A plugin linked and ready to instantiate; each call gets a fresh store.
@@ -351,7 +357,7 @@ impl PreparedPlugin {
         if !matches!(self.pre, Pre::V1_1(..)) {
             return Err(PluginFailure::Contract("tables packed as columns for a plugin of contract 1.0".into()));
         }
-        let cells = tables.iter().map(|t| t.rows as u64 * t.columns.len() as u64).sum();
+        let cells = packed_cells(&tables);
         let columns = contract::since_v1_1::RequestRef::with_tables(request, tables);
         self.evaluate_prepared(limits, request, Some(columns), cells)
     }

@@ -10,6 +10,8 @@
 //!   `evaluate-columns` and through 1.0's `evaluate` of the same built-in
 //!   plugin: metrics, decisions, findings, trace and result tables, every
 //!   cell reference included. Only the run's statistics (fuel, memory) differ.
+//!   The same holds with the tables packed as they are checked
+//!   (`input::check_packed`, the path of a large input).
 
 use std::path::Path;
 
@@ -93,10 +95,17 @@ fn content(mut r: Report) -> Report {
     r
 }
 
-/// Evaluates a job through both calls and says how the outcomes differ, if they do.
+/// Evaluates a job through both calls, and through 1.1's call with the
+/// tables packed as they are checked (`lvyue evaluate`'s path for a large
+/// input), and says how the outcomes differ from the rows', if they do.
 fn compare(host: &Host, what: &str, job: &Evaluate<'_>) -> Option<String> {
+    let packed = host.build_request_owned(job, job.tables.to_vec(), Call::Columns).and_then(|b| host.run_request(b, job, Call::Columns));
     let columns = host.evaluate_with(job, Call::Columns);
-    let rows = host.evaluate_with(job, Call::Rows);
+    differ(&format!("{what} (packed as checked)"), packed, host.evaluate_with(job, Call::Rows))
+        .or_else(|| differ(what, columns, host.evaluate_with(job, Call::Rows)))
+}
+
+fn differ(what: &str, columns: Result<Report, RunError>, rows: Result<Report, RunError>) -> Option<String> {
     match (columns, rows) {
         (Ok(c), Ok(r)) => {
             let (c, r) = (content(c), content(r));

@@ -9,9 +9,10 @@
 //! 51 MiB were mapped beside them (100,000 rows, docs/benchmarks.md).
 //! [`release_freed`] asks it to return whole free pages (`malloc_trim`).
 //!
-//! No crate offers this; it is one call into the C library, on Linux with
-//! glibc only (elsewhere it does nothing). Another allocator was measured
-//! instead and not adopted (docs/benchmarks.md, "Allocator").
+//! It is one call into the C library (through `libc`), on Linux with glibc
+//! only; elsewhere it does nothing. Another allocator (mimalloc) and a
+//! single glibc arena were measured instead and not adopted
+//! (docs/benchmarks.md, the latest section's "Measured and not adopted").
 
 /// Requests of at least this many input cells give freed memory back
 /// between phases; below it the phases are too small to matter and the

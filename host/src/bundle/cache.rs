@@ -90,8 +90,8 @@ impl CompileCache {
 }
 
 /// An artifact's bytes, mapped rather than read: the pages come from the
-/// page cache without a copy into freshly faulted heap (about a sixth of a
-/// load, docs/benchmarks.md).
+/// page cache without a copy into freshly faulted heap (a load of cn-ets
+/// 1.86 → 1.79 ms, docs/benchmarks.md).
 fn map_file(path: &Path) -> std::io::Result<memmap2::Mmap> {
     let file = std::fs::File::open(path)?;
     // SAFETY: the map is read-only and dropped before this load returns; the

@@ -93,8 +93,9 @@ fn follows(cell: &str, sheet: &str, style: wit::RowStyle, n: u32, origin: &wit::
 /// A reference kept until the pattern it is compared with is known: (row index, row number, reference).
 type Unsettled = (u32, u32, String);
 
-/// Packs a table's rows as they come; [`TablePacker::finish`] gives the same
-/// table as [`pack_table`] of all the rows at once, byte for byte.
+/// Packs a table's rows as they come, each row compared with the patterns
+/// once and then free to be dropped by the caller. [`pack_table`] is this
+/// packer over a table's rows held already.
 ///
 /// The sheet and style are those of the first row reference that has one;
 /// each column's pattern is that of its first cell reference that follows

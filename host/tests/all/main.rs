@@ -20,6 +20,7 @@ mod malformed;
 mod multi;
 mod plugin_guide;
 mod print;
+mod rounding_trace;
 mod rules_map;
 mod samples;
 mod serve;

@@ -2,10 +2,10 @@
 //! the 发电设施 accounting guideline where the user gives activity data, and the
 //! purchased-electricity line (counted or memo, by year).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use lvyue_sdk::eval::{Eval, column as col};
-use lvyue_sdk::rounding::Rule;
+use lvyue_sdk::rounding::PerRow;
 use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultRows, ResultTable, RowView, Step, Value, num, t, text};
 
 use crate::fuels::{self, FuelRef};
@@ -35,7 +35,11 @@ struct Factor {
 }
 
 struct Computed {
+    /// Rounded by the rules.
     value: Decimal,
+    /// As given or computed, before rounding.
+    before: Decimal,
+    /// Where `before` comes from: the cell, or the step that computed it.
     inputs: Vec<String>,
     method: String,
     activity: Value,
@@ -103,6 +107,10 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     let mut electricity_counted = Vec::new();
     // Pushed rows are packed as they come: one row's values at a time in memory.
     let mut table_rows = ResultRows::default();
+    // Each source rounded as the rules say, under one trace step for all of them.
+    let mut rounding = source_rule.per_row(SOURCE, Some("tCO2"));
+    let (mut rounded_counted, mut rounded_memo, mut rounded_defaults) = (false, false, false);
+    let mut rounded_facilities = BTreeSet::new();
 
     let ctx = ev.ctx;
     for row in ctx.table("emission_sources").rows() {
@@ -112,7 +120,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             "purchased_heat" if !heat_included => Treatment::Memo,
             _ => Treatment::Counted,
         };
-        let c = match compute(ev, &row, category, &mut defaults, &source_rule)? {
+        let c = match compute(ev, &row, category, &mut defaults, &mut rounding)? {
             Outcome::Computed(c) => c,
             Outcome::Refused => continue,
             Outcome::NotGiven => {
@@ -138,25 +146,32 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             }
         };
         let reference = c.inputs.clone();
+        let rounded = c.value != c.before;
         match treatment {
             Treatment::Counted => {
                 verified += c.value;
                 verified_inputs.extend(reference.iter().cloned());
-                let facility = row.text("facility").unwrap_or("").to_string();
-                let entry = by_facility.entry(facility).or_default();
+                let facility = row.text("facility").unwrap_or("");
+                if rounded && !rounded_facilities.contains(facility) {
+                    rounded_facilities.insert(facility.to_string());
+                }
+                let entry = by_facility.entry(facility.to_string()).or_default();
                 entry.0 += c.value;
                 entry.1.extend(reference.iter().cloned());
+                rounded_counted |= rounded;
                 if c.with_defaults {
                     with_defaults += c.value;
                     with_defaults_inputs.extend(reference.iter().cloned());
+                    rounded_defaults |= rounded;
                 }
                 if category == "purchased_electricity" {
-                    electricity_counted.extend(reference.iter().cloned());
+                    electricity_counted.extend(reference);
                 }
             }
             Treatment::Memo => {
                 memo += c.value;
-                memo_inputs.extend(reference.iter().cloned());
+                memo_inputs.extend(reference);
+                rounded_memo |= rounded;
             }
         }
         let [ncv, cc, of, grid] = &c.factors;
@@ -176,6 +191,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             fo(of),
             fv(grid),
             text(c.method.clone()),
+            if rounded { num(c.before) } else { Value::Empty },
             num(c.value),
             text(match treatment {
                 Treatment::Counted => "counted 计入",
@@ -185,6 +201,23 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
         ]);
     }
     ev.fail_if_errors()?;
+    // The sums below cite each source's unrounded value and this step, which
+    // holds what rounding changed in all.
+    if let Some(step) = rounding.record(&mut ev.out) {
+        let step = Output::ref_step(step);
+        for (inputs, rounded) in
+            [(&mut verified_inputs, rounded_counted), (&mut memo_inputs, rounded_memo), (&mut with_defaults_inputs, rounded_defaults)]
+        {
+            if rounded {
+                inputs.push(step.clone());
+            }
+        }
+        for facility in &rounded_facilities {
+            if let Some(entry) = by_facility.get_mut(facility) {
+                entry.1.push(step.clone());
+            }
+        }
+    }
 
     for ((zh, en), cells, params) in defaults.values() {
         let mut params = params.clone();
@@ -227,8 +260,8 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     let s_sum = ev.out.step(
         Step {
             clause: "条例 第三十条；办法 第二十八条 / Regulation Art. 30; Measures Art. 28",
-            zh: "核查排放量 = 计入清缴的各排放源排放量之和",
-            en: "Verified emissions = sum of the counted sources' emissions",
+            zh: "核查排放量 = 计入清缴的各排放源排放量（逐项按规则取整）之和",
+            en: "Verified emissions = sum of the counted sources' emissions, each rounded by the rules",
             parameters: &[P_PURCHASED_ELEC, P_PURCHASED_HEAT],
             inputs: verified_inputs,
         },
@@ -288,12 +321,19 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
 type DefaultUses = BTreeMap<String, ((String, String), Vec<String>, Vec<String>)>;
 
 /// Emissions of one source row: given, or computed from activity data.
-fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
+fn compute(
+    ev: &mut Eval,
+    row: &RowView,
+    category: &str,
+    defaults: &mut DefaultUses,
+    rounding: &mut PerRow,
+) -> Result<Outcome, EvaluationError> {
     if let Some(given) = row.decimal("emissions_t") {
-        let (e, step) = rule.record_if_changed(&mut ev.out, SOURCE, given, Some("tCO2"), vec![row.at("emissions_t")]);
+        let cell = row.at("emissions_t");
         return Ok(Outcome::Computed(Computed {
-            value: e,
-            inputs: vec![step.map(Output::ref_step).unwrap_or_else(|| row.at("emissions_t"))],
+            value: rounding.round(given, || cell.clone()),
+            before: given,
+            inputs: vec![cell],
             method: "given 填报".into(),
             activity: Value::Empty,
             activity_unit: String::new(),
@@ -302,21 +342,20 @@ fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultU
         }));
     }
     match category {
-        "fuel_combustion" => compute_fuel(ev, row, defaults, rule),
-        "purchased_electricity" => compute_electricity(ev, row, rule),
+        "fuel_combustion" => compute_fuel(ev, row, defaults, rounding),
+        "purchased_electricity" => compute_electricity(ev, row, rounding),
         _ => Ok(Outcome::NotGiven),
     }
 }
 
-/// A computed source's emissions: the step that computes them, then as the
-/// rules round them; the value and the step that gives it.
-fn source_emissions(ev: &mut Eval, rule: &Rule, step: Step, value: Decimal) -> (Decimal, Vec<String>) {
-    let step = ev.out.step(step, num(value), Some("tCO2"));
-    let (value, rounded) = rule.record_if_changed(&mut ev.out, SOURCE, value, Some("tCO2"), vec![Output::ref_step(step)]);
-    (value, vec![Output::ref_step(rounded.unwrap_or(step))])
+/// A computed source's emissions: the step that computes them, and the
+/// value as the rules round it; (rounded, computed, the step's reference).
+fn source_emissions(ev: &mut Eval, rounding: &mut PerRow, step: Step, value: Decimal) -> (Decimal, Decimal, Vec<String>) {
+    let step = Output::ref_step(ev.out.step(step, num(value), Some("tCO2")));
+    (rounding.round(value, || step.clone()), value, vec![step])
 }
 
-fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
+fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rounding: &mut PerRow) -> Result<Outcome, EvaluationError> {
     let consumption = row.decimal("fuel_consumption");
     let heat = row.decimal("activity");
     if consumption.is_none() && heat.is_none() {
@@ -442,9 +481,9 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     }
     let mut params: Vec<&str> = used.iter().map(String::as_str).collect();
     params.extend([P_M_CO2, P_M_C]);
-    let (value, inputs) = source_emissions(
+    let (value, before, inputs) = source_emissions(
         ev,
-        rule,
+        rounding,
         Step {
             clause: "企业温室气体排放核算与报告指南 发电设施：化石燃料燃烧排放 / power-facility accounting guideline, fuel combustion",
             zh,
@@ -456,6 +495,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     );
     Ok(Outcome::Computed(Computed {
         value,
+        before,
         inputs,
         method,
         activity,
@@ -465,7 +505,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     }))
 }
 
-fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outcome, EvaluationError> {
+fn compute_electricity(ev: &mut Eval, row: &RowView, rounding: &mut PerRow) -> Result<Outcome, EvaluationError> {
     // `electricity_mwh`, or `activity` read as MWh as the shared schema's help says.
     let (mwh, column) = match (row.decimal("electricity_mwh"), row.decimal("activity")) {
         (Some(m), _) => (m, "electricity_mwh"),
@@ -477,9 +517,9 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     let (mwh, s_mwh) =
         mwh_rule.record_if_changed(&mut ev.out, ("购入电量", "Purchased electricity"), mwh, Some("MWh"), vec![row.at(column)]);
     let value = mwh * factor;
-    let (value, inputs) = source_emissions(
+    let (value, before, inputs) = source_emissions(
         ev,
-        rule,
+        rounding,
         Step {
             clause: "发电设施核算指南 购入电力排放 E = AD × EF_grid / purchased electricity",
             zh: "购入电力排放 = 购入电量 × 电网排放因子",
@@ -491,6 +531,7 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     );
     Ok(Outcome::Computed(Computed {
         value,
+        before,
         inputs,
         method: "MWh × EF_grid".into(),
         activity: num(mwh),
@@ -518,6 +559,7 @@ fn table(rows: ResultRows) -> ResultTable {
             col("oxidation_rate_origin", "碳氧化率来源", "Oxidation rate from", None),
             col("grid_factor", "电网排放因子", "Grid emission factor", Some("tCO2/MWh")),
             col("method", "计算方法", "Method", None),
+            col("emissions_before_rounding_t", "取整前排放量", "Emissions before rounding", Some("tCO2")),
             col("emissions_t", "排放量", "Emissions", Some("tCO2")),
             col("treatment", "处理", "Treatment", None),
             col("source_row", "来源行", "Source row", None),

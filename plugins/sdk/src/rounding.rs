@@ -268,6 +268,88 @@ impl Rule {
         let r = self.record(out, what, before, unit, inputs);
         (r.value, Some(r.step))
     }
+
+    /// Starts rounding one value per row (each source's emissions, say) under
+    /// one trace step for all of them: see [`PerRow`].
+    pub fn per_row<'r>(&'r self, what: (&'static str, &'static str), unit: Option<&'static str>) -> PerRow<'r> {
+        PerRow { rule: self, what, unit, rows: 0, changed: 0, delta: Decimal::ZERO, inputs: Vec::new() }
+    }
+}
+
+/// A rule applied to one value per row, recorded as **one** trace step for
+/// all the rows ([`PerRow::record`]) instead of a step per row.
+///
+/// A step per rounded row repeated the rule's reference and description for
+/// every row: for 100,000 sources, 90,000 steps of some 550 bytes, half the
+/// plugin's time and two thirds of its memory, and a trace no reader could
+/// follow. Instead the plugin shows each row's value before and after
+/// rounding in its result table, and the one step names the rule, its two
+/// parameters, how many values changed and by how much in all (its value,
+/// after − before summed), with the references of the unrounded values that
+/// changed as its inputs. A step that sums the rounded values cites the
+/// unrounded ones plus this step: the sum is theirs plus this step's value.
+///
+/// ```
+/// use lvyue_sdk::rounding::{Mode, Rule};
+/// use lvyue_sdk::{dec, Output};
+/// let rule = Rule { key: "rounding.source".into(), places: 2, mode: Mode::HalfUp, places_key: "rounding.source.places".into(),
+///     mode_key: "rounding.source.mode".into(), reference: "a guideline".into() };
+/// let mut each = rule.per_row(("排放量", "Emissions"), Some("tCO2"));
+/// assert_eq!(each.round(dec("1.234").unwrap(), || "S!F2".into()), dec("1.23").unwrap());
+/// assert_eq!(each.round(dec("2.5").unwrap(), || "S!F3".into()), dec("2.5").unwrap());
+/// let mut out = Output::default();
+/// let step = each.record(&mut out).expect("one value changed");
+/// let step = &out.finish().trace.into_steps()[step as usize];
+/// assert_eq!(step.inputs, ["S!F2"]);
+/// assert!(matches!(&step.value, lvyue_sdk::Value::Number(n) if n == "-0.004"), "after − before, summed");
+/// ```
+#[derive(Debug)]
+pub struct PerRow<'r> {
+    rule: &'r Rule,
+    what: (&'static str, &'static str),
+    unit: Option<&'static str>,
+    rows: usize,
+    changed: usize,
+    delta: Decimal,
+    inputs: Vec<String>,
+}
+
+impl PerRow<'_> {
+    /// Rounds `before`; when that changes it, remembers where the unrounded
+    /// value comes from (`input`: a cell, or `trace:<step>`).
+    pub fn round(&mut self, before: Decimal, input: impl FnOnce() -> String) -> Decimal {
+        let value = self.rule.apply(before);
+        self.rows += 1;
+        if value != before {
+            self.changed += 1;
+            self.delta += value - before;
+            self.inputs.push(input());
+        }
+        value
+    }
+
+    /// Records the step for the rows rounded so far, or nothing when rounding
+    /// changed none of them (then nothing needs citing).
+    pub fn record(self, out: &mut Output) -> Option<u32> {
+        if self.changed == 0 {
+            return None;
+        }
+        let rule = self.rule;
+        let (how_zh, how_en) = rule.describe();
+        let (what, delta) = (self.what, fmt_dec(self.delta));
+        let (rows, changed) = (self.rows, self.changed);
+        Some(out.step(
+            Step {
+                clause: &rule.reference,
+                zh: &format!("{}逐项取整（{how_zh}；{}）：{rows} 项中 {changed} 项因取整而改变，合计变化 {delta}；各项取整前后见结果表", what.0, rule.key),
+                en: &format!("{} rounded one by one ({how_en}; {}): {changed} of {rows} changed, by {delta} in all; each before and after is in the result table", what.1, rule.key),
+                parameters: &rule.parameters(),
+                inputs: self.inputs,
+            },
+            num(self.delta),
+            self.unit,
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lvyue_sdk::eval::{Eval, column as col};
 use lvyue_sdk::rounding::PerRow;
-use lvyue_sdk::{ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultRows, ResultTable, RowView, Step, Value, num, t, text};
+use lvyue_sdk::{
+    ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultRows, ResultTable, ResultValue, RowView, Step, Value, num, t,
+};
 
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
@@ -175,14 +177,16 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             }
         }
         let [ncv, cc, of, grid] = &c.factors;
-        let fv = |f: &Option<Factor>| f.as_ref().map(|f| num(f.value)).unwrap_or(Value::Empty);
-        let fo = |f: &Option<Factor>| f.as_ref().map(|f| text(f.origin)).unwrap_or(Value::Empty);
+        // Decimals and borrowed texts: a long table packs them without
+        // writing each number as text or copying each string first.
+        let fv = |f: &Option<Factor>| ResultValue::from(f.as_ref().map(|f| f.value));
+        let fo = |f: &Option<Factor>| ResultValue::from(f.as_ref().map(|f| f.origin));
         table_rows.push(vec![
-            text(format!("{} / {}", row.text("facility").unwrap_or(""), row.text("source").unwrap_or(""))),
-            text(category),
-            row.text("fuel").map(text).unwrap_or(Value::Empty),
-            c.activity.clone(),
-            text(c.activity_unit.clone()),
+            format!("{} / {}", row.text("facility").unwrap_or(""), row.text("source").unwrap_or("")).into(),
+            category.into(),
+            row.text("fuel").into(),
+            c.activity.clone().into(),
+            c.activity_unit.as_str().into(),
             fv(ncv),
             fo(ncv),
             fv(cc),
@@ -190,14 +194,15 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             fv(of),
             fo(of),
             fv(grid),
-            text(c.method.clone()),
-            if rounded { num(c.before) } else { Value::Empty },
-            num(c.value),
-            text(match treatment {
+            c.method.as_str().into(),
+            rounded.then_some(c.before).into(),
+            c.value.into(),
+            match treatment {
                 Treatment::Counted => "counted 计入",
                 Treatment::Memo => "memo 备忘（不计入）",
-            }),
-            text(row.source()),
+            }
+            .into(),
+            row.source().into(),
         ]);
     }
     ev.fail_if_errors()?;

@@ -403,6 +403,14 @@ impl NumbersOut {
         self.mantissas.push(0);
         self.scales.push(0);
     }
+
+    /// Adds a number already packed (see [`ValueRef::Packed`]).
+    #[inline]
+    pub fn push_packed(&mut self, mantissa: i64, scale: u8) {
+        debug_assert!(scale as u32 <= MAX_SCALE, "a packed number's scale is at most MAX_SCALE");
+        self.mantissas.push(mantissa);
+        self.scales.push(scale);
+    }
 }
 
 /// Dates under construction.
@@ -580,6 +588,11 @@ pub enum Kind {
 pub enum ValueRef<'a> {
     Empty,
     Number(&'a str),
+    /// A number already packed: the mantissa and scale [`pack_decimal`] gives
+    /// for its canonical text (so a scale of at most [`MAX_SCALE`], never
+    /// [`SCALE_TEXT`]). It saves a side that holds exact decimals writing
+    /// each one as text for the packer to read back.
+    Packed(i64, u8),
     Text(&'a str),
     Date(&'a str),
     Boolean(bool),
@@ -680,7 +693,7 @@ impl KindScan {
     pub fn see(&mut self, j: usize, v: ValueRef<'_>) {
         let k = match v {
             ValueRef::Empty => return,
-            ValueRef::Number(_) => Kind::Number,
+            ValueRef::Number(_) | ValueRef::Packed(..) => Kind::Number,
             ValueRef::Text(t) => {
                 self.bytes[j] += t.len();
                 Kind::Text
@@ -773,7 +786,7 @@ impl ValueRef<'_> {
     fn kind(&self) -> Option<Kind> {
         match self {
             ValueRef::Empty => None,
-            ValueRef::Number(_) => Some(Kind::Number),
+            ValueRef::Number(_) | ValueRef::Packed(..) => Some(Kind::Number),
             ValueRef::Text(_) => Some(Kind::Text),
             ValueRef::Date(_) => Some(Kind::Date),
             ValueRef::Boolean(_) => Some(Kind::Boolean),
@@ -910,6 +923,7 @@ impl<K: WireKind> ColumnOut<K> {
         match (&mut self.values, v) {
             (Builder::Unset(empties), _) => *empties += 1,
             (Builder::Numbers(out), ValueRef::Number(t)) => out.push(t),
+            (Builder::Numbers(out), ValueRef::Packed(m, s)) => out.push_packed(m, s),
             (Builder::Numbers(out), _) => out.push_empty(),
             (Builder::Texts(out), ValueRef::Text(t)) => out.push(t),
             (Builder::Texts(out), _) => out.push(""),
@@ -921,6 +935,10 @@ impl<K: WireKind> ColumnOut<K> {
                     ValueRef::Empty => return,
                     ValueRef::Number(t) => {
                         numbers.push(t);
+                        Kind::Number
+                    }
+                    ValueRef::Packed(m, s) => {
+                        numbers.push_packed(m, s);
                         Kind::Number
                     }
                     ValueRef::Text(t) => {

@@ -20,7 +20,9 @@
 
 use std::fmt;
 
-use crate::{ChartSpec, Decision, Finding, Metric, ResultColumn, TextZhEn, TraceStep, Value};
+use std::borrow::Cow;
+
+use crate::{ChartSpec, Decimal, Decision, Finding, Metric, ResultColumn, TextZhEn, TraceStep, Value};
 
 #[cfg(not(feature = "contract-1-0"))]
 thread_local! {
@@ -101,22 +103,23 @@ impl ResultRows {
         self.len() == 0
     }
 
-    /// Adds a row after the others.
+    /// Adds a row after the others: [`Value`]s, or [`ResultValue`]s (cheaper
+    /// for long tables).
     #[cfg(not(feature = "contract-1-0"))]
-    pub fn push(&mut self, row: Vec<Value>) {
+    pub fn push<'a, C: Into<ResultValue<'a>>>(&mut self, row: Vec<C>) {
         if !packs() {
-            return self.given.push(row);
+            return self.given.push(row.into_iter().map(|c| c.into().into_value()).collect());
         }
         for given in std::mem::take(&mut self.given) {
-            self.packed.push(given);
+            self.packed.push(given.into_iter().map(ResultValue::Value).collect());
         }
-        self.packed.push(row);
+        self.packed.push(row.into_iter().map(Into::into).collect());
     }
 
-    /// Adds a row after the others.
+    /// Adds a row after the others: [`Value`]s, or [`ResultValue`]s.
     #[cfg(feature = "contract-1-0")]
-    pub fn push(&mut self, row: Vec<Value>) {
-        self.given.push(row);
+    pub fn push<'a, C: Into<ResultValue<'a>>>(&mut self, row: Vec<C>) {
+        self.given.push(row.into_iter().map(|c| c.into().into_value()).collect());
     }
 
     #[cfg(not(feature = "contract-1-0"))]
@@ -153,8 +156,77 @@ impl ResultRows {
             return (self.given.len(), crate::columns::wire::scanned(self.given, width));
         }
         let mut packed = self.packed;
-        self.given.into_iter().for_each(|row| packed.push(row));
+        self.given.into_iter().for_each(|row| packed.push(row.into_iter().map(ResultValue::Value).collect()));
         (packed.rows, packed.finish(width))
+    }
+}
+
+/// One value of a result-table row for [`ResultRows::push`]: a contract
+/// [`Value`], or an exact decimal or a text as the plugin holds them.
+///
+/// During the host's contract 1.1 call a row goes at once into the columns
+/// that cross the boundary; a `Value::Number` is decimal text the packer
+/// reads back into a mantissa and a scale, and a `Value::Text` an owned
+/// string. `ResultValue::Number` packs the decimal directly and `ResultValue::Text`
+/// borrows: for a 100,000-row table that is some 200,000 decimals not
+/// written and parsed and a million allocations not made. The values are the
+/// same either way.
+///
+/// ```
+/// use lvyue_sdk::{ResultValue, ResultRows, dec};
+/// let mut rows = ResultRows::default();
+/// let name = String::from("boiler 1");
+/// rows.push(vec![ResultValue::from(name.as_str()), dec("12.50").unwrap().into(), ResultValue::Empty, None::<&str>.into()]);
+/// assert_eq!(rows.len(), 1);
+/// ```
+#[derive(Debug)]
+pub enum ResultValue<'a> {
+    Empty,
+    Value(Value),
+    Number(Decimal),
+    Text(Cow<'a, str>),
+}
+
+impl ResultValue<'_> {
+    /// The contract's value: numbers as [`crate::num`] writes them.
+    pub fn into_value(self) -> Value {
+        match self {
+            ResultValue::Empty => Value::Empty,
+            ResultValue::Value(v) => v,
+            ResultValue::Number(d) => crate::num(d),
+            ResultValue::Text(t) => Value::Text(t.into_owned()),
+        }
+    }
+}
+
+impl From<Value> for ResultValue<'_> {
+    fn from(v: Value) -> Self {
+        ResultValue::Value(v)
+    }
+}
+
+impl From<Decimal> for ResultValue<'_> {
+    fn from(d: Decimal) -> Self {
+        ResultValue::Number(d)
+    }
+}
+
+impl<'a> From<&'a str> for ResultValue<'a> {
+    fn from(t: &'a str) -> Self {
+        ResultValue::Text(Cow::Borrowed(t))
+    }
+}
+
+impl From<String> for ResultValue<'_> {
+    fn from(t: String) -> Self {
+        ResultValue::Text(Cow::Owned(t))
+    }
+}
+
+/// `None` is an empty cell.
+impl<'a, T: Into<ResultValue<'a>>> From<Option<T>> for ResultValue<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(ResultValue::Empty, Into::into)
     }
 }
 
@@ -176,6 +248,18 @@ impl fmt::Debug for ResultRows {
     }
 }
 
+/// A decimal's mantissa and scale as the packer reads them from its text
+/// ([`crate::fmt_dec`]: normalised, so no trailing zeros and no "-0"); `None`
+/// when the mantissa's digits need more than 63 bits, which the text then carries.
+#[cfg(not(feature = "contract-1-0"))]
+fn packed_decimal(d: Decimal) -> Option<(i64, u8)> {
+    let d = d.normalize();
+    let scale = u8::try_from(d.scale()).ok().filter(|s| u32::from(*s) <= lvyue_columns::MAX_SCALE)?;
+    // i64::MIN's digits do not fit in 63 bits: the packer keeps its text.
+    let mantissa = i64::try_from(d.mantissa()).ok().filter(|m| *m != i64::MIN)?;
+    Some((mantissa, scale))
+}
+
 /// Rows pushed into one streaming column builder per column.
 #[cfg(not(feature = "contract-1-0"))]
 #[derive(Default)]
@@ -186,7 +270,7 @@ struct Packing {
 
 #[cfg(not(feature = "contract-1-0"))]
 impl Packing {
-    fn push(&mut self, row: Vec<Value>) {
+    fn push(&mut self, row: Vec<ResultValue<'_>>) {
         use lvyue_columns::{ColumnOut, ValueRef, WireValue};
         while self.columns.len() < row.len() {
             // A column first seen now: empty in the rows before.
@@ -196,7 +280,15 @@ impl Packing {
         }
         let given = row.len();
         for (c, v) in self.columns.iter_mut().zip(&row) {
-            c.push(v.wire());
+            match v {
+                ResultValue::Empty => c.push(ValueRef::Empty),
+                ResultValue::Value(v) => c.push(v.wire()),
+                ResultValue::Text(t) => c.push(ValueRef::Text(t)),
+                ResultValue::Number(d) => match packed_decimal(*d) {
+                    Some((m, s)) => c.push(ValueRef::Packed(m, s)),
+                    None => c.push(ValueRef::Number(&crate::fmt_dec(*d))),
+                },
+            }
         }
         self.columns[given..].iter_mut().for_each(|c| c.push(ValueRef::Empty));
         self.rows += 1;
@@ -446,6 +538,55 @@ mod tests {
         let mut kept = Trace::default();
         steps().into_iter().for_each(|s| kept.push(s));
         assert_eq!((kept.len(), kept.packed_len()), (4, 0), "outside contract 1.1's call steps are kept as given");
+    }
+
+    #[test]
+    fn decimals_and_borrowed_texts_pack_as_their_values_do() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let numbers = [
+            d("0"),
+            d("-0"),
+            d("-0.000"),
+            d("12.50"),
+            d("-1234.5678"),
+            d("0.0000000000000000000000000001"),
+            d("9223372036854775807"),
+            d("9223372036854775808"),
+            d("-9223372036854775808"),
+            d("79228162514264337593543950335"),
+            d("1.0000000000000000000000000000"),
+        ];
+        assert!(packed_decimal(d("9223372036854775808")).is_none(), "over 64 bits: its text crosses");
+        let labels = ["boiler", "", "锅炉 1"];
+        // Each kind alone, and all in one (mixed) column.
+        let rows = |i: usize| -> (Vec<ResultValue<'_>>, Vec<Value>) {
+            let n = numbers[i % numbers.len()];
+            let t = labels[i % labels.len()];
+            let mixed_as = if i % 3 == 0 { (ResultValue::from(n), num(n)) } else { (ResultValue::from(t), text(t)) };
+            let empty = if i % 4 == 0 { (ResultValue::Empty, Value::Empty) } else { (ResultValue::from(Some(n)), num(n)) };
+            (vec![n.into(), t.into(), mixed_as.0, empty.0, String::from(t).into()], vec![num(n), text(t), mixed_as.1, empty.1, text(t)])
+        };
+        let (mut fast, mut slow) = (ResultRows::default(), ResultRows::default());
+        packing(|| {
+            for i in 0..40 {
+                let (a, b) = rows(i);
+                fast.push(a);
+                slow.push(b);
+            }
+        });
+        let ((n, fast), (m, slow)) = (fast.into_columns(5), slow.into_columns(5));
+        assert_eq!(n, m);
+        for (a, b) in fast.iter().zip(&slow) {
+            assert_eq!(a.present, b.present);
+            assert_eq!(format!("{:?}", crate::columns::wire::unpack(a, n)), format!("{:?}", crate::columns::wire::unpack(b, m)));
+            if let (lvyue_columns::Values::Numbers(x), lvyue_columns::Values::Numbers(y)) = (&a.values, &b.values) {
+                assert_eq!((&x.mantissas, &x.scales, &x.texts.data), (&y.mantissas, &y.scales, &y.texts.data));
+            }
+        }
+        // Outside contract 1.1's call, a row of them is the same values.
+        let mut given = ResultRows::default();
+        given.push(rows(3).0);
+        assert_eq!(format!("{:?}", given.into_values(5)), format!("{:?}", vec![rows(3).1]));
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub use bindings::lvyue::compliance::types::{
     Cell, ChartKind, ChartSpec, ColumnSpec, Confidence, Decision, EvaluationError, Finding, FindingSpec, Metric, MetricSpec, Parameter,
     ParameterSpec, Period, PluginInfo, ResultColumn, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value, ValueKind,
 };
-pub use evaluation::{Evaluation, ResultRows, ResultTable, Trace};
+pub use evaluation::{Evaluation, ResultRows, ResultTable, ResultValue, Trace};
 pub use rust_decimal::Decimal;
 
 use std::collections::HashMap;

@@ -562,8 +562,8 @@ mod tests {
         let rows = |i: usize| -> (Vec<ResultValue<'_>>, Vec<Value>) {
             let n = numbers[i % numbers.len()];
             let t = labels[i % labels.len()];
-            let mixed_as = if i % 3 == 0 { (ResultValue::from(n), num(n)) } else { (ResultValue::from(t), text(t)) };
-            let empty = if i % 4 == 0 { (ResultValue::Empty, Value::Empty) } else { (ResultValue::from(Some(n)), num(n)) };
+            let mixed_as = if i.is_multiple_of(3) { (ResultValue::from(n), num(n)) } else { (ResultValue::from(t), text(t)) };
+            let empty = if i.is_multiple_of(4) { (ResultValue::Empty, Value::Empty) } else { (ResultValue::from(Some(n)), num(n)) };
             (vec![n.into(), t.into(), mixed_as.0, empty.0, String::from(t).into()], vec![num(n), text(t), mixed_as.1, empty.1, text(t)])
         };
         let (mut fast, mut slow) = (ResultRows::default(), ResultRows::default());

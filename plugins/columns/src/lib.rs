@@ -875,7 +875,9 @@ impl<K> Default for ColumnOut<K> {
 
 impl<K: WireKind> ColumnOut<K> {
     fn new(kind: Option<Kind>, mixed: bool, rows: usize, text_bytes: usize) -> ColumnOut<K> {
-        let values = match (mixed, kind.unwrap_or(Kind::Text)) {
+        // A column without a value in any row goes as booleans, one bit per
+        // row (all clear), the smallest of the kinds; see `finish`.
+        let values = match (mixed, kind.unwrap_or(Kind::Boolean)) {
             (true, _) => Builder::Mixed {
                 kinds: Vec::with_capacity(rows),
                 numbers: NumbersOut::default(),
@@ -961,8 +963,13 @@ impl<K: WireKind> ColumnOut<K> {
 
     pub fn finish(self) -> Column<K> {
         let values = match self.values {
-            // No value at all: a texts column of empty rows, as a scanned column with no kind.
-            Builder::Unset(empties) => Values::Texts(TextsOut { data: String::new(), ends: vec![0; empties] }),
+            // No value at all: every row is empty whatever the kind (its
+            // `present` bit is clear), so the column goes as booleans, one
+            // clear bit per row, as a scanned column with no kind does. A
+            // texts column of empty rows took four bytes a row: for an
+            // inventory's unused optional columns and a result table's
+            // unused ones, some 5 MB of the plugin's memory per 100,000 rows.
+            Builder::Unset(empties) => Values::Booleans(vec![0; empties.div_ceil(8)]),
             Builder::Numbers(n) => Values::Numbers(n),
             Builder::Texts(t) => Values::Texts(t),
             Builder::Dates(d) => Values::Dates(d),

@@ -136,10 +136,17 @@ fn round_trip(values: &[Value]) -> Column<ValueKind> {
 #[test]
 fn columns_round_trip() {
     let c = round_trip(&[]);
-    assert!(c.present.is_empty() && matches!(c.values, Values::Texts(ref t) if t.ends.is_empty()), "an empty column");
+    assert!(c.present.is_empty() && matches!(c.values, Values::Booleans(ref b) if b.is_empty()), "an empty column");
     let c = round_trip(&[Value::Empty, Value::Empty, Value::Empty]);
     assert_eq!(c.present, [0]);
-    assert!(matches!(c.values, Values::Texts(ref t) if t.ends == [0, 0, 0]), "all empty: texts of empty strings");
+    assert!(matches!(c.values, Values::Booleans(ref b) if b == &[0]), "all empty: a clear bit per row, the smallest kind");
+    // The same when the kind is learnt as the values come, over more than a byte of rows.
+    let mut streaming = ColumnOut::<ValueKind>::streaming();
+    (0..9).for_each(|_| streaming.push(ValueRef::Empty));
+    let c = streaming.finish();
+    assert_eq!(c.present, [0, 0]);
+    assert!(matches!(c.values, Values::Booleans(ref b) if b == &[0, 0]));
+    assert_eq!(unpack_column(&c.present, view(&c), 9, "t", Value::from_wire).unwrap(), vec![Value::Empty; 9]);
     let c = round_trip(&[num("1.50"), Value::Empty, num("-0"), num("12345678901234567890.5"), num("7")]);
     let Values::Numbers(n) = &c.values else { panic!("numbers") };
     assert_eq!(n.scales, [2, 0, SCALE_TEXT, SCALE_TEXT, 0]);

@@ -2,6 +2,7 @@
 //! the 发电设施 accounting guideline where the user gives activity data, and the
 //! purchased-electricity line (counted or memo, by year).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use lvyue_sdk::eval::{Eval, column as col};
@@ -43,7 +44,7 @@ struct Computed {
     before: Decimal,
     /// Where `before` comes from: the cell, or the step that computed it.
     inputs: Vec<String>,
-    method: String,
+    method: Cow<'static, str>,
     activity: Value,
     activity_unit: String,
     factors: [Option<Factor>; 4], // ncv, carbon content, oxidation rate, grid factor
@@ -157,7 +158,11 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                 if rounded && !rounded_facilities.contains(facility) {
                     rounded_facilities.insert(facility.to_string());
                 }
-                let entry = by_facility.entry(facility.to_string()).or_default();
+                // Looked up before a key is made: most rows' facility is there already.
+                let entry = match by_facility.get_mut(facility) {
+                    Some(entry) => entry,
+                    None => by_facility.entry(facility.to_string()).or_default(),
+                };
                 entry.0 += c.value;
                 entry.1.extend(reference.iter().cloned());
                 rounded_counted |= rounded;
@@ -194,7 +199,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             fv(of),
             fo(of),
             fv(grid),
-            c.method.as_str().into(),
+            c.method.as_ref().into(),
             rounded.then_some(c.before).into(),
             c.value.into(),
             match treatment {
@@ -444,7 +449,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, roundi
             };
             (
                 raw,
-                format!("FC × NCV × CC × OF × {ratio}"),
+                format!("FC × NCV × CC × OF × {ratio}").into(),
                 num(fc),
                 unit,
                 "排放量 = 燃料消耗量 × 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12",
@@ -457,7 +462,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, roundi
             let raw = ad * cc.value * of.value * m_co2 / m_c;
             (
                 raw,
-                format!("AD(GJ) × CC × OF × {ratio}"),
+                format!("AD(GJ) × CC × OF × {ratio}").into(),
                 num(ad),
                 "GJ".to_string(),
                 "排放量 = 活动数据（热量）× 单位热值含碳量 × 碳氧化率 × 44/12",

@@ -205,7 +205,22 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                         ),
                         vec![row.at("facility")],
                     ),
-                    Some((e, cells)) => {
+                    Some(facility) => {
+                        let e = &facility.emissions;
+                        // The unit's sources, unrounded, and what rounding changed in them.
+                        let mut cells = facility.inputs.clone();
+                        if facility.rounding.changed() {
+                            let source_rule = ev.rounding(R_SOURCE)?;
+                            let what = (format!("{unit} 的排放源排放量"), format!("{unit}'s sources' emissions"));
+                            let step = source_rule.record_rows(
+                                &mut ev.out,
+                                (&what.0, &what.1),
+                                Some("tCO2"),
+                                facility.rounding.clone(),
+                                crate::emissions::TABLE,
+                            );
+                            cells.extend(step.map(Output::ref_step));
+                        }
                         let (target, s_target) = round.record_if_changed(
                             &mut ev.out,
                             (&format!("{unit} 补发目标（机组核查排放量）"), &format!("{unit} top-up target (unit verified emissions)")),
@@ -266,7 +281,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
             num(bh),
             num(ah),
             num(initial),
-            unit_emissions.map(|(e, _)| num(*e)).unwrap_or(Value::Empty),
+            unit_emissions.map(|f| num(f.emissions)).unwrap_or(Value::Empty),
             num(top_up),
             num(unit_allocation),
             text(row.source()),

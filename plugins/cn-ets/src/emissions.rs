@@ -3,10 +3,10 @@
 //! purchased-electricity line (counted or memo, by year).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use lvyue_sdk::eval::{Eval, column as col};
-use lvyue_sdk::rounding::PerRow;
+use lvyue_sdk::rounding::{RowRounding, Rule};
 use lvyue_sdk::{
     ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultRows, ResultTable, ResultValue, RowView, Step, Value, num, t,
 };
@@ -14,8 +14,9 @@ use lvyue_sdk::{
 use crate::fuels::{self, FuelRef};
 use crate::spec::*;
 
-/// What a source's emissions are called in rounding steps.
-const SOURCE: (&str, &str) = ("排放源排放量", "Source emissions");
+/// The result table of the sources, which shows each one's emissions before
+/// and after rounding.
+pub const TABLE: (&str, &str) = ("排放核算", "Emissions");
 
 const DEFAULT: &str = "default 缺省值";
 const USER: &str = "user 用户填报";
@@ -26,9 +27,19 @@ pub struct Emissions {
     pub verified: Decimal,
     /// Trace step of `verified_emissions_t`.
     pub step: u32,
-    /// Counted emissions by facility (the unit id for power allocation), with
-    /// the cells or trace steps they came from.
-    pub by_facility: BTreeMap<String, (Decimal, Vec<String>)>,
+    /// Counted emissions by facility (the unit id for power allocation).
+    pub by_facility: BTreeMap<String, Facility>,
+}
+
+/// A facility's counted emissions: each source rounded by the rules, summed.
+#[derive(Default)]
+pub struct Facility {
+    pub emissions: Decimal,
+    /// Each source's unrounded value: its cell, or the step computing it.
+    pub inputs: Vec<String>,
+    /// What rounding changed, for a step of its own when the facility's
+    /// total is cited (`Rule::record_rows`; the sources are in `inputs`).
+    pub rounding: RowRounding,
 }
 
 /// One factor as used: its value and where it came from.
@@ -105,15 +116,14 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     let mut memo_inputs = Vec::new();
     let mut with_defaults = Decimal::ZERO;
     let mut with_defaults_inputs = Vec::new();
-    let mut by_facility: BTreeMap<String, (Decimal, Vec<String>)> = BTreeMap::new();
+    let mut by_facility: BTreeMap<String, Facility> = BTreeMap::new();
     let mut defaults: DefaultUses = BTreeMap::new();
     let mut electricity_counted = Vec::new();
     // Pushed rows are packed as they come: one row's values at a time in memory.
     let mut table_rows = ResultRows::default();
-    // Each source rounded as the rules say, under one trace step for all of them.
-    let mut rounding = source_rule.per_row(SOURCE, Some("tCO2"));
-    let (mut rounded_counted, mut rounded_memo, mut rounded_defaults) = (false, false, false);
-    let mut rounded_facilities = BTreeSet::new();
+    // Each source rounded as the rules say: one trace step for each sum's sources.
+    let (mut rounded_counted, mut rounded_memo, mut rounded_defaults) =
+        (RowRounding::default(), RowRounding::default(), RowRounding::default());
 
     let ctx = ev.ctx;
     for row in ctx.table("emission_sources").rows() {
@@ -123,7 +133,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             "purchased_heat" if !heat_included => Treatment::Memo,
             _ => Treatment::Counted,
         };
-        let c = match compute(ev, &row, category, &mut defaults, &mut rounding)? {
+        let c = match compute(ev, &row, category, &mut defaults, &source_rule)? {
             Outcome::Computed(c) => c,
             Outcome::Refused => continue,
             Outcome::NotGiven => {
@@ -154,31 +164,31 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             Treatment::Counted => {
                 verified += c.value;
                 verified_inputs.extend(reference.iter().cloned());
+                rounded_counted.add(c.before, c.value, &reference);
                 let facility = row.text("facility").unwrap_or("");
-                if rounded && !rounded_facilities.contains(facility) {
-                    rounded_facilities.insert(facility.to_string());
-                }
                 // Looked up before a key is made: most rows' facility is there already.
                 let entry = match by_facility.get_mut(facility) {
                     Some(entry) => entry,
-                    None => by_facility.entry(facility.to_string()).or_default(),
+                    None => by_facility
+                        .entry(facility.to_string())
+                        .or_insert_with(|| Facility { rounding: RowRounding::counting(), ..Facility::default() }),
                 };
-                entry.0 += c.value;
-                entry.1.extend(reference.iter().cloned());
-                rounded_counted |= rounded;
+                entry.emissions += c.value;
+                entry.inputs.extend(reference.iter().cloned());
+                entry.rounding.add(c.before, c.value, &reference);
                 if c.with_defaults {
                     with_defaults += c.value;
                     with_defaults_inputs.extend(reference.iter().cloned());
-                    rounded_defaults |= rounded;
+                    rounded_defaults.add(c.before, c.value, &reference);
                 }
                 if category == "purchased_electricity" {
-                    electricity_counted.extend(reference);
+                    electricity_counted.extend(reference.iter().cloned());
                 }
             }
             Treatment::Memo => {
                 memo += c.value;
-                memo_inputs.extend(reference);
-                rounded_memo |= rounded;
+                memo_inputs.extend(reference.iter().cloned());
+                rounded_memo.add(c.before, c.value, &reference);
             }
         }
         let [ncv, cc, of, grid] = &c.factors;
@@ -211,22 +221,14 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
         ]);
     }
     ev.fail_if_errors()?;
-    // The sums below cite each source's unrounded value and this step, which
-    // holds what rounding changed in all.
-    if let Some(step) = rounding.record(&mut ev.out) {
-        let step = Output::ref_step(step);
-        for (inputs, rounded) in
-            [(&mut verified_inputs, rounded_counted), (&mut memo_inputs, rounded_memo), (&mut with_defaults_inputs, rounded_defaults)]
-        {
-            if rounded {
-                inputs.push(step.clone());
-            }
-        }
-        for facility in &rounded_facilities {
-            if let Some(entry) = by_facility.get_mut(facility) {
-                entry.1.push(step.clone());
-            }
-        }
+    // Each sum below cites its sources' unrounded values and the step of
+    // what rounding changed in them: it is what it cites, added up.
+    for (inputs, rounding, what) in [
+        (&mut verified_inputs, rounded_counted, ("计入清缴的排放源排放量", "Counted sources' emissions")),
+        (&mut memo_inputs, rounded_memo, ("备忘排放源排放量", "Memo sources' emissions")),
+        (&mut with_defaults_inputs, rounded_defaults, ("采用缺省因子的排放源排放量", "Emissions of sources with default factors")),
+    ] {
+        inputs.extend(source_rule.record_rows(&mut ev.out, what, Some("tCO2"), rounding, TABLE).map(Output::ref_step));
     }
 
     for ((zh, en), cells, params) in defaults.values() {
@@ -331,19 +333,12 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
 type DefaultUses = BTreeMap<String, ((String, String), Vec<String>, Vec<String>)>;
 
 /// Emissions of one source row: given, or computed from activity data.
-fn compute(
-    ev: &mut Eval,
-    row: &RowView,
-    category: &str,
-    defaults: &mut DefaultUses,
-    rounding: &mut PerRow,
-) -> Result<Outcome, EvaluationError> {
+fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
     if let Some(given) = row.decimal("emissions_t") {
-        let cell = row.at("emissions_t");
         return Ok(Outcome::Computed(Computed {
-            value: rounding.round(given, || cell.clone()),
+            value: rule.apply(given),
             before: given,
-            inputs: vec![cell],
+            inputs: vec![row.at("emissions_t")],
             method: "given 填报".into(),
             activity: Value::Empty,
             activity_unit: String::new(),
@@ -352,20 +347,20 @@ fn compute(
         }));
     }
     match category {
-        "fuel_combustion" => compute_fuel(ev, row, defaults, rounding),
-        "purchased_electricity" => compute_electricity(ev, row, rounding),
+        "fuel_combustion" => compute_fuel(ev, row, defaults, rule),
+        "purchased_electricity" => compute_electricity(ev, row, rule),
         _ => Ok(Outcome::NotGiven),
     }
 }
 
 /// A computed source's emissions: the step that computes them, and the
 /// value as the rules round it; (rounded, computed, the step's reference).
-fn source_emissions(ev: &mut Eval, rounding: &mut PerRow, step: Step, value: Decimal) -> (Decimal, Decimal, Vec<String>) {
-    let step = Output::ref_step(ev.out.step(step, num(value), Some("tCO2")));
-    (rounding.round(value, || step.clone()), value, vec![step])
+fn source_emissions(ev: &mut Eval, rule: &Rule, step: Step, value: Decimal) -> (Decimal, Decimal, Vec<String>) {
+    let step = ev.out.step(step, num(value), Some("tCO2"));
+    (rule.apply(value), value, vec![Output::ref_step(step)])
 }
 
-fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rounding: &mut PerRow) -> Result<Outcome, EvaluationError> {
+fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
     let consumption = row.decimal("fuel_consumption");
     let heat = row.decimal("activity");
     if consumption.is_none() && heat.is_none() {
@@ -493,7 +488,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, roundi
     params.extend([P_M_CO2, P_M_C]);
     let (value, before, inputs) = source_emissions(
         ev,
-        rounding,
+        rule,
         Step {
             clause: "企业温室气体排放核算与报告指南 发电设施：化石燃料燃烧排放 / power-facility accounting guideline, fuel combustion",
             zh,
@@ -515,7 +510,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, roundi
     }))
 }
 
-fn compute_electricity(ev: &mut Eval, row: &RowView, rounding: &mut PerRow) -> Result<Outcome, EvaluationError> {
+fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outcome, EvaluationError> {
     // `electricity_mwh`, or `activity` read as MWh as the shared schema's help says.
     let (mwh, column) = match (row.decimal("electricity_mwh"), row.decimal("activity")) {
         (Some(m), _) => (m, "electricity_mwh"),
@@ -529,7 +524,7 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rounding: &mut PerRow) -> R
     let value = mwh * factor;
     let (value, before, inputs) = source_emissions(
         ev,
-        rounding,
+        rule,
         Step {
             clause: "发电设施核算指南 购入电力排放 E = AD × EF_grid / purchased electricity",
             zh: "购入电力排放 = 购入电量 × 电网排放因子",
@@ -554,7 +549,7 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rounding: &mut PerRow) -> R
 fn table(rows: ResultRows) -> ResultTable {
     ResultTable {
         key: "emissions".into(),
-        name: t("排放核算", "Emissions"),
+        name: t(TABLE.0, TABLE.1),
         columns: vec![
             col("label", "排放源", "Source", None),
             col("category", "类别", "Category", None),

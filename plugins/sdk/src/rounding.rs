@@ -269,86 +269,112 @@ impl Rule {
         (r.value, Some(r.step))
     }
 
-    /// Starts rounding one value per row (each source's emissions, say) under
-    /// one trace step for all of them: see [`PerRow`].
-    pub fn per_row<'r>(&'r self, what: (&'static str, &'static str), unit: Option<&'static str>) -> PerRow<'r> {
-        PerRow { rule: self, what, unit, rows: 0, changed: 0, delta: Decimal::ZERO, inputs: Vec::new() }
+    /// Records one trace step for a group of rows whose values this rule
+    /// rounded (see [`RowRounding`]), or nothing when it changed none of
+    /// them. `what` names the group's values, e.g. ("计入清缴的排放源排放量",
+    /// "Counted sources' emissions"); `shown_in` the result table holding each
+    /// row's value before and after, e.g. ("排放核算", "Emissions").
+    pub fn record_rows(
+        &self,
+        out: &mut Output,
+        what: (&str, &str),
+        unit: Option<&str>,
+        rows: RowRounding,
+        shown_in: (&str, &str),
+    ) -> Option<u32> {
+        if rows.changed == 0 {
+            return None;
+        }
+        let (how_zh, how_en) = self.describe();
+        let RowRounding { rows, changed, delta, inputs, .. } = rows;
+        let d = fmt_dec(delta);
+        Some(out.step(
+            Step {
+                clause: &self.reference,
+                zh: &format!(
+                    "{}逐项取整（{how_zh}；{}）：{rows} 项中 {changed} 项因取整而改变，合计变化 {d}；各项取整前后见「{}」表",
+                    what.0, self.key, shown_in.0
+                ),
+                en: &format!(
+                    "{} rounded one by one ({how_en}; {}): {changed} of {rows} changed, by {d} in all; each before and after is in the table \"{}\"",
+                    what.1, self.key, shown_in.1
+                ),
+                parameters: &self.parameters(),
+                inputs,
+            },
+            num(delta),
+            unit,
+        ))
     }
 }
 
-/// A rule applied to one value per row, recorded as **one** trace step for
-/// all the rows ([`PerRow::record`]) instead of a step per row.
+/// The rows of one group (the sources counted in a total, say) whose values
+/// a rule rounded one by one, for **one** trace step ([`Rule::record_rows`])
+/// instead of a step per row.
 ///
 /// A step per rounded row repeated the rule's reference and description for
 /// every row: for 100,000 sources, 90,000 steps of some 550 bytes, half the
 /// plugin's time and two thirds of its memory, and a trace no reader could
 /// follow. Instead the plugin shows each row's value before and after
-/// rounding in its result table, and the one step names the rule, its two
-/// parameters, how many values changed and by how much in all (its value,
-/// after − before summed), with the references of the unrounded values that
-/// changed as its inputs. A step that sums the rounded values cites the
-/// unrounded ones plus this step: the sum is theirs plus this step's value.
+/// rounding in a result table, and a step that sums the rounded values cites
+/// each row's **unrounded** value (its cell, or the step that computed it)
+/// plus the group's rounding step, whose value is what rounding changed in
+/// all (after − before, summed) and whose inputs are the unrounded values
+/// that changed: the sum is what it cites, added up. A row counted in
+/// several sums is added to each sum's group.
 ///
 /// ```
-/// use lvyue_sdk::rounding::{Mode, Rule};
-/// use lvyue_sdk::{dec, Output};
+/// use lvyue_sdk::rounding::{Mode, RowRounding, Rule};
+/// use lvyue_sdk::{dec, Output, Value};
 /// let rule = Rule { key: "rounding.source".into(), places: 2, mode: Mode::HalfUp, places_key: "rounding.source.places".into(),
 ///     mode_key: "rounding.source.mode".into(), reference: "a guideline".into() };
-/// let mut each = rule.per_row(("排放量", "Emissions"), Some("tCO2"));
-/// assert_eq!(each.round(dec("1.234").unwrap(), || "S!F2".into()), dec("1.23").unwrap());
-/// assert_eq!(each.round(dec("2.5").unwrap(), || "S!F3".into()), dec("2.5").unwrap());
+/// let mut counted = RowRounding::default();
+/// for (given, cell) in [("1.234", "S!F2"), ("2.5", "S!F3")] {
+///     let before = dec(given).unwrap();
+///     counted.add(before, rule.apply(before), &[cell.to_string()]);
+/// }
 /// let mut out = Output::default();
-/// let step = each.record(&mut out).expect("one value changed");
+/// let step = rule.record_rows(&mut out, ("排放量", "Emissions"), Some("tCO2"), counted, ("排放", "Sources")).expect("one value changed");
 /// let step = &out.finish().trace.into_steps()[step as usize];
 /// assert_eq!(step.inputs, ["S!F2"]);
-/// assert!(matches!(&step.value, lvyue_sdk::Value::Number(n) if n == "-0.004"), "after − before, summed");
+/// assert!(matches!(&step.value, Value::Number(n) if n == "-0.004"), "after − before, summed");
+/// assert!(step.description.en.contains("1 of 2 changed"));
 /// ```
-#[derive(Debug)]
-pub struct PerRow<'r> {
-    rule: &'r Rule,
-    what: (&'static str, &'static str),
-    unit: Option<&'static str>,
+#[derive(Debug, Default, Clone)]
+pub struct RowRounding {
     rows: usize,
     changed: usize,
     delta: Decimal,
     inputs: Vec<String>,
+    /// Whether the unrounded values that changed are cited (see [`RowRounding::counting`]).
+    uncited: bool,
 }
 
-impl PerRow<'_> {
-    /// Rounds `before`; when that changes it, remembers where the unrounded
-    /// value comes from (`input`: a cell, or `trace:<step>`).
-    pub fn round(&mut self, before: Decimal, input: impl FnOnce() -> String) -> Decimal {
-        let value = self.rule.apply(before);
-        self.rows += 1;
-        if value != before {
-            self.changed += 1;
-            self.delta += value - before;
-            self.inputs.push(input());
-        }
-        value
+impl RowRounding {
+    /// A group whose step cites no inputs: for a sum whose own step cites
+    /// the rows already (a subtotal, say), so that its references are not
+    /// held twice.
+    pub fn counting() -> RowRounding {
+        RowRounding { uncited: true, ..RowRounding::default() }
     }
 
-    /// Records the step for the rows rounded so far, or nothing when rounding
-    /// changed none of them (then nothing needs citing).
-    pub fn record(self, out: &mut Output) -> Option<u32> {
-        if self.changed == 0 {
-            return None;
+    /// Adds a row: its value `before` and `after` rounding, and where the
+    /// unrounded value comes from (`inputs`: cells or `trace:<step>`),
+    /// copied when rounding changed it.
+    pub fn add(&mut self, before: Decimal, after: Decimal, inputs: &[String]) {
+        self.rows += 1;
+        if after != before {
+            self.changed += 1;
+            self.delta += after - before;
+            if !self.uncited {
+                self.inputs.extend_from_slice(inputs);
+            }
         }
-        let rule = self.rule;
-        let (how_zh, how_en) = rule.describe();
-        let (what, delta) = (self.what, fmt_dec(self.delta));
-        let (rows, changed) = (self.rows, self.changed);
-        Some(out.step(
-            Step {
-                clause: &rule.reference,
-                zh: &format!("{}逐项取整（{how_zh}；{}）：{rows} 项中 {changed} 项因取整而改变，合计变化 {delta}；各项取整前后见结果表", what.0, rule.key),
-                en: &format!("{} rounded one by one ({how_en}; {}): {changed} of {rows} changed, by {delta} in all; each before and after is in the result table", what.1, rule.key),
-                parameters: &rule.parameters(),
-                inputs: self.inputs,
-            },
-            num(self.delta),
-            self.unit,
-        ))
+    }
+
+    /// Whether rounding changed any value of the group.
+    pub fn changed(&self) -> bool {
+        self.changed > 0
     }
 }
 

@@ -252,7 +252,8 @@ impl Rule {
     }
 
     /// Like [`Rule::record`], but records a step only when rounding changes the
-    /// value (for per-row values, so that a long input does not double the trace).
+    /// value. For one value per row of a table that may be long, gather the
+    /// rows in a [`RowRounding`] instead: one step for all of them.
     pub fn record_if_changed(
         &self,
         out: &mut Output,

@@ -7,22 +7,22 @@ use lvyue::host::{Evaluate, Host, HostOptions};
 use lvyue::input::request::RequestFile;
 use lvyue::report::{Report, TraceOut};
 
-const REQUEST: &str = r#"
-jurisdiction = "cn-ets"
-year = 2024
-[tables]
-emission_sources = [
-  { facility = "U1", source = "boiler", category = "fuel_combustion", emissions_t = "0.245" },
-  { facility = "U1", source = "dryer", category = "fuel_combustion", emissions_t = "1.234" },
-  { facility = "U2", source = "kiln", category = "process", emissions_t = "10" },
-  { facility = "U2", source = "furnace", category = "fuel_combustion", fuel = "烟煤", fuel_consumption = "10", ncv = "20.1234", carbon_content = "0.03", oxidation_rate = "0.99" },
-  { facility = "U2", source = "gas boiler", category = "fuel_combustion", fuel = "天然气", fuel_consumption = "1.5" },
-  { facility = "Site", source = "steam", category = "purchased_heat", emissions_t = "5.555" },
-]
-"#;
+/// A 2024 cn-ets request: these emission sources, and more tables.
+fn request(sources: &[&str], more: &str) -> String {
+    format!("jurisdiction = \"cn-ets\"\nyear = 2024\n[tables]\nemission_sources = [\n{}\n]\n{more}", sources.join(",\n"))
+}
 
-fn evaluate() -> Report {
-    let req = RequestFile::from_toml_table("request.toml", REQUEST.parse().unwrap()).expect("the request reads");
+const SOURCES: [&str; 6] = [
+    r#"{ facility = "U1", source = "boiler", category = "fuel_combustion", emissions_t = "0.245" }"#,
+    r#"{ facility = "U1", source = "dryer", category = "fuel_combustion", emissions_t = "1.234" }"#,
+    r#"{ facility = "U2", source = "kiln", category = "process", emissions_t = "10" }"#,
+    r#"{ facility = "U2", source = "furnace", category = "fuel_combustion", fuel = "烟煤", fuel_consumption = "10", ncv = "20.1234", carbon_content = "0.03", oxidation_rate = "0.99" }"#,
+    r#"{ facility = "U2", source = "gas boiler", category = "fuel_combustion", fuel = "天然气", fuel_consumption = "1.5" }"#,
+    r#"{ facility = "Site", source = "steam", category = "purchased_heat", emissions_t = "5.555" }"#,
+];
+
+fn evaluate(request: &str) -> Report {
+    let req = RequestFile::from_toml_table("request.toml", request.parse().unwrap()).expect("the request reads");
     let host = Host::new(HostOptions::default()).unwrap();
     host.evaluate(&Evaluate { jurisdiction: &req.jurisdiction, year: req.year, tables: &req.tables, options: &req.options, inputs: vec![] })
         .unwrap_or_else(|e| panic!("the request evaluates: {e}"))
@@ -62,7 +62,7 @@ fn described<'a>(r: &'a Report, start: &str) -> &'a TraceOut {
 
 #[test]
 fn each_sum_cites_its_sources_unrounded_and_one_rounding_step_and_adds_up() {
-    let r = evaluate();
+    let r = evaluate(&request(&SOURCES, ""));
     let rounding: Vec<&TraceOut> =
         r.trace.iter().filter(|s| s.parameters.iter().any(|p| p == "rounding.source_emissions.places")).collect();
     // Counted, memo, and counted with default factors: a step each, none per source.
@@ -107,7 +107,7 @@ fn step_is_rounding(r: &Report, input: &str) -> bool {
 
 #[test]
 fn the_emissions_table_shows_each_source_before_rounding_where_it_changed() {
-    let r = evaluate();
+    let r = evaluate(&request(&SOURCES, ""));
     let t = r.tables.iter().find(|t| t.key == "emissions").expect("the emissions table");
     let at = |k: &str| t.columns.iter().position(|c| c.key == k).unwrap_or_else(|| panic!("column {k}"));
     let pairs: Vec<(Option<&str>, Option<&str>)> =
@@ -123,21 +123,14 @@ fn the_emissions_table_shows_each_source_before_rounding_where_it_changed() {
 
 #[test]
 fn a_gas_units_top_up_cites_its_sources_unrounded_and_their_rounding() {
-    let request = r#"
-jurisdiction = "cn-ets"
-year = 2024
-[tables]
-emission_sources = [
-  { facility = "G1", source = "turbine", category = "fuel_combustion", emissions_t = "200.004" },
-  { facility = "G1", source = "duct burner", category = "fuel_combustion", emissions_t = "129.994" },
-]
-generating_units = [{ facility = "G1", category = "IV", generation_mwh = "1000" }]
-"#;
-    let req = RequestFile::from_toml_table("request.toml", request.parse().unwrap()).expect("the request reads");
-    let host = Host::new(HostOptions::default()).unwrap();
-    let r = host
-        .evaluate(&Evaluate { jurisdiction: &req.jurisdiction, year: req.year, tables: &req.tables, options: &req.options, inputs: vec![] })
-        .unwrap_or_else(|e| panic!("the request evaluates: {e}"));
+    let request = request(
+        &[
+            r#"{ facility = "G1", source = "turbine", category = "fuel_combustion", emissions_t = "200.004" }"#,
+            r#"{ facility = "G1", source = "duct burner", category = "fuel_combustion", emissions_t = "129.994" }"#,
+        ],
+        r#"generating_units = [{ facility = "G1", category = "IV", generation_mwh = "1000" }]"#,
+    );
+    let r = evaluate(&request);
     // 200.00 + 129.99 = 329.99 t; floor(1000 × 0.3288) = 328 is below: topped up.
     assert_eq!(r.metric("allocation_gas_top_up_t").and_then(|m| m.value.as_deref()), Some("1"));
     let unit = described(&r, "G1's sources' emissions rounded one by one");

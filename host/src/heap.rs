@@ -12,7 +12,8 @@
 //! It is one call into the C library (through `libc`), on Linux with glibc
 //! only; elsewhere it does nothing. Another allocator (mimalloc) and a
 //! single glibc arena were measured instead and not adopted
-//! (docs/benchmarks.md, the latest section's "Measured and not adopted").
+//! (docs/benchmarks.md, "Measured and not adopted" in the section "Earlier:
+//! checked and packed in one pass, freed memory given back between phases").
 
 /// Requests of at least this many input cells give freed memory back
 /// between phases; below it the phases are too small to matter and the

@@ -233,7 +233,6 @@ pub(crate) fn engine_config() -> Config {
     config
 }
 
-/// The input cells of a request: rows × declared columns of every table.
 /// The input cells of a request: rows × columns of its tables.
 pub(crate) fn cells_of(request: &Request) -> u64 {
     request.tables.iter().map(|t| t.rows.len() as u64 * t.columns.len() as u64).sum()

@@ -158,13 +158,13 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                 continue;
             }
         };
-        let reference = c.inputs.clone();
+        let reference = &c.inputs;
         let rounded = c.value != c.before;
         match treatment {
             Treatment::Counted => {
                 verified += c.value;
                 verified_inputs.extend(reference.iter().cloned());
-                rounded_counted.add(c.before, c.value, &reference);
+                rounded_counted.add(c.before, c.value, reference);
                 let facility = row.text("facility").unwrap_or("");
                 // Looked up before a key is made: most rows' facility is there already.
                 let entry = match by_facility.get_mut(facility) {
@@ -175,11 +175,11 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                 };
                 entry.emissions += c.value;
                 entry.inputs.extend(reference.iter().cloned());
-                entry.rounding.add(c.before, c.value, &reference);
+                entry.rounding.add(c.before, c.value, reference);
                 if c.with_defaults {
                     with_defaults += c.value;
                     with_defaults_inputs.extend(reference.iter().cloned());
-                    rounded_defaults.add(c.before, c.value, &reference);
+                    rounded_defaults.add(c.before, c.value, reference);
                 }
                 if category == "purchased_electricity" {
                     electricity_counted.extend(reference.iter().cloned());
@@ -188,7 +188,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
             Treatment::Memo => {
                 memo += c.value;
                 memo_inputs.extend(reference.iter().cloned());
-                rounded_memo.add(c.before, c.value, &reference);
+                rounded_memo.add(c.before, c.value, reference);
             }
         }
         let [ncv, cc, of, grid] = &c.factors;

@@ -208,7 +208,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str, emissions: &Emissions) -> Result<Al
                     Some(facility) => {
                         let e = &facility.emissions;
                         // The unit's sources, unrounded, and what rounding changed in them.
-                        let mut cells = facility.inputs.clone();
+                        let mut cells = lvyue_sdk::refs::texts(&facility.inputs);
                         if facility.rounding.changed() {
                             let source_rule = ev.rounding(R_SOURCE)?;
                             let what = (format!("{unit} 的排放源排放量"), format!("{unit}'s sources' emissions"));

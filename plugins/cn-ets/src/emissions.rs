@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use lvyue_sdk::eval::{Eval, column as col};
 use lvyue_sdk::rounding::{RowRounding, Rule};
 use lvyue_sdk::{
-    ChartKind, ChartSpec, Decimal, EvaluationError, Output, ResultRows, ResultTable, ResultValue, RowView, Step, Value, num, t,
+    ChartKind, ChartSpec, Decimal, EvaluationError, Output, Ref, ResultRows, ResultTable, ResultValue, RowView, Step, Value, num, t,
 };
 
 use crate::fuels::{self, FuelRef};
@@ -22,24 +22,24 @@ const DEFAULT: &str = "default 缺省值";
 const USER: &str = "user 用户填报";
 const RULES: &str = "rules 规则参数";
 
-pub struct Emissions {
+pub struct Emissions<'a> {
     /// Verified emissions: the counted sources.
     pub verified: Decimal,
     /// Trace step of `verified_emissions_t`.
     pub step: u32,
     /// Counted emissions by facility (the unit id for power allocation).
-    pub by_facility: BTreeMap<String, Facility>,
+    pub by_facility: BTreeMap<String, Facility<'a>>,
 }
 
 /// A facility's counted emissions: each source rounded by the rules, summed.
 #[derive(Default)]
-pub struct Facility {
+pub struct Facility<'a> {
     pub emissions: Decimal,
     /// Each source's unrounded value: its cell, or the step computing it.
-    pub inputs: Vec<String>,
+    pub inputs: Vec<Ref<'a>>,
     /// What rounding changed, for a step of its own when the facility's
     /// total is cited (`Rule::record_rows`; the sources are in `inputs`).
-    pub rounding: RowRounding,
+    pub rounding: RowRounding<'a>,
 }
 
 /// One factor as used: its value and where it came from.
@@ -48,13 +48,13 @@ struct Factor {
     origin: &'static str,
 }
 
-struct Computed {
+struct Computed<'a> {
     /// Rounded by the rules.
     value: Decimal,
     /// As given or computed, before rounding.
     before: Decimal,
     /// Where `before` comes from: the cell, or the step that computed it.
-    inputs: Vec<String>,
+    input: Ref<'a>,
     method: Cow<'static, str>,
     activity: Value,
     activity_unit: String,
@@ -64,8 +64,8 @@ struct Computed {
 
 /// What became of a row's emissions.
 #[allow(clippy::large_enum_variant)] // one per row, moved once: boxing would add an allocation per row
-enum Outcome {
-    Computed(Computed),
+enum Outcome<'a> {
+    Computed(Computed<'a>),
     /// Neither emissions nor activity data to compute them.
     NotGiven,
     /// A finding already says why the row cannot be computed.
@@ -103,7 +103,7 @@ fn factor(
     Ok(Some(Factor { value, origin: DEFAULT }))
 }
 
-pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationError> {
+pub fn evaluate<'a>(ev: &mut Eval<'a>, sector: &str) -> Result<Emissions<'a>, EvaluationError> {
     let elec_included = ev.boolean(P_PURCHASED_ELEC)?;
     let heat_included = ev.boolean(P_PURCHASED_HEAT)?;
     let threshold = ev.num(P_THRESHOLD)?;
@@ -116,6 +116,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     let mut memo_inputs = Vec::new();
     let mut with_defaults = Decimal::ZERO;
     let mut with_defaults_inputs = Vec::new();
+    // References as `Ref`s: written only into the steps that cite them.
     let mut by_facility: BTreeMap<String, Facility> = BTreeMap::new();
     let mut defaults: DefaultUses = BTreeMap::new();
     let mut electricity_counted = Vec::new();
@@ -158,12 +159,12 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                 continue;
             }
         };
-        let reference = &c.inputs;
+        let reference = std::slice::from_ref(&c.input);
         let rounded = c.value != c.before;
         match treatment {
             Treatment::Counted => {
                 verified += c.value;
-                verified_inputs.extend(reference.iter().cloned());
+                verified_inputs.push(c.input);
                 rounded_counted.add(c.before, c.value, reference);
                 let facility = row.text("facility").unwrap_or("");
                 // Looked up before a key is made: most rows' facility is there already.
@@ -174,20 +175,20 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                         .or_insert_with(|| Facility { rounding: RowRounding::counting(), ..Facility::default() }),
                 };
                 entry.emissions += c.value;
-                entry.inputs.extend(reference.iter().cloned());
+                entry.inputs.push(c.input);
                 entry.rounding.add(c.before, c.value, reference);
                 if c.with_defaults {
                     with_defaults += c.value;
-                    with_defaults_inputs.extend(reference.iter().cloned());
+                    with_defaults_inputs.push(c.input);
                     rounded_defaults.add(c.before, c.value, reference);
                 }
                 if category == "purchased_electricity" {
-                    electricity_counted.extend(reference.iter().cloned());
+                    electricity_counted.push(c.input);
                 }
             }
             Treatment::Memo => {
                 memo += c.value;
-                memo_inputs.extend(reference.iter().cloned());
+                memo_inputs.push(c.input);
                 rounded_memo.add(c.before, c.value, reference);
             }
         }
@@ -217,7 +218,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                 Treatment::Memo => "memo 备忘（不计入）",
             }
             .into(),
-            row.source().into(),
+            row.cite_row().into(),
         ]);
     }
     ev.fail_if_errors()?;
@@ -228,7 +229,7 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
         (&mut memo_inputs, rounded_memo, ("备忘排放源排放量", "Memo sources' emissions")),
         (&mut with_defaults_inputs, rounded_defaults, ("采用缺省因子的排放源排放量", "Emissions of sources with default factors")),
     ] {
-        inputs.extend(source_rule.record_rows(&mut ev.out, what, Some("tCO2"), rounding, TABLE).map(Output::ref_step));
+        inputs.extend(source_rule.record_rows(&mut ev.out, what, Some("tCO2"), rounding, TABLE).map(Ref::step));
     }
 
     for ((zh, en), cells, params) in defaults.values() {
@@ -265,18 +266,19 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
                 &format!("{} 年度购入电力间接排放计入核查排放量和应清缴配额", ev.year()),
                 &format!("In {} purchased-electricity emissions count towards verified emissions and the obligation", ev.year()),
             ),
-            electricity_counted,
+            lvyue_sdk::refs::texts(&electricity_counted),
         );
     }
 
-    let s_sum = ev.out.step(
+    let s_sum = ev.out.step_citing(
         Step {
             clause: "条例 第三十条；办法 第二十八条 / Regulation Art. 30; Measures Art. 28",
             zh: "核查排放量 = 计入清缴的各排放源排放量（逐项按规则取整）之和",
             en: "Verified emissions = sum of the counted sources' emissions, each rounded by the rules",
             parameters: &[P_PURCHASED_ELEC, P_PURCHASED_HEAT],
-            inputs: verified_inputs,
+            inputs: vec![],
         },
+        &verified_inputs,
         num(verified),
         Some("tCO2"),
     );
@@ -289,26 +291,28 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
     );
     let (verified, s) = (r_total.value, r_total.step);
     ev.metric("verified_emissions_t", num(verified), s);
-    let s_memo = ev.out.step(
+    let s_memo = ev.out.step_citing(
         Step {
             clause: "国环规气候〔2024〕1号：购入电力间接排放不再纳入 / indirect emissions excluded",
             zh: "购入电力、热力排放（备忘，不计入清缴）",
             en: "Purchased electricity and heat emissions (memo, not in the obligation)",
             parameters: &[P_PURCHASED_ELEC, P_PURCHASED_HEAT],
-            inputs: memo_inputs,
+            inputs: vec![],
         },
+        &memo_inputs,
         num(memo),
         Some("tCO2"),
     );
     ev.metric("purchased_electricity_memo_t", num(memo), s_memo);
-    let s_def = ev.out.step(
+    let s_def = ev.out.step_citing(
         Step {
             clause: "发电设施核算指南 附录A 缺省值 / accounting guideline, Appendix A defaults",
             zh: "采用至少一个缺省排放因子计算、计入清缴的排放量",
             en: "Counted emissions computed with at least one default factor",
             parameters: &[],
-            inputs: with_defaults_inputs,
+            inputs: vec![],
         },
+        &with_defaults_inputs,
         num(with_defaults),
         Some("tCO2"),
     );
@@ -333,12 +337,18 @@ pub fn evaluate(ev: &mut Eval, sector: &str) -> Result<Emissions, EvaluationErro
 type DefaultUses = BTreeMap<String, ((String, String), Vec<String>, Vec<String>)>;
 
 /// Emissions of one source row: given, or computed from activity data.
-fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
+fn compute<'a>(
+    ev: &mut Eval,
+    row: &RowView<'a>,
+    category: &str,
+    defaults: &mut DefaultUses,
+    rule: &Rule,
+) -> Result<Outcome<'a>, EvaluationError> {
     if let Some(given) = row.decimal("emissions_t") {
         return Ok(Outcome::Computed(Computed {
             value: rule.apply(given),
             before: given,
-            inputs: vec![row.at("emissions_t")],
+            input: row.cite("emissions_t"),
             method: "given 填报".into(),
             activity: Value::Empty,
             activity_unit: String::new(),
@@ -355,12 +365,12 @@ fn compute(ev: &mut Eval, row: &RowView, category: &str, defaults: &mut DefaultU
 
 /// A computed source's emissions: the step that computes them, and the
 /// value as the rules round it; (rounded, computed, the step's reference).
-fn source_emissions(ev: &mut Eval, rule: &Rule, step: Step, value: Decimal) -> (Decimal, Decimal, Vec<String>) {
+fn source_emissions(ev: &mut Eval, rule: &Rule, step: Step, value: Decimal) -> (Decimal, Decimal, Ref<'static>) {
     let step = ev.out.step(step, num(value), Some("tCO2"));
-    (rule.apply(value), value, vec![Output::ref_step(step)])
+    (rule.apply(value), value, Ref::step(step))
 }
 
-fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome, EvaluationError> {
+fn compute_fuel<'a>(ev: &mut Eval, row: &RowView<'a>, defaults: &mut DefaultUses, rule: &Rule) -> Result<Outcome<'a>, EvaluationError> {
     let consumption = row.decimal("fuel_consumption");
     let heat = row.decimal("activity");
     if consumption.is_none() && heat.is_none() {
@@ -486,7 +496,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     }
     let mut params: Vec<&str> = used.iter().map(String::as_str).collect();
     params.extend([P_M_CO2, P_M_C]);
-    let (value, before, inputs) = source_emissions(
+    let (value, before, input) = source_emissions(
         ev,
         rule,
         Step {
@@ -501,7 +511,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     Ok(Outcome::Computed(Computed {
         value,
         before,
-        inputs,
+        input,
         method,
         activity,
         activity_unit: unit,
@@ -510,7 +520,7 @@ fn compute_fuel(ev: &mut Eval, row: &RowView, defaults: &mut DefaultUses, rule: 
     }))
 }
 
-fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outcome, EvaluationError> {
+fn compute_electricity<'a>(ev: &mut Eval, row: &RowView<'a>, rule: &Rule) -> Result<Outcome<'a>, EvaluationError> {
     // `electricity_mwh`, or `activity` read as MWh as the shared schema's help says.
     let (mwh, column) = match (row.decimal("electricity_mwh"), row.decimal("activity")) {
         (Some(m), _) => (m, "electricity_mwh"),
@@ -522,7 +532,7 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     let (mwh, s_mwh) =
         mwh_rule.record_if_changed(&mut ev.out, ("购入电量", "Purchased electricity"), mwh, Some("MWh"), vec![row.at(column)]);
     let value = mwh * factor;
-    let (value, before, inputs) = source_emissions(
+    let (value, before, input) = source_emissions(
         ev,
         rule,
         Step {
@@ -537,7 +547,7 @@ fn compute_electricity(ev: &mut Eval, row: &RowView, rule: &Rule) -> Result<Outc
     Ok(Outcome::Computed(Computed {
         value,
         before,
-        inputs,
+        input,
         method: "MWh × EF_grid".into(),
         activity: num(mwh),
         activity_unit: "MWh".into(),

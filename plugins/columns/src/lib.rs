@@ -1197,39 +1197,52 @@ impl Origin {
 
     /// The reference of row `i`.
     pub fn row_ref(&self, i: usize) -> String {
-        if let Some(e) = self.exception(i, self.columns.len()) {
-            return e.to_string();
-        }
         let mut s = String::with_capacity(self.sheet.len() + 12);
-        self.push_row_ref(&mut s, i);
+        self.push_row_source(&mut s, i);
         s
+    }
+
+    /// Appends the reference of row `i` (as [`Origin::row_ref`] gives it,
+    /// an exception included) to `out`.
+    pub fn push_row_source(&self, out: &mut String, i: usize) {
+        match self.exception(i, self.columns.len()) {
+            Some(e) => out.push_str(e),
+            None => self.push_row_ref(out, i),
+        }
     }
 
     /// The reference of the cell in row `i`, column `j`, e.g. "Emission sources!C12".
     pub fn cell_ref(&self, i: usize, j: usize) -> String {
-        if let Some(e) = self.exception(i, j) {
-            return e.to_string();
-        }
         let mut s = String::with_capacity(self.sheet.len() + 24);
+        self.push_cell_ref(&mut s, i, j);
+        s
+    }
+
+    /// Appends the reference of the cell in row `i`, column `j` (as
+    /// [`Origin::cell_ref`] gives it) to `out`, for a list of many references
+    /// written into one buffer.
+    pub fn push_cell_ref(&self, out: &mut String, i: usize, j: usize) {
+        if let Some(e) = self.exception(i, j) {
+            return out.push_str(e);
+        }
         match &self.columns[j] {
             ColumnOrigin::Letter(l) => {
-                s.push_str(&self.sheet);
-                s.push('!');
-                s.push_str(l);
-                push_u32(&mut s, self.row_number(i));
+                out.push_str(&self.sheet);
+                out.push('!');
+                out.push_str(l);
+                push_u32(out, self.row_number(i));
             }
             ColumnOrigin::Field(f) => {
-                self.push_row_ref(&mut s, i);
-                s.push('.');
-                s.push_str(f);
+                self.push_row_ref(out, i);
+                out.push('.');
+                out.push_str(f);
             }
             ColumnOrigin::Absent(label) => {
-                self.push_row_ref(&mut s, i);
-                s.push_str(", ");
-                s.push_str(label);
+                self.push_row_ref(out, i);
+                out.push_str(", ");
+                out.push_str(label);
             }
         }
-        s
     }
 }
 

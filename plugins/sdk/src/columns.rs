@@ -142,10 +142,7 @@ impl Packed {
             let mut data = String::with_capacity(self.rows * (self.origin.sheet.len() + 7));
             let mut ends = Vec::with_capacity(self.rows);
             for r in 0..self.rows {
-                match self.origin.exception(r, self.origin.columns.len()) {
-                    Some(e) => data.push_str(e),
-                    None => self.origin.push_row_ref(&mut data, r),
-                }
+                self.origin.push_row_source(&mut data, r);
                 ends.push(data.len() as u32);
             }
             (data, ends)

@@ -224,6 +224,13 @@ impl From<String> for ResultValue<'_> {
 }
 
 /// `None` is an empty cell.
+/// A reference's text (a row's, say): made here, copied into the column.
+impl From<crate::Ref<'_>> for ResultValue<'_> {
+    fn from(r: crate::Ref<'_>) -> Self {
+        ResultValue::Text(Cow::Owned(r.into()))
+    }
+}
+
 impl<'a, T: Into<ResultValue<'a>>> From<Option<T>> for ResultValue<'a> {
     fn from(v: Option<T>) -> Self {
         v.map_or(ResultValue::Empty, Into::into)
@@ -329,13 +336,20 @@ pub struct Trace {
 impl Trace {
     /// Adds a step after the others; its index is `len() - 1` after.
     pub fn push(&mut self, step: TraceStep) {
+        self.push_citing(step, &[]);
+    }
+
+    /// Adds a step whose inputs are its own followed by `cited` (written
+    /// straight into the packed trace when it packs).
+    pub(crate) fn push_citing(&mut self, mut step: TraceStep, cited: &[crate::Ref<'_>]) {
         #[cfg(not(feature = "contract-1-0"))]
         if packs() {
             for given in std::mem::take(&mut self.steps) {
-                self.packed.push(given);
+                self.packed.push(given, &[]);
             }
-            return self.packed.push(step);
+            return self.packed.push(step, cited);
         }
+        step.inputs.extend(cited.iter().map(|r| String::from(*r)));
         self.steps.push(step);
     }
 
@@ -375,7 +389,7 @@ impl Trace {
             return (self.steps, None);
         }
         let mut packed = self.packed;
-        self.steps.into_iter().for_each(|s| packed.push(s));
+        self.steps.into_iter().for_each(|s| packed.push(s, &[]));
         (Vec::new(), Some(packed))
     }
 }
@@ -409,7 +423,7 @@ pub(crate) struct TracePacking {
 
 #[cfg(not(feature = "contract-1-0"))]
 impl TracePacking {
-    fn push(&mut self, s: TraceStep) {
+    fn push(&mut self, s: TraceStep, cited: &[crate::Ref<'_>]) {
         use lvyue_columns::{ValueRef, WireValue};
         self.clauses.push(&s.clause);
         self.descriptions_zh.push(&s.description.zh);
@@ -417,9 +431,27 @@ impl TracePacking {
         s.parameters.iter().for_each(|p| self.parameters.push(p));
         self.parameter_ends.push(self.parameters.ends.len() as u32);
         s.inputs.iter().for_each(|i| self.inputs.push(i));
+        self.push_cited(cited);
         self.input_ends.push(self.inputs.ends.len() as u32);
         self.values.push(s.value.wire());
         self.units.push(s.unit.as_deref().map_or(ValueRef::Empty, ValueRef::Text));
+    }
+
+    /// Writes each reference's text into the inputs' buffer, with room made
+    /// once for all of them (estimated from the first, a cell reference's
+    /// length varying only with its row number's digits).
+    fn push_cited(&mut self, cited: &[crate::Ref<'_>]) {
+        let Some((first, rest)) = cited.split_first() else { return };
+        let inputs = &mut self.inputs;
+        let start = inputs.data.len();
+        first.push_to(&mut inputs.data);
+        inputs.ends.push(inputs.data.len() as u32);
+        inputs.ends.reserve(rest.len());
+        inputs.data.reserve(rest.len() * (inputs.data.len() - start + 2));
+        for r in rest {
+            r.push_to(&mut inputs.data);
+            inputs.ends.push(inputs.data.len() as u32);
+        }
     }
 
     fn unpack(self) -> Vec<TraceStep> {

@@ -75,6 +75,7 @@ mod evaluation;
 pub mod identity;
 #[cfg(feature = "offsets")]
 pub mod offsets;
+pub mod refs;
 pub mod rounding;
 pub mod schemas;
 
@@ -83,6 +84,7 @@ pub use bindings::lvyue::compliance::types::{
     ParameterSpec, Period, PluginInfo, ResultColumn, Row, Severity, SheetSpec, TextZhEn, TraceStep, Value, ValueKind,
 };
 pub use evaluation::{Evaluation, ResultRows, ResultTable, ResultValue, Trace};
+pub use refs::Ref;
 pub use rust_decimal::Decimal;
 
 use std::collections::HashMap;
@@ -514,11 +516,25 @@ impl<'a> RowView<'a> {
 
     /// The cell reference of a column, e.g. "Holdings!F7" (empty if absent).
     pub fn at(&self, key: &str) -> String {
-        let Some(j) = self.index(key) else { return String::new() };
+        self.cite(key).into()
+    }
+
+    /// The cell of a column as a [`Ref`]: its reference without making the
+    /// text (for a step that cites many cells; empty if absent).
+    pub fn cite(&self, key: &str) -> Ref<'a> {
+        let Some(j) = self.index(key) else { return Ref::text("") };
         match self.at {
-            At::Packed(p, i) if j < p.columns.len() => p.origin.cell_ref(i, j),
-            At::Packed(..) => String::new(),
-            At::Row(r) => r.cells.get(j).map(|c| c.source.clone()).unwrap_or_default(),
+            At::Packed(p, i) if j < p.columns.len() => Ref::cell(&p.origin, i, j),
+            At::Packed(..) => Ref::text(""),
+            At::Row(r) => r.cells.get(j).map_or(Ref::text(""), |c| Ref::text(&c.source)),
+        }
+    }
+
+    /// The row as a [`Ref`], e.g. "Holdings!7" (as [`RowView::source`]) without making the text.
+    pub fn cite_row(&self) -> Ref<'a> {
+        match self.at {
+            At::Packed(p, i) => Ref::row(&p.origin, i),
+            At::Row(r) => Ref::text(&r.source),
         }
     }
 
@@ -615,14 +631,24 @@ pub struct Step<'a> {
 impl Output {
     /// Records a trace step and returns its index.
     pub fn step(&mut self, step: Step<'_>, value: Value, unit: Option<&str>) -> u32 {
-        self.trace.push(TraceStep {
-            clause: step.clause.to_string(),
-            description: t(step.zh, step.en),
-            parameters: step.parameters.iter().map(|s| s.to_string()).collect(),
-            inputs: step.inputs,
-            value,
-            unit: unit.map(str::to_string),
-        });
+        self.step_citing(step, &[], value, unit)
+    }
+
+    /// Records a trace step whose inputs are `step.inputs` followed by
+    /// `cited`, and returns its index: for a step citing many cells, whose
+    /// references are written only here, into the trace (see [`Ref`]).
+    pub fn step_citing(&mut self, step: Step<'_>, cited: &[Ref<'_>], value: Value, unit: Option<&str>) -> u32 {
+        self.trace.push_citing(
+            TraceStep {
+                clause: step.clause.to_string(),
+                description: t(step.zh, step.en),
+                parameters: step.parameters.iter().map(|s| s.to_string()).collect(),
+                inputs: step.inputs,
+                value,
+                unit: unit.map(str::to_string),
+            },
+            cited,
+        );
         (self.trace.len() - 1) as u32
     }
 

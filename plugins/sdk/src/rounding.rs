@@ -27,7 +27,7 @@
 
 use rust_decimal::RoundingStrategy;
 
-use crate::{Context, Decimal, EvaluationError, Output, ParameterSpec, Severity, Step, Value, ValueKind, fmt_dec, num};
+use crate::{Context, Decimal, EvaluationError, Output, ParameterSpec, Ref, Severity, Step, Value, ValueKind, fmt_dec, num};
 
 /// Every rounding parameter's key starts with this.
 pub const PREFIX: &str = "rounding.";
@@ -280,7 +280,7 @@ impl Rule {
         out: &mut Output,
         what: (&str, &str),
         unit: Option<&str>,
-        rows: RowRounding,
+        rows: RowRounding<'_>,
         shown_in: (&str, &str),
     ) -> Option<u32> {
         if rows.changed == 0 {
@@ -289,7 +289,7 @@ impl Rule {
         let (how_zh, how_en) = self.describe();
         let RowRounding { rows, changed, delta, inputs, .. } = rows;
         let d = fmt_dec(delta);
-        Some(out.step(
+        Some(out.step_citing(
             Step {
                 clause: &self.reference,
                 zh: &format!(
@@ -301,8 +301,9 @@ impl Rule {
                     what.1, self.key, shown_in.1
                 ),
                 parameters: &self.parameters(),
-                inputs,
+                inputs: vec![],
             },
+            &inputs,
             num(delta),
             unit,
         ))
@@ -326,13 +327,13 @@ impl Rule {
 ///
 /// ```
 /// use lvyue_sdk::rounding::{Mode, RowRounding, Rule};
-/// use lvyue_sdk::{dec, Output, Value};
+/// use lvyue_sdk::{dec, Output, Ref, Value};
 /// let rule = Rule { key: "rounding.source".into(), places: 2, mode: Mode::HalfUp, places_key: "rounding.source.places".into(),
 ///     mode_key: "rounding.source.mode".into(), reference: "a guideline".into() };
 /// let mut counted = RowRounding::default();
 /// for (given, cell) in [("1.234", "S!F2"), ("2.5", "S!F3")] {
 ///     let before = dec(given).unwrap();
-///     counted.add(before, rule.apply(before), &[cell.to_string()]);
+///     counted.add(before, rule.apply(before), &[Ref::text(cell)]);
 /// }
 /// let mut out = Output::default();
 /// let step = rule.record_rows(&mut out, ("排放量", "Emissions"), Some("tCO2"), counted, ("排放", "Sources")).expect("one value changed");
@@ -342,27 +343,28 @@ impl Rule {
 /// assert!(step.description.en.contains("1 of 2 changed"));
 /// ```
 #[derive(Debug, Default, Clone)]
-pub struct RowRounding {
+pub struct RowRounding<'a> {
     rows: usize,
     changed: usize,
     delta: Decimal,
-    inputs: Vec<String>,
+    /// Held as [`Ref`]s: written only into the step.
+    inputs: Vec<Ref<'a>>,
     /// Whether the unrounded values that changed are cited (see [`RowRounding::counting`]).
     uncited: bool,
 }
 
-impl RowRounding {
+impl<'a> RowRounding<'a> {
     /// A group whose step cites no inputs: for a sum whose own step cites
     /// the rows already (a subtotal, say), so that its references are not
     /// held twice.
-    pub fn counting() -> RowRounding {
+    pub fn counting() -> RowRounding<'a> {
         RowRounding { uncited: true, ..RowRounding::default() }
     }
 
     /// Adds a row: its value `before` and `after` rounding, and where the
-    /// unrounded value comes from (`inputs`: cells or `trace:<step>`),
-    /// copied when rounding changed it.
-    pub fn add(&mut self, before: Decimal, after: Decimal, inputs: &[String]) {
+    /// unrounded value comes from (`inputs`: cells or steps, see
+    /// [`crate::RowView::cite`] and [`Ref::step`]), kept when rounding changed it.
+    pub fn add(&mut self, before: Decimal, after: Decimal, inputs: &[Ref<'a>]) {
         self.rows += 1;
         if after != before {
             self.changed += 1;

@@ -71,9 +71,7 @@ impl<'a> Ref<'a> {
 
 impl fmt::Display for Ref<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut s = String::new();
-        self.push_to(&mut s);
-        f.write_str(&s)
+        f.write_str(&String::from(*self))
     }
 }
 
@@ -84,8 +82,16 @@ impl fmt::Debug for Ref<'_> {
 }
 
 impl From<Ref<'_>> for String {
+    /// The text in one allocation of about its size (a cell's reference is
+    /// made for nearly every finding and decision).
     fn from(r: Ref<'_>) -> String {
-        let mut s = String::new();
+        let room = match r.0 {
+            Inner::Cell(origin, ..) => origin.sheet.len() + 24,
+            Inner::Row(origin, _) => origin.sheet.len() + 12,
+            Inner::Step(_) => 16,
+            Inner::Text(t) => t.len(),
+        };
+        let mut s = String::with_capacity(room);
         r.push_to(&mut s);
         s
     }

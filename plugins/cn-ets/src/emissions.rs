@@ -110,13 +110,14 @@ pub fn evaluate<'a>(ev: &mut Eval<'a>, sector: &str) -> Result<Emissions<'a>, Ev
     let source_rule = ev.rounding(R_SOURCE)?;
     let total_rule = ev.rounding(R_TOTAL)?;
 
+    // Each sum's sources as `Ref`s: their texts are written only into the
+    // steps that cite them.
     let mut verified = Decimal::ZERO;
     let mut verified_inputs = Vec::new();
     let mut memo = Decimal::ZERO;
     let mut memo_inputs = Vec::new();
     let mut with_defaults = Decimal::ZERO;
     let mut with_defaults_inputs = Vec::new();
-    // References as `Ref`s: written only into the steps that cite them.
     let mut by_facility: BTreeMap<String, Facility> = BTreeMap::new();
     let mut defaults: DefaultUses = BTreeMap::new();
     let mut electricity_counted = Vec::new();

@@ -223,7 +223,6 @@ impl From<String> for ResultValue<'_> {
     }
 }
 
-/// `None` is an empty cell.
 /// A reference's text (a row's, say): made here, copied into the column.
 impl From<crate::Ref<'_>> for ResultValue<'_> {
     fn from(r: crate::Ref<'_>) -> Self {
@@ -231,6 +230,7 @@ impl From<crate::Ref<'_>> for ResultValue<'_> {
     }
 }
 
+/// `None` is an empty cell.
 impl<'a, T: Into<ResultValue<'a>>> From<Option<T>> for ResultValue<'a> {
     fn from(v: Option<T>) -> Self {
         v.map_or(ResultValue::Empty, Into::into)

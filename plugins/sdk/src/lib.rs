@@ -24,7 +24,8 @@
 //!   request's tables as the SDK's own [`Table`] (see below);
 //! - exact decimals ([`Decimal`], [`dec`], [`fmt_dec`]);
 //! - typed access to input tables and parameters ([`Context`], [`RowView`]);
-//! - an output builder with a trace ([`Output`]);
+//! - an output builder with a trace ([`Output`]); a step citing many cells
+//!   holds them as [`Ref`]s, written only into the step ([`Output::step_citing`]);
 //! - the shared input schemas every plugin agrees on ([`schemas`]);
 //! - rounding as the rules state it, with a trace step per rounding ([`rounding`]);
 //! - one evaluation's state for plugins that declare their metrics and findings
@@ -654,7 +655,7 @@ impl Output {
 
     /// A reference to an earlier trace step, for use in `Step::inputs`.
     pub fn ref_step(index: u32) -> String {
-        format!("trace:{index}")
+        Ref::step(index).into()
     }
 
     /// Records a metric computed by trace step `step`.

@@ -18,9 +18,8 @@
 //! call ([`packing`]), the one piece of state outside the values, because the
 //! plugin code that builds an evaluation does not know which call it serves.
 
-use std::fmt;
-
 use std::borrow::Cow;
+use std::fmt;
 
 use crate::{ChartSpec, Decimal, Decision, Finding, Metric, ResultColumn, TextZhEn, TraceStep, Value};
 

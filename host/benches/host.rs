@@ -20,6 +20,8 @@
 //! 3. `PreparedPlugin::evaluate` on a 100,000-row request (lowering into the
 //!    guest, the plugin run, lifting the result) against reading the same rows
 //!    from an .xlsx with calamine. Target: at most 10 % of the calamine read.
+//!    Diagnostic `3f` runs the same plugin natively, linked as a library
+//!    (`native.rs`): the plugin's own work, the floor under the sandbox's time.
 //!
 //! Environment:
 //! - `LVYUE_BENCH_QUICK=1`: smoke run (1 compile, few iterations, 10,000 rows);
@@ -43,6 +45,7 @@ use lvyue::sandbox::{self, Call, PreparedPlugin, Run};
 use rust_decimal::Decimal;
 
 mod common;
+mod native;
 use common::{fmt_dur, fmt_n};
 
 // ---- settings -------------------------------------------------------------------
@@ -281,6 +284,18 @@ fn bench_trivial(settings: &Settings, host: &Host, plugin: &PreparedPlugin) -> V
     let columns_call =
         measure(10, settings.iters, || plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns"));
     line("2g", "  diag: the same request through 1.1's evaluate-columns", columns_call);
+    // `LVYUE_BENCH_PROFILE_NATIVE=N`: only N native runs (2h), for `perf record`
+    // with the plugin's own symbols and call graph.
+    if let Some(n) = std::env::var("LVYUE_BENCH_PROFILE_NATIVE").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let copies = native::requests(&request, n);
+        let t = Instant::now();
+        copies.for_each(|r| drop(black_box(native::evaluate(r))));
+        println!("     profile run: {n} trivial evaluations natively in {}", fmt_dur(t.elapsed()));
+        std::process::exit(0);
+    }
+    let mut copies = native::requests(&request, 10 + settings.iters);
+    let native_run = measure(10, settings.iters, || native::evaluate(copies.next().expect("a request per run")));
+    line("2h", "  diag: the same plugin run natively (no sandbox: 2b's floor)", native_run);
     let rows_run = plugin.evaluate_with(limits, &request, Call::Rows).expect("evaluate with rows");
     let columns_run = plugin.evaluate_with(limits, &request, Call::Columns).expect("evaluate with columns");
     println!(
@@ -537,6 +552,17 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     let to_columns = measure(1, settings.big_iters, || lvyue::contract::since_v1_1::RequestRef::new(&request).expect("columns").tables);
     line("3e", "  diag: host packs the request as columns (part of 3b and 3c)", to_columns);
     per_row(to_columns, rows);
+    // The plugin's own work natively, outside the sandbox (each run gets its
+    // own copy of the columnar request, made before the timing).
+    let mut copies = native::requests(&request, 1 + settings.big_iters);
+    let native_run = measure(1, settings.big_iters, || native::evaluate(copies.next().expect("a request per run")));
+    line("3f", "  diag: the same plugin run natively (no sandbox: 3b's floor)", native_run);
+    per_row(native_run, rows);
+    println!(
+        "     what the sandbox adds (3b − 3f): {} = {:.1} % of the calamine read",
+        fmt_dur(eval.median.saturating_sub(native_run.median)),
+        100.0 * eval.median.saturating_sub(native_run.median).as_secs_f64() / read.median.as_secs_f64()
+    );
     println!("     (not timed: Host::build_request for these rows took {})", fmt_dur(built));
     let result_strings: usize = run.value.as_ref().map(|e| e.trace.iter().map(|s| s.inputs.len()).sum()).unwrap_or(0);
     let result_rows: usize =

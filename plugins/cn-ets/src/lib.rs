@@ -40,7 +40,10 @@ use lvyue_sdk::identity::Identity;
 use lvyue_sdk::{Context, Decimal, EvaluationError, Output, PluginInfo, Request, Step, Value, num, t};
 use spec::*;
 
-struct CnEts;
+/// The plugin. Public for the host's benchmark, which also runs it natively
+/// (`host/benches/native/mod.rs`); plugin code never names it.
+#[doc(hidden)]
+pub struct CnEts;
 
 /// Id, version, name and the compliance years these rules are written for: `plugin.toml`.
 const IDENTITY: Identity = lvyue_sdk::identity!();

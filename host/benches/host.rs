@@ -21,7 +21,8 @@
 //!    guest, the plugin run, lifting the result) against reading the same rows
 //!    from an .xlsx with calamine. Target: at most 10 % of the calamine read.
 //!    Diagnostic `3f` runs the same plugin natively, linked as a library
-//!    (`native.rs`): the plugin's own work, the floor under the sandbox's time.
+//!    (`native/mod.rs`; `2h` for benchmark 2): the plugin's own work, the
+//!    floor under the sandbox's time.
 //!
 //! Environment:
 //! - `LVYUE_BENCH_QUICK=1`: smoke run (1 compile, few iterations, 10,000 rows);
@@ -554,7 +555,12 @@ fn bench_big(settings: &Settings, host: &Host, plugin: &PreparedPlugin, tmp: &Pa
     per_row(to_columns, rows);
     // The plugin's own work natively, outside the sandbox (each run gets its
     // own copy of the columnar request, made before the timing).
-    let mut copies = native::requests(&request, 1 + settings.big_iters);
+    let mut copies = native::requests(&request, 2 + settings.big_iters);
+    // The same evaluation natively: the same metrics and trace steps.
+    let native_eval = native::evaluate(copies.next().expect("a request"));
+    let sandboxed = run.value.as_ref().expect("the sandbox's evaluation");
+    assert!(native::agrees(&native_eval, sandboxed), "the native run gives the sandbox's metrics and trace steps");
+    drop(native_eval);
     let native_run = measure(1, settings.big_iters, || native::evaluate(copies.next().expect("a request per run")));
     line("3f", "  diag: the same plugin run natively (no sandbox: 3b's floor)", native_run);
     per_row(native_run, rows);

@@ -44,6 +44,17 @@ pub fn evaluate(r: sdk::Request) -> sdk::Evaluation {
         .unwrap_or_else(|e| panic!("cn-ets refused the request natively: {e:?}"))
 }
 
+/// Whether a native evaluation has the sandbox's metrics (keys and values,
+/// in order) and as many trace steps: the same run, on either side.
+pub fn agrees(native: &sdk::Evaluation, sandboxed: &lvyue::contract::Evaluation) -> bool {
+    native.trace.clauses.ends.len() == sandboxed.trace.len()
+        && native.metrics.len() == sandboxed.metrics.len()
+        && native.metrics.iter().zip(&sandboxed.metrics).all(|(n, s)| {
+            // One generated type on both sides, compared by its printed form.
+            n.key == s.key && format!("{:?}", n.value) == format!("{:?}", value(s.value.clone()))
+        })
+}
+
 fn period(p: Period) -> sdk_types::Period {
     sdk_types::Period { year: p.year, start: p.start, end: p.end }
 }

@@ -1,5 +1,5 @@
-//! The cn-ets plugin run natively, outside the sandbox: the floor under
-//! benchmark 3's sandbox time (diagnostic `3f`).
+//! The cn-ets plugin run natively, outside the sandbox: the floor under the
+//! sandbox's time in benchmarks 2 and 3 (diagnostics `2h` and `3f`).
 //!
 //! The plugin crate is linked into this benchmark as an ordinary Rust library
 //! and called through the SDK's own entry point for contract 1.1

@@ -473,12 +473,17 @@ impl Workbook {
         let done: Arc<Done> = Arc::default();
         let (f, l, lay, deadline, names, out) =
             (self.file.clone(), self.limits.clone(), layout.clone(), self.deadline, todo.clone(), done.clone());
+        // The reader gives itself up when the time is up before a sheet
+        // (`None`), so the stop is charged to that sheet whichever thread sees it first.
         let outcome = guard::bounded(deadline, move || {
             for name in names {
+                if Instant::now() > deadline {
+                    return None;
+                }
                 let read = stream_sheet(&mut r, &lay, &f, &name, &l, deadline);
                 out.lock().unwrap_or_else(|e| e.into_inner()).push((name, read));
             }
-            r
+            Some(r)
         });
         // A reader stopped mid-way may still be pushing: take what is there now.
         let finished = std::mem::take(&mut *done.lock().unwrap_or_else(|e| e.into_inner()));
@@ -486,14 +491,18 @@ impl Workbook {
         for (name, read) in finished {
             self.parsed.insert(name, read.map(Arc::new));
         }
-        match outcome {
-            Ok(r) => *reader = Some(r),
-            Err(s) => {
-                if let Some(sheet) = todo.get(count) {
-                    let problem = stopped(&self.file, sheet, &self.limits, s);
-                    self.parsed.insert(sheet.clone(), Err(vec![problem]));
-                }
+        let stop = match outcome {
+            Ok(Some(r)) => {
+                *reader = Some(r);
+                return;
             }
+            Ok(None) => Stopped::TimedOut,
+            Err(s) => s,
+        };
+        // Every sheet may have been read just as the time ran out: nothing to charge then.
+        if let Some(sheet) = todo.get(count) {
+            let problem = stopped(&self.file, sheet, &self.limits, stop);
+            self.parsed.insert(sheet.clone(), Err(vec![problem]));
         }
     }
 

@@ -3,8 +3,8 @@
 //! tested with `lvyue plugin test`, packed and signed, then loaded and
 //! evaluated by an lvyue binary built before the plugin existed.
 //!
-//! The binary is `$LVYUE_RELEASE_BIN` when set (CI builds a release binary
-//! first), else the binary of this test build.
+//! The binary is this test build's, or `$LVYUE_RELEASE_BIN` when set (a
+//! release binary built beforehand).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -24,8 +24,9 @@ pub struct Server {
     stderr: Arc<Mutex<String>>,
 }
 
-/// The binary under test: the release build CI makes (`LVYUE_RELEASE_BIN`) when
-/// there is one, so timings mean something, else this test build's.
+/// The binary under test: a release build named by `LVYUE_RELEASE_BIN` when
+/// there is one, so the load test's timings mean something (docs/benchmarks.md),
+/// else this test build's.
 pub fn binary() -> PathBuf {
     std::env::var_os("LVYUE_RELEASE_BIN")
         .map(PathBuf::from)

@@ -122,7 +122,7 @@ pub fn evaluate<'a>(ev: &mut Eval<'a>, sector: &str) -> Result<Emissions<'a>, Ev
     let mut defaults: DefaultUses = BTreeMap::new();
     let mut electricity_counted = Vec::new();
     // Pushed rows are packed as they come: one row's values at a time in memory.
-    let mut table_rows = ResultRows::default();
+    let mut table_rows = ResultRows::with_capacity(ev.ctx.table("emission_sources").len());
     // Each source rounded as the rules say: one trace step for each sum's sources.
     let (mut rounded_counted, mut rounded_memo, mut rounded_defaults) =
         (RowRounding::default(), RowRounding::default(), RowRounding::default());
@@ -223,6 +223,15 @@ pub fn evaluate<'a>(ev: &mut Eval<'a>, sector: &str) -> Result<Emissions<'a>, Ev
         ]);
     }
     ev.fail_if_errors()?;
+    // The steps below cite these: room for all of them in the trace at once.
+    ev.out.reserve_citations([
+        &verified_inputs[..],
+        &memo_inputs,
+        &with_defaults_inputs,
+        rounded_counted.cited(),
+        rounded_memo.cited(),
+        rounded_defaults.cited(),
+    ]);
     // Each sum below cites its sources' unrounded values and the step of
     // what rounding changed in them: it is what it cites, added up.
     for (inputs, rounding, what) in [

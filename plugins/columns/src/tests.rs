@@ -250,6 +250,36 @@ fn references_are_computed_from_the_origin() {
 }
 
 #[test]
+fn reference_lengths_are_the_lengths_of_the_references() {
+    let o = origin();
+    let indexed = Origin {
+        sheet: "req.toml:t".into(),
+        indexed: true,
+        first_row: 1,
+        row_numbers: vec![],
+        exception_rows: vec![],
+        exception_columns: vec![],
+        exceptions: String::new(),
+        exception_ends: vec![],
+        ..origin()
+    };
+    for o in [&o, &indexed] {
+        let rows = if o.row_numbers.is_empty() { vec![0, 8, 9, 99, 4_294_967_294] } else { vec![0, 1, 2] };
+        for i in rows {
+            assert_eq!(o.row_source_len(i), o.row_ref(i).len(), "row {i}");
+            for j in 0..3 {
+                assert_eq!(o.cell_ref_len(i, j), o.cell_ref(i, j).len(), "row {i} column {j}");
+            }
+        }
+    }
+    for n in [0, 9, 10, 99, 100, 1_048_576, u32::MAX] {
+        let mut s = String::new();
+        push_u32(&mut s, n);
+        assert_eq!(digits(n), s.len(), "{n}");
+    }
+}
+
+#[test]
 fn unsorted_exceptions_are_inconsistent() {
     let o = Origin {
         exception_rows: vec![2, 1],
@@ -270,14 +300,47 @@ fn numbers_print_without_formatting() {
     }
 }
 
-/// A column streamed value by value, as the other side reads it back.
+/// A column streamed value by value, as the other side reads it back; the
+/// same with room made for the rows beforehand (as many, or fewer).
 fn streamed(values: &[Value]) -> Column<ValueKind> {
-    let mut out = ColumnOut::<ValueKind>::streaming();
-    values.iter().for_each(|v| out.push(v.wire()));
-    assert_eq!(out.len(), values.len());
-    let c = out.finish();
-    assert_eq!(unpack_column(&c.present, view(&c), values.len(), "t", Value::from_wire).unwrap(), values);
+    let stream = |mut out: ColumnOut<ValueKind>| {
+        values.iter().for_each(|v| out.push(v.wire()));
+        assert_eq!(out.len(), values.len());
+        let c = out.finish();
+        assert_eq!(unpack_column(&c.present, view(&c), values.len(), "t", Value::from_wire).unwrap(), values);
+        c
+    };
+    let c = stream(ColumnOut::streaming());
+    for expect in [values.len(), 2] {
+        let sized = stream(ColumnOut::streaming_for(expect));
+        assert_eq!((sized.present.as_slice(), layout(&sized)), (c.present.as_slice(), layout(&c)), "expecting {expect}");
+    }
     c
+}
+
+#[test]
+fn a_long_list_grows_its_buffers_to_what_it_needs_not_double() {
+    let mut t = TextsOut::default();
+    t.push("Sources!F2");
+    // 100,000 references of about 14 bytes: room for them and a sixteenth more.
+    t.reserve_tight(100_000, 1_400_000);
+    let (data, ends) = (t.data.capacity(), t.ends.capacity());
+    assert!((1_400_010..=1_400_010 + 1_400_010 / 16 + 1).contains(&data), "{data}");
+    assert!((100_001..=100_001 + 100_001 / 16 + 1).contains(&ends), "{ends}");
+    // What fits already does not move the buffers.
+    t.reserve_tight(10, 100);
+    assert_eq!((t.data.capacity(), t.ends.capacity()), (data, ends));
+    assert_eq!(t.view().get(0), "Sources!F2");
+
+    // A streamed texts column expecting its rows: its text grows to about
+    // its size (a doubling buffer would hold up to twice that).
+    let mut c = ColumnOut::<ValueKind>::streaming_for(10_000);
+    let texts: Vec<String> = (0..10_000).map(|i| format!("Sources!{}", i + 2)).collect();
+    texts.iter().for_each(|t| c.push(ValueRef::Text(t)));
+    let Values::Texts(out) = c.finish().values else { panic!("a texts column") };
+    let len: usize = texts.iter().map(String::len).sum();
+    assert_eq!(out.data.len(), len);
+    assert!(out.data.capacity() <= len + len / 8, "{} for {len}", out.data.capacity());
 }
 
 /// The layout of a column's values, to compare a streamed column with a scanned one.

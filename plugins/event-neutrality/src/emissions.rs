@@ -549,7 +549,7 @@ pub struct Totals {
 }
 
 pub fn finish(ev: &mut Eval, rows: &Rows, green_deduction: Option<(Decimal, Decimal, u32)>, event: &Event) -> Totals {
-    let mut detail = ResultRows::default();
+    let mut detail = ResultRows::with_capacity(rows.rows.len());
     let mut by_cat = Vec::new();
     let mut user_total = Decimal::ZERO;
     let mut user_cells = Vec::new();

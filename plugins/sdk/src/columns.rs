@@ -277,7 +277,11 @@ pub(crate) mod wire {
             .into_iter()
             .map(|t| {
                 let rows = t.rows as usize;
-                if t.values.len() != t.columns.len() || (!t.origin.row_numbers.is_empty() && t.origin.row_numbers.len() != rows) {
+                // A cited cell keeps its column in 16 bits (`crate::Ref`); a sheet has at most 16,384.
+                if t.values.len() != t.columns.len()
+                    || t.columns.len() > usize::from(u16::MAX)
+                    || (!t.origin.row_numbers.is_empty() && t.origin.row_numbers.len() != rows)
+                {
                     broken(&t.key);
                 }
                 let columns = t.values.into_iter().zip(&t.columns).map(|(c, k)| column(c, rows, k)).collect();

@@ -94,6 +94,17 @@ pub struct ResultRows {
 }
 
 impl ResultRows {
+    /// Rows expected to number about `rows` (a row per input row, say): in a
+    /// long table each column is then made at its size once, instead of
+    /// doubling as rows come, which holds less guest memory. The rows are
+    /// the same either way.
+    pub fn with_capacity(rows: usize) -> ResultRows {
+        #[cfg(not(feature = "contract-1-0"))]
+        return ResultRows { given: Vec::new(), packed: Packing { expect: rows, ..Packing::default() } };
+        #[cfg(feature = "contract-1-0")]
+        return ResultRows { given: Vec::with_capacity(rows) };
+    }
+
     pub fn len(&self) -> usize {
         self.packed_len() + self.given.len()
     }
@@ -272,6 +283,8 @@ fn packed_decimal(d: Decimal) -> Option<(i64, u8)> {
 struct Packing {
     rows: usize,
     columns: Vec<lvyue_columns::ColumnOut<crate::ValueKind>>,
+    /// The rows expected ([`ResultRows::with_capacity`]).
+    expect: usize,
 }
 
 #[cfg(not(feature = "contract-1-0"))]
@@ -280,7 +293,7 @@ impl Packing {
         use lvyue_columns::{ColumnOut, ValueRef, WireValue};
         while self.columns.len() < row.len() {
             // A column first seen now: empty in the rows before.
-            let mut c = ColumnOut::streaming();
+            let mut c = ColumnOut::streaming_for(self.expect);
             (0..self.rows).for_each(|_| c.push(ValueRef::Empty));
             self.columns.push(c);
         }
@@ -350,6 +363,18 @@ impl Trace {
         }
         step.inputs.extend(cited.iter().map(|r| String::from(*r)));
         self.steps.push(step);
+    }
+
+    /// Room for `n` more cited references of `bytes` bytes in all
+    /// ([`crate::Output::reserve_citations`]): in the packed inputs when
+    /// the trace packs, otherwise none is needed (each is its own string).
+    pub(crate) fn reserve_cited(&mut self, n: usize, bytes: usize) {
+        #[cfg(not(feature = "contract-1-0"))]
+        if packs() {
+            self.packed.inputs.reserve_tight(n, bytes);
+        }
+        #[cfg(feature = "contract-1-0")]
+        let _ = (n, bytes);
     }
 
     pub fn len(&self) -> usize {
@@ -437,17 +462,13 @@ impl TracePacking {
     }
 
     /// Writes each reference's text into the inputs' buffer, with room made
-    /// once for all of them (estimated from the first, a cell reference's
-    /// length varying only with its row number's digits).
+    /// once for all of them (their lengths counted first), unless
+    /// [`crate::Output::reserve_citations`] made it already.
     fn push_cited(&mut self, cited: &[crate::Ref<'_>]) {
-        let Some((first, rest)) = cited.split_first() else { return };
         let inputs = &mut self.inputs;
-        let start = inputs.data.len();
-        first.push_to(&mut inputs.data);
-        inputs.ends.push(inputs.data.len() as u32);
-        inputs.ends.reserve(rest.len());
-        inputs.data.reserve(rest.len() * (inputs.data.len() - start + 2));
-        for r in rest {
+        inputs.ends.reserve(cited.len());
+        inputs.data.reserve(cited.iter().map(crate::Ref::text_len).sum());
+        for r in cited {
             r.push_to(&mut inputs.data);
             inputs.ends.push(inputs.data.len() as u32);
         }
@@ -532,15 +553,15 @@ mod tests {
             })
             .collect();
         assert_eq!(format!("{:?}", pushed.into_values(2)), format!("{padded:?}"), "padded to the width, the third value dropped");
-        let (n, columns) = {
-            let mut p = ResultRows::default();
+        // Room made for fewer rows, as many, or more: the same columns.
+        for mut p in [ResultRows::default(), ResultRows::with_capacity(2), ResultRows::with_capacity(4), ResultRows::with_capacity(1000)] {
             packing(|| rows().into_iter().for_each(|r| p.push(r)));
-            p.into_columns(3)
-        };
-        let (m, scanned) = ResultRows::from(rows()).into_columns(3);
-        assert_eq!((n, columns.len()), (m, scanned.len()));
-        for (a, b) in columns.iter().zip(&scanned) {
-            assert_eq!(format!("{:?}", crate::columns::wire::unpack(a, n)), format!("{:?}", crate::columns::wire::unpack(b, m)));
+            let (n, columns) = p.into_columns(3);
+            let (m, scanned) = ResultRows::from(rows()).into_columns(3);
+            assert_eq!((n, columns.len()), (m, scanned.len()));
+            for (a, b) in columns.iter().zip(&scanned) {
+                assert_eq!(format!("{:?}", crate::columns::wire::unpack(a, n)), format!("{:?}", crate::columns::wire::unpack(b, m)));
+            }
         }
     }
 

@@ -27,14 +27,21 @@ pub struct Ref<'a>(Inner<'a>);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Inner<'a> {
-    /// Row `.1`, column `.2` of a table the host passed as columns.
-    Cell(&'a Origin, u32, u32),
+    /// Row `.1`, column `.2` of a table the host passed as columns. The
+    /// column fits 16 bits (a sheet has at most 16,384 columns; the SDK
+    /// refuses a table with more), so a `Ref` is 12 bytes in the guest, not
+    /// 16: plugins hold hundreds of thousands of them in a large evaluation.
+    Cell(&'a Origin, u32, u16),
     /// Row `.1` of a table the host passed as columns.
     Row(&'a Origin, u32),
     /// Trace step `.0`.
     Step(u32),
     Text(&'a str),
 }
+
+// Three words in the guest (see `Inner::Cell`).
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<Ref<'static>>() == 12);
 
 impl<'a> Ref<'a> {
     /// An earlier trace step ("trace:<index>", as [`crate::Output::ref_step`]).
@@ -48,11 +55,22 @@ impl<'a> Ref<'a> {
     }
 
     pub(crate) fn cell(origin: &'a Origin, row: usize, column: usize) -> Ref<'a> {
-        Ref(Inner::Cell(origin, row as u32, column as u32))
+        debug_assert!(column <= usize::from(u16::MAX), "tables are refused past 65,535 columns");
+        Ref(Inner::Cell(origin, row as u32, column as u16))
     }
 
     pub(crate) fn row(origin: &'a Origin, row: usize) -> Ref<'a> {
         Ref(Inner::Row(origin, row as u32))
+    }
+
+    /// The length in bytes of the reference's text, without writing it.
+    pub fn text_len(&self) -> usize {
+        match self.0 {
+            Inner::Cell(origin, i, j) => origin.cell_ref_len(i as usize, j as usize),
+            Inner::Row(origin, i) => origin.row_source_len(i as usize),
+            Inner::Step(i) => "trace:".len() + lvyue_columns::digits(i),
+            Inner::Text(t) => t.len(),
+        }
     }
 
     /// Appends the reference's text to `out`.
@@ -157,10 +175,12 @@ mod tests {
                 // The reference as 1.0 passes it: each cell's own source.
                 let expected = table.rows.get(i).map(|r| r.cells[j].source.clone()).expect("a row");
                 assert_eq!(row.cite(key).to_string(), expected, "row {i}, {key}");
+                assert_eq!(row.cite(key).text_len(), expected.len(), "row {i}, {key}");
                 assert_eq!(row.at(key), expected);
                 seen += 1;
             }
             assert_eq!(row.cite_row().to_string(), row.source(), "row {i}");
+            assert_eq!(row.cite_row().text_len(), row.source().len(), "row {i}");
             assert_eq!(row.cite("none").to_string(), "", "no such column");
         }
         assert_eq!(seen, 12, "three packed rows and the given one");
@@ -171,6 +191,7 @@ mod tests {
         assert_eq!(rows[0].cite("c").to_string(), "排放源 Sources!2, Fuel");
         assert_eq!(rows[3].cite("b").to_string(), "given!D5");
         assert_eq!(format!("{:?}", Ref::step(7)), "Ref(trace:7)");
+        assert_eq!((Ref::step(7).text_len(), Ref::step(10).text_len(), Ref::text("甲").text_len()), (7, 8, 3));
     }
 
     #[test]
@@ -189,18 +210,26 @@ mod tests {
                 false => out.step(Step { inputs: [own, texts.clone()].concat(), ..step }, num(crate::dec("1.5").unwrap()), Some("t")),
             };
         };
-        let steps = |by_ref: bool, packed: bool| {
+        let steps = |by_ref: bool, packed: bool, reserved: bool| {
             let mut out = Output::default();
+            let mut go = || {
+                if reserved {
+                    out.reserve_citations([&cited[..]]);
+                }
+                record(&mut out, by_ref)
+            };
             match packed {
-                true => crate::evaluation::packing(|| record(&mut out, by_ref)),
-                false => record(&mut out, by_ref),
+                true => crate::evaluation::packing(go),
+                false => go(),
             }
             format!("{:?}", out.finish().trace.into_steps())
         };
-        let expected = steps(false, false);
+        let expected = steps(false, false, false);
         assert!(expected.contains("Other!D4") && expected.contains("trace:0"), "{expected}");
-        assert_eq!(steps(true, false), expected, "kept as given");
-        assert_eq!(steps(true, true), expected, "packed for contract 1.1");
-        assert_eq!(steps(false, true), expected);
+        assert_eq!(steps(true, false, false), expected, "kept as given");
+        assert_eq!(steps(true, true, false), expected, "packed for contract 1.1");
+        assert_eq!(steps(false, true, false), expected);
+        assert_eq!(steps(true, true, true), expected, "room made beforehand");
+        assert_eq!(steps(true, false, true), expected);
     }
 }

@@ -379,6 +379,12 @@ impl<'a> RowRounding<'a> {
     pub fn changed(&self) -> bool {
         self.changed > 0
     }
+
+    /// The references its step will cite ([`Rule::record_rows`]), for
+    /// [`crate::Output::reserve_citations`].
+    pub fn cited(&self) -> &[Ref<'a>] {
+        &self.inputs
+    }
 }
 
 #[cfg(test)]

@@ -113,7 +113,8 @@ pub fn evaluate<'a>(ev: &mut Eval<'a>, sector: &str) -> Result<Emissions<'a>, Ev
     // Each sum's sources as `Ref`s: their texts are written only into the
     // steps that cite them.
     let mut verified = Decimal::ZERO;
-    let mut verified_inputs = Vec::new();
+    // Most sources are counted: room for all once (a list of 100,000 moves otherwise, leaving holes).
+    let mut verified_inputs = Vec::with_capacity(ev.ctx.table("emission_sources").len());
     let mut memo = Decimal::ZERO;
     let mut memo_inputs = Vec::new();
     let mut with_defaults = Decimal::ZERO;

@@ -268,15 +268,18 @@ impl TextsOut {
     }
 
     /// Room for the next string of `len` bytes when the buffer is full and
-    /// about `expect` strings are coming in all: for the rest of them at the
-    /// mean length so far and a sixteenth more, so that a long column's text
-    /// moves once or twice rather than doubling each time (past `expect`,
-    /// or with none expected, the usual doubling).
+    /// about `expect` strings are coming in all: once 1,024 are in (so that
+    /// their mean length stands for the rest: a label's row number gains
+    /// digits as rows go on), for the rest of them at the mean length so far
+    /// and a sixteenth more, so that a long column's text moves once rather
+    /// than doubling each time and leaving the old buffers behind as holes
+    /// (before 1,024, past `expect`, or with none expected, the usual doubling).
     fn make_room(&mut self, len: usize, expect: usize) {
+        const SAMPLE: usize = 1024;
         let (count, used) = (self.ends.len() + 1, self.data.len() + len);
         match expect.checked_sub(count) {
-            Some(rest) if expect > 0 => {
-                let more = used / count * rest;
+            Some(rest) if count >= SAMPLE => {
+                let more = used.div_ceil(count) * rest;
                 self.data.reserve_exact(len + more + (used + more) / 16);
             }
             _ => self.data.reserve(len),

@@ -277,12 +277,15 @@ impl TextsOut {
     fn make_room(&mut self, len: usize, expect: usize) {
         const SAMPLE: usize = 1024;
         let (count, used) = (self.ends.len() + 1, self.data.len() + len);
-        match expect.checked_sub(count) {
-            Some(rest) if count >= SAMPLE => {
-                let more = used.div_ceil(count) * rest;
-                self.data.reserve_exact(len + more + (used + more) / 16);
-            }
-            _ => self.data.reserve(len),
+        // All the text expected and a sixteenth, less what is in already
+        // (`None` past `expect`, or if it does not fit a `usize`).
+        let room = expect.checked_sub(count).filter(|_| count >= SAMPLE).and_then(|rest| {
+            let all = used.checked_add(used.div_ceil(count).checked_mul(rest)?)?;
+            all.checked_add(all / 16)?.checked_sub(self.data.len())
+        });
+        match room {
+            Some(room) => self.data.reserve_exact(room),
+            None => self.data.reserve(len),
         }
     }
 

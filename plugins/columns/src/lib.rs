@@ -247,13 +247,11 @@ impl TextsOut {
         self.ends.push(self.data.len() as u32);
     }
 
-    /// Room for `n` more strings of about `bytes` bytes in all, made the
-    /// way a long list needs it: when the buffers must grow, to what is
-    /// asked and a sixteenth more, not to twice their size. A trace step
-    /// citing 100,000 cells would otherwise leave up to half of a
-    /// multi-megabyte buffer unused, and the old buffer and the doubled one
-    /// are both held while it moves (the peak of a large evaluation's guest
-    /// memory). Small pushes after it fit in the sixteenth.
+    /// Room for `n` more strings of about `bytes` bytes in all, made once
+    /// for a long list known beforehand (the SDK's `reserve_citations`):
+    /// when the buffers must grow, to what is asked and a sixteenth more,
+    /// not to twice their size, which could leave half of a multi-megabyte
+    /// buffer unused. Small pushes after it fit in the sixteenth.
     pub fn reserve_tight(&mut self, n: usize, bytes: usize) {
         fn room(len: usize, capacity: usize, more: usize) -> Option<usize> {
             let needed = len + more;

@@ -7,6 +7,13 @@
 //! with its own BLAKE3 digest, checked before loading; a mismatch recompiles.
 //! BLAKE3 rather than SHA-256: the check runs on every load, over the whole
 //! artifact (2.6 MiB for cn-ets), and SHA-256 took about half the load time.
+//!
+//! A checked artifact is handed to wasmtime as the file itself, which maps it
+//! instead of copying it into fresh memory: the copy and its page faults were
+//! two thirds of a load (docs/benchmarks.md). The file wasmtime maps is the
+//! one whose bytes were checked: the same open file (through `/proc/self/fd`
+//! on Linux), and the cache never writes a file in place, only renames a new
+//! one over it, so a mapped artifact keeps its bytes.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -58,16 +65,16 @@ impl CompileCache {
         let key = Self::key(engine, component_sha256);
         let artifact = self.dir.join(format!("{key}.cwasm"));
         let sidecar = self.dir.join(format!("{key}.blake3"));
-        if let (Ok(code), Ok(expected)) = (map_file(&artifact), std::fs::read_to_string(&sidecar)) {
-            if digest(&code) == expected.trim() {
+        if let (Ok(file), Ok(expected)) = (std::fs::File::open(&artifact), std::fs::read_to_string(&sidecar)) {
+            if file_digest(&file).is_ok_and(|d| d == expected.trim()) {
                 // SAFETY: the bytes were written by `Engine::precompile_component`
                 // in this cache (their digest matches the sidecar we wrote), and
-                // wasmtime checks the engine compatibility header itself. They are
-                // copied out of the mapping checked; the cache replaces a file by
+                // wasmtime checks the engine compatibility header itself. It maps
+                // the open file just checked; the cache replaces a file by
                 // renaming, never in place, so the mapping keeps the bytes checked.
-                match unsafe { Component::deserialize(engine, &code[..]) } {
+                match unsafe { Component::deserialize_file(engine, same_file(&file, &artifact)) } {
                     Ok(c) => return Ok((c, CacheOutcome::Hit)),
-                    Err(e) => tracing::warn!("cached component {} unusable, recompiling: {e}", artifact.display()),
+                    Err(e) => tracing::warn!("cached component {} unusable, recompiling: {e:#}", artifact.display()),
                 }
             } else {
                 tracing::warn!("cached component {} fails its digest check, recompiling", artifact.display());
@@ -89,17 +96,73 @@ impl CompileCache {
     }
 }
 
-/// An artifact's bytes, mapped rather than read: the pages come from the
-/// page cache without a copy into freshly faulted heap (a load of cn-ets
-/// 1.86 → 1.79 ms, docs/benchmarks.md).
-fn map_file(path: &Path) -> std::io::Result<memmap2::Mmap> {
-    let file = std::fs::File::open(path)?;
-    // SAFETY: the map is read-only and dropped before this load returns; the
+/// The digest of an open artifact, read through a mapping: the pages come
+/// from the page cache without a copy into freshly faulted heap.
+fn file_digest(file: &std::fs::File) -> std::io::Result<String> {
+    // SAFETY: the map is read-only and dropped before this returns; the
     // cache never writes a file in place (see above).
-    unsafe { memmap2::Mmap::map(&file) }
+    let map = unsafe { memmap2::Mmap::map(file) }?;
+    Ok(digest(&map))
+}
+
+/// A path that opens `file` itself, whatever has been renamed over `path`
+/// since it was opened: its `/proc/self/fd` entry on Linux, else `path`.
+fn same_file(file: &std::fs::File, path: &Path) -> PathBuf {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if fd.exists() {
+            return fd;
+        }
+    }
+    let _ = file;
+    path.to_path_buf()
 }
 
 /// The BLAKE3 digest of an artifact, in hex.
 fn digest(code: &[u8]) -> String {
     blake3::hash(code).to_hex().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_file_opens_the_file_checked_after_another_is_renamed_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.cwasm");
+        std::fs::write(&path, b"checked").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        crate::atomic::write(&path, b"renamed over").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"renamed over");
+        let expected: &[u8] = if cfg!(target_os = "linux") { b"checked" } else { b"renamed over" };
+        assert_eq!(std::fs::read(same_file(&file, &path)).unwrap(), expected);
+        assert_eq!(file_digest(&file).unwrap(), digest(b"checked"));
+    }
+
+    #[test]
+    fn a_cached_component_loads_from_its_file_and_a_corrupt_one_is_compiled_again() {
+        let sandbox = crate::sandbox::Sandbox::new().unwrap();
+        let engine = sandbox.engine();
+        let wasm = crate::builtin::BUILTIN[0].component;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CompileCache::new(dir.path().to_path_buf());
+        let (_, first) = cache.load_or_compile(engine, wasm, "sha").unwrap();
+        assert_eq!(first, CacheOutcome::Compiled);
+        let (c, second) = cache.load_or_compile(engine, wasm, "sha").unwrap();
+        assert_eq!(second, CacheOutcome::Hit);
+        // The mapped code runs: the plugin describes itself.
+        let info = sandbox.prepare(&c).unwrap().describe(&crate::sandbox::Limits::default()).unwrap().value;
+        assert!(!info.id.is_empty());
+        let artifact = dir.path().join(format!("{}.cwasm", CompileCache::key(engine, "sha")));
+        let mut bytes = std::fs::read(&artifact).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xff;
+        crate::atomic::write(&artifact, &bytes).unwrap();
+        let (_, third) = cache.load_or_compile(engine, wasm, "sha").unwrap();
+        assert_eq!(third, CacheOutcome::Compiled, "the digest check refuses the changed artifact");
+        assert_ne!(std::fs::read(&artifact).unwrap(), bytes, "and the artifact is written again");
+    }
 }
